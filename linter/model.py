@@ -1,0 +1,230 @@
+"""The located document model shared by every config format.
+
+Every parser turns a file into a :class:`Document`; every value in it carries a
+:class:`Span` (file, 1-based line and column, exclusive end column), so a check can
+point at the exact characters and a fix can replace them.  Documents do not keep the
+file's text: the fixer re-reads the file it edits, and a checked file's content is
+not held once it has been parsed.
+
+Text positions are in characters of the file decoded as UTF-8 with
+``surrogateescape`` (see :func:`decode`), so undecodable bytes survive a fix round trip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+POSTFIX_MAIN = "postfix-main"
+POSTFIX_MASTER = "postfix-master"
+DOVECOT = "dovecot"
+FORMATS = (POSTFIX_MAIN, POSTFIX_MASTER, DOVECOT)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A range of characters in one file; 1-based, ``end_column`` exclusive.
+
+    A zero-width span (``end == start``) marks an insertion point.
+    """
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def point(cls, path: str, line: int, column: int) -> Span:
+        return cls(path, line, column, line, column)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A piece of text exactly as written, with its location."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ParseWarning:
+    """Something the reference parser accepts (or ignores) but that is almost
+    certainly a mistake; checks of kind ``syntax`` turn these into findings.
+
+    ``code`` is one of the stable codes listed in ``docs/policy-language.md``
+    (e.g. ``trailing-comment``, ``accidental-continuation``).
+    """
+
+    code: str
+    message: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateLine:
+    """A line of template syntax (Jinja, ERB, ...) kept opaque and located."""
+
+    text: str
+    span: Span
+
+
+# --- Postfix main.cf -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """``name = value`` in main.cf; ``value`` is exactly what Postfix stores."""
+
+    name: str
+    value: str
+    span: Span  # the whole logical line, continuations included
+    name_span: Span
+    value_span: Span  # zero-width just after '=' (and blanks) when the value is empty
+    templated: bool = False  # the value holds template expressions: its value is unknown
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def end_line(self) -> int:
+        return self.span.end_line
+
+
+# --- Postfix master.cf -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """``-o name=value`` or ``-o { name = value }`` on a master.cf service."""
+
+    name: str
+    value: str
+    span: Span  # from '-o' to the end of the value (or closing brace)
+    name_span: Span
+    value_span: Span
+    long_form: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """One master.cf entry; the seven columns as written (``-`` kept)."""
+
+    service: str
+    type: str
+    private: str
+    unprivileged: str
+    chroot: str
+    wakeup: str
+    process_limit: str
+    command: str
+    args: tuple[str, ...]
+    overrides: tuple[Override, ...]
+    span: Span  # the whole logical entry, continuations included
+    fields: tuple[Token, ...]  # the 7 columns and the command, each located
+    templated: bool = False
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def end_line(self) -> int:
+        return self.span.end_line
+
+
+# --- Dovecot ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A Dovecot section such as ``service auth {`` ... ``}``.
+
+    ``path`` holds the headers of the enclosing sections and this one, outermost
+    first, each as written minus the brace (``("service auth", "unix_listener auth")``).
+    ``close_span`` is the closing brace (the place to insert a missing setting).
+    """
+
+    kind: str
+    name: str
+    path: tuple[str, ...]
+    span: Span
+    close_span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """``name = value`` in Dovecot config, in read order with includes expanded."""
+
+    section: tuple[str, ...]
+    name: str
+    value: str  # as Dovecot reads it: quotes stripped, '<file' kept, comments removed
+    span: Span  # span.path is the file the setting is written in
+    name_span: Span
+    value_span: Span  # the value as written (quotes included)
+    templated: bool = False
+
+    @property
+    def file(self) -> str:
+        return self.span.path
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def end_line(self) -> int:
+        return self.span.end_line
+
+
+Entry = Assignment | Service | Setting
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed config file (for Dovecot: a root file with its includes expanded)."""
+
+    path: str
+    format: str
+    entries: tuple[Entry, ...]
+    sections: tuple[Section, ...] = ()
+    templates: tuple[TemplateLine, ...] = ()
+    warnings: tuple[ParseWarning, ...] = ()
+    files: tuple[str, ...] = ()  # every file read, the root first
+    newline: str = "\n"
+    end: Span | None = None  # zero-width span at the end of the root file's last line
+    meta: dict = field(default_factory=dict, compare=False)
+
+
+class ConfigError(Exception):
+    """A config file the reference parser rejects, or one that cannot be read.
+
+    Rendered as ``path:line:col: message`` (line 0 when no line applies).
+    """
+
+    def __init__(self, path: str, line: int, column: int, message: str):
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.column = column
+        self.message = message
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        return f"{self.path}: {self.message}"
+
+
+def decode(data: bytes, path: str) -> str:
+    """Decode a config file losslessly; reject binary content with a located error."""
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        raise ConfigError(path, line, column, "binary file (NUL byte), not a config file")
+    return data.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    """The inverse of :func:`decode`: the exact original bytes."""
+    return text.encode("utf-8", "surrogateescape")

@@ -1,0 +1,90 @@
+"""Format detection and the one entry point to every parser.
+
+Each parser module exposes ``parse(path: str, text: str) -> Document`` (Dovecot's
+reads its includes from disk itself); :func:`parse_file` reads the file, decodes it
+losslessly and dispatches.  Parsers raise :class:`~linter.model.ConfigError` for what
+the reference parser rejects and record :class:`~linter.model.ParseWarning` for what
+it accepts but is almost certainly a mistake.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import PurePath
+
+from linter.model import DOVECOT, FORMATS, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, decode
+
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".erb", ".template", ".in", ".epp")
+
+
+def _strip_template_suffix(name: str) -> str:
+    for suffix in TEMPLATE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | None:
+    """The format of ``path`` from its name, or None when it is no config we know.
+
+    ``overrides`` maps glob patterns (matched against the path as given, and against
+    its name) to formats, and wins over the name.
+    """
+    if overrides:
+        for pattern, fmt in overrides.items():
+            if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
+                return fmt
+    p = PurePath(path)
+    name = _strip_template_suffix(p.name)
+    for base, fmt in (("main.cf", POSTFIX_MAIN), ("master.cf", POSTFIX_MASTER)):
+        if (
+            name == base
+            or name.startswith(base + ".")  # main.cf.dovecot, main.cf.orig
+            or name.endswith(("-" + base, "_" + base, "." + base))  # postfix-main.cf
+        ):
+            return fmt
+    if name == "dovecot.conf" or name.endswith((".conf.ext", "_dovecot.conf")):
+        return DOVECOT
+    if name.endswith(".conf") and (p.parent.name == "conf.d" or name.startswith(("dovecot", "etc_dovecot"))):
+        return DOVECOT
+    return None
+
+
+def parse_text(path: str, text: str, fmt: str) -> Document:
+    """Parse already-decoded text as ``fmt`` (Dovecot includes are read from disk)."""
+    if fmt == POSTFIX_MAIN:
+        from linter.parsers import postfix_main
+
+        return postfix_main.parse(path, text)
+    if fmt == POSTFIX_MASTER:
+        from linter.parsers import postfix_master
+
+        return postfix_master.parse(path, text)
+    if fmt == DOVECOT:
+        from linter.parsers import dovecot
+
+        return dovecot.parse(path, text)
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def read_text(path: str) -> str:
+    """Read and decode a config file, turning every OS error into a ConfigError."""
+    try:
+        if os.path.isdir(path):
+            raise ConfigError(path, 0, 0, "is a directory, not a config file")
+        with open(path, "rb") as f:
+            data = f.read()
+    except ConfigError:
+        raise
+    except OSError as e:
+        raise ConfigError(path, 0, 0, f"cannot read: {e.strerror or e}") from None
+    return decode(data, path)
+
+
+def parse_file(path: str, fmt: str | None = None) -> Document:
+    """Read, decode and parse one config file."""
+    fmt = fmt or detect_format(path)
+    if fmt is None:
+        raise ConfigError(path, 0, 0, "cannot tell the format from the name; use --as postfix-main|postfix-master|dovecot")
+    return parse_text(path, read_text(path), fmt)
