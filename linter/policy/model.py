@@ -1,0 +1,247 @@
+"""Typed, frozen policy objects: what the loader builds and everything else reads.
+
+A :class:`Policy` converts to plain JSON data (:meth:`Policy.to_data`) and back
+(:meth:`Policy.from_data`) without YAML or JSON Schema, so a compiled-policy cache can
+skip both on warm runs; expressions travel in their intermediate form (see
+:mod:`linter.policy.expr`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter.diagnostics import Applicability, Severity
+from linter.model import Span
+from linter.policy.expr import Expr
+
+SCOPES = ("postfix-main", "smtpd-service", "postfix-master", "dovecot", "host")
+CHECK_KINDS = ("required", "forbidden", "value", "assert", "dovecot-section", "syntax", "duplicate",
+               "unknown-directive")
+CONSTRAINT_KEYS = ("min", "max", "equals", "not_equals", "one_of", "not_one_of", "contains", "contains_any",
+                   "excludes", "matches", "not_matches", "octal", "absolute", "empty")
+VALUE_TYPES = ("string", "bool", "int", "size", "time", "list", "octal", "path")
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    """Value constraints; sizes and times are already ints (bytes, seconds)."""
+
+    min: int | float | None = None
+    max: int | float | None = None
+    equals: Any = None
+    not_equals: Any = None
+    one_of: tuple | None = None
+    not_one_of: tuple | None = None
+    contains: tuple | None = None
+    contains_any: tuple | None = None
+    excludes: tuple | None = None
+    matches: str | None = None
+    not_matches: str | None = None
+    octal: bool | None = None
+    absolute: bool | None = None
+    empty: bool | None = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, k) is None for k in CONSTRAINT_KEYS)
+
+    def to_data(self) -> dict:
+        return {k: _plain(getattr(self, k)) for k in CONSTRAINT_KEYS if getattr(self, k) is not None}
+
+    @classmethod
+    def from_data(cls, data: dict) -> Constraints:
+        return cls(**{k: _frozen(v) for k, v in data.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """What a rule looks for; which fields matter depends on ``kind``."""
+
+    kind: str
+    directive: str | None = None  # Postfix parameter, or a Dovecot setting name
+    path: tuple[str, ...] = ()  # Dovecot: enclosing section headers (may hold '*' and {placeholders})
+    type: str | None = None
+    explicit: bool = False
+    constraints: Constraints = Constraints()
+    expr: Expr | None = None
+    anchor: str | None = None
+    section: tuple[str, ...] = ()  # dovecot-section: the section path (may hold {placeholders})
+    settings: tuple[tuple[str, Constraints], ...] = ()
+    warning: str | None = None
+    format: str | None = None
+
+    def to_data(self) -> dict:
+        data: dict[str, Any] = {"kind": self.kind}
+        for key in ("directive", "type", "anchor", "warning", "format"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        if self.path:
+            data["path"] = list(self.path)
+        if self.explicit:
+            data["explicit"] = True
+        if not self.constraints.is_empty():
+            data["constraints"] = self.constraints.to_data()
+        if self.expr is not None:
+            data["expr"] = [self.expr.text, self.expr.ir]
+        if self.section:
+            data["section"] = list(self.section)
+        if self.settings:
+            data["settings"] = [[name, c.to_data()] for name, c in self.settings]
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict) -> Check:
+        return cls(
+            kind=data["kind"],
+            directive=data.get("directive"),
+            path=tuple(data.get("path", ())),
+            type=data.get("type"),
+            explicit=data.get("explicit", False),
+            constraints=Constraints.from_data(data.get("constraints", {})),
+            expr=Expr.from_ir(*data["expr"]) if "expr" in data else None,
+            anchor=data.get("anchor"),
+            section=tuple(data.get("section", ())),
+            settings=tuple((n, Constraints.from_data(c)) for n, c in data.get("settings", ())),
+            warning=data.get("warning"),
+            format=data.get("format"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FixSpec:
+    """How to fix a finding: ``set``/``remove`` directives, or the check kind's own edit."""
+
+    title: str
+    applicability: Applicability = Applicability.SAFE
+    set: tuple[tuple[str, str], ...] = ()  # (directive, value template)
+    remove: tuple[str, ...] = ()
+    after: str | None = None  # insert new lines after this directive's assignment when it exists
+
+    def to_data(self) -> dict:
+        return {"title": self.title, "applicability": str(self.applicability), "set": [list(p) for p in self.set],
+                "remove": list(self.remove), "after": self.after}
+
+    @classmethod
+    def from_data(cls, data: dict) -> FixSpec:
+        return cls(data["title"], Applicability.parse(data["applicability"]), tuple(tuple(p) for p in data["set"]),
+                   tuple(data["remove"]), data["after"])
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A policy test: the files of one host and what the rule must find in them."""
+
+    kind: str  # "bad" | "good"
+    files: tuple[tuple[str, str], ...]  # (relative file name, content)
+    name: str | None = None
+    count: int | None = None
+    fixed: tuple[tuple[str, str], ...] | None = None
+    source: Span | None = None
+
+    def to_data(self) -> dict:
+        return {"kind": self.kind, "files": [list(f) for f in self.files], "name": self.name, "count": self.count,
+                "fixed": [list(f) for f in self.fixed] if self.fixed is not None else None,
+                "source": _span_data(self.source)}
+
+    @classmethod
+    def from_data(cls, data: dict) -> Example:
+        return cls(data["kind"], tuple(tuple(f) for f in data["files"]), data["name"], data["count"],
+                   tuple(tuple(f) for f in data["fixed"]) if data["fixed"] is not None else None,
+                   _span_from(data["source"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    scope: str
+    message: str
+    check: Check
+    rationale: str = ""
+    reference: str | None = None
+    params: dict = field(default_factory=dict, hash=False)
+    when: Expr | None = None
+    let: tuple[tuple[str, Expr], ...] = ()
+    fix: FixSpec | None = None
+    examples: tuple[Example, ...] = ()
+    source: Span | None = None
+    pack: str = ""
+
+    @property
+    def fix_title(self) -> str | None:
+        return self.fix.title if self.fix else None
+
+    @property
+    def fix_applicability(self) -> Applicability | None:
+        return self.fix.applicability if self.fix else None
+
+    def to_data(self) -> dict:
+        return {
+            "id": self.id, "name": self.name, "severity": str(self.severity), "scope": self.scope,
+            "message": self.message, "check": self.check.to_data(), "rationale": self.rationale,
+            "reference": self.reference, "params": self.params,
+            "when": [self.when.text, self.when.ir] if self.when else None,
+            "let": [[n, e.text, e.ir] for n, e in self.let],
+            "fix": self.fix.to_data() if self.fix else None,
+            "examples": [e.to_data() for e in self.examples],
+            "source": _span_data(self.source), "pack": self.pack,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict) -> Rule:
+        return cls(
+            id=data["id"], name=data["name"], severity=Severity.parse(data["severity"]), scope=data["scope"],
+            message=data["message"], check=Check.from_data(data["check"]), rationale=data["rationale"],
+            reference=data["reference"], params=data["params"],
+            when=Expr.from_ir(*data["when"]) if data["when"] else None,
+            let=tuple((n, Expr.from_ir(t, ir)) for n, t, ir in data["let"]),
+            fix=FixSpec.from_data(data["fix"]) if data["fix"] else None,
+            examples=tuple(Example.from_data(e) for e in data["examples"]),
+            source=_span_from(data["source"]), pack=data["pack"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    id: str
+    title: str
+    reference: str | None
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    packs: tuple[Pack, ...]
+    rules: tuple[Rule, ...]
+    _by_id: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {r.id: r for r in self.rules})
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return self._by_id.get(rule_id)
+
+    def to_data(self) -> dict:
+        return {"packs": [[p.id, p.title, p.reference, p.path] for p in self.packs],
+                "rules": [r.to_data() for r in self.rules]}
+
+    @classmethod
+    def from_data(cls, data: dict) -> Policy:
+        return cls(tuple(Pack(*p) for p in data["packs"]), tuple(Rule.from_data(r) for r in data["rules"]))
+
+
+def _span_data(span: Span | None) -> list | None:
+    return None if span is None else [span.path, span.line, span.column, span.end_line, span.end_column]
+
+
+def _span_from(data: list | None) -> Span | None:
+    return None if data is None else Span(*data)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
