@@ -1,0 +1,39 @@
+"""Dovecot setting paths: ``"service auth / unix_listener * / mode"`` or a list."""
+
+from __future__ import annotations
+
+import fnmatch
+
+
+def split_path(path: str | list | tuple) -> tuple[str, ...]:
+    """Normalise a path to a tuple of parts: section headers, then (maybe) a name."""
+    if isinstance(path, str):
+        parts = [p.strip() for p in path.split(" / ")] if " / " in path else [path.strip()]
+    else:
+        parts = [str(p).strip() for p in path]
+    return tuple(" ".join(p.split()) for p in parts)  # one blank between a section's kind and name
+
+
+def header_matches(pattern: str, header: str) -> bool:
+    """``unix_listener *`` matches ``unix_listener /var/spool/postfix/private/auth``.
+
+    The section kind must be equal; the argument is an fnmatch pattern (quotes ignored).
+    """
+    pkind, _, parg = pattern.partition(" ")
+    hkind, _, harg = " ".join(header.split()).partition(" ")
+    if pkind != hkind:
+        return False
+    harg = harg.strip('"').strip("'")
+    parg = parg.strip('"').strip("'")
+    if parg == "*":
+        return True
+    return fnmatch.fnmatchcase(harg, parg)
+
+
+def section_matches(patterns: tuple[str, ...], headers: tuple[str, ...]) -> bool:
+    return len(patterns) == len(headers) and all(header_matches(p, h) for p, h in zip(patterns, headers))
+
+
+def section_kind(headers: tuple[str, ...]) -> str | None:
+    """The kind of the innermost section (``unix_listener``), or None at top level."""
+    return headers[-1].split(" ", 1)[0] if headers else None

@@ -1,0 +1,39 @@
+"""``{name}`` placeholders in messages, fix titles and fix values (``{{`` is a brace)."""
+
+from __future__ import annotations
+
+from string import Formatter
+from typing import Any
+
+
+def template_fields(template: str) -> list[str]:
+    """The placeholder names in ``template``; raises ValueError for a malformed one."""
+    fields = []
+    for _literal, name, spec, conversion in Formatter().parse(template):
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise ValueError(f"placeholder {{{name}}} must be a plain name (no attributes, indexes or formats)")
+        fields.append(name)
+    return fields
+
+
+def show(value: Any) -> str:
+    """A value as a user reads it in a message: Postfix lists comma-separated, yes/no booleans."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(show(v) for v in value)
+    if value is None:
+        return ""
+    return str(value)
+
+
+def render(template: str, values: dict[str, Any]) -> str:
+    """Fill ``template``; a name without a value renders as ``?`` (never raises)."""
+    out = []
+    for literal, name, _spec, _conversion in Formatter().parse(template):
+        out.append(literal)
+        if name is not None:
+            out.append(show(values[name]) if name in values else "?")
+    return "".join(out)
