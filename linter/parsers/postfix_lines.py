@@ -1,0 +1,192 @@
+"""Postfix's logical-line reader (``util/readlline.c``), shared by main.cf and master.cf.
+
+Exactly as Postfix reads a file:
+
+* a physical line whose first non-whitespace character is ``#``, and a blank or
+  whitespace-only line, is skipped *without* ending the logical line in progress;
+* a physical line that starts with whitespace continues the logical line: the
+  newline is dropped and the continuation's leading whitespace is kept (so is a CR
+  before the LF: Postfix reads ``\\r`` as an ordinary whitespace character);
+* a trailing backslash is literal;
+* a logical line that starts with whitespace (an indented first line) is ignored.
+
+Template control lines (``{% if %}``) are skipped like comments, so a continued
+value may wrap around them, and are returned for the document to keep.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from linter.model import ParseWarning, Span, TemplateLine
+from linter.parsers import templates
+
+# C isspace() in the C locale, which Postfix's ISSPACE() uses.
+SPACE = " \t\n\r\v\f"
+_LINE_BREAK = re.compile(r"\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One physical line's contribution to a logical line."""
+
+    offset: int  # where the piece starts in LogicalLine.text
+    line: int  # 1-based physical line number
+    text: str  # the physical line without its LF (a CR before the LF is kept)
+
+
+@dataclass(frozen=True, slots=True)
+class LogicalLine:
+    """One logical line: its pieces joined without newlines, as Postfix sees it."""
+
+    path: str
+    text: str
+    pieces: tuple[Piece, ...]
+
+    @property
+    def line(self) -> int:
+        return self.pieces[0].line
+
+    @property
+    def end_line(self) -> int:
+        return self.pieces[-1].line
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column) of the character at ``offset`` of :attr:`text`.
+
+        An offset at the end of a piece is placed at the end of that piece's line,
+        not at the start of the next piece, so a span's end stays on its own line.
+        """
+        starts = [p.offset for p in self.pieces]
+        index = max(bisect.bisect_right(starts, offset) - 1, 0)
+        if index > 0 and offset == self.pieces[index].offset:
+            # The end of the previous piece and the start of this one coincide;
+            # callers asking for a start get this piece via start_position().
+            previous = self.pieces[index - 1]
+            return previous.line, offset - previous.offset + 1
+        piece = self.pieces[index]
+        return piece.line, offset - piece.offset + 1
+
+    def start_position(self, offset: int) -> tuple[int, int]:
+        """Like :meth:`position`, but an offset at a piece boundary starts the next piece."""
+        starts = [p.offset for p in self.pieces]
+        index = max(bisect.bisect_right(starts, offset) - 1, 0)
+        piece = self.pieces[index]
+        return piece.line, offset - piece.offset + 1
+
+    def span(self, start: int, end: int) -> Span:
+        """The span of ``text[start:end]`` (zero-width when ``start == end``)."""
+        line, column = self.start_position(start)
+        if end <= start:
+            return Span(self.path, line, column, line, column)
+        end_line, end_column = self.position(end)
+        return Span(self.path, line, column, end_line, end_column)
+
+    def whole_span(self) -> Span:
+        """From the first character to the end of the last piece (a CR excluded)."""
+        last = self.pieces[-1]
+        return Span(self.path, self.line, 1, last.line, len(last.text.rstrip("\r")) + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    lines: tuple[LogicalLine, ...]
+    templates: tuple[TemplateLine, ...]
+    warnings: tuple[ParseWarning, ...]
+    newline: str
+    end: Span
+
+
+def _is_skipped(text: str) -> bool:
+    """A blank, whitespace-only or comment physical line (readlline.c)."""
+    stripped = text.lstrip(SPACE)
+    return stripped == "" or stripped.startswith("#")
+
+
+def read_logical_lines(path: str, text: str) -> ReadResult:
+    """Split ``text`` into Postfix logical lines, with locations."""
+    # A BOM is kept: Postfix reads its bytes as part of the first name, so the
+    # first parameter is not the one the user sees (unknown-directive reports it).
+    physical = _LINE_BREAK.split(text)
+    # A final LF ends the last line; it does not start an empty one.
+    if physical and physical[-1] == "" and len(physical) > 1:
+        physical.pop()
+    newline = "\r\n" if "\r\n" in text and text.count("\r\n") * 2 >= text.count("\n") else "\n"
+
+    logical: list[LogicalLine] = []
+    template_lines: list[TemplateLine] = []
+    warnings: list[ParseWarning] = []
+    pieces: list[Piece] = []
+    length = 0
+
+    def flush() -> None:
+        nonlocal pieces, length
+        if pieces:
+            joined = "".join(p.text for p in pieces)
+            entry = LogicalLine(path, joined, tuple(pieces))
+            if joined[0] in SPACE:
+                shown = joined[:30] + ("..." if len(joined) > 30 else "")
+                warnings.append(
+                    ParseWarning(
+                        "indented-first-line",
+                        f'logical line must not start with whitespace: "{shown}" (Postfix ignores it)',
+                        entry.whole_span(),
+                    )
+                )
+            else:
+                logical.append(entry)
+        pieces = []
+        length = 0
+
+    for number, line_text in enumerate(physical, start=1):
+        if templates.is_template_line(line_text):
+            template_lines.append(TemplateLine(line_text.rstrip("\r"), Span(path, number, 1, number, len(line_text.rstrip("\r")) + 1)))
+            continue
+        if _is_skipped(line_text):
+            continue
+        if pieces and line_text[0] not in SPACE:
+            flush()
+        pieces.append(Piece(length, number, line_text))
+        length += len(line_text)
+    flush()
+
+    last_number = max(len(physical), 1)
+    last_text = physical[-1].rstrip("\r") if physical else ""
+    end = Span.point(path, last_number, len(last_text) + 1)
+    return ReadResult(tuple(logical), tuple(template_lines), tuple(warnings), newline, end)
+
+
+# --- warnings both formats share -------------------------------------------------
+
+
+def backslash_warnings(entry: LogicalLine) -> list[ParseWarning]:
+    """A physical line ending in ``\\`` that is followed by a continuation line."""
+    found = []
+    for piece in entry.pieces[:-1]:
+        body = piece.text.rstrip("\r")
+        if body.endswith("\\"):
+            column = len(body)
+            found.append(
+                ParseWarning(
+                    "backslash-continuation",
+                    "a trailing '\\' is not a line continuation in Postfix: it stays in the value"
+                    " (continue a line by starting the next one with whitespace)",
+                    Span(entry.path, piece.line, column, piece.line, column + 1),
+                )
+            )
+    return found
+
+
+def trim_end(text: str, end: int) -> int:
+    """The offset just after the last non-space character before ``end``."""
+    while end > 0 and text[end - 1] in SPACE:
+        end -= 1
+    return end
+
+
+def skip_space(text: str, start: int) -> int:
+    while start < len(text) and text[start] in SPACE:
+        start += 1
+    return start

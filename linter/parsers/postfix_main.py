@@ -1,0 +1,149 @@
+"""Postfix main.cf, parsed exactly as Postfix does (``dict_load_fp`` + ``split_nameval``).
+
+Each logical line (see :mod:`linter.parsers.postfix_lines`) is ``name = value``:
+the name runs up to whitespace or ``=``, whitespace around ``=`` is ignored, the
+value's trailing whitespace is trimmed, an empty value is legal, and a ``#`` after
+the value is part of the value.  Every assignment is kept in file order, duplicates
+included (Postfix keeps the last one).
+
+A logical line without ``=`` is fatal in Postfix and raises
+:class:`~linter.model.ConfigError` with postconf's message, unless it holds template
+expressions: then it is kept as a :class:`~linter.model.TemplateLine`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from linter.model import POSTFIX_MAIN, Assignment, ConfigError, Document, ParseWarning, Span, TemplateLine
+from linter.parsers import templates
+from linter.parsers.postfix_lines import (
+    SPACE,
+    LogicalLine,
+    backslash_warnings,
+    read_logical_lines,
+    skip_space,
+    trim_end,
+)
+
+# An indented continuation line that reads like its own parameter setting.
+_LOOKS_LIKE_SETTING = re.compile(r"[ \t]+([a-z][a-z0-9]*(?:_[a-z0-9]+)+)[ \t]*=")
+# '#' starting a value or after whitespace inside it: the user meant a comment.
+_COMMENT_IN_VALUE = re.compile(r"(?:^|(?<=[ \t\r\v\f]))#")
+
+
+def parse(path: str, text: str) -> Document:
+    read = read_logical_lines(path, text)
+    assignments: list[Assignment] = []
+    template_lines = list(read.templates)
+    warnings = list(read.warnings)
+    for entry in read.lines:
+        parsed = _split_nameval(entry)
+        if isinstance(parsed, tuple):
+            if templates.has_template(entry.text):
+                template_lines.append(TemplateLine(entry.text.rstrip(SPACE), entry.whole_span()))
+                continue
+            message, offset = parsed
+            line, column = entry.start_position(offset)
+            # postconf names the first line of the logical line; so do we.
+            raise ConfigError(path, entry.line, column if line == entry.line else 1, f'{message}: "{entry.text}"')
+        assignment = parsed
+        assignments.append(assignment)
+        warnings.extend(_warnings(entry, assignment))
+    template_lines.sort(key=lambda t: (t.span.line, t.span.column))
+    warnings.sort(key=lambda w: (w.span.line, w.span.column))
+    return Document(
+        path=path,
+        format=POSTFIX_MAIN,
+        entries=tuple(assignments),
+        templates=tuple(template_lines),
+        warnings=tuple(warnings),
+        files=(path,),
+        newline=read.newline,
+        end=read.end,
+    )
+
+
+def _split_nameval(entry: LogicalLine) -> Assignment | tuple[str, int]:
+    """``split_nameval()``: an Assignment, or postconf's error text and where."""
+    text = entry.text
+    name_start = skip_space(text, 0)
+    if name_start == len(text) or text[name_start] == "=":
+        return "missing attribute name", name_start
+    name_end = name_start
+    while name_end < len(text) and text[name_end] not in SPACE and text[name_end] != "=":
+        name_end += 1
+    equals = skip_space(text, name_end)
+    if equals == len(text) or text[equals] != "=":
+        return "missing '=' after attribute name", name_start
+    value_start = skip_space(text, equals + 1)
+    value_end = max(trim_end(text, len(text)), value_start)
+    name = text[name_start:name_end]
+    value = text[value_start:value_end]
+    if value_start == value_end:
+        # Zero-width just after '=' and the blanks on its own line.
+        value_span = entry.span(_blank_end_on_line(entry, equals + 1), _blank_end_on_line(entry, equals + 1))
+    else:
+        value_span = entry.span(value_start, value_end)
+    return Assignment(
+        name=name,
+        value=value,
+        span=entry.span(name_start, max(value_end, equals + 1)),
+        name_span=entry.span(name_start, name_end),
+        value_span=value_span,
+        templated=templates.has_template(name) or templates.has_template(value),
+    )
+
+
+def _blank_end_on_line(entry: LogicalLine, offset: int) -> int:
+    """``offset`` moved over blanks, but not past the end of its physical line."""
+    for piece in entry.pieces:
+        piece_end = piece.offset + len(piece.text.rstrip("\r"))
+        if piece.offset <= offset <= piece_end:
+            while offset < piece_end and entry.text[offset] in " \t":
+                offset += 1
+            return offset
+    return offset
+
+
+def _warnings(entry: LogicalLine, assignment: Assignment) -> list[ParseWarning]:
+    found = backslash_warnings(entry)
+    for piece in entry.pieces[1:]:
+        match = _LOOKS_LIKE_SETTING.match(piece.text)
+        if match:
+            body = piece.text.rstrip(SPACE)
+            found.append(
+                ParseWarning(
+                    "accidental-continuation",
+                    f"this indented line continues the value of {assignment.name}; "
+                    f"{match.group(1)} is not set (remove the indentation to set it)",
+                    _piece_span(entry, piece.line, len(piece.text) - len(piece.text.lstrip(" \t")), len(body)),
+                )
+            )
+    value_offset = _value_offset(entry, assignment)
+    comment = _COMMENT_IN_VALUE.search(assignment.value)
+    if comment and value_offset is not None:
+        start = value_offset + comment.start()
+        end = value_offset + len(assignment.value)
+        found.append(
+            ParseWarning(
+                "trailing-comment",
+                f"'#' after a value is not a comment in Postfix: it is part of the value of {assignment.name}"
+                " (put comments on their own line)",
+                entry.span(start, end),
+            )
+        )
+    return found
+
+
+def _value_offset(entry: LogicalLine, assignment: Assignment) -> int | None:
+    if not assignment.value:
+        return None
+    for piece in entry.pieces:
+        if piece.line == assignment.value_span.line:
+            return piece.offset + assignment.value_span.column - 1
+    return None
+
+
+def _piece_span(entry: LogicalLine, line: int, start_index: int, end_index: int) -> Span:
+    return Span(entry.path, line, start_index + 1, line, end_index + 1)
