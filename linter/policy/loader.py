@@ -37,7 +37,7 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "policy.schema.j
 POSTFIX_SCOPES = ("postfix-main", "smtpd-service", "postfix-master", "host")
 SERVICE_SCOPES = ("smtpd-service", "postfix-master")
 OWN_EDIT_KINDS = ("syntax", "duplicate")  # kinds that know their own fix edit
-BUILTIN_PLACEHOLDERS = ("value", "directive", "default")
+BUILTIN_PLACEHOLDERS = ("value", "directive", "default", "detail")
 
 
 class PolicyProblem(NamedTuple):

@@ -1,0 +1,83 @@
+"""``assert``: an expression that must be true.
+
+The finding points at ``anchor`` (default: the first directive named in ``expr``):
+its explicit setting, else its insertion point.  A rule whose expression touches an
+unknown (templated) value is skipped.
+
+    check:
+      kind: assert
+      expr: "mailbox_size_limit == 0 or mailbox_size_limit >= message_size_limit"
+
+fail::
+
+    mailbox_size_limit = 1000
+    message_size_limit = 2000
+
+pass::
+
+    mailbox_size_limit = 0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from linter.checks.base import Finding
+from linter.checks.common import fix_after, locate
+from linter.checks.context import Unit
+from linter.policy.dovecot_path import split_path
+from linter.policy.expr import UNKNOWN, CONTEXT_FUNCTIONS
+from linter.policy.model import Rule
+
+
+def first_directive(ir: list, skip: set[str]) -> str | None:
+    """The first directive the expression names, in reading order."""
+    op = ir[0]
+    if op == "name":
+        return None if ir[1] in skip else ir[1]
+    if op == "call" and ir[1] in ("is_set", "default", "param", "dovecot", "dovecot_exists"):
+        return ir[2][0][1]
+    children: list = []
+    if op in ("list", "and", "or"):
+        children = ir[1]
+    elif op in ("not", "neg"):
+        children = [ir[1]]
+    elif op == "cmp":
+        children = ir[2]
+    elif op == "bin":
+        children = [ir[2], ir[3]]
+    elif op == "if":
+        children = [ir[2], ir[1], ir[3]]
+    elif op == "call" and ir[1] not in CONTEXT_FUNCTIONS:
+        children = ir[2]
+    for child in children:
+        found = first_directive(child, skip)
+        if found:
+            return found
+    return None
+
+
+def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
+    check = rule.check
+    result = check.expr.evaluate(env)
+    if result is UNKNOWN or result:
+        return
+    skip = set(rule.params) | {name for name, _ in rule.let}
+    anchor = check.anchor or first_directive(check.expr.ir, skip)
+    if anchor is None:
+        span = unit.anchor_span()
+        if span is not None:
+            yield Finding(span=span)
+        return
+    sections: tuple[str, ...] = ()
+    if unit.dovecot_scope:
+        sections = split_path(anchor)[:-1]
+    finding = locate(unit, anchor, sections, fix_after(rule))
+    if finding is not None:
+        try:
+            value = unit.raw(anchor)
+        except Exception:  # the anchor's own value is only shown in the message
+            value = None
+        yield Finding(span=finding.span, directive=anchor, value=value, missing=finding.missing,
+                      section=finding.section)

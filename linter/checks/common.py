@@ -1,0 +1,57 @@
+"""Helpers shared by check kinds: the checked name, locating a directive, documents in scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.checks.base import Finding
+from linter.checks.context import Unit
+from linter.diagnostics import Edit
+from linter.model import Document, Span
+from linter.policy.model import Check, Rule
+
+
+def target(check: Check) -> str:
+    """The checked name: a Postfix parameter, or a Dovecot path ``a / b / name``."""
+    return " / ".join((*check.path, check.directive or ""))
+
+
+def locate(unit: Unit, name: str, sections: tuple[str, ...] = (), after: str | None = None,
+           **values: object) -> Finding | None:
+    """A finding at ``name``'s explicit setting here, else at its insertion point."""
+    span, _entry = unit.explicit_span(name)
+    if span is not None:
+        return Finding(span=span, directive=name, **values)
+    if unit.dovecot_scope:
+        place = unit.dovecot_insertion(sections)
+        span = place[0] if place else unit.anchor_span()
+    else:
+        place = unit.main_insertion(after)
+        span = place[0] if place else unit.anchor_span()
+    if span is None:
+        return None
+    return Finding(span=span, directive=name, missing=True, section=sections, **values)
+
+
+def fix_after(rule: Rule) -> str | None:
+    return rule.fix.after if rule.fix else None
+
+
+def documents(unit: Unit, check: Check) -> Iterator[Document]:
+    """The documents a per-file check looks at: those of the scope, narrowed by ``format``."""
+    host = unit.host
+    by_scope = {
+        "postfix-main": (host.main,),
+        "smtpd-service": (host.master,),
+        "postfix-master": (host.master,),
+        "dovecot": (host.dovecot,),
+        "host": (host.main, host.master, host.dovecot),
+    }[unit.scope]
+    for doc in by_scope:
+        if doc is not None and (check.format is None or doc.format == check.format):
+            yield doc
+
+
+def delete_lines(span: Span) -> Edit:
+    """An edit removing the whole lines of ``span`` (with their line ending)."""
+    return Edit(Span(span.path, span.line, 1, span.end_line + 1, 1), "")

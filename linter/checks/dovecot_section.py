@@ -1,0 +1,81 @@
+"""``dovecot-section``: a Dovecot section must exist, and its settings meet constraints.
+
+``section`` is a path of section headers; ``*`` matches any argument and ``{name}``
+placeholders are filled from ``let`` (e.g. the socket path Postfix uses).  A missing
+setting is judged by its Dovecot default when the catalogue knows it.
+
+    let: {socket: "join_path(queue_directory, smtpd_sasl_path)"}
+    check:
+      kind: dovecot-section
+      section: "service auth / unix_listener {socket}"
+      settings: {mode: {octal: true}}
+
+fail (Postfix uses private/auth)::
+
+    service auth {
+      unix_listener /var/spool/postfix/private/other { mode = 0660 }
+    }
+
+pass::
+
+    service auth {
+      unix_listener /var/spool/postfix/private/auth {
+        mode = 0660
+      }
+    }
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from linter.checks.base import Finding
+from linter.checks.constraints import violations
+from linter.checks.context import Unit, dovecot_sections, dovecot_settings, dovecot_typed
+from linter.policy.expr import UNKNOWN, UnknownValue
+from linter.policy.templates import render, template_fields
+from linter.policy.model import Rule
+
+
+def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
+    doc = unit.host.dovecot
+    if doc is None:
+        return
+    check = rule.check
+    values: dict[str, Any] = {}
+    for header in check.section:
+        for name in template_fields(header):
+            try:
+                value = env.lookup(name)
+            except UnknownValue:
+                return
+            if value is UNKNOWN:
+                return
+            values[name] = value
+    patterns = tuple(render(h, values) for h in check.section)
+    sections = dovecot_sections(doc, patterns)
+    if not sections:
+        if doc.end is not None:
+            yield Finding(span=doc.end, directive=" / ".join(patterns), missing=True)
+        return
+    for section in sections:
+        for name, constraints in check.settings:
+            exact = tuple(section.path) + (name,)
+            found = [s for s in dovecot_settings(doc, exact) if s.section == section.path]
+            if found:
+                if found[-1].templated:
+                    continue
+                raw = found[-1].value
+            else:
+                raw = unit._dovecot_default(exact)
+                if raw is None:
+                    continue
+            value = dovecot_typed(name, section.path, raw)
+            if not violations(constraints, value, raw):
+                continue
+            if found:
+                yield Finding(span=found[-1].span, directive=name, value=raw, section=section.path)
+            elif section.close_span is not None:
+                yield Finding(span=section.close_span, directive=name, value=raw, default=raw, missing=True,
+                              section=section.path)

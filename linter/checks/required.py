@@ -1,0 +1,36 @@
+"""``required``: the directive must be set explicitly.
+
+In ``smtpd-service`` scope, either main.cf or the service's ``-o`` counts.  The finding
+points at the insertion point (after the last main.cf assignment, after ``fix.after``
+when that is set, or before the closing brace of the Dovecot section) and the rule's
+``fix.set`` inserts the line there.
+
+    check: {kind: required, directive: smtpd_tls_security_level}
+
+fail::
+
+    myhostname = mx.example.org          # finding after this line
+
+pass::
+
+    smtpd_tls_security_level = may
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from linter.checks.base import Finding
+from linter.checks.common import fix_after, locate, target
+from linter.checks.context import Unit
+from linter.policy.model import Rule
+
+
+def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
+    name = target(rule.check)
+    if unit.is_set(name):
+        return
+    finding = locate(unit, name, rule.check.path, fix_after(rule))
+    if finding is not None:
+        yield finding

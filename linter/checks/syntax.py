@@ -1,0 +1,50 @@
+"""``syntax``: each parser warning with the given code (see docs/policy-language.md).
+
+The parsers record what the reference accepts but is almost certainly a mistake; this
+kind turns them into findings, with an edit where the repair is mechanical.  The
+``{detail}`` placeholder holds the parser's own explanation.
+
+    check: {kind: syntax, warning: trailing-comment}
+
+fail::
+
+    smtpd_tls_security_level = may  # opportunistic
+
+pass::
+
+    # opportunistic
+    smtpd_tls_security_level = may
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from linter.checks.base import Finding
+from linter.checks.common import documents
+from linter.checks.context import Unit
+from linter.diagnostics import Edit
+from linter.model import ParseWarning, Span
+from linter.policy.model import Rule
+
+
+def _edits(warning: ParseWarning) -> tuple[Edit, ...] | None:
+    s = warning.span
+    if warning.code == "accidental-continuation" and s.column > 1:
+        # dedent: the line then sets its own parameter, as the author meant
+        return (Edit(Span(s.path, s.line, 1, s.line, s.column), ""),)
+    if warning.code == "trailing-comment":
+        return (Edit(s, ""),)
+    if warning.code in ("ambiguous-hash",):
+        return (Edit(Span.point(s.path, s.line, s.column), " "),)
+    if warning.code == "mode-without-leading-zero":
+        return (Edit(Span.point(s.path, s.line, s.column), "0"),)
+    return None
+
+
+def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
+    for doc in documents(unit, rule.check):
+        for warning in doc.warnings:
+            if warning.code == rule.check.warning:
+                yield Finding(span=warning.span, detail=warning.message, edits=_edits(warning))

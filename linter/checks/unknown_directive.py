@@ -1,0 +1,64 @@
+"""``unknown-directive``: a name no catalogue knows, with a did-you-mean.
+
+Postfix ignores unknown parameters (postconf only warns), so a typo silently leaves
+the default in force; Dovecot refuses to start.  A main.cf name that is used as
+``$name`` elsewhere counts as known (postconf does the same).
+
+    check: {kind: unknown-directive}
+
+fail::
+
+    smtpd_tls_securty_level = may        # did you mean smtpd_tls_security_level?
+
+pass::
+
+    smtpd_tls_security_level = may
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from linter.checks.base import Finding
+from linter.checks.common import documents
+from linter.checks.context import Unit, _catalog
+from linter.model import DOVECOT, POSTFIX_MAIN, Assignment, Service, Setting
+from linter.policy.dovecot_path import section_kind
+from linter.policy.model import Rule
+
+
+def _suggestion(catalog: Any, name: str, fmt: str) -> str | None:
+    try:
+        found = catalog.suggest(name, fmt)
+    except Exception:  # did-you-mean is a nicety
+        return None
+    if isinstance(found, (list, tuple)):
+        found = found[0] if found else None
+    return f"did you mean {found}?" if found else None
+
+
+def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
+    catalog = _catalog()
+    if catalog is None:
+        return
+    used = unit.host.referenced_names()
+    for doc in documents(unit, rule.check):
+        for entry in doc.entries:
+            if isinstance(entry, Assignment):
+                candidates = [(entry.name, entry.name_span, POSTFIX_MAIN, None)]
+            elif isinstance(entry, Service):
+                candidates = [(o.name, o.name_span, POSTFIX_MAIN, None) for o in entry.overrides]
+            elif isinstance(entry, Setting):
+                candidates = [(entry.name, entry.name_span, DOVECOT, section_kind(entry.section))]
+            else:
+                continue
+            for name, span, fmt, kind in candidates:
+                if getattr(entry, "templated", False) or not name.isascii():
+                    continue
+                if fmt == DOVECOT:
+                    known = catalog.dovecot_setting(name, kind) is not None
+                else:
+                    known = catalog.postfix_param(name) is not None or name in used
+                if not known:
+                    yield Finding(span=span, directive=name, note=_suggestion(catalog, name, fmt))

@@ -1,0 +1,47 @@
+"""``value``: the effective value (explicit, else the default) must meet the constraints.
+
+With ``explicit: true`` only explicit settings are checked.  A finding on a default
+value points at the insertion point, where the fix adds the setting.
+
+    check: {kind: value, directive: smtpd_client_connection_rate_limit, min: 1}
+
+fail::
+
+    smtpd_client_connection_rate_limit = 0
+
+pass::
+
+    smtpd_client_connection_rate_limit = 30
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from linter.checks.base import Finding
+from linter.checks.common import fix_after, locate, target
+from linter.checks.constraints import violations
+from linter.checks.context import Unit, typed
+from linter.policy.expr import UnknownValue
+from linter.policy.model import Rule
+
+
+def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
+    check = rule.check
+    name = target(check)
+    if check.explicit and not unit.is_set(name):
+        return
+    try:
+        raw = unit.raw(name)
+        if raw is None:
+            return  # no value and no known default: nothing to judge
+        value = typed(raw, check.type) if check.type else unit.effective(name)
+    except UnknownValue:
+        return
+    why = violations(check.constraints, value, raw)
+    if not why:
+        return
+    finding = locate(unit, name, check.path, fix_after(rule), value=raw, note=None)
+    if finding is not None:
+        yield finding

@@ -1,0 +1,426 @@
+"""The engine: group files into hosts, evaluate rules per scope unit, build diagnostics.
+
+Which rules run and how they are configured (select/ignore, severity, params) is
+decided first, apart from checking (:func:`configure`).  Counterpart files (master.cf
+next to main.cf, the Dovecot root of a ``conf.d`` file) are read from disk so that
+cross-file rules work when only one file is passed (pre-commit passes changed files),
+but findings are reported only in the files that were passed, or that a passed
+Dovecot root includes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter.checks import DOCUMENT_KINDS, REGISTRY
+from linter.checks.base import Finding
+from linter.checks.context import SMTPD_COMMANDS, HostDocs, Unit, service_overrides
+from linter.diagnostics import Diagnostic, Edit, Fix
+from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, Service, Span
+from linter.options import Host, Options
+from linter.policy.dovecot_path import split_path
+from linter.policy.expr import UNKNOWN, EvalError, UnknownValue
+from linter.policy.model import Policy, Rule
+from linter.policy.templates import render
+
+
+@dataclass(frozen=True)
+class Report:
+    diagnostics: tuple[Diagnostic, ...]
+    errors: tuple[ConfigError, ...]
+    files: tuple[str, ...]
+
+
+# -- the decision engine: which rules, how configured -------------------------------
+
+
+def _longest_match(rule_id: str, prefixes: Sequence[str]) -> int:
+    return max((len(p) for p in prefixes if rule_id.startswith(p)), default=-1)
+
+
+def is_selected(rule_id: str, options: Options) -> bool:
+    """flake8-style: the longer matching prefix of ``select`` and ``ignore`` wins."""
+    selected = _longest_match(rule_id, options.select) if options.select else 0
+    if selected < 0:
+        return False
+    ignored = _longest_match(rule_id, options.ignore)
+    return ignored < 0 or selected > ignored
+
+
+def configure(policy: Policy, options: Options, rule_ids: Sequence[str] | None = None) -> list[Rule]:
+    """The rules to run, with severity and params overrides applied."""
+    rules = []
+    for rule in policy.rules:
+        if rule_ids is not None:
+            if rule.id not in rule_ids:
+                continue
+        elif not is_selected(rule.id, options):
+            continue
+        changes: dict[str, Any] = {}
+        if rule.id in options.severity:
+            changes["severity"] = options.severity[rule.id]
+        if options.params.get(rule.id):
+            changes["params"] = {**rule.params, **options.params[rule.id]}
+        rules.append(dataclasses.replace(rule, **changes) if changes else rule)
+    return rules
+
+
+# -- grouping files into hosts --------------------------------------------------------
+
+
+@dataclass
+class _HostFiles:
+    main: str | None = None
+    master: str | None = None
+    dovecot: str | None = None
+    reported: set[str] = field(default_factory=set)  # real paths whose findings are shown
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def _sibling(directory: str, name: str) -> str | None:
+    path = os.path.join(directory, name)
+    return path if os.path.isfile(path) else None
+
+
+def _dovecot_root_for(path: str) -> str:
+    """The root ``dovecot.conf`` a conf.d file belongs to (the file itself when none)."""
+    directory = os.path.dirname(path)
+    if os.path.basename(directory) == "conf.d":
+        root = _sibling(os.path.dirname(directory), "dovecot.conf")
+        if root:
+            return root
+    return path
+
+
+def _dovecot_for_postfix(directory: str) -> str | None:
+    found = _sibling(directory, "dovecot.conf")
+    if found:
+        return found
+    if os.path.basename(os.path.abspath(directory)) == "postfix":
+        return _sibling(os.path.join(os.path.dirname(os.path.abspath(directory)), "dovecot"), "dovecot.conf")
+    return None
+
+
+def _postfix_for_dovecot(root: str) -> tuple[str | None, str | None]:
+    directory = os.path.dirname(root)
+    main, master = _sibling(directory, "main.cf"), _sibling(directory, "master.cf")
+    if not (main or master) and os.path.basename(os.path.abspath(directory)) == "dovecot":
+        other = os.path.join(os.path.dirname(os.path.abspath(directory)), "postfix")
+        main, master = _sibling(other, "main.cf"), _sibling(other, "master.cf")
+    return main, master
+
+
+def _counterpart(path: str, this: str, other: str) -> str | None:
+    """``master.cf`` for ``main.cf`` (also ``main.cf.j2`` -> ``master.cf.j2``, ``x-main.cf`` ...)."""
+    directory, name = os.path.split(path)
+    if this in name:
+        return _sibling(directory, name.replace(this, other, 1))
+    return None
+
+
+def group_hosts(files: Sequence[str], options: Options) -> tuple[list[_HostFiles], list[ConfigError], dict]:
+    """Hosts (with the files whose findings are reported), format errors, path -> format."""
+    from linter.parsers import detect_format
+
+    formats: dict[str, str] = {}
+    errors: list[ConfigError] = []
+    hosts: dict[tuple, _HostFiles] = {}
+    explicit = {(_real(p)): h for h in options.hosts for p in (h.main, h.master, h.dovecot) if p}
+
+    def add(main: str | None, master: str | None, dovecot: str | None, reported: str) -> None:
+        key = tuple(_real(p) if p else None for p in (main, master, dovecot))
+        host = hosts.setdefault(key, _HostFiles(main, master, dovecot))
+        host.reported.add(_real(reported))
+
+    for path in files:
+        fmt = detect_format(path, options.formats)
+        if fmt is None:
+            errors.append(ConfigError(path, 0, 0, "cannot tell the format from the name; "
+                                      "use --as postfix-main|postfix-master|dovecot"))
+            continue
+        formats[_real(path)] = fmt
+        if _real(path) in explicit:
+            h: Host = explicit[_real(path)]
+            add(h.main, h.master, h.dovecot, path)
+            continue
+        directory = os.path.dirname(path) or "."
+        if fmt == POSTFIX_MAIN:
+            master = _counterpart(path, "main.cf", "master.cf")
+            add(path, master, _dovecot_for_postfix(directory), path)
+        elif fmt == POSTFIX_MASTER:
+            main = _counterpart(path, "master.cf", "main.cf")
+            add(main, path, _dovecot_for_postfix(directory), path)
+        else:
+            root = _dovecot_root_for(path)
+            main, master = _postfix_for_dovecot(root)
+            add(main, master, root, path)
+    return list(hosts.values()), errors, formats
+
+
+# -- checking -------------------------------------------------------------------------
+
+
+class _Env:
+    """The expression environment of one rule on one unit: let, params, then directives."""
+
+    __slots__ = ("unit", "rule", "lets", "values")
+
+    def __init__(self, unit: Unit, rule: Rule):
+        self.unit = unit
+        self.rule = rule
+        self.lets = dict(rule.let)
+        self.values: dict[str, Any] = {}
+
+    def lookup(self, name: str) -> Any:
+        if name in self.values:
+            value = self.values[name]
+        elif name in self.lets:
+            value = self.lets[name].evaluate(self)  # UNKNOWN or a value; EvalError propagates
+            self.values[name] = value
+        elif name in self.rule.params:
+            return self.rule.params[name]
+        else:
+            return self.unit.effective(name)
+        if value is UNKNOWN:
+            raise UnknownValue(name)
+        return value
+
+    def context(self, function: str, argument: str) -> Any:
+        unit = self.unit
+        if function == "is_set":
+            return unit.is_set(argument)
+        if function == "default":
+            value = unit.default(argument)
+        elif function == "param":
+            return unit.effective(argument)
+        elif function == "service":
+            value = unit.service_column(argument)
+        elif function == "dovecot":
+            value = unit.dovecot_value(argument)
+        elif function == "dovecot_exists":
+            return unit.dovecot_exists(argument)
+        else:
+            raise ValueError(f"unknown function {function}")
+        if value is UNKNOWN:
+            raise UnknownValue(argument)
+        return value
+
+
+def _units(rule: Rule, host: HostDocs) -> Iterator[Unit]:
+    scope = rule.scope
+    if rule.check.kind in DOCUMENT_KINDS:
+        yield Unit(scope, host)
+        return
+    if scope == "postfix-main":
+        if host.main is not None:
+            yield Unit(scope, host)
+    elif scope == "host":
+        if host.main or host.master or host.dovecot:
+            yield Unit(scope, host)
+    elif scope == "dovecot":
+        if host.dovecot is not None:
+            yield Unit(scope, host)
+    elif scope == "postfix-master":
+        for service in _services(host):
+            yield Unit(scope, host, service, service_overrides(service))
+    elif scope == "smtpd-service":
+        if host.master is None:
+            if host.main is not None:
+                yield Unit(scope, host)  # the implicit "smtp inet ... smtpd"
+            return
+        for service in _services(host):
+            if os.path.basename(service.command) in SMTPD_COMMANDS[:1]:
+                yield Unit(scope, host, service, service_overrides(service))
+
+
+def _services(host: HostDocs) -> list[Service]:
+    if host.master is None:
+        return []
+    return [e for e in host.master.entries if isinstance(e, Service)]
+
+
+def evaluate_rule(rule: Rule, unit: Unit) -> list[Finding]:
+    """Findings of one rule on one unit (none when its condition is false or unknown)."""
+    env = _Env(unit, rule)
+    try:
+        if rule.when is not None:
+            condition = rule.when.evaluate(env)
+            if condition is UNKNOWN or not condition:
+                return []
+        return list(REGISTRY[rule.check.kind](rule, unit, env))
+    except (UnknownValue, EvalError):
+        # a value the rule needs is unknown (templated), or the expression does not apply
+        # to this value's type: the rule is skipped here rather than guessed
+        return []
+
+
+def _placeholders(rule: Rule, unit: Unit, env: _Env, finding: Finding) -> dict[str, Any]:
+    values: dict[str, Any] = dict(rule.params)
+    for name, _expr in rule.let:
+        try:
+            values[name] = env.lookup(name)
+        except (UnknownValue, EvalError):
+            pass
+    directive = finding.directive or rule.check.directive or ""
+    values["directive"] = directive
+    values["value"] = finding.value if finding.value is not None else ""
+    values["detail"] = finding.detail or ""
+    if directive and not unit.dovecot_scope:
+        default = unit.default(directive) if finding.default is None else finding.default
+        values["default"] = "" if default is UNKNOWN else default
+    else:
+        values["default"] = finding.default if finding.default is not None else ""
+    if unit.service is not None or rule.scope == "smtpd-service":
+        values["service"] = unit.service.service if unit.service else "smtp"
+    return _LazyDirectives(values, unit)
+
+
+class _LazyDirectives(dict):
+    """Placeholders; a directive name is looked up only when a template uses it."""
+
+    def __init__(self, values: dict, unit: Unit):
+        super().__init__(values)
+        self.unit = unit
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or self._load(str(name))
+
+    def _load(self, name: str) -> bool:
+        try:
+            raw = self.unit.raw(name)
+        except (UnknownValue, ValueError, KeyError):
+            return False
+        if raw is None:
+            return False
+        self[name] = raw
+        return True
+
+
+def build_fix(rule: Rule, unit: Unit, finding: Finding, values: dict) -> Fix | None:
+    spec = rule.fix
+    if spec is None:
+        return None
+    title = render(spec.title, values)
+    if finding.edits is not None:
+        return Fix(title, spec.applicability, finding.edits)
+    edits: list[Edit] = []
+    for name, template in spec.set:
+        content = render(template, values)
+        edit = _set_edit(unit, name, content, spec.after, finding)
+        if edit is not None:
+            edits.append(edit)
+    for name in spec.remove:
+        edits += _remove_edits(unit, name)
+    if not edits and spec.applicability > 1:
+        return None
+    return Fix(title, spec.applicability, tuple(edits))
+
+
+def _set_edit(unit: Unit, name: str, value: str, after: str | None, finding: Finding) -> Edit | None:
+    if unit.dovecot_scope:
+        parts = split_path(name)
+        span, entry = unit.explicit_span(name)
+        if entry is not None:
+            return Edit(entry.value_span, value)
+        sections = parts[:-1] or finding.section
+        place = unit.dovecot_insertion(sections)
+        if place is None:
+            return None
+        return Edit(place[1], f"{place[2]}{parts[-1]} = {value}\n")
+    if name in unit.overrides:
+        return Edit(unit.overrides[name].value_span, value)
+    explicit = unit.host.postfix.explicit.get(name)
+    if explicit is not None:
+        return Edit(explicit.value_span, value)
+    place = unit.main_insertion(after)
+    if place is None:
+        return None
+    return Edit(place[1], f"{name} = {value}\n")
+
+
+def _remove_edits(unit: Unit, name: str) -> list[Edit]:
+    if unit.dovecot_scope:
+        from linter.checks.context import dovecot_settings
+
+        return [Edit(Span(s.span.path, s.span.line, 1, s.span.end_line + 1, 1), "")
+                for s in dovecot_settings(unit.host.dovecot, split_path(name))]
+    if name in unit.overrides:
+        o = unit.overrides[name].span
+        start = max(o.column - 1, 1)  # the blank before "-o" goes too
+        return [Edit(Span(o.path, o.line, start, o.end_line, o.end_column), "")]
+    doc = unit.host.main
+    if doc is None:
+        return []
+    return [Edit(Span(a.span.path, a.span.line, 1, a.span.end_line + 1, 1), "")
+            for a in doc.entries if getattr(a, "name", None) == name and hasattr(a, "value_span")]
+
+
+def diagnose(rule: Rule, unit: Unit, finding: Finding) -> Diagnostic:
+    env = _Env(unit, rule)
+    values = _placeholders(rule, unit, env, finding)
+    message = render(rule.message, values)
+    if finding.note:
+        message += f" ({finding.note})"
+    related = finding.related
+    if unit.service is not None and finding.span != unit.service.span and unit.service.span not in related:
+        related = related + (unit.service.span,)
+    return Diagnostic(rule=rule.id, name=rule.name, severity=rule.severity, message=message, span=finding.span,
+                      fix=build_fix(rule, unit, finding, values), related=related, help_uri=rule.reference)
+
+
+def check(files: Sequence[str], policy: Policy, options: Options,
+          rule_ids: Sequence[str] | None = None) -> Report:
+    """Check ``files`` (already discovered) against ``policy``.
+
+    ``rule_ids`` restricts the run to those rules regardless of select/ignore (policy tests).
+    """
+    rules = configure(policy, options, rule_ids)
+    groups, errors, formats = group_hosts(files, options)
+    parsed: dict[str, Document | None] = {}
+    failed: set[str] = set()
+    passed = {_real(f) for f in files}
+
+    def parse(path: str | None, fmt: str) -> Document | None:
+        if path is None:
+            return None
+        real = _real(path)
+        if real not in parsed:
+            from linter.parsers import parse_file
+
+            try:
+                parsed[real] = parse_file(path, formats.get(real, fmt))
+            except ConfigError as e:
+                parsed[real] = None
+                if real in passed and real not in failed:  # a counterpart's error belongs to its own run
+                    errors.append(e)
+                failed.add(real)
+        return parsed[real]
+
+    diagnostics: set[Diagnostic] = set()
+    for group in groups:
+        if any(_real(p) in failed for p in (group.main, group.master, group.dovecot) if p) and \
+                all(r in failed for r in group.reported):
+            continue
+        docs = HostDocs(parse(group.main, POSTFIX_MAIN), parse(group.master, POSTFIX_MASTER),
+                        parse(group.dovecot, DOVECOT), main_path=group.main)
+        reported = set(group.reported)
+        if docs.dovecot is not None and docs.dovecot.files and _real(group.dovecot) in reported:
+            reported |= {_real(f) for f in docs.dovecot.files}
+        reported -= failed
+        if not reported:
+            continue
+        for rule in rules:
+            for unit in _units(rule, docs):
+                for finding in evaluate_rule(rule, unit):
+                    if _real(finding.span.path) in reported:
+                        diagnostics.add(diagnose(rule, unit, finding))
+    ordered = tuple(sorted(diagnostics, key=Diagnostic.sort_key))
+    errors.sort(key=lambda e: (e.path, e.line, e.column))
+    return Report(ordered, tuple(errors), tuple(files))
