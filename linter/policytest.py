@@ -1,0 +1,146 @@
+"""Run the rules' own examples (``policy-lint test``).
+
+Each example's files are written to a fresh temporary directory (one host) and the
+engine runs with only that rule.  A ``bad`` example must give at least one finding
+(exactly ``count`` when given), a ``good`` one none.  With ``fixed``, applying every
+fix of the findings (unsafe ones included, display-only never) must give exactly that
+text, and the fixed files must give no finding of the rule.  A bad example without
+``fixed`` whose rule has no applicable fix must be left untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from linter.diagnostics import Applicability, Diagnostic
+from linter.edits import apply_edits
+from linter.model import Span
+from linter.options import Options
+from linter.policy.model import Example, Policy, Rule
+
+MAX_FIX_PASSES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleResult:
+    rule_id: str
+    index: int
+    name: str
+    ok: bool
+    detail: str
+    source: Span | None
+
+
+def _write(directory: str, files: Sequence[tuple[str, str]]) -> list[str]:
+    paths = []
+    for name, content in files:
+        path = os.path.join(directory, *name.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(content)
+        paths.append(path)
+    return paths
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read()
+
+
+def _describe(diagnostics: Sequence[Diagnostic], directory: str) -> str:
+    return "; ".join(f"{os.path.relpath(d.path, directory)}:{d.span.line}:{d.span.column}: {d.message}"
+                     for d in diagnostics[:5])
+
+
+def _run(rule: Rule, policy: Policy, paths: list[str]):  # noqa: ANN202 - engine.Report
+    from linter.engine import check
+
+    return check(paths, policy, Options(), rule_ids=[rule.id])
+
+
+def _apply_fixes(rule: Rule, policy: Policy, paths: list[str]) -> tuple[dict[str, str], str | None]:
+    """Apply the rule's fixes until stable (bounded); returns texts by path, or an error."""
+    texts = {p: _read(p) for p in paths}
+    for _ in range(MAX_FIX_PASSES):
+        report = _run(rule, policy, paths)
+        if report.errors:
+            return texts, "a fix broke the file: " + "; ".join(str(e) for e in report.errors)
+        by_path: dict[str, list] = {}
+        for d in report.diagnostics:
+            if d.fix is not None and d.fix.applicability >= Applicability.UNSAFE:
+                for edit in d.fix.edits:
+                    by_path.setdefault(edit.span.path, []).append(edit)
+        if not by_path:
+            break
+        for path, edits in by_path.items():
+            real = next((p for p in paths if os.path.realpath(p) == os.path.realpath(path)), None)
+            if real is None:
+                return texts, f"a fix edits {path}, which is not one of the example's files"
+            texts[real] = apply_edits(texts[real], edits)
+            with open(real, "w", encoding="utf-8", newline="") as f:
+                f.write(texts[real])
+    return texts, None
+
+
+def run_example(policy: Policy, rule: Rule, index: int, example: Example) -> ExampleResult:
+    name = example.name or f"{example.kind} example {index + 1}"
+
+    def result(ok: bool, detail: str) -> ExampleResult:
+        return ExampleResult(rule.id, index, name, ok, detail, example.source)
+
+    with tempfile.TemporaryDirectory(prefix="policy-lint-test-") as directory:
+        paths = _write(directory, example.files)
+        report = _run(rule, policy, paths)
+        if report.errors:
+            return result(False, "the example does not parse: " + "; ".join(
+                str(e).replace(directory + os.sep, "") for e in report.errors))
+        found = [d for d in report.diagnostics if d.rule == rule.id]
+        if example.kind == "good":
+            if found:
+                return result(False, f"expected no finding, got {len(found)}: {_describe(found, directory)}")
+            return result(True, "no finding")
+        if not found:
+            return result(False, "expected a finding, got none")
+        if example.count is not None and len(found) != example.count:
+            return result(False, f"expected {example.count} finding(s), got {len(found)}: "
+                                 f"{_describe(found, directory)}")
+        by_name = dict(zip(paths, (n for n, _ in example.files)))
+        before = {p: _read(p) for p in paths}
+        texts, error = _apply_fixes(rule, policy, paths)
+        if error:
+            return result(False, error)
+        if example.fixed is None:
+            changed = [by_name[p] for p in paths if texts[p] != before[p]]
+            return result(True, f"{len(found)} finding(s)" + (f"; fixes change {', '.join(changed)}" if changed else ""))
+        expected = dict(example.fixed)
+        for path in paths:
+            file_name = by_name[path]
+            want = expected.get(file_name, before[path])
+            if texts[path] != want:
+                return result(False, f"fixed {file_name} differs:\n{_diff(want, texts[path], file_name)}")
+        remaining = [d for d in _run(rule, policy, paths).diagnostics if d.rule == rule.id]
+        if remaining:
+            return result(False, f"the fixed files still give {len(remaining)} finding(s): "
+                                 f"{_describe(remaining, directory)}")
+        return result(True, f"{len(found)} finding(s), fixed")
+
+
+def _diff(expected: str, actual: str, name: str) -> str:
+    import difflib
+
+    return "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
+                                        f"expected {name}", f"actual {name}"))
+
+
+def run_examples(policy: Policy, rule_ids: Sequence[str] | None = None) -> list[ExampleResult]:
+    """Run every example of the selected rules (all rules when ``rule_ids`` is None)."""
+    results = []
+    for rule in policy.rules:
+        if rule_ids is not None and rule.id not in rule_ids:
+            continue
+        for index, example in enumerate(rule.examples):
+            results.append(run_example(policy, rule, index, example))
+    return results
