@@ -157,7 +157,9 @@ def parse(text: str) -> list:
     try:
         tree = ast.parse(flat.strip(), mode="eval")
     except SyntaxError as e:
-        raise ExprError(f"invalid expression: {e.msg}", lead + (e.offset or 1)) from None
+        # CPython reports offset 0 for an expression that ends too early: point past its end
+        offset = e.offset if e.offset and e.offset > 0 else len(flat.strip()) + 1
+        raise ExprError(f"invalid expression: {e.msg}", lead + offset) from None
     except (ValueError, RecursionError, MemoryError):
         raise ExprError("invalid expression", 1) from None
     return _Translator(flat.strip(), lead).node(tree.body, depth=0)

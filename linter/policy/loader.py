@@ -55,7 +55,7 @@ class PolicyProblem(NamedTuple):
             out += f" ==> At Rule(id={self.rule_id!r})"
         if self.key:
             out += f" ==> At key: {self.key}"
-        out += f": {self.message}"
+        out += f": {self.message}" if (self.rule_id is not None or self.key) else f" {self.message}"
         if self.hint:
             out += f" ({self.hint})"
         return out
@@ -677,7 +677,7 @@ class _RuleBuilder:
                               self.suggestion(setting, DOVECOT), on_key=True)
                 settings.append((setting, self.constraints(key + ("settings", setting), constraint_data, None)))
         constraints = self.constraints(key, c, self.value_type(c))
-        if kind == "value" and constraints.is_empty():
+        if kind == "value" and not any(k in c for k in CONSTRAINT_KEYS):
             self.fail(key, "a value check needs at least one constraint",
                       "e.g. min, max, equals, one_of, contains, matches")
         return Check(kind=kind, directive=name, path=path, type=c.get("type"), explicit=bool(c.get("explicit")),
