@@ -16,7 +16,14 @@ def _as_list(value: Any) -> tuple:
     return tuple(w for w in str(value).replace(",", " ").split() if w)
 
 
-def _same(value: Any, expected: Any) -> bool:
+def _same(value: Any, expected: Any, raw: str | None = None) -> bool:
+    """Equal as typed (``yes`` == true, ``10`` == 10, lists item by item), or as written."""
+    if raw is not None and isinstance(expected, str) and raw.strip() == expected:
+        return True
+    return _same_typed(value, expected)
+
+
+def _same_typed(value: Any, expected: Any) -> bool:
     if isinstance(value, bool):
         if isinstance(expected, bool):
             return value is expected
@@ -43,7 +50,11 @@ def _number(value: Any) -> int | float | None:
 
 
 def violations(c: Constraints, value: Any, raw: str | None) -> list[str]:
-    """Why ``value`` (typed; ``raw`` as written) breaks ``c``; empty when it satisfies all."""
+    """Why ``value`` (typed and expanded) breaks ``c``; empty when it satisfies all.
+
+    ``matches``, ``not_matches``, ``octal``, ``absolute`` and ``empty`` judge ``raw``, the
+    value as written (``$myhostname`` unexpanded): they are about how it is written.
+    """
     out: list[str] = []
     text = raw if raw is not None else show(value)
     if c.min is not None or c.max is not None:
@@ -55,13 +66,13 @@ def violations(c: Constraints, value: Any, raw: str | None) -> list[str]:
                 out.append(f"{number} < {c.min}")
             if c.max is not None and number > c.max:
                 out.append(f"{number} > {c.max}")
-    if c.equals is not None and not _same(value, c.equals):
+    if c.equals is not None and not _same(value, c.equals, raw):
         out.append(f"not {show(c.equals)}")
-    if c.not_equals is not None and _same(value, c.not_equals):
+    if c.not_equals is not None and _same(value, c.not_equals, raw):
         out.append(f"is {show(c.not_equals)}")
-    if c.one_of is not None and not any(_same(value, e) for e in c.one_of):
+    if c.one_of is not None and not any(_same(value, e, raw) for e in c.one_of):
         out.append("not one of " + ", ".join(map(show, c.one_of)))
-    if c.not_one_of is not None and any(_same(value, e) for e in c.not_one_of):
+    if c.not_one_of is not None and any(_same(value, e, raw) for e in c.not_one_of):
         out.append("one of " + ", ".join(map(show, c.not_one_of)))
     items = _as_list(value)
     lowered = {str(i).lower() for i in items}

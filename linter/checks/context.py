@@ -88,6 +88,11 @@ def typed(raw: str, kind: str | None, unit: str | None = None) -> Any:
             return split_postfix_list(text)
     except ValueError:
         return text
+    if not kind:  # no catalogue type: plain numbers and yes/no are what they look like
+        if text.isdigit():
+            return int(text)
+        if text.lower() in ("yes", "no"):
+            return text.lower() == "yes"
     return text
 
 
@@ -114,6 +119,13 @@ class PostfixView:
         param = postfix_param(name)
         default = getattr(param, "default", None) if param is not None else None
         return (None if default is None else str(default)), False
+
+    def written(self, name: str, overrides: dict[str, Override]) -> str | None:
+        """The value as written (not expanded): override, main.cf, or the default."""
+        raw, templated = self.raw(name, overrides)
+        if templated:
+            raise UnknownValue(name)
+        return raw
 
     def expanded(self, name: str, overrides: dict[str, Override], depth: int = 0) -> str | None:
         """The raw value with ``$name`` expanded (raises UnknownValue for template values)."""
@@ -253,10 +265,18 @@ class Unit:
         return value
 
     def raw(self, name: str) -> str | None:
-        """The value as written (expanded for Postfix), or its default."""
+        """The value as written (Postfix ``$name`` not expanded), or its default."""
         if self.dovecot_scope:
             found = dovecot_settings(self.host.dovecot, split_path(name))
+            if found and found[-1].templated:
+                raise UnknownValue(name)
             return found[-1].value if found else self._dovecot_default(split_path(name))
+        return self.host.postfix.written(name, self.overrides)
+
+    def expanded(self, name: str) -> str | None:
+        """The value with Postfix ``$name`` expanded (Dovecot: as read)."""
+        if self.dovecot_scope:
+            return self.raw(name)
         return self.host.postfix.expanded(name, self.overrides)
 
     def is_set(self, name: str) -> bool:

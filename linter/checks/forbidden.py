@@ -33,7 +33,7 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
         return
     try:
         raw = unit.raw(name)
-        value = typed(raw or "", check.type) if check.type else unit.effective(name)
+        value = typed(unit.expanded(name) or "", check.type) if check.type else unit.effective(name)
     except UnknownValue:
         return
     if not check.constraints.is_empty() and violations(check.constraints, value, raw):

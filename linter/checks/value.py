@@ -36,7 +36,7 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
         raw = unit.raw(name)
         if raw is None:
             return  # no value and no known default: nothing to judge
-        value = typed(raw, check.type) if check.type else unit.effective(name)
+        value = typed(unit.expanded(name) or "", check.type) if check.type else unit.effective(name)
     except UnknownValue:
         return
     why = violations(check.constraints, value, raw)

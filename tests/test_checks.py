@@ -1,0 +1,184 @@
+"""Each check kind on small configs, through the engine as a user runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linter.engine import check
+from linter.options import Options
+from linter.policy import load_policy
+
+
+def policy_of(tmp_path: Path, rules: str):
+    path = tmp_path / "policy.yaml"
+    path.write_text("policy: test\nrules:\n" + rules)
+    return load_policy([str(path)], builtin=False)
+
+
+def write(directory: Path, files: dict[str, str]) -> list[str]:
+    paths = []
+    for name, text in files.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        paths.append(str(path))
+    return paths
+
+
+def run(tmp_path: Path, rules: str, files: dict[str, str]):
+    policy = policy_of(tmp_path, rules)
+    host = tmp_path / "host"
+    return check(write(host, files), policy, Options())
+
+
+RULE = "  - id: T{n}\n    name: r-{n}\n    scope: {scope}\n    message: \"{message}\"\n    check: {check}\n"
+
+
+def rule(check: str, scope: str = "postfix-main", message: str = "{directive}={value}", n: int = 1,
+         extra: str = "") -> str:
+    return RULE.format(n=n, scope=scope, message=message, check=check) + extra
+
+
+def test_required_missing_points_after_last_assignment(tmp_path: Path) -> None:
+    report = run(tmp_path, rule("{kind: required, directive: smtpd_tls_security_level}", message="{directive} unset"),
+                 {"main.cf": "# comment\nmyhostname = mx\n\n# trailing comment\n"})
+    (d,) = report.diagnostics
+    assert (d.span.line, d.message) == (2, "smtpd_tls_security_level unset")
+    assert not report.errors
+
+
+def test_required_satisfied(tmp_path: Path) -> None:
+    report = run(tmp_path, rule("{kind: required, directive: myhostname}"), {"main.cf": "myhostname = mx\n"})
+    assert report.diagnostics == ()
+
+
+def test_forbidden_with_and_without_constraints(tmp_path: Path) -> None:
+    rules = rule("{kind: forbidden, directive: smtpd_tls_wrappermode, equals: 'yes'}", n=1) + \
+        rule("{kind: forbidden, directive: relayhost}", n=2)
+    report = run(tmp_path, rules, {"main.cf": "smtpd_tls_wrappermode = yes\nrelayhost = [smtp.example]\n"})
+    assert [(d.rule, d.span.line) for d in report.diagnostics] == [("T1", 1), ("T2", 2)]
+    report = run(tmp_path, rules, {"main.cf": "smtpd_tls_wrappermode = no\n"})
+    assert report.diagnostics == ()
+
+
+@pytest.mark.parametrize(
+    ("constraint", "value", "fails"),
+    [
+        ("min: 1", "0", True),
+        ("min: 1", "5", False),
+        ("max: 10", "11", True),
+        ("one_of: [may, encrypt]", "none", True),
+        ("one_of: [may, encrypt]", "may", False),
+        ("not_one_of: [none]", "none", True),
+        ("contains: [reject_unauth_destination]", "permit_mynetworks, reject_unauth_destination", False),
+        ("contains: [reject_unauth_destination]", "permit_mynetworks", True),
+        ("contains_any: [a, b]", "c, b", False),
+        ("excludes: [permit]", "permit_mynetworks permit", True),
+        ("matches: '^\\$myhostname'", "$myhostname ESMTP", False),
+        ("not_matches: 'mail_version'", "$myhostname $mail_version", True),
+        ("equals: '$myhostname ESMTP'", "$myhostname ESMTP", False),
+        ("empty: false", "", True),
+        ("absolute: true", "private/auth", True),
+    ],
+)
+def test_value_constraints(tmp_path: Path, constraint: str, value: str, fails: bool) -> None:
+    report = run(tmp_path, rule("{kind: value, directive: smtpd_banner, " + constraint + "}"),
+                 {"main.cf": f"smtpd_banner = {value}\n"})
+    assert bool(report.diagnostics) is fails
+    if fails:
+        assert report.diagnostics[0].span.line == 1
+        assert report.diagnostics[0].message == f"smtpd_banner={value}"
+
+
+def test_value_sizes_with_units(tmp_path: Path) -> None:
+    rules = rule("{kind: value, directive: message_size_limit, type: size, max: 50M}")
+    assert run(tmp_path, rules, {"main.cf": "message_size_limit = 52428800\n"}).diagnostics == ()
+    assert run(tmp_path, rules, {"main.cf": "message_size_limit = 52428801\n"}).diagnostics
+
+
+def test_value_expands_dollar_names(tmp_path: Path) -> None:
+    report = run(tmp_path, rule("{kind: assert, expr: \"not contains(words(smtpd_banner), 'Postfix')\"}"),
+                 {"main.cf": "mail_name = Postfix\nsmtpd_banner = $myhostname ESMTP ${mail_name}\n"})
+    (d,) = report.diagnostics
+    assert d.span.line == 2
+
+
+def test_templated_value_is_skipped(tmp_path: Path) -> None:
+    report = run(tmp_path, rule("{kind: value, directive: smtpd_banner, not_matches: 'x'}"),
+                 {"main.cf": "smtpd_banner = {{ banner }} x\n"})
+    assert report.diagnostics == ()
+
+
+def test_assert_points_at_anchor(tmp_path: Path) -> None:
+    rules = rule("{kind: assert, expr: 'mailbox_size_limit == 0 or mailbox_size_limit >= message_size_limit'}",
+                 message="mailbox {value} too small")
+    report = run(tmp_path, rules, {"main.cf": "message_size_limit = 2000\nmailbox_size_limit = 1000\n"})
+    (d,) = report.diagnostics
+    assert (d.span.line, d.message) == (2, "mailbox 1000 too small")
+    assert run(tmp_path, rules, {"main.cf": "message_size_limit = 2000\nmailbox_size_limit = 0\n"}).diagnostics == ()
+
+
+def test_assert_with_let_and_params(tmp_path: Path) -> None:
+    rules = rule("{kind: assert, expr: 'doubled <= limit', anchor: smtpd_client_connection_count_limit}",
+                 extra="    params: {limit: 10}\n    let: {doubled: 'smtpd_client_connection_count_limit * 2'}\n",
+                 message="{doubled} > {limit}")
+    report = run(tmp_path, rules, {"main.cf": "smtpd_client_connection_count_limit = 6\n"})
+    assert [d.message for d in report.diagnostics] == ["12 > 10"]
+
+
+def test_when_false_skips(tmp_path: Path) -> None:
+    rules = rule("{kind: required, directive: smtpd_sasl_path}", extra="    when: \"smtpd_sasl_type == 'dovecot'\"\n")
+    assert run(tmp_path, rules, {"main.cf": "smtpd_sasl_type = cyrus\n"}).diagnostics == ()
+    assert run(tmp_path, rules, {"main.cf": "smtpd_sasl_type = dovecot\n"}).diagnostics
+
+
+def test_syntax_warning_becomes_finding_with_fix(tmp_path: Path) -> None:
+    rules = rule("{kind: syntax, warning: accidental-continuation}", message="{detail}",
+                 extra="    fix: {title: Dedent, applicability: unsafe}\n")
+    report = run(tmp_path, rules, {"main.cf": "mynetworks = 127.0.0.0/8\n  smtpd_banner = x\n"})
+    (d,) = report.diagnostics
+    assert d.span.line == 2 and "smtpd_banner" in d.message
+    assert d.fix is not None and d.fix.edits
+
+
+def test_duplicate_points_at_dead_setting(tmp_path: Path) -> None:
+    rules = rule("{kind: duplicate}", message="{directive} set twice: {detail}")
+    report = run(tmp_path, rules, {"main.cf": "myhostname = a\nmydomain = b\nmyhostname = c\n"})
+    (d,) = report.diagnostics
+    assert d.span.line == 1 and d.related[0].line == 3
+    assert d.message == "myhostname set twice: myhostname is set again on line 3"
+
+
+def test_duplicate_master_service(tmp_path: Path) -> None:
+    rules = rule("{kind: duplicate}", scope="postfix-master", message="{directive}")
+    master = "smtp inet n - y - - smtpd\nsmtp inet n - y - - smtpd -v\n"
+    report = run(tmp_path, rules, {"master.cf": master})
+    (d,) = report.diagnostics
+    assert d.span.line == 1 and d.message == "smtp/inet"
+
+
+def test_unknown_directive_with_suggestion(tmp_path: Path) -> None:
+    pytest.importorskip("linter.catalog")
+    rules = rule("{kind: unknown-directive}", message="unknown {directive}")
+    report = run(tmp_path, rules, {"main.cf": "smtpd_tls_securty_level = may\nmyhostname = x\n"
+                                              "mua_restrictions = permit\n"
+                                              "smtpd_client_restrictions = $mua_restrictions\n"})
+    (d,) = report.diagnostics
+    assert d.span.line == 1 and d.message.startswith("unknown smtpd_tls_securty_level")
+    assert "smtpd_tls_security_level" in d.message
+
+
+def test_dovecot_section_and_settings(tmp_path: Path) -> None:
+    pytest.importorskip("linter.parsers.dovecot")
+    rules = rule("{kind: dovecot-section, section: 'service auth / unix_listener {socket}', "
+                 "settings: {mode: {octal: true}}}", scope="dovecot", message="listener {directive}",
+                 extra="    let: {socket: \"'/var/spool/postfix/private/auth'\"}\n")
+    good = "service auth {\n  unix_listener /var/spool/postfix/private/auth {\n    mode = 0660\n  }\n}\n"
+    assert run(tmp_path, rules, {"dovecot.conf": good}).diagnostics == ()
+    bad_mode = good.replace("0660", "660")
+    (d,) = run(tmp_path, rules, {"dovecot.conf": bad_mode}).diagnostics
+    assert d.span.line == 3
+    missing = "service auth {\n  unix_listener other {\n    mode = 0660\n  }\n}\n"
+    assert run(tmp_path, rules, {"dovecot.conf": missing}).diagnostics
