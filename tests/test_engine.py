@@ -1,0 +1,151 @@
+"""The engine: host grouping, scopes, smtpd-service overrides, insertion points and fixes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linter.diagnostics import Severity
+from linter.edits import apply_edits
+from linter.engine import check, is_selected
+from linter.options import Options
+from linter.policy import load_policy
+
+POLICY = """policy: engine-test
+rules:
+  - id: EN101
+    name: sasl-without-tls-only
+    scope: smtpd-service
+    message: "{service}: SASL without TLS-only auth"
+    when: "smtpd_sasl_auth_enable"
+    check: {kind: value, directive: smtpd_tls_auth_only, equals: yes}
+    fix:
+      title: Require TLS for AUTH
+      set: {smtpd_tls_auth_only: "yes"}
+  - id: EN102
+    name: tls-level-unset
+    scope: postfix-main
+    message: "{directive} is not set"
+    check: {kind: required, directive: smtpd_tls_security_level}
+    fix:
+      title: Offer STARTTLS
+      after: myhostname
+      set: {smtpd_tls_security_level: may}
+  - id: EN103
+    name: qmgr-not-single
+    scope: postfix-master
+    message: "qmgr process limit is {limit}"
+    params: {limit: 1}
+    when: "service('command') == 'qmgr'"
+    check: {kind: assert, expr: "service('process_limit') == limit"}
+"""
+
+
+def setup(tmp_path: Path, files: dict[str, str]) -> tuple:
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    policy = load_policy([str(tmp_path / "policy.yaml")], builtin=False)
+    paths = {}
+    for name, text in files.items():
+        path = tmp_path / "etc" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode())
+        paths[name] = str(path)
+    return policy, paths
+
+
+def test_smtpd_service_override_and_inherited_value(tmp_path: Path) -> None:
+    policy, paths = setup(tmp_path, {
+        "main.cf": "myhostname = mx\nsmtpd_tls_auth_only = no\nsmtpd_tls_security_level = may\n",
+        "master.cf": "smtp inet n - y - - smtpd\n"
+                     "submission inet n - y - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n"
+                     "  -o smtpd_tls_auth_only=yes\n"
+                     "smtps inet n - y - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n",
+    })
+    report = check([paths["main.cf"], paths["master.cf"]], policy, Options(select=("EN101",)))
+    (d,) = report.diagnostics
+    assert d.message == "smtps: SASL without TLS-only auth"
+    # the value is inherited from main.cf: the finding and the fix are there
+    assert d.path == paths["main.cf"] and d.span.line == 2
+    assert d.related and d.related[-1].path == paths["master.cf"]
+    fixed = apply_edits(Path(paths["main.cf"]).read_text(), d.fix.edits)
+    assert "smtpd_tls_auth_only = yes\n" in fixed
+
+
+def test_default_value_finding_points_at_insertion_point(tmp_path: Path) -> None:
+    pytest.importorskip("linter.catalog")
+    policy, paths = setup(tmp_path, {"main.cf": "myhostname = mx\nsmtpd_sasl_auth_enable = yes\n# end\n"})
+    (d,) = check([paths["main.cf"]], policy, Options(select=("EN101",))).diagnostics
+    assert d.message == "smtp: SASL without TLS-only auth"  # the implicit smtp service
+    assert d.span.line == 2
+    fixed = apply_edits(Path(paths["main.cf"]).read_text(), d.fix.edits)
+    assert fixed == "myhostname = mx\nsmtpd_sasl_auth_enable = yes\nsmtpd_tls_auth_only = yes\n# end\n"
+
+
+def test_fix_replaces_the_override_the_value_came_from(tmp_path: Path) -> None:
+    master = "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n" \
+             "  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_tls_auth_only=no\n"
+    policy, paths = setup(tmp_path, {"main.cf": "myhostname = mx\n", "master.cf": master})
+    report = check([paths["master.cf"]], policy, Options(select=("EN101",)))
+    (d,) = report.diagnostics
+    assert d.path == paths["master.cf"] and d.span.line == 4
+    assert apply_edits(master, d.fix.edits) == master.replace("auth_only=no", "auth_only=yes")
+
+
+def test_counterpart_is_read_but_findings_only_in_passed_files(tmp_path: Path) -> None:
+    policy, paths = setup(tmp_path, {
+        "main.cf": "myhostname = mx\nsmtpd_sasl_auth_enable = yes\n",
+        "master.cf": "smtp inet n - y - - smtpd\n  -o smtpd_tls_auth_only=no\n",
+    })
+    only_main = check([paths["main.cf"]], policy, Options(select=("EN101",)))
+    assert only_main.diagnostics == ()  # the finding is on the -o in master.cf, not passed
+    only_master = check([paths["master.cf"]], policy, Options(select=("EN101",)))
+    assert [d.span.line for d in only_master.diagnostics] == [2]
+
+
+def test_missing_directive_after_related_directive_keeps_crlf(tmp_path: Path) -> None:
+    text = "# head\r\nmyhostname = mx\r\nmydomain = example.org\r\n"
+    policy, paths = setup(tmp_path, {"main.cf": text})
+    report = check([paths["main.cf"]], policy, Options(select=("EN102",)))
+    (d,) = report.diagnostics
+    assert d.span.line == 2  # after myhostname, as the fix says; never line 1
+    assert apply_edits(text, d.fix.edits) == \
+        "# head\r\nmyhostname = mx\r\nsmtpd_tls_security_level = may\r\nmydomain = example.org\r\n"
+
+
+def test_missing_directive_in_file_without_trailing_newline(tmp_path: Path) -> None:
+    policy, paths = setup(tmp_path, {"main.cf": "mydomain = example.org"})
+    (d,) = check([paths["main.cf"]], policy, Options(select=("EN102",))).diagnostics
+    assert d.span.line == 1
+    assert apply_edits("mydomain = example.org", d.fix.edits) == \
+        "mydomain = example.org\nsmtpd_tls_security_level = may\n"
+
+
+def test_postfix_master_scope_with_params_override(tmp_path: Path) -> None:
+    policy, paths = setup(tmp_path, {"master.cf": "qmgr unix n - n 300 1 qmgr\n"})
+    assert check([paths["master.cf"]], policy, Options(select=("EN103",))).diagnostics == ()
+    report = check([paths["master.cf"]], policy, Options(select=("EN103",), params={"EN103": {"limit": 2}},
+                                                          severity={"EN103": Severity.ERROR}))
+    (d,) = report.diagnostics
+    assert d.message == "qmgr process limit is 2" and d.severity is Severity.ERROR and d.span.line == 1
+
+
+def test_parse_error_goes_to_errors_and_other_files_are_checked(tmp_path: Path) -> None:
+    policy, paths = setup(tmp_path, {"a/main.cf": "this is not a setting\n", "b/main.cf": "myhostname = mx\n"})
+    report = check([paths["a/main.cf"], paths["b/main.cf"]], policy, Options(select=("EN102",)))
+    assert [e.path for e in report.errors] == [paths["a/main.cf"]]
+    assert [d.path for d in report.diagnostics] == [paths["b/main.cf"]]
+
+
+def test_unknown_format_is_an_error(tmp_path: Path) -> None:
+    policy, paths = setup(tmp_path, {"notes.txt": "x"})
+    report = check([paths["notes.txt"]], policy, Options())
+    assert report.errors and "format" in report.errors[0].message
+
+
+def test_select_and_ignore_longest_prefix_wins() -> None:
+    assert is_selected("PF101", Options())
+    assert not is_selected("PF101", Options(ignore=("PF1",)))
+    assert is_selected("PF101", Options(select=("PF101",), ignore=("PF1",)))
+    assert not is_selected("PF101", Options(select=("PF",), ignore=("PF10",)))
+    assert not is_selected("DV101", Options(select=("PF",)))
