@@ -1,0 +1,545 @@
+"""Dovecot 2.3 configuration, read as ``src/config/config-parser.c`` (2.3.19.1) reads it.
+
+One pass over a stack of open files, like Dovecot's ``input_stack``:
+
+* A physical line is split at LF (a CR before it is dropped). Leading blanks go; a
+  line that is then empty or starts with ``#`` is skipped, **and a pending
+  continuation is dropped with it** (Dovecot resets its joined line on every
+  skipped line). ``#`` outside quotes ends the line; one not after a blank gives
+  the ``ambiguous-hash`` warning, as doveconf warns. Trailing blanks go; a trailing
+  ``\\`` joins the next line with one space (even across an include's end).
+* ``key = value``: blanks around ``=`` go. ``<file`` is kept as ``<file`` (blanks
+  after ``<`` dropped). A value that does not start with a quote and holds ``$`` is
+  split on spaces and re-joined with single spaces; a ``$key`` token naming the
+  setting itself is replaced by the value it had before in this section or a parent
+  (``mail_plugins = $mail_plugins quota``), other ``$tokens`` stay as written (what
+  ``doveconf -n`` prints). A value starting and ending with the same quote loses the
+  quotes and is backslash-unescaped.
+* ``name [arg] {`` opens a section (``arg`` may be double-quoted; nothing may follow
+  ``{``); ``}`` alone closes it. Filters (``protocol``, ``remote``, ``local``,
+  ``local_name``) are sections too, with Dovecot's nesting rules.
+* ``!include`` / ``!include_try PATTERN``: relative to the including file's
+  directory, ``glob(GLOB_BRACE)`` semantics (brace alternatives in written order,
+  each sorted), context kept, files read at once in match order. ``!include`` that
+  matches nothing is an error (``No matches``), ``!include_try`` is not. Recursion is
+  detected like Dovecot (the path is on the stack of open or pending files), and
+  also by real path so that ``./x.conf`` loops cannot run away.
+
+Absolute includes in a repository checkout: ``!include /etc/dovecot/conf.d/*.conf``
+in ``repo/etc/dovecot/dovecot.conf`` means the repository's ``conf.d`` to the person
+linting the repository, not whatever this machine has in ``/etc``. So an absolute
+pattern is first tried with its tail under the root file's directory (longest tail
+first: ``<root dir>/etc/dovecot/conf.d/*.conf``, ``<root dir>/dovecot/conf.d/*.conf``,
+``<root dir>/conf.d/*.conf``, ``<root dir>/*.conf``); the first tail that matches is
+used and recorded in ``Document.meta["include_redirects"]``. Otherwise the absolute
+pattern is used as Dovecot would. When the root file *is* in that directory (linting
+``/etc/dovecot/dovecot.conf`` itself) both give the same files.
+
+``*.conf.ext`` files given as the root (passdb/userdb/dict ``args`` files) are read by
+Dovecot's simpler ``lib-settings`` parser: the same lines, sections and includes, but
+no ``<file`` and no ``$`` handling, so values are kept as written.
+
+Templates: template control lines are kept as :class:`TemplateLine`; values holding
+template expressions are ``templated``. In a file that holds template syntax, a line
+that does not parse, a stray ``}`` and sections left open at the end (a ``{% if %}``
+around a section header) are tolerated instead of failing the whole file.
+
+Unknown setting names and invalid values are not errors here (doveconf rejects
+them; lint rules report them).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from linter.model import DOVECOT, ConfigError, Document, ParseWarning, Section, Setting, Span, TemplateLine
+from linter.parsers import TEMPLATE_SUFFIXES, read_text, templates
+
+BLANK = " \t"
+FILTERS = ("protocol", "remote", "local", "local_name")
+# Where a filter may not appear: (filter, enclosing filter, doveconf's message).
+_FILTER_NESTING = (
+    ("protocol", "protocol", "protocol must not be under protocol"),
+    ("local", "remote", "local must not be under remote"),
+    ("local", "protocol", "local must not be under protocol"),
+    ("local", "local_name", "local must not be under local_name"),
+    ("local_name", "remote", "local_name must not be under remote"),
+    ("local_name", "protocol", "local_name must not be under protocol"),
+    ("remote", "protocol", "remote must not be under protocol"),
+)
+_MAX_OPEN_FILES = 200  # far beyond any real tree; guards against include loops by odd paths
+
+
+def parse(path: str, text: str) -> Document:
+    """Parse the Dovecot root file ``path`` (content ``text``) with its includes."""
+    name = os.path.basename(path)
+    for suffix in TEMPLATE_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return _Parser(path, simple=name.endswith(".conf.ext")).run(text)
+
+
+def unescape(text: str) -> str:
+    """Dovecot's ``str_unescape``: a backslash keeps the next character (a lone
+    trailing backslash is dropped)."""
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            i += 1
+            if i == len(text):
+                break
+            char = text[i]
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def expand_braces(pattern: str) -> list[str]:
+    """glibc ``GLOB_BRACE``: the alternatives of the first brace group, in written
+    order, each expanded further; a pattern without a complete group is itself."""
+    depth = 0
+    start = -1
+    commas: list[int] = []
+    for i, char in enumerate(pattern):
+        if char == "{":
+            if depth == 0:
+                start = i
+                commas = []
+            depth += 1
+        elif char == "," and depth == 1:
+            commas.append(i)
+        elif char == "}" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                cuts = [start, *commas, i]
+                head, tail = pattern[:start], pattern[i + 1 :]
+                result: list[str] = []
+                for a, b in zip(cuts, cuts[1:]):
+                    result.extend(expand_braces(head + pattern[a + 1 : b] + tail))
+                return result
+    return [pattern]
+
+
+def glob_brace(pattern: str) -> list[str]:
+    """Matches of ``pattern`` like ``glob(pattern, GLOB_BRACE)``: each brace
+    alternative's matches sorted bytewise (C locale), alternatives in written order."""
+    import glob
+
+    matches: list[str] = []
+    for alternative in expand_braces(pattern):
+        found = glob.glob(alternative) if glob.has_magic(alternative) else (
+            [alternative] if alternative and os.path.lexists(alternative) else []
+        )
+        matches.extend(sorted(found, key=os.fsencode))
+    return matches
+
+
+def _relative_to(including: str, pattern: str) -> str:
+    """Dovecot's ``fix_relative_path``: relative to the including file's directory."""
+    if pattern.startswith("/"):
+        return pattern
+    slash = including.rfind("/")
+    return pattern if slash < 0 else including[: slash + 1] + pattern
+
+
+class _SyntaxError(ConfigError):
+    """A line that does not parse (tolerated in files holding template syntax)."""
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+@dataclass
+class _Input:
+    """One open file on the include stack."""
+
+    path: str  # as Dovecot builds it (root path, or including dir + pattern)
+    real: str
+    lines: list[str]
+    templated: bool
+    index: int = 0
+    started: bool = False
+
+
+@dataclass
+class _Pending:
+    """A logical line being built from continued physical lines."""
+
+    text: str = ""
+    # (path, line, column) of every character of ``text``
+    where: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class _OpenSection:
+    kind: str
+    name: str
+    header: str
+    span: Span
+    templated_file: bool
+
+
+def _physical_lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # a final LF ends the last line
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def _has_template_syntax(lines: list[str]) -> bool:
+    return any(templates.is_template_line(line) or templates.has_template(line) for line in lines)
+
+
+class _Parser:
+    def __init__(self, root: str, simple: bool):
+        self.root = root
+        self.simple = simple  # lib-settings (``*.conf.ext``): no '<file', no '$'
+        self.stack: list[_Input] = []
+        self.entries: list[Setting] = []
+        self.sections: list[Section] = []
+        self.open: list[_OpenSection] = []
+        self.template_lines: list[TemplateLine] = []
+        self.warnings: list[ParseWarning] = []
+        self.files: list[str] = []
+        self.redirects: list[dict] = []
+        self.values: dict[tuple[tuple[str, ...], str], str] = {}
+        self.pending = _Pending()
+        self.saw_template = False
+
+    # The current physical position, for errors.
+    def _here(self) -> tuple[str, int]:
+        inp = self.stack[-1]
+        return inp.path, inp.index
+
+    def _error(self, message: str, column: int = 1) -> ConfigError:
+        path, line = self._here()
+        return ConfigError(path, line, column, message)
+
+    def _syntax_error(self, message: str, column: int = 1) -> _SyntaxError:
+        path, line = self._here()
+        return _SyntaxError(path, line, column, message)
+
+    def run(self, text: str) -> Document:
+        lines = _physical_lines(text)
+        self.stack.append(_Input(self.root, os.path.realpath(self.root), lines, _has_template_syntax(lines)))
+        while self.stack:
+            inp = self.stack[-1]
+            if not inp.started:
+                inp.started = True
+                self.files.append(inp.path)
+                self.saw_template = self.saw_template or inp.templated
+            if inp.index >= len(inp.lines):
+                self.stack.pop()
+                continue
+            raw = inp.lines[inp.index]
+            inp.index += 1
+            self._line(inp, raw)
+        self._finish()
+        last = lines[-1] if lines else ""
+        newline = "\r\n" if "\r\n" in text and text.count("\r\n") * 2 >= text.count("\n") else "\n"
+        return Document(
+            path=self.root,
+            format=DOVECOT,
+            entries=tuple(self.entries),
+            sections=tuple(self.sections),
+            templates=tuple(self.template_lines),
+            warnings=tuple(self.warnings),
+            files=tuple(self.files),
+            newline=newline,
+            end=Span.point(self.root, max(len(lines), 1), len(last) + 1),
+            meta={"include_redirects": tuple(self.redirects)} if self.redirects else {},
+        )
+
+    def _finish(self) -> None:
+        if not self.open:
+            return
+        if self.saw_template:
+            # Template control flow (an ``{% if %}`` around a header) can leave
+            # braces unbalanced in the source; the rendered file is balanced.
+            while self.open:
+                self._close(None)
+            return
+        first = self.open[-1]
+        raise ConfigError(
+            first.span.path,
+            first.span.line,
+            first.span.column,
+            f"Missing '}}' (section started at {first.span.path}:{first.span.line})",
+        )
+
+    # -- one physical line -----------------------------------------------------
+
+    def _line(self, inp: _Input, raw: str) -> None:
+        number = inp.index
+        if templates.is_template_line(raw):
+            self.template_lines.append(TemplateLine(raw, Span(inp.path, number, 1, number, len(raw) + 1)))
+            return
+        start = 0
+        while start < len(raw) and raw[start] in BLANK:
+            start += 1
+        if start == len(raw) or raw[start] == "#":
+            self.pending = _Pending()  # Dovecot drops a pending continuation here
+            return
+        end = self._strip_comment(inp, raw, start)
+        while end > start and raw[end - 1] in BLANK:
+            end -= 1
+        if end > start and raw[end - 1] == "\\":
+            end -= 1
+            while end > start and raw[end - 1] in BLANK:
+                end -= 1
+            self._append(inp.path, number, raw, start, end)
+            self.pending.text += " "
+            self.pending.where.append((inp.path, number, end + 1))
+            return
+        self._append(inp.path, number, raw, start, end)
+        logical, self.pending = self.pending, _Pending()
+        try:
+            self._logical(inp, logical)
+        except _SyntaxError:
+            if not inp.templated:
+                raise
+            # A line of a templated file that only parses once rendered.
+            self.template_lines.append(TemplateLine(raw, Span(inp.path, number, 1, number, len(raw) + 1)))
+
+    def _append(self, path: str, number: int, raw: str, start: int, end: int) -> None:
+        self.pending.text += raw[start:end]
+        self.pending.where.extend((path, number, column + 1) for column in range(start, end))
+
+    def _strip_comment(self, inp: _Input, raw: str, start: int) -> int:
+        """The end of the line before a comment (Dovecot's quote-aware scan)."""
+        i = start
+        while i < len(raw):
+            char = raw[i]
+            if char in "'\"":
+                i += 1
+                while i < len(raw) and raw[i] != char:
+                    if raw[i] == "\\" and i + 1 < len(raw):
+                        i += 1
+                    i += 1
+                if i >= len(raw):
+                    return len(raw)  # an unclosed quote: no comment on this line
+            elif char == "#":
+                if raw[i - 1] not in BLANK:
+                    self.warnings.append(
+                        ParseWarning(
+                            "ambiguous-hash",
+                            "'#' not preceded by a blank starts a comment: the rest of the line "
+                            "is ignored (add a space before it, or quote the value)",
+                            Span(inp.path, inp.index, i + 1, inp.index, i + 2),
+                        )
+                    )
+                return i
+            i += 1
+        return len(raw)
+
+    # -- one logical line --------------------------------------------------------
+
+    def _span(self, where: list[tuple[str, int, int]], start: int, end: int) -> Span:
+        """The span of logical characters ``start:end`` (kept within the first file)."""
+        if not where:
+            path, line = self._here()
+            return Span.point(path, line, 1)
+        if start >= len(where):
+            path, line, column = where[-1]
+            return Span.point(path, line, column + 1)
+        path, line, column = where[start]
+        if end <= start:
+            return Span.point(path, line, column)
+        last = end - 1
+        while last > start and where[last][0] != path:
+            last -= 1
+        _, end_line, end_column = where[last]
+        return Span(path, line, column, end_line, end_column + 1)
+
+    def _logical(self, inp: _Input, logical: _Pending) -> None:
+        text, where = logical.text, logical.where
+        i = 0
+        while i < len(text) and text[i] not in BLANK and text[i] != "=":
+            i += 1
+        key = text[:i]
+        j = i
+        while j < len(text) and text[j] in BLANK:
+            j += 1
+        rest = text[j:]
+
+        def column(index: int) -> int:
+            if index < len(where) and where[index][0] == inp.path and where[index][1] == inp.index:
+                return where[index][2]
+            return where[-1][2] + 1 if where and where[-1][1] == inp.index else 1
+
+        if key in ("!include", "!include_try"):
+            self._include(inp, rest, key == "!include_try", self._span(where, 0, len(text)))
+            return
+        if rest.startswith("="):
+            if not key:
+                raise self._syntax_error("Missing key name ('=' at the beginning of line)", column(0))
+            k = j + 1
+            while k < len(text) and text[k] in BLANK:
+                k += 1
+            self._setting(key, text, where, k)
+            return
+        if key == "}" and not rest:
+            if not self.open:
+                raise self._syntax_error("Unexpected '}'", column(0))
+            self._close(self._span(where, 0, 1))
+            return
+        # A section header, or an error.
+        if rest.startswith("{"):
+            name, written, brace = "", "", j
+        elif rest.startswith('"'):
+            close = text.find('"', j + 1)
+            if close < 0:
+                raise self._syntax_error("Expecting '{'", column(len(text)))
+            name, written = unescape(text[j + 1 : close]), text[j : close + 1]
+            brace = close + 1
+            while brace < len(text) and text[brace] in BLANK:
+                brace += 1
+        else:
+            k = j
+            while k < len(text) and text[k] not in BLANK:
+                k += 1
+            name, written = text[j:k], text[j:k]
+            brace = k
+            while brace < len(text) and text[brace] in BLANK:
+                brace += 1
+        if brace >= len(text) or text[brace] != "{":
+            raise self._syntax_error("Expecting '{'", column(brace))
+        if brace + 1 < len(text):
+            raise self._syntax_error("Garbage after '{'", column(brace + 1))
+        self._open(inp, key, name, written, self._span(where, 0, brace + 1))
+
+    def _setting(self, key: str, text: str, where: list[tuple[str, int, int]], k: int) -> None:
+        written = text[k:]
+        section = tuple(s.header for s in self.open)
+        if not self.simple and written.startswith("<"):
+            p = k + 1
+            while p < len(text) and text[p] in BLANK:
+                p += 1
+            value = "<" + text[p:]
+        elif not self.simple and written[:1] not in ("'", '"') and "$" in written:
+            value = self._expand(section, key, written)
+        elif len(written) > 0 and written[0] in "'\"" and written[-1] == written[0]:
+            value = unescape(written[1:-1])
+        else:
+            value = written
+        self.values[(section, key)] = value
+        name_span = self._span(where, 0, len(key))
+        value_span = self._span(where, k, len(text)) if written else self._span(where, k, k)
+        whole = self._span(where, 0, len(text))
+        self.entries.append(
+            Setting(section, key, value, whole, name_span, value_span, templated=templates.has_template(written))
+        )
+        if key == "mode" and value.isdigit() and value.isascii() and not value.startswith("0"):
+            self.warnings.append(
+                ParseWarning(
+                    "mode-without-leading-zero",
+                    f"mode = {value} is read as decimal (octal 0{int(value):o}); "
+                    f"write 0{value} if octal was meant",
+                    value_span,
+                )
+            )
+
+    def _expand(self, section: tuple[str, ...], key: str, written: str) -> str:
+        """``doveconf -n``'s reading of an unquoted value holding ``$``: space-split
+        tokens re-joined by one space, ``$key`` (the setting itself) expanded."""
+        tokens = [t for t in written.split(" ") if t]
+        out: list[str] = []
+        for token in tokens:
+            if token == "$" + key:
+                previous = self._previous(section, key)
+                out.append(token if previous is None else previous)
+            else:
+                out.append(token)
+        return " ".join(out)
+
+    def _previous(self, section: tuple[str, ...], key: str) -> str | None:
+        """The value ``key`` had so far here or in an enclosing section, else its
+        default from the catalogue when one is installed, else None."""
+        for depth in range(len(section), -1, -1):
+            found = self.values.get((section[:depth], key))
+            if found is not None:
+                return found
+        try:
+            from linter import catalog  # optional; absent: the token stays as written
+        except ImportError:
+            return None
+        lookup = getattr(catalog, "dovecot_setting", None)
+        param = lookup(key, section[-1].split(" ", 1)[0] if section else None) if lookup else None
+        default = getattr(param, "default", None)
+        return default if isinstance(default, str) else None
+
+    # -- sections ------------------------------------------------------------------
+
+    def _open(self, inp: _Input, kind: str, name: str, written: str, span: Span) -> None:
+        if kind in FILTERS:
+            enclosing = {s.kind for s in self.open if s.kind in FILTERS}
+            for inner, outer, message in _FILTER_NESTING:
+                if kind == inner and outer in enclosing:
+                    raise self._error(message, span.column)
+        header = f"{kind} {written}" if written else kind
+        self.open.append(_OpenSection(kind, name, header, span, inp.templated))
+
+    def _close(self, close_span: Span | None) -> None:
+        section = self.open[-1]
+        path = tuple(s.header for s in self.open)
+        self.open.pop()
+        self.sections.append(Section(section.kind, section.name, path, section.span, close_span))
+
+    # -- includes --------------------------------------------------------------------
+
+    def _include(self, inp: _Input, written: str, optional: bool, span: Span) -> None:
+        if templates.has_template(written):
+            # The target is only known once rendered.
+            self.template_lines.append(TemplateLine(written, span))
+            return
+        pattern = _relative_to(inp.path, written)
+        matches = glob_brace(pattern)
+        if pattern.startswith("/"):
+            local = self._local_tail(pattern)
+            if local is not None:
+                self.redirects.append(
+                    {"file": span.path, "line": span.line, "pattern": pattern, "resolved": local[0]}
+                )
+                matches = local[1]
+        if not matches:
+            if optional:
+                return
+            raise self._error("No matches", span.column)
+        if len(self.stack) + len(matches) > _MAX_OPEN_FILES:
+            raise self._error(f"Too many nested include files at {pattern}")
+        # Like Dovecot: push the matches last-first, so the first is read first;
+        # each is checked against the files already on the stack.
+        for match in reversed(matches):
+            real = os.path.realpath(match)
+            if any(other.path == match or other.real == real for other in self.stack):
+                raise self._error(f"Recursive include file: {match}")
+            if os.path.isdir(match):
+                continue  # Dovecot opens a directory and reads nothing from it
+            try:
+                text = read_text(match)
+            except ConfigError as e:
+                if optional:
+                    continue
+                raise self._error(f"Couldn't open include file {match}: {e.message}") from None
+            lines = _physical_lines(text)
+            self.stack.append(_Input(match, real, lines, _has_template_syntax(lines)))
+
+    def _local_tail(self, pattern: str) -> tuple[str, list[str]] | None:
+        """An absolute pattern's longest tail that matches under the root's
+        directory: (that local pattern, its matches), or None."""
+        base = os.path.dirname(self.root)
+        parts = pattern.strip("/").split("/")
+        for first in range(len(parts)):
+            local = "/".join(parts[first:])
+            local = os.path.join(base, local) if base else local
+            if local == pattern:
+                return None  # the root's own directory: the absolute pattern is it
+            found = glob_brace(local)
+            if found:
+                return local, found
+        return None
