@@ -44,6 +44,9 @@ template expressions are ``templated``. In a file that holds template syntax, a 
 that does not parse, a stray ``}`` and sections left open at the end (a ``{% if %}``
 around a section header) are tolerated instead of failing the whole file.
 
+In a templated file an ``!include`` that matches nothing is skipped like
+``!include_try``: the tree it names exists only once rendered.
+
 Unknown setting names and invalid values are not errors here (doveconf rejects
 them; lint rules report them).
 """
@@ -68,6 +71,17 @@ _FILTER_NESTING = (
     ("local_name", "protocol", "local_name must not be under protocol"),
     ("remote", "protocol", "remote must not be under protocol"),
 )
+# Dovecot 2.3.19.1 (Debian) defaults of the list settings that configs extend with
+# ``name = $name more``; ``doveconf -n`` expands such a self-reference to the default
+# when nothing set it before. Checked against ``doveconf -d`` by the oracle tests. A
+# catalogue (``linter.catalog``), when installed, is asked first.
+SELF_REFERENCE_DEFAULTS = {
+    "auth_mechanisms": "plain",
+    "import_environment": "TZ CORE_OUTOFMEM CORE_ERROR LISTEN_PID LISTEN_FDS NOTIFY_SOCKET",
+    "login_trusted_networks": "",
+    "mail_plugins": "",
+    "protocols": "",
+}
 _MAX_OPEN_FILES = 200  # far beyond any real tree; guards against include loops by odd paths
 
 
@@ -191,7 +205,7 @@ def _physical_lines(text: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-def _has_template_syntax(lines: list[str]) -> bool:
+def has_template_syntax(lines: list[str]) -> bool:
     return any(templates.is_template_line(line) or templates.has_template(line) for line in lines)
 
 
@@ -226,7 +240,7 @@ class _Parser:
 
     def run(self, text: str) -> Document:
         lines = _physical_lines(text)
-        self.stack.append(_Input(self.root, os.path.realpath(self.root), lines, _has_template_syntax(lines)))
+        self.stack.append(_Input(self.root, os.path.realpath(self.root), lines, has_template_syntax(lines)))
         while self.stack:
             inp = self.stack[-1]
             if not inp.started:
@@ -465,13 +479,15 @@ class _Parser:
             if found is not None:
                 return found
         try:
-            from linter import catalog  # optional; absent: the token stays as written
+            from linter import catalog  # optional
         except ImportError:
-            return None
+            catalog = None
         lookup = getattr(catalog, "dovecot_setting", None)
         param = lookup(key, section[-1].split(" ", 1)[0] if section else None) if lookup else None
         default = getattr(param, "default", None)
-        return default if isinstance(default, str) else None
+        if isinstance(default, str):
+            return default
+        return SELF_REFERENCE_DEFAULTS.get(key)  # None: the token stays as written
 
     # -- sections ------------------------------------------------------------------
 
@@ -507,7 +523,8 @@ class _Parser:
                 )
                 matches = local[1]
         if not matches:
-            if optional:
+            # A templated file belongs to a tree that exists only once rendered.
+            if optional or inp.templated:
                 return
             raise self._error("No matches", span.column)
         if len(self.stack) + len(matches) > _MAX_OPEN_FILES:
@@ -527,11 +544,12 @@ class _Parser:
                     continue
                 raise self._error(f"Couldn't open include file {match}: {e.message}") from None
             lines = _physical_lines(text)
-            self.stack.append(_Input(match, real, lines, _has_template_syntax(lines)))
+            self.stack.append(_Input(match, real, lines, has_template_syntax(lines)))
 
     def _local_tail(self, pattern: str) -> tuple[str, list[str]] | None:
         """An absolute pattern's longest tail that matches under the root's
-        directory: (that local pattern, its matches), or None."""
+        directory (and names no file being read): (that local pattern, its
+        matches), or None."""
         base = os.path.dirname(self.root)
         parts = pattern.strip("/").split("/")
         for first in range(len(parts)):
@@ -540,6 +558,9 @@ class _Parser:
             if local == pattern:
                 return None  # the root's own directory: the absolute pattern is it
             found = glob_brace(local)
-            if found:
+            # A tail naming a file being read (``/overrides/dovecot.conf`` from
+            # ``dovecot.conf``) is another file on the real machine, not a loop.
+            open_files = {other.real for other in self.stack}
+            if found and not any(os.path.realpath(f) in open_files for f in found):
                 return local, found
         return None
