@@ -1,0 +1,434 @@
+"""``.policy-lint.yaml``: find it, read it with positions, validate every key at once.
+
+The file is found by walking up from the checked paths (then from the current
+directory); ``--config FILE`` names it instead.  Paths in it are relative to its own
+directory and are rebased here onto the current directory, the frame every other
+path (discovered files, ``formats`` and ``exclude`` globs) is expressed in.
+
+Every problem is a :class:`~linter.model.ConfigError` with the file's line and column;
+:class:`ConfigFileError` carries all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter.diagnostics import Severity
+from linter.model import FORMATS, ConfigError
+from linter.options import Host, Options
+
+CONFIG_NAME = ".policy-lint.yaml"
+MAX_CONFIG_BYTES = 1024 * 1024
+LEVELS = ("error", "warning", "info")
+KEYS = ("policies", "builtin", "select", "ignore", "severity", "params", "fail-on", "formats", "hosts",
+        "exclude", "baseline")
+HOST_KEYS = ("main", "master", "dovecot")
+RULE_ID = re.compile(r"[A-Z]+[0-9]+")
+RULE_PREFIX = re.compile(r"[A-Z]+[0-9]*")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings of one config file (all defaults when there is none)."""
+
+    path: str | None = None
+    policies: tuple[str, ...] = ()
+    builtin: bool = True
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    params: dict[str, dict] = field(default_factory=dict)
+    fail_on: Severity | None = None
+    formats: dict[str, str] = field(default_factory=dict)
+    hosts: tuple[Host, ...] = ()
+    exclude: tuple[str, ...] = ()
+    baseline: str | None = None
+    # (key, rule id[, param]) -> (line, column) of the key, to locate problems found later
+    positions: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict, compare=False)
+
+    def options(self, select: Sequence[str] = (), ignore: Sequence[str] = (), exclude: Sequence[str] = (),
+                formats: dict[str, str] | None = None) -> Options:
+        """Engine options: the command line's ``select`` replaces the file's; ``ignore``,
+        ``exclude`` and ``formats`` add to it (the command line's formats win)."""
+        return Options(
+            select=tuple(select) or self.select,
+            ignore=self.ignore + tuple(ignore),
+            severity=dict(self.severity),
+            params={k: dict(v) for k, v in self.params.items()},
+            formats={**(formats or {}), **{k: v for k, v in self.formats.items() if k not in (formats or {})}},
+            hosts=self.hosts,
+            exclude=self.exclude + tuple(exclude),
+        )
+
+
+class ConfigFileError(Exception):
+    """Every problem found in a config file."""
+
+    def __init__(self, problems: Iterable[ConfigError]):
+        self.problems = tuple(sorted(problems, key=lambda p: (p.path, p.line, p.column, p.message)))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def find_config(paths: Sequence[str], start: str | None = None) -> str | None:
+    """The first ``.policy-lint.yaml`` found walking up from each checked path, then from ``start``."""
+    for origin in [*paths, start or os.getcwd()]:
+        directory = os.path.abspath(origin)
+        if not os.path.isdir(directory):
+            directory = os.path.dirname(directory)
+        while True:
+            candidate = os.path.join(directory, CONFIG_NAME)
+            if os.path.isfile(candidate):
+                return _cwd_relative(candidate)
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+    return None
+
+
+def _cwd_relative(path: str) -> str:
+    return os.path.relpath(os.path.abspath(path))
+
+
+def split_ids(text: str) -> tuple[str, ...]:
+    """``"PF1, DV2"`` -> ``("PF1", "DV2")``."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Reader:
+    """Walks the YAML tree, converting values and collecting located problems."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.base = os.path.dirname(path)
+        self.problems: list[ConfigError] = []
+        self.positions: dict[tuple[str, ...], tuple[int, int]] = {}
+
+    def fail(self, where: tuple[int, int], message: str) -> None:
+        self.problems.append(ConfigError(self.path, where[0], where[1], message))
+
+    @staticmethod
+    def key_at(node: Any, key: Any) -> tuple[int, int]:
+        try:
+            line, column = node.lc.key(key)
+            return line + 1, column + 1
+        except (AttributeError, KeyError, TypeError):
+            return 1, 1
+
+    @staticmethod
+    def value_at(node: Any, key: Any) -> tuple[int, int]:
+        try:
+            line, column = node.lc.value(key) if isinstance(node, dict) else node.lc.item(key)
+            return line + 1, column + 1
+        except (AttributeError, KeyError, TypeError, IndexError):
+            return 1, 1
+
+    def rebase(self, path: str) -> str:
+        """A path written in the config file, made relative to the current directory."""
+        return os.path.normpath(os.path.join(self.base, os.path.expanduser(path)))
+
+    def rebase_glob(self, pattern: str) -> str:
+        # A pattern without '/' matches a file's name anywhere; one with '/' is anchored
+        # at the config file's directory, unless it starts with a wildcard.
+        if "/" not in pattern or pattern.startswith(("*", "/")) or self.base in ("", "."):
+            return pattern
+        return os.path.normpath(os.path.join(self.base, pattern))
+
+    def string(self, node: Any, key: Any, what: str) -> str | None:
+        value = node[key]
+        if isinstance(value, str) and value.strip():
+            return value
+        self.fail(self.value_at(node, key), f"{what} must be a non-empty string, not {_show(value)}")
+        return None
+
+    def strings(self, node: Any, key: str, what: str, split_commas: bool = False) -> tuple[str, ...]:
+        """A list of strings, or one string (split on commas for rule lists)."""
+        value = node[key]
+        if isinstance(value, str):
+            return split_ids(value) if split_commas else (value,)
+        if not isinstance(value, list):
+            self.fail(self.value_at(node, key), f"{key}: expected a list of {what}, not {_show(value)}")
+            return ()
+        out = []
+        for i in range(len(value)):
+            item = self.string(value, i, f"{key}[{i}]")
+            if item is not None:
+                out.append(item)
+        return tuple(out)
+
+    def mapping(self, node: Any, key: str) -> dict | None:
+        value = node[key]
+        if isinstance(value, dict):
+            return value
+        if value is None:
+            return {}
+        self.fail(self.value_at(node, key), f"{key}: expected a mapping, not {_show(value)}")
+        return None
+
+    def rule_ids(self, node: Any, key: str, prefixes: bool) -> tuple[str, ...]:
+        ids = self.strings(node, key, "rule ids", split_commas=True)
+        pattern = RULE_PREFIX if prefixes else RULE_ID
+        good = []
+        for rule_id in ids:
+            if pattern.fullmatch(rule_id):
+                good.append(rule_id)
+            else:
+                self.fail(self.value_at(node, key), f"{key}: {rule_id!r} is not a rule id or prefix "
+                                                    "(capital letters, then digits: PF101, PF, DV2)")
+        return tuple(good)
+
+    def level(self, node: Any, key: Any, what: str) -> Severity | None:
+        value = node[key]
+        if isinstance(value, str) and value.lower() in LEVELS:
+            return Severity.parse(value)
+        self.fail(self.value_at(node, key), f"{what}: expected one of {', '.join(LEVELS)}, not {_show(value)}")
+        return None
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value) if isinstance(value, str) else f"{type(value).__name__} {value!r}"
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's commented containers and scalars as plain Python values."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
+def _read_yaml(path: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_CONFIG_BYTES + 1)
+    except OSError as e:
+        raise ConfigFileError([ConfigError(path, 0, 0, f"cannot read: {e.strerror or e}")]) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigFileError([ConfigError(path, 0, 0, "config file larger than 1 MiB")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigFileError([ConfigError(path, 0, 0, f"not UTF-8: {e.reason} at byte {e.start}")]) from None
+    try:
+        return YAML(typ="rt").load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        message = " ".join(str(e.problem or e.context or "invalid YAML").split())
+        if e.context and e.problem:
+            message = " ".join(f"{e.context}: {e.problem}".split())
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        raise ConfigFileError([ConfigError(path, line, column, f"invalid YAML: {message}")]) from None
+    except YAMLError as e:
+        raise ConfigFileError([ConfigError(path, 0, 0, f"invalid YAML: {' '.join(str(e).split())}")]) from None
+
+
+def load_config(path: str) -> Config:
+    """Read and validate one config file; raises :class:`ConfigFileError` with every problem."""
+    tree = _read_yaml(path)
+    reader = _Reader(path)
+    if tree is None:
+        return Config(path=path)
+    if not isinstance(tree, dict):
+        raise ConfigFileError([ConfigError(path, 1, 1, f"expected a mapping of settings, not {_show(tree)}")])
+    values: dict[str, Any] = {}
+    for key in tree:
+        where = reader.key_at(tree, key)
+        if key not in KEYS:
+            reader.fail(where, f"unknown key {key!r}{_suggest(str(key), KEYS)}; known keys: {', '.join(KEYS)}")
+            continue
+        reader.positions[(key,)] = where
+        reader_method = _KEY_READERS[key]
+        result = reader_method(reader, tree, key)
+        if result is not None:
+            values[key.replace("-", "_")] = result
+    if reader.problems:
+        raise ConfigFileError(reader.problems)
+    return Config(path=path, positions=reader.positions, **values)
+
+
+def _read_policies(r: _Reader, tree: Any, key: str) -> tuple[str, ...]:
+    return tuple(r.rebase(p) for p in r.strings(tree, key, "policy files"))
+
+
+def _read_builtin(r: _Reader, tree: Any, key: str) -> bool | None:
+    if isinstance(tree[key], bool):
+        return tree[key]
+    r.fail(r.value_at(tree, key), f"builtin: expected true or false, not {_show(tree[key])}")
+    return None
+
+
+def _read_select(r: _Reader, tree: Any, key: str) -> tuple[str, ...]:
+    return r.rule_ids(tree, key, prefixes=True)
+
+
+def _read_severity(r: _Reader, tree: Any, key: str) -> dict[str, Severity] | None:
+    node = r.mapping(tree, key)
+    if node is None:
+        return None
+    out = {}
+    for rule_id in node:
+        r.positions[(key, str(rule_id))] = r.key_at(node, rule_id)
+        if not RULE_ID.fullmatch(str(rule_id)):
+            r.fail(r.key_at(node, rule_id), f"severity: {rule_id!r} is not a rule id (like PF101)")
+            continue
+        level = r.level(node, rule_id, f"severity.{rule_id}")
+        if level is not None:
+            out[str(rule_id)] = level
+    return out
+
+
+def _read_params(r: _Reader, tree: Any, key: str) -> dict[str, dict] | None:
+    node = r.mapping(tree, key)
+    if node is None:
+        return None
+    out: dict[str, dict] = {}
+    for rule_id in node:
+        r.positions[(key, str(rule_id))] = r.key_at(node, rule_id)
+        if not RULE_ID.fullmatch(str(rule_id)):
+            r.fail(r.key_at(node, rule_id), f"params: {rule_id!r} is not a rule id (like PF101)")
+            continue
+        values = node[rule_id]
+        if not isinstance(values, dict):
+            r.fail(r.value_at(node, rule_id), f"params.{rule_id}: expected a mapping of parameter names to "
+                                              f"values, not {_show(values)}")
+            continue
+        for name in values:
+            r.positions[(key, str(rule_id), str(name))] = r.key_at(values, name)
+            if isinstance(values[name], dict) or values[name] is None:
+                r.fail(r.value_at(values, name), f"params.{rule_id}.{name}: expected a value, "
+                                                 f"not {_show(values[name])}")
+        out[str(rule_id)] = {str(k): _plain(v) for k, v in values.items()}
+    return out
+
+
+def _read_fail_on(r: _Reader, tree: Any, key: str) -> Severity | None:
+    return r.level(tree, key, key)
+
+
+def _read_formats(r: _Reader, tree: Any, key: str) -> dict[str, str] | None:
+    node = r.mapping(tree, key)
+    if node is None:
+        return None
+    out = {}
+    for pattern in node:
+        fmt = node[pattern]
+        if fmt not in FORMATS:
+            r.fail(r.value_at(node, pattern), f"formats.{pattern}: expected one of {', '.join(FORMATS)}, "
+                                              f"not {_show(fmt)}{_suggest(str(fmt), FORMATS)}")
+            continue
+        out[r.rebase_glob(str(pattern))] = fmt
+    return out
+
+
+def _read_hosts(r: _Reader, tree: Any, key: str) -> tuple[Host, ...] | None:
+    node = tree[key]
+    if not isinstance(node, list):
+        r.fail(r.value_at(tree, key), f"hosts: expected a list of {{main, master, dovecot}} mappings, "
+                                      f"not {_show(node)}")
+        return None
+    hosts = []
+    for i, item in enumerate(node):
+        if not isinstance(item, dict) or not item:
+            r.fail(r.value_at(node, i), f"hosts[{i}]: expected a mapping with main, master and/or dovecot, "
+                                        f"not {_show(item)}")
+            continue
+        files = {}
+        for name in item:
+            if name not in HOST_KEYS:
+                r.fail(r.key_at(item, name), f"hosts[{i}]: unknown key {name!r}{_suggest(str(name), HOST_KEYS)}; "
+                                             f"known keys: {', '.join(HOST_KEYS)}")
+                continue
+            value = r.string(item, name, f"hosts[{i}].{name}")
+            if value is not None:
+                files[name] = r.rebase(value)
+        if files:
+            hosts.append(Host(**files))
+    return tuple(hosts)
+
+
+def _read_exclude(r: _Reader, tree: Any, key: str) -> tuple[str, ...]:
+    return tuple(r.rebase_glob(p) for p in r.strings(tree, key, "glob patterns"))
+
+
+def _read_baseline(r: _Reader, tree: Any, key: str) -> str | None:
+    value = r.string(tree, key, key)
+    return r.rebase(value) if value is not None else None
+
+
+_KEY_READERS = {
+    "policies": _read_policies,
+    "builtin": _read_builtin,
+    "select": _read_select,
+    "ignore": _read_select,
+    "severity": _read_severity,
+    "params": _read_params,
+    "fail-on": _read_fail_on,
+    "formats": _read_formats,
+    "hosts": _read_hosts,
+    "exclude": _read_exclude,
+    "baseline": _read_baseline,
+}
+
+
+def _same_kind(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def check_against_policy(config: Config, policy) -> list[ConfigError]:  # noqa: ANN001 - policy.Policy
+    """Problems only the loaded policy reveals: unknown rule ids and parameters, wrong types."""
+    problems = []
+    path = config.path or "<config>"
+
+    def fail(key: tuple[str, ...], message: str) -> None:
+        line, column = config.positions.get(key, (0, 0))
+        problems.append(ConfigError(path, line, column, message))
+
+    ids = [r.id for r in policy.rules]
+    for section in ("severity", "params"):
+        for rule_id in getattr(config, section):
+            if policy.rule(rule_id) is None:
+                fail((section, rule_id), f"{section}: no loaded rule has id {rule_id!r}{_suggest(rule_id, ids)}")
+    for rule_id, values in config.params.items():
+        rule = policy.rule(rule_id)
+        if rule is None:
+            continue
+        for name, value in values.items():
+            if name not in rule.params:
+                known = ", ".join(sorted(rule.params)) or "none"
+                fail(("params", rule_id, name), f"params.{rule_id}: rule {rule_id} has no parameter {name!r}"
+                                                f"{_suggest(name, list(rule.params))}; its parameters: {known}")
+            elif not _same_kind(rule.params[name], value):
+                fail(("params", rule_id, name), f"params.{rule_id}.{name}: expected a value like the default "
+                                                f"{rule.params[name]!r}, not {value!r}")
+    return problems

@@ -1,0 +1,49 @@
+"""Output formats: one module per format behind one dict, which is also ``--format``'s choices.
+
+Each module has ``render(report, policy, settings) -> str``.  Modules are imported
+only when their format is chosen, so a text run never imports ``json``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from linter import __version__
+
+REPORTERS: dict[str, str] = {
+    "text": "linter.reporters.text",
+    "json": "linter.reporters.json_",
+    "github": "linter.reporters.github",
+    "sarif": "linter.reporters.sarif",
+}
+
+INFORMATION_URI = "https://github.com/policy-lint/policy-lint"
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """How to present a report; nothing here changes what was found."""
+
+    color: bool = False
+    root: str = "."  # SARIF and GitHub paths are relative to this directory
+    unsafe_fixes: bool = False  # count unsafe fixes as applicable (--unsafe-fixes)
+    fixed: int = 0  # findings already fixed by --fix, for the text summary
+    version: str = __version__
+
+
+def renderer(name: str) -> Callable[..., str]:
+    """The ``render`` function of format ``name`` (a key of :data:`REPORTERS`)."""
+    return importlib.import_module(REPORTERS[name]).render
+
+
+def relative_path(path: str, root: str) -> str:
+    """``path`` relative to ``root`` with ``/`` separators, or absolute when outside it."""
+    import os
+
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, os.path.abspath(root))
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return absolute.replace(os.sep, "/")
+    return relative.replace(os.sep, "/")

@@ -1,0 +1,73 @@
+"""Human-readable output: ``path:line:col: severity RULE message``, the fix under it, a summary."""
+
+from __future__ import annotations
+
+from linter.diagnostics import Applicability, Diagnostic
+from linter.reporters import OutputSettings
+
+RESET = "\033[0m"
+BOLD = "\033[1m"
+SEVERITY_COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
+DIM = "\033[2m"
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"{code}{text}{RESET}" if color else text
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _location(path: str, line: int, column: int) -> str:
+    return f"{path}:{line}:{column}" if line else path
+
+
+def finding_lines(diagnostic: Diagnostic, color: bool = False) -> list[str]:
+    s = diagnostic.span
+    severity = str(diagnostic.severity)
+    head = (f"{_paint(_location(s.path, s.line, s.column), BOLD, color)}: "
+            f"{_paint(severity, SEVERITY_COLORS[severity], color)} "
+            f"{_paint(diagnostic.rule, BOLD, color)} {diagnostic.message}")
+    lines = [head]
+    if diagnostic.fix is not None:
+        lines.append(_paint(f"  fix: {diagnostic.fix.title} [{diagnostic.fix.applicability}]", DIM, color))
+    return lines
+
+
+def summary(report, settings: OutputSettings) -> str:  # noqa: ANN001 - engine.Report
+    count = len(report.diagnostics)
+    safe = sum(1 for d in report.diagnostics if d.fix and d.fix.edits and d.fix.applicability >= Applicability.SAFE)
+    unsafe = sum(1 for d in report.diagnostics
+                 if d.fix and d.fix.edits and d.fix.applicability == Applicability.UNSAFE)
+    parts = []
+    if settings.fixed:
+        parts.append(f"Fixed {_plural(settings.fixed, 'finding')}.")
+    if count == 0:
+        parts.append(f"No findings in {_plural(len(report.files), 'file')}.")
+    else:
+        fixable = []
+        if settings.unsafe_fixes and safe + unsafe:
+            fixable.append(f"{safe + unsafe} fixable with --fix --unsafe-fixes")
+        else:
+            if safe:
+                fixable.append(f"{safe} fixable with --fix")
+            if unsafe:
+                fixable.append(f"{unsafe} more with --unsafe-fixes" if safe else
+                               f"{unsafe} fixable with --fix --unsafe-fixes")
+        parts.append(_plural(count, "finding") + (f" ({', '.join(fixable)})" if fixable else ""))
+    if report.errors:
+        parts.append(f"{_plural(len(report.errors), 'error')}: could not check everything.")
+    return " ".join(parts)
+
+
+def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001
+    color = settings.color
+    out: list[str] = []
+    for error in report.errors:
+        out.append(f"{_paint(_location(error.path, error.line, error.column), BOLD, color)}: "
+                   f"{_paint('error', SEVERITY_COLORS['error'], color)}: {error.message}")
+    for diagnostic in report.diagnostics:
+        out.extend(finding_lines(diagnostic, color))
+    out.append(summary(report, settings))
+    return "\n".join(out) + "\n"
