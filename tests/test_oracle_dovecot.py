@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from linter.model import ConfigError, Document, Setting
@@ -203,3 +203,148 @@ def test_most_of_the_corpus_is_compared(corpus, doveconf):
         1 for row in DOVECOT_ROWS if run_doveconf(doveconf, corpus / row["local_path"]).returncode == 0
     )
     assert accepted >= 60, f"only {accepted} of {len(DOVECOT_ROWS)} corpus files are accepted by doveconf"
+
+
+# -- generated trees ---------------------------------------------------------------------
+
+_ERROR = re.compile(r"Error in configuration file (.+?)(?: line (\d+))?: (.*)$")
+_WARNING = re.compile(r"Configuration file (.+?) line (\d+): Ambiguous '#'")
+
+# Characters that exercise quoting, comments, escapes and variables.
+# ``{#`` / ``{%`` would start a template line (Jinja), which we keep opaque on purpose.
+_VALUE_TEXT = st.text(alphabet="ab z'\"#\\$=<{}\t", max_size=12).filter(lambda v: "{#" not in v and "{%" not in v)
+_PLUGIN_KEYS = ("k1", "k2", "zlib_save", "sieve")
+
+
+@st.composite
+def _value(draw) -> str:
+    kind = draw(st.sampled_from(["plain", "plain", "double", "single", "dollar", "file", "empty"]))
+    if kind == "empty":
+        return ""
+    text = draw(_VALUE_TEXT)
+    if kind == "double":
+        return '"' + text + '"'
+    if kind == "single":
+        return "'" + text + "'"
+    if kind == "dollar":
+        return draw(st.sampled_from(["a $x", "$y  b", "x$ z", "a\t$b"]))
+    if kind == "file":
+        return "<" + draw(st.sampled_from(["", " ", "  "])) + "/etc/x" + text.replace("#", "")
+    return text
+
+
+@st.composite
+def _setting_line(draw, keys=_PLUGIN_KEYS) -> str:
+    key = draw(st.sampled_from(keys))
+    before, after = draw(st.sampled_from([(" = ", ""), ("=", ""), ("\t=\t", " "), (" =", "\t")]))
+    value = draw(_value())
+    line = f"{key}{before}{value}{after}"
+    tail = draw(st.sampled_from(["", "", " # note", "#note"]))
+    line += tail
+    if draw(st.booleans()) and " " in value and not tail:
+        # A continuation: break the value at a blank.
+        cut = value.index(" ")
+        line = f"{key}{before}{value[:cut]} \\\n   {value[cut + 1:]}"
+    return draw(st.sampled_from(["  ", "\t", ""])) + line
+
+
+@st.composite
+def _block(draw, depth: int = 0) -> list[str]:
+    """Top-level lines: a plugin section, a filter, a namespace, a service, or a setting."""
+    kind = draw(st.sampled_from(["plugin"] * 4 + ["protocol", "namespace", "service", "top", "top", "noise"]))
+    if kind == "plugin":
+        body = draw(st.lists(_setting_line(), max_size=4))
+        return ["plugin {", *body, "}"]
+    if kind == "protocol" and depth == 0:
+        proto = draw(st.sampled_from(["imap", "pop3", "lmtp"]))
+        inner = draw(st.lists(_block(depth=1), max_size=2))
+        return [f"protocol {proto} {{", *[line for block in inner for line in block], "}"]
+    if kind == "namespace":
+        name = draw(st.sampled_from(["inbox", '"in box"', '""', "x"]))
+        body = [f"  prefix = {draw(_value())}".rstrip()]
+        return [f"namespace {name} {{", *body, "}"]
+    if kind == "service":
+        name = draw(st.sampled_from(["imap", "auth", "lmtp"]))
+        mode = draw(st.sampled_from(["0600", "0660", "660", "0"]))
+        return [f"service {name} {{", "  unix_listener sock {", f"    mode = {mode}", "  }", "}"]
+    if kind == "noise":
+        return [draw(st.sampled_from(["", "# comment", "   ", "  # x = y", "}", "junk", "plugin {x", "= x"]))]
+    if kind == "top" or depth:
+        key = draw(st.sampled_from(["mail_plugins", "login_greeting", "hostname"]))
+        if key == "mail_plugins" and draw(st.booleans()):
+            return [f"mail_plugins = $mail_plugins {draw(st.sampled_from(['quota', 'acl', 'zlib  fts']))}"]
+        value = draw(st.sampled_from(["a", "b c", '"x # y"', "z"]))
+        return [f"{key} = {value}"]
+    return []
+
+
+@st.composite
+def _tree(draw) -> dict[str, str]:
+    """A root ``dovecot.conf`` and a few included files."""
+    files: dict[str, str] = {}
+    names = draw(st.lists(st.sampled_from(["10-a.conf", "20-b.conf", "30-c.conf", "a.conf.ext"]),
+                          unique=True, min_size=1, max_size=3))
+    for name in names:
+        files["conf.d/" + name] = "\n".join(line for block in draw(st.lists(_block(), max_size=3)) for line in block)
+    blocks = draw(st.lists(_block(), max_size=4))
+    include = draw(st.sampled_from(["!include conf.d/*.conf", "!include_try conf.d/*.conf",
+                                    "!include conf.d/{30-c,10-a}.conf", "!include_try conf.d/{20-b,nothere}.conf",
+                                    "!include conf.d/*.ext", "!include_try   conf.d/*.conf   # all", ""]))
+    blocks.insert(draw(st.integers(0, len(blocks))), [include])
+    root = [line for block in blocks for line in block]
+    if draw(st.booleans()):
+        # An include inside a section keeps the section as context.
+        files["body.inc"] = "\n".join(draw(st.lists(_setting_line(), min_size=1, max_size=3)))
+        root += ["plugin {", "  !include body.inc", "}"]
+    end = draw(st.sampled_from(["\n", "\n", "", "\n\n", " \\\n"]))
+    files["dovecot.conf"] = "\n".join(root) + end
+    return files
+
+
+def _ours(root: str) -> tuple[Document | None, ConfigError | None]:
+    try:
+        return dovecot_parser.parse(root, read_text(root)), None
+    except ConfigError as e:
+        return None, e
+
+
+def _plugin_values(pairs) -> dict:
+    return {(section, name): value for section, name, value in pairs if section and section[-1] == "plugin"}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(tree=_tree())
+def test_generated_trees_agree_with_doveconf(tree, tmp_path_factory, doveconf):
+    base = tmp_path_factory.mktemp("tree")
+    for name, text in tree.items():
+        (base / name).parent.mkdir(parents=True, exist_ok=True)
+        (base / name).write_text(text, encoding="utf-8")
+    root = str(base / "dovecot.conf")
+    result = run_doveconf(doveconf, root)
+    doc, error = _ours(root)
+    failure = _first_error(result.stderr) if result.returncode else ""
+    fatal = _ERROR.search(failure)
+    structural = fatal is not None and (
+        any(key in fatal.group(3) for key, why in REJECTED.items() if why == "syntax")
+        or fatal.group(3).startswith(("No matches", "Recursive include", "protocol must not"))
+    )
+    if structural:
+        event("both reject: " + fatal.group(3).split(" (")[0].split(":")[0])
+        assert error is not None, f"doveconf rejects ({failure}), we accept"
+        assert error.message == fatal.group(3)
+        if fatal.group(2):
+            assert (error.path, error.line) == (fatal.group(1), int(fatal.group(2)))
+        return
+    if result.returncode:
+        event("doveconf rejects a value (setting level)")
+        return  # a setting-level rejection (a value of the wrong type): nothing to compare
+    assert error is None, f"we reject ({error}), doveconf accepts"
+    printed = read_doveconf_output(result.stdout)
+    event("compared")
+    assert differences(doc, printed) == []
+    # Every plugin setting is printed (plugin has no defaults): the sets must be equal.
+    ours = [(tuple(_normal(h) for h in e.section), e.name, e.value) for e in doc.entries]
+    assert _plugin_values(ours) == _plugin_values(printed)
+    warned = {(m.group(1), int(m.group(2))) for m in _WARNING.finditer(result.stderr)}
+    assert {(w.span.path, w.span.line) for w in doc.warnings if w.code == "ambiguous-hash"} == warned
