@@ -9,8 +9,11 @@ it accepts but is almost certainly a mistake.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import fnmatch
 import os
+from collections.abc import Iterator
 from pathlib import PurePath
 
 from linter.model import DOVECOT, FORMATS, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, decode
@@ -68,8 +71,27 @@ def parse_text(path: str, text: str, fmt: str) -> Document:
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
+# Pending (unwritten) texts by real path: the fixer re-checks its edits without touching disk.
+_OVERLAY: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("overlay", default=None)
+
+
+@contextlib.contextmanager
+def overlay(texts: dict[str, str]) -> Iterator[None]:
+    """While active, :func:`read_text` returns ``texts[path]`` (keyed by any spelling of the path)."""
+    token = _OVERLAY.set({os.path.realpath(p): t for p, t in texts.items()})
+    try:
+        yield
+    finally:
+        _OVERLAY.reset(token)
+
+
 def read_text(path: str) -> str:
     """Read and decode a config file, turning every OS error into a ConfigError."""
+    pending = _OVERLAY.get()
+    if pending:
+        text = pending.get(os.path.realpath(path))
+        if text is not None:
+            return text
     try:
         if os.path.isdir(path):
             raise ConfigError(path, 0, 0, "is a directory, not a config file")
