@@ -30,6 +30,7 @@ class OutputSettings:
     root: str = "."  # SARIF and GitHub paths are relative to this directory
     unsafe_fixes: bool = False  # count unsafe fixes as applicable (--unsafe-fixes)
     fixed: int = 0  # findings already fixed by --fix, for the text summary
+    quiet: bool = False  # text: findings only, no summary
     version: str = __version__
 
 

@@ -28,7 +28,7 @@ def finding_lines(diagnostic: Diagnostic, color: bool = False) -> list[str]:
     severity = str(diagnostic.severity)
     head = (f"{_paint(_location(s.path, s.line, s.column), BOLD, color)}: "
             f"{_paint(severity, SEVERITY_COLORS[severity], color)} "
-            f"{_paint(diagnostic.rule, BOLD, color)} {diagnostic.message}")
+            f"{_paint(diagnostic.rule, BOLD, color)} {diagnostic.message}").replace("\n", "\n    ")
     lines = [head]
     if diagnostic.fix is not None:
         lines.append(_paint(f"  fix: {diagnostic.fix.title} [{diagnostic.fix.applicability}]", DIM, color))
@@ -56,9 +56,10 @@ def summary(report, settings: OutputSettings) -> str:  # noqa: ANN001 - engine.R
                 fixable.append(f"{unsafe} more with --unsafe-fixes" if safe else
                                f"{unsafe} fixable with --fix --unsafe-fixes")
         parts.append(_plural(count, "finding") + (f" ({', '.join(fixable)})" if fixable else ""))
+    lines = [" ".join(parts)]
     if report.errors:
-        parts.append(f"{_plural(len(report.errors), 'error')}: could not check everything.")
-    return " ".join(parts)
+        lines.append(f"{_plural(len(report.errors), 'error')}: not everything could be checked.")
+    return "\n".join(lines)
 
 
 def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001
@@ -66,8 +67,9 @@ def render(report, policy, settings: OutputSettings = OutputSettings()) -> str: 
     out: list[str] = []
     for error in report.errors:
         out.append(f"{_paint(_location(error.path, error.line, error.column), BOLD, color)}: "
-                   f"{_paint('error', SEVERITY_COLORS['error'], color)}: {error.message}")
+                   f"{_paint('error', SEVERITY_COLORS['error'], color)}: {' '.join(error.message.split())}")
     for diagnostic in report.diagnostics:
         out.extend(finding_lines(diagnostic, color))
-    out.append(summary(report, settings))
-    return "\n".join(out) + "\n"
+    if not settings.quiet:
+        out.append(summary(report, settings))
+    return "".join(line + "\n" for line in out)

@@ -1,0 +1,536 @@
+"""The command line: build the objects, print, return the exit status.
+
+0: clean; 1: findings at or above the failing severity (or a failing policy example,
+or a non-empty ``--diff``); 2: usage, config, policy or input error.  This is the only
+module that prints.  Heavy modules (reporters, the fixer, ruamel.yaml, jsonschema) are
+imported inside the functions that need them, so ``--version`` and ``--help`` stay
+fast, and the policy is loaded in one place (:func:`load_rules`) that a compiled-policy
+cache can take over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from linter import __version__
+
+PROG = "policy-lint"
+COMMANDS = ("check", "parse", "rules", "explain", "schema", "test", "baseline")
+LEVELS = ("info", "warning", "error")
+FORMAT_CHOICES = ("postfix-main", "postfix-master", "dovecot")  # linter.model.FORMATS, without importing it
+REPORT_FORMATS = ("text", "json", "github", "sarif")  # the keys of linter.reporters.REPORTERS
+DEFAULT_BASELINE = ".policy-lint-baseline.json"
+ISSUES_URL = "https://github.com/policy-lint/policy-lint/issues"
+
+
+class UsageError(Exception):
+    """A command line that cannot be run as given."""
+
+
+class Failure(Exception):
+    """Something the user must fix before we can check (config, policy, input): exit 2."""
+
+    def __init__(self, lines: Sequence[str]):
+        super().__init__("\n".join(lines))
+        self.lines = tuple(lines)
+
+
+class _Exit(Exception):
+    def __init__(self, status: int):
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so main() keeps control of the status."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
+        if message:
+            raise UsageError(message.strip())
+        raise _Exit(status)
+
+
+# -- the command line -------------------------------------------------------------------
+
+
+def _comma_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _add_policy_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("policy and configuration")
+    g.add_argument("--policy", action="append", default=[], metavar="PATH",
+                   help="a policy file or directory of policy files (repeatable)")
+    g.add_argument("--no-builtin", action="store_true", help="do not load the built-in policy pack")
+    g.add_argument("--config", metavar="FILE", help="the config file (default: .policy-lint.yaml found "
+                                                    "walking up from the checked paths)")
+    g.add_argument("--no-config", action="store_true", help="ignore every .policy-lint.yaml")
+    g.add_argument("--select", type=_comma_list, action="extend", default=[], metavar="IDS",
+                   help="only these rule ids or prefixes (comma list; replaces the config's)")
+    g.add_argument("--ignore", type=_comma_list, action="extend", default=[], metavar="IDS",
+                   help="skip these rule ids or prefixes (comma list; adds to the config's)")
+
+
+def _add_check_options(p: argparse.ArgumentParser, fixing: bool = True) -> None:
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    _add_policy_options(p)
+    g = p.add_argument_group("files")
+    g.add_argument("--as", dest="as_format", choices=FORMAT_CHOICES, metavar="FORMAT",
+                   help="read the given files as FORMAT: " + ", ".join(FORMAT_CHOICES))
+    g.add_argument("--exclude", type=_comma_list, action="extend", default=[], metavar="GLOBS",
+                   help="skip these globs when walking directories (comma list)")
+    if not fixing:
+        return
+    g = p.add_argument_group("output")
+    g.add_argument("--format", choices=REPORT_FORMATS, help="output format (default: text; github when "
+                                                            "GITHUB_ACTIONS=true)")
+    g.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    g.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour text output (auto: on a terminal unless NO_COLOR is set)")
+    g.add_argument("-q", "--quiet", action="store_true", help="findings only: no summary")
+    g = p.add_argument_group("exit status")
+    g.add_argument("--fail-on", "--severity", dest="fail_on", choices=LEVELS,
+                   help="the lowest severity that makes the exit status 1 (default: info, i.e. any finding)")
+    g.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    g = p.add_argument_group("fixes")
+    g.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
+    g.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: apply unsafe fixes too")
+    g.add_argument("--diff", action="store_true", help="print the fixes as a diff; change no file")
+    g.add_argument("--baseline", metavar="FILE", help="hide the findings recorded in FILE")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Policy-as-code linter for Postfix and Dovecot configuration. "
+                                            f"'{PROG} PATH...' is '{PROG} check PATH...'.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_check_options(sub.add_parser("check", help="check files against the policy (default)"))
+    p = sub.add_parser("parse", help="print how the files are read, as JSON")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--as", dest="as_format", choices=FORMAT_CHOICES, metavar="FORMAT",
+                   help="read the given files as FORMAT: " + ", ".join(FORMAT_CHOICES))
+    p.add_argument("--config", metavar="FILE")
+    p.add_argument("--no-config", action="store_true")
+    p.add_argument("--exclude", type=_comma_list, action="extend", default=[], metavar="GLOBS")
+    p = sub.add_parser("rules", help="list the rules: id, name, severity, scope, fix")
+    _add_policy_options(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p = sub.add_parser("explain", help="a rule's message, rationale, reference, fix and examples")
+    p.add_argument("rule", metavar="RULE", help="a rule id (PF101) or name")
+    _add_policy_options(p)
+    sub.add_parser("schema", help="print the policy JSON Schema")
+    p = sub.add_parser("test", help="run the rules' examples (policy tests)")
+    p.add_argument("policies", nargs="*", metavar="POLICY",
+                   help="policy files to test (default: the built-in pack and the config's policies)")
+    _add_policy_options(p)
+    p = sub.add_parser("baseline", help="record the current findings so that check hides them")
+    _add_check_options(p, fixing=False)
+    p.add_argument("--output", "-o", metavar="FILE", help=f"the baseline file (default: the config's "
+                                                          f"baseline, else {DEFAULT_BASELINE})")
+    return parser
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """``policy-lint PATH...`` is ``policy-lint check PATH...``."""
+    if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version")):
+        return argv
+    return ["check", *argv]
+
+
+# -- entry point --------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(_with_default_command(args_list))
+        return _dispatch(args, out, err)
+    except _Exit as e:
+        return e.status
+    except UsageError as e:
+        _write(err, f"{PROG}: error: {' '.join(str(e).split())}\n"
+                    f"Run '{PROG} --help' (or '{PROG} COMMAND --help') for usage.\n")
+        return 2
+    except Failure as e:
+        _write(err, "".join(line + "\n" for line in e.lines))
+        return 2
+    except KeyboardInterrupt:
+        _write(err, f"{PROG}: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # the reader went away (| head): nothing left to say to it
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps interpreter shutdown quiet
+        except OSError:
+            pass
+        return 1
+    except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback for users
+        _write(err, f"{PROG}: internal error: {type(e).__name__}: {' '.join(str(e).split())} "
+                    f"(please report this at {ISSUES_URL})\n")
+        return 2
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """Write text that may hold undecodable bytes (lone surrogates) as backslash escapes."""
+    if text:
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+        stream.flush()
+
+
+def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    command = args.command or "check"
+    if command == "schema":
+        return _schema(out)
+    if command == "parse":
+        return _parse(args, out, err)
+    if command == "rules":
+        return _rules(args, out)
+    if command == "explain":
+        return _explain(args, out)
+    if command == "test":
+        return _test(args, out, err)
+    if command == "baseline":
+        return _baseline(args, out, err)
+    return _check(args, out, err)
+
+
+# -- building the objects --------------------------------------------------------------------
+
+
+def load_config_for(args: argparse.Namespace, paths: Sequence[str]):  # noqa: ANN201 - config.Config
+    from linter.config import Config, ConfigFileError, find_config, load_config
+
+    if getattr(args, "no_config", False):
+        if args.config:
+            raise UsageError("--config and --no-config conflict")
+        return Config()
+    path = args.config
+    if path is not None and not os.path.isfile(path):
+        raise Failure([f"{path}: config file not found"])
+    path = path or find_config(paths)
+    if path is None:
+        return Config()
+    try:
+        return load_config(path)
+    except ConfigFileError as e:
+        raise Failure([f"{p.path}:{p.line}:{p.column}: error: {p.message}" if p.line else
+                       f"{p.path}: error: {p.message}" for p in e.problems]) from None
+
+
+def load_rules(paths: Sequence[str], builtin: bool):  # noqa: ANN201 - policy.Policy
+    """The policy; the one place that loads it (and imports ruamel.yaml and jsonschema)."""
+    from linter.policy import PolicyError, load_policy
+
+    try:
+        return load_policy(list(paths), builtin=builtin)
+    except PolicyError as e:
+        raise Failure([str(p) for p in e.problems]) from None
+
+
+def _policy_and_options(args: argparse.Namespace, config, formats: dict[str, str] | None = None):  # noqa: ANN001,ANN202
+    from linter.config import check_against_policy
+
+    policy = load_rules([*config.policies, *args.policy], builtin=config.builtin and not args.no_builtin)
+    problems = check_against_policy(config, policy)
+    if problems:
+        raise Failure([f"{p.path}:{p.line}:{p.column}: error: {p.message}" if p.line else
+                       f"{p.path}: error: {p.message}" for p in problems])
+    options = config.options(select=args.select, ignore=args.ignore, exclude=getattr(args, "exclude", ()),
+                             formats=formats)
+    return policy, options
+
+
+def _forced_formats(paths: Sequence[str], fmt: str | None) -> dict[str, str]:
+    """``--as FORMAT``: an exact-path glob for each given file, ahead of the config's globs."""
+    if fmt is None:
+        return {}
+    import glob
+
+    from linter.discovery import normalize
+
+    directories = [p for p in paths if os.path.isdir(p)]
+    if directories:
+        raise UsageError(f"--as applies to files, and {directories[0]} is a directory")
+    return {glob.escape(normalize(p)): fmt for p in paths}
+
+
+def _discover(args: argparse.Namespace, paths: Sequence[str], options):  # noqa: ANN001,ANN202
+    from linter.discovery import discover
+
+    return discover(paths, options.formats, options.exclude, args.as_format)
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+def _output_format(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def _use_color(choice: str, stream: TextIO) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _note_lines(notes) -> str:  # noqa: ANN001
+    return "".join(f"{n.path}: note: {n.message}\n" for n in notes)
+
+
+def _prepare_check(args: argparse.Namespace, err: TextIO):  # noqa: ANN202
+    paths = args.paths or ["."]
+    config = load_config_for(args, paths)
+    policy, options = _policy_and_options(args, config, _forced_formats(paths, args.as_format))
+    found = _discover(args, paths, options)
+    _write(err, _note_lines(found.notes))
+    return config, policy, options, found
+
+
+def _run_check(files: Sequence[str], policy, options):  # noqa: ANN001,ANN202
+    """The engine, then inline suppressions: what a check and every re-check after a fix run."""
+    from linter.engine import check
+    from linter.suppressions import apply_suppressions
+
+    return apply_suppressions(check(list(files), policy, options))
+
+
+def _with_errors(report, errors):  # noqa: ANN001,ANN202
+    if not errors:
+        return report
+    import dataclasses
+
+    merged = tuple(sorted((*errors, *report.errors), key=lambda e: (e.path, e.line, e.column)))
+    return dataclasses.replace(report, errors=merged)
+
+
+def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.diff and args.fix:
+        raise UsageError("--diff and --fix conflict: --diff shows the fixes without applying them")
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        raise UsageError("--unsafe-fixes needs --fix or --diff")
+    config, policy, options, found = _prepare_check(args, err)
+    baseline_path = args.baseline or config.baseline
+    if args.baseline and not os.path.isfile(args.baseline):
+        raise Failure([f"{args.baseline}: baseline file not found (write one with '{PROG} baseline')"])
+    report = _run_check(found.files, policy, options)
+    if baseline_path and os.path.isfile(baseline_path):
+        report = _filter_baseline(report, baseline_path)
+    fixed = 0
+    if args.fix or args.diff:
+        from linter.diagnostics import Applicability
+        from linter.fixer import fix_files
+
+        def recheck(files: Sequence[str] | None = None):  # noqa: ANN202 - engine.Report
+            again = _run_check(list(files) if files is not None else found.files, policy, options)
+            return _filter_baseline(again, baseline_path) if baseline_path and os.path.isfile(baseline_path) \
+                else again
+
+        wanted = Applicability.UNSAFE if args.unsafe_fixes else Applicability.SAFE
+        outcome = fix_files(report, wanted, recheck, write=args.fix)
+        if args.diff:
+            _write(out, outcome.diff)
+            count = len(outcome.applied)
+            _write(err, f"{count} fix{'es' if count != 1 else ''} would be applied "
+                        f"to {len(outcome.changed)} file{'s' if len(outcome.changed) != 1 else ''}.\n")
+            if report.errors or found.errors:
+                _write(err, "".join(f"{e}\n" for e in (*found.errors, *report.errors)))
+                return 2
+            return 1 if outcome.diff else 0
+        fixed = len(outcome.applied)
+        report = outcome.remaining
+    report = _with_errors(report, found.errors)
+    _emit_report(args, report, policy, out, fixed)
+    return _status(report, args, config)
+
+
+def _filter_baseline(report, path: str):  # noqa: ANN001,ANN202
+    from linter.baseline import filter_baseline, load_baseline
+
+    try:
+        baseline = load_baseline(path)
+    except (OSError, ValueError) as e:
+        raise Failure([f"{path}: error: cannot read the baseline: {' '.join(str(e).split())}"]) from None
+    return filter_baseline(report, baseline)
+
+
+def _emit_report(args: argparse.Namespace, report, policy, out: TextIO, fixed: int) -> None:  # noqa: ANN001
+    from linter.reporters import OutputSettings, renderer
+
+    fmt = _output_format(args)
+    target = out
+    if args.output:
+        directory = os.path.dirname(args.output)
+        if directory and not os.path.isdir(directory):
+            raise Failure([f"{args.output}: error: cannot write the report: no such directory {directory}"])
+    color = fmt == "text" and not args.output and _use_color(args.color, out)
+    settings = OutputSettings(color=color, root=os.getcwd(), unsafe_fixes=args.unsafe_fixes, fixed=fixed,
+                              quiet=args.quiet)
+    text = renderer(fmt)(report, policy, settings)
+    if args.quiet and fmt == "text" and not report.diagnostics and not report.errors:
+        text = ""
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8", errors="backslashreplace") as f:
+                f.write(text)
+        except OSError as e:
+            raise Failure([f"{args.output}: error: cannot write the report: {e.strerror or e}"]) from None
+        return
+    _write(target, text)
+
+
+def _status(report, args: argparse.Namespace, config) -> int:  # noqa: ANN001
+    from linter.diagnostics import Severity
+
+    if report.errors:
+        return 2
+    if args.exit_zero:
+        return 0
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else (config.fail_on or Severity.INFO)
+    return 1 if any(d.severity >= fail_on for d in report.diagnostics) else 0
+
+
+# -- baseline ---------------------------------------------------------------------------------
+
+
+def _baseline(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from linter.baseline import write_baseline
+
+    config, policy, options, found = _prepare_check(args, err)
+    report = _run_check(found.files, policy, options)
+    errors = (*found.errors, *report.errors)
+    if errors:
+        _write(err, "".join(f"{e}\n" for e in errors))
+        _write(err, "baseline not written: every file must be readable to record its findings\n")
+        return 2
+    path = args.output or config.baseline or DEFAULT_BASELINE
+    try:
+        write_baseline(path, report)
+    except OSError as e:
+        raise Failure([f"{path}: error: cannot write the baseline: {e.strerror or e}"]) from None
+    count = len(report.diagnostics)
+    _write(out, f"Recorded {count} finding{'s' if count != 1 else ''} in {path}.\n")
+    return 0
+
+
+# -- parse, rules, explain, schema, test ------------------------------------------------------
+
+
+def _parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from linter.discovery import discover
+    from linter.dump import to_json
+    from linter.model import ConfigError
+    from linter.parsers import detect_format, parse_file
+
+    paths = args.paths or ["."]
+    config = load_config_for(args, paths)
+    formats = {**_forced_formats(paths, args.as_format), **config.formats}
+    found = discover(paths, formats, (*config.exclude, *args.exclude), args.as_format)
+    _write(err, _note_lines(found.notes))
+    documents, errors = [], list(found.errors)
+    for path in found.files:
+        try:
+            documents.append(parse_file(path, detect_format(path, formats)))
+        except ConfigError as e:
+            errors.append(e)
+    _write(out, to_json(documents) + "\n")
+    _write(err, "".join(f"{e.path}:{e.line}:{e.column}: error: {e.message}\n" if e.line else
+                        f"{e.path}: error: {e.message}\n" for e in errors))
+    return 2 if errors else 0
+
+
+def _loaded_policy(args: argparse.Namespace):  # noqa: ANN202
+    config = load_config_for(args, ["."])
+    policy, options = _policy_and_options(args, config)
+    return config, policy, options
+
+
+def _fix_label(rule) -> str:  # noqa: ANN001
+    return str(rule.fix.applicability) if rule.fix is not None else "-"
+
+
+def _rules(args: argparse.Namespace, out: TextIO) -> int:
+    from linter.engine import configure
+
+    _config, policy, options = _loaded_policy(args)
+    rules = configure(policy, options)
+    if args.format == "json":
+        from linter.reporters.json_ import dumps
+
+        _write(out, dumps([{"id": r.id, "name": r.name, "severity": str(r.severity), "scope": r.scope,
+                            "fix": _fix_label(r) if r.fix else None, "pack": r.pack, "reference": r.reference}
+                           for r in rules]) + "\n")
+        return 0
+    rows = [("ID", "NAME", "SEVERITY", "SCOPE", "FIX")]
+    rows += [(r.id, r.name, str(r.severity), r.scope, _fix_label(r)) for r in rules]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    _write(out, "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4] + "\n"
+                        for row in rows))
+    return 0
+
+
+def _explain(args: argparse.Namespace, out: TextIO) -> int:
+    from linter.reporters.rule_doc import explain
+
+    _config, policy, _options = _loaded_policy(args)
+    wanted = args.rule.strip()
+    rule = policy.rule(wanted.upper()) or next((r for r in policy.rules if r.name == wanted), None)
+    if rule is None:
+        import difflib
+
+        names = [r.id for r in policy.rules] + [r.name for r in policy.rules]
+        close = difflib.get_close_matches(wanted, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f"; '{PROG} rules' lists them"
+        raise Failure([f"{PROG}: error: no rule {wanted!r}{hint}"])
+    _write(out, explain(rule))
+    return 0
+
+
+def _schema(out: TextIO) -> int:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "policy.schema.json"
+    _write(out, path.read_text(encoding="utf-8"))
+    return 0
+
+
+def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from linter.discovery import normalize
+    from linter.engine import is_selected
+    from linter.policytest import run_examples
+
+    if args.policies:
+        policy = load_rules([*args.policies, *args.policy], builtin=False)
+        options = load_config_for(args, ["."]).options(select=args.select, ignore=args.ignore)
+    else:
+        _config, policy, options = _loaded_policy(args)
+    rule_ids = [r.id for r in policy.rules if is_selected(r.id, options)]
+    results = run_examples(policy, rule_ids)
+    failed = [r for r in results if not r.ok]
+    lines = []
+    for result in failed:
+        where = (f"{normalize(result.source.path)}:{result.source.line}:{result.source.column}: "
+                 if result.source else "")
+        detail_lines = result.detail.splitlines() or [""]
+        lines.append(f"{where}{result.rule_id} {result.name}: FAILED: {detail_lines[0]}")
+        lines += ["    " + line for line in detail_lines[1:]]
+    without = [r.id for r in policy.rules if r.id in rule_ids and not r.examples]
+    summary = f"{len(results)} example{'s' if len(results) != 1 else ''} of {len(rule_ids)} rules: "
+    summary += f"{len(failed)} failed." if failed else "all passed."
+    if without:
+        summary += f" Rules without examples: {', '.join(without)}."
+    lines.append(summary)
+    _write(out, "".join(line + "\n" for line in lines))
+    return 1 if failed else 0
