@@ -348,3 +348,26 @@ def test_generated_trees_agree_with_doveconf(tree, tmp_path_factory, doveconf):
     assert _plugin_values(ours) == _plugin_values(printed)
     warned = {(m.group(1), int(m.group(2))) for m in _WARNING.finditer(result.stderr)}
     assert {(w.span.path, w.span.line) for w in doc.warnings if w.code == "ambiguous-hash"} == warned
+
+
+# -- fixed checks ---------------------------------------------------------------------------
+
+DATA = Path(__file__).parent / "data" / "dovecot"
+
+
+def test_fixture_tree_agrees_with_doveconf(doveconf):
+    root = str(DATA / "tree" / "dovecot.conf")
+    result = run_doveconf(doveconf, root)
+    assert result.returncode == 0, result.stderr
+    printed = read_doveconf_output(result.stdout)
+    assert len(printed) >= 10
+    assert differences(dovecot_parser.parse(root, read_text(root)), printed) == []
+
+
+def test_self_reference_defaults_are_doveconfs(doveconf):
+    """The built-in defaults used for ``name = $name more`` are 2.3.19.1's."""
+    result = subprocess.run([doveconf, "-d", *dovecot_parser.SELF_REFERENCE_DEFAULTS], capture_output=True,
+                            text=True, check=True, env={**os.environ, "LC_ALL": "C"})
+    printed = dict(line.split(" = ", 1) if " = " in line else (line.rstrip(" ="), "")
+                   for line in result.stdout.splitlines())
+    assert printed == dovecot_parser.SELF_REFERENCE_DEFAULTS

@@ -395,6 +395,9 @@ class _Parser:
             k = j + 1
             while k < len(text) and text[k] in BLANK:
                 k += 1
+            if templates.has_template(text) and not templates.has_template(text[k:]):
+                # ``<%= @extra %>`` or ``{{ name }} = v``: the template is the name.
+                raise self._syntax_error("a template expression where a setting name belongs", column(0))
             self._setting(key, text, where, k)
             return
         if key == "}" and not rest:
@@ -496,7 +499,7 @@ class _Parser:
             enclosing = {s.kind for s in self.open if s.kind in FILTERS}
             for inner, outer, message in _FILTER_NESTING:
                 if kind == inner and outer in enclosing:
-                    raise self._error(message, span.column)
+                    raise self._syntax_error(message, span.column)
         header = f"{kind} {written}" if written else kind
         self.open.append(_OpenSection(kind, name, header, span, inp.templated))
 
