@@ -1,0 +1,150 @@
+"""The example hosts a user runs the tool on: the reference parsers accept them, the
+hardened host gives no finding, the insecure one gives the findings it was built for."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from linter.engine import check
+from linter.options import Host, Options
+from linter.policy.loader import load_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def _has_catalog() -> bool:
+    try:
+        from linter import catalog  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _host(name: str) -> Host:
+    d = EXAMPLES / name
+    return Host(str(d / "main.cf"), str(d / "master.cf"), str(d / "dovecot" / "dovecot.conf"))
+
+
+def _lint(name: str):  # noqa: ANN202 - engine.Report
+    host = _host(name)
+    return check([host.main, host.master, host.dovecot], load_policy([], builtin=True), Options(hosts=(host,)))
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, env={**os.environ, "LC_ALL": "C"})
+
+
+# -- the reference parsers -------------------------------------------------------------
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("args", [["-n"], ["-P"], ["-M"]])
+def test_postconf_accepts_hardened_without_warnings(postconf: str, args: list[str]) -> None:
+    done = _run([postconf, "-c", str(EXAMPLES / "hardened"), *args])
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr.lower(), done.stderr
+    if args == ["-n"]:
+        assert "smtpd_sasl_path = private/auth" in done.stdout
+        assert "smtpd_client_connection_rate_limit = 30" in done.stdout
+
+
+@pytest.mark.oracle
+def test_doveconf_accepts_hardened_without_warnings(doveconf: str) -> None:
+    done = _run([doveconf, "-n", "-c", str(EXAMPLES / "hardened" / "dovecot" / "dovecot.conf")])
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr.lower(), done.stderr
+    # the conf.d includes were read: the Postfix listener is in 10-master.conf
+    assert "unix_listener /var/spool/postfix/private/auth {" in done.stdout
+    assert "auth_mechanisms = plain login" in done.stdout
+
+
+@pytest.mark.oracle
+def test_postconf_sees_the_insecure_mistakes_we_report(postconf: str) -> None:
+    """postconf itself only warns about two of them; the linter must report both too."""
+    done = _run([postconf, "-c", str(EXAMPLES / "insecure"), "-n"])
+    assert done.returncode == 0, done.stderr
+    assert "overriding earlier entry: smtpd_client_connection_rate_limit" in done.stderr
+    assert "unused parameter: smtpd_client_mesage_rate_limit=100" in done.stderr
+    rules = {d.rule for d in _lint("insecure").diagnostics}
+    assert "PF003" in rules  # the duplicate
+    if _has_catalog():
+        assert "PF004" in rules  # the typo
+
+
+@pytest.mark.oracle
+def test_doveconf_accepts_insecure(doveconf: str) -> None:
+    done = _run([doveconf, "-n", "-c", str(EXAMPLES / "insecure" / "dovecot" / "dovecot.conf")])
+    assert done.returncode == 0, done.stderr
+    assert "mode = 01232" in done.stdout  # "666" without the leading 0 is decimal: what DC001 says
+
+
+# -- the linter ------------------------------------------------------------------------
+
+
+def test_hardened_gives_no_finding() -> None:
+    report = _lint("hardened")
+    assert report.errors == ()
+    assert [f"{d.path}:{d.span.line}: {d.rule} {d.message}" for d in report.diagnostics] == []
+
+
+# (rule, file relative to the host directory, line); the second set needs the
+# catalogue's defaults (a value that is only a default, or a typo'd name).
+INSECURE = {
+    ("PF001", "main.cf", 9),  # mynetworks ... # localhost only
+    ("PF002", "main.cf", 12),  # indented smtpd_helo_required
+    ("PF203", "main.cf", 20),  # absolute smtpd_sasl_path, chrooted smtpd
+    ("PF003", "main.cf", 24),  # smtpd_client_connection_rate_limit set twice
+    ("PF103", "main.cf", 26),  # event limit exceptions include 0.0.0.0/0
+    ("PF105", "main.cf", 27),  # default_process_limit = 2000
+    ("PF101", "main.cf", 31),  # ... and the later value is 0
+    ("PF010", "master.cf", 6),  # -o name = value
+    ("DC208", "dovecot/conf.d/10-auth.conf", 2),  # disable_plaintext_auth = no
+    ("DC203", "dovecot/conf.d/10-master.conf", 10),  # mode = 666
+    ("DC001", "dovecot/conf.d/10-master.conf", 10),  # ... without a leading 0
+}
+INSECURE_WITH_CATALOG = {
+    ("PF004", "main.cf", 25),  # smtpd_client_mesage_rate_limit
+    ("PF104", "main.cf", 31),  # so the message rate stays unlimited (inserted after the last line)
+    ("PF005", "main.cf", 31),  # mailbox_size_limit default < message_size_limit 104857600
+    ("PF106", "main.cf", 31),  # queue_minfree not set
+    ("PF206", "main.cf", 31),  # noplaintext + plain/login + AUTH before TLS on port 25
+    ("PF207", "main.cf", 31),  # smtpd_sasl_tls_security_options inherits noplaintext
+    ("DC204", "dovecot/conf.d/10-master.conf", 11),  # listener without user = postfix
+    ("DC205", "dovecot/conf.d/10-master.conf", 11),  # ... and without group = postfix
+}
+
+
+def test_insecure_gives_the_expected_findings_inside_its_files() -> None:
+    report = _lint("insecure")
+    assert report.errors == ()
+    host_dir = EXAMPLES / "insecure"
+    found = {(d.rule, Path(d.path).resolve().relative_to(host_dir.resolve()).as_posix(), d.span.line)
+             for d in report.diagnostics}
+    expected = INSECURE | (INSECURE_WITH_CATALOG if _has_catalog() else set())
+    assert expected - found == set(), "missing findings"
+    assert found - expected == set(), "unexpected findings"
+    for d in report.diagnostics:
+        lines = Path(d.path).read_text(encoding="utf-8").splitlines()
+        assert 1 <= d.span.line <= len(lines) + 1, d
+        assert "?" not in d.message.split(":")[0], d.message  # every placeholder filled
+
+
+def test_insecure_smtpd_services_are_named_in_service_findings() -> None:
+    messages = sorted(d.message for d in _lint("insecure").diagnostics if d.rule == "PF203")
+    assert [m.split(":")[0] for m in messages] == ["smtp", "submission"]
+
+
+@pytest.mark.parametrize("name", ["hardened", "insecure"])
+def test_example_config_file_groups_the_host(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`policy-lint examples/NAME` reads .policy-lint.yaml, which makes the directory one host."""
+    from linter.config import load_config
+
+    monkeypatch.chdir(ROOT)
+    config = load_config(f"examples/{name}/.policy-lint.yaml")
+    assert [(h.main, h.master, h.dovecot) for h in config.hosts] == [
+        (f"examples/{name}/main.cf", f"examples/{name}/master.cf", f"examples/{name}/dovecot/dovecot.conf")]
