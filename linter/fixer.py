@@ -1,0 +1,261 @@
+"""The fix loop (after ruff's): apply fixes, re-check, repeat until stable, bounded.
+
+API (wired by the CLI)::
+
+    fix_files(report, applicability, recheck, write) -> FixOutcome
+
+- ``report``: an :class:`linter.engine.Report` (after suppressions and baseline).
+- ``applicability``: fixes with ``fix.applicability >= applicability`` are applied;
+  display-only fixes never are.
+- ``recheck(files) -> Report``: re-runs the check on ``report.files``.  It is called
+  inside :func:`linter.parsers.overlay`, so it sees the pending texts although
+  nothing has been written yet; ``write=False`` (``--diff``) never touches a file.
+- ``write``: when true, changed files are written atomically at the end.
+
+Each pass takes, per file, the applicable fixes in diagnostic order, skipping a fix
+whose edits overlap (or insert at the same point as) a fix already taken in this pass
+(the next pass re-checks and offers it again).  A pass that makes a file unreadable for
+the parser (the re-check reports a new ConfigError) is undone for that file, which is
+then left alone; the error is in :attr:`FixOutcome.rolled_back`.  A file that cannot be
+written (or that changed on disk while fixing) is not written; its error is added to
+``remaining.errors``.
+
+Files are decoded with :func:`linter.model.decode` and encoded back with
+:func:`linter.model.encode`, so every byte outside the edits is kept (CRLF, a missing
+final newline, undecodable Latin-1 bytes).  Writing goes through a temporary file in
+the target's directory, fsync, the original's mode (and owner when permitted), then
+``os.replace``; a symlink is written through to its target and stays a link.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from linter.diagnostics import Applicability, Diagnostic, Edit
+from linter.model import ConfigError, decode, encode
+
+MAX_PASSES = 10
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    changed: dict[str, tuple[str, str]]  # path -> (old text, new text); written when write=True
+    applied: tuple[Diagnostic, ...]  # the findings whose fixes went in (over all passes)
+    remaining: object  # linter.engine.Report after the last re-check
+    diff: str  # unified diff of every change, git-style a/ b/ paths
+    rolled_back: tuple[ConfigError, ...] = ()  # files a fix broke: undone, then left alone
+
+
+def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[str]], object],  # noqa: ANN001
+              write: bool, max_passes: int = MAX_PASSES) -> FixOutcome:
+    from linter.edits import apply_edits
+    from linter.parsers import overlay
+
+    wanted = max(applicability, Applicability.UNSAFE)  # display-only fixes are never applied
+    files = tuple(report.files)
+    originals: dict[str, str] = {}  # real path -> text as read
+    texts: dict[str, str] = {}  # real path -> current (pending) text
+    shown: dict[str, str] = {}  # real path -> the path as the diagnostics spell it
+    frozen: set[str] = set()  # files left alone: unreadable, or a fix broke them
+    rolled_back: list[ConfigError] = []
+    applied: list[Diagnostic] = []
+    current = report
+
+    def text_of(path: str) -> str | None:
+        real = os.path.realpath(path)
+        if real in frozen:
+            return None
+        if real not in texts:
+            try:
+                with open(path, "rb") as f:
+                    originals[real] = texts[real] = decode(f.read(), path)
+            except (OSError, ConfigError):
+                frozen.add(real)
+                return None
+            shown[real] = path
+        return texts[real]
+
+    for _ in range(max_passes):
+        taken: dict[str, list[tuple[Edit, ...]]] = {}  # real path -> the edits of each fix taken
+        chosen: list[tuple[Diagnostic, tuple[str, ...]]] = []
+        for diagnostic in sorted(current.diagnostics, key=Diagnostic.sort_key):
+            fix = diagnostic.fix
+            if fix is None or not fix.edits or fix.applicability < wanted:
+                continue
+            by_file: dict[str, list[Edit]] = {}
+            for edit in fix.edits:
+                by_file.setdefault(edit.span.path, []).append(edit)
+            if any(text_of(p) is None for p in by_file):
+                continue
+            reals = {os.path.realpath(p): edits for p, edits in by_file.items()}
+            if any(_overlaps(edits, taken.get(real, ())) for real, edits in reals.items()):
+                continue
+            for real, edits in reals.items():
+                taken.setdefault(real, []).append(tuple(edits))
+            chosen.append((diagnostic, tuple(reals)))
+        if not chosen:
+            break
+        before = dict(texts)
+        changed_now = set()
+        for real, fixes in taken.items():
+            new = apply_edits(texts[real], [e for edits in fixes for e in edits])
+            if new != texts[real]:
+                texts[real] = new
+                changed_now.add(real)
+        if not changed_now:
+            break  # the fixes change nothing: stop rather than spin
+        known_errors = _error_keys(current.errors)
+        with overlay(texts):
+            current = recheck(files)
+        broken = _broken_files(current.errors, known_errors, changed_now)
+        if broken:
+            for real in broken:
+                texts[real] = before[real]
+                frozen.add(real)
+            rolled_back += [e for e in current.errors if _error_file(e, broken, changed_now)]
+            with overlay(texts):
+                current = recheck(files)
+        applied += [d for d, reals in chosen if not (set(reals) & broken) and set(reals) & changed_now]
+
+    changed = {shown[real]: (originals[real], texts[real]) for real in texts if texts[real] != originals[real]}
+    diff = unified_diff(changed)
+    if write and changed:
+        errors = []
+        for path, (old, new) in changed.items():
+            error = write_text(path, old, new)
+            if error is not None:
+                errors.append(error)
+        if errors:
+            failed = {e.path for e in errors}
+            changed = {p: v for p, v in changed.items() if p not in failed}
+            merged = tuple(sorted((*current.errors, *errors), key=lambda e: (e.path, e.line, e.column)))
+            current = dataclasses.replace(current, errors=merged)
+    return FixOutcome(changed, tuple(applied), current, diff, tuple(rolled_back))
+
+
+def _interval(edit: Edit) -> tuple[tuple[int, int], tuple[int, int]]:
+    s = edit.span
+    return (s.line, s.column), (s.end_line, s.end_column)
+
+
+def _overlaps(edits: Iterable[Edit], taken: Iterable[tuple[Edit, ...]]) -> bool:
+    """Whether ``edits`` touch a range (or an insertion point) of an already-taken fix."""
+    for edit in edits:
+        a0, a1 = _interval(edit)
+        for fix in taken:
+            for other in fix:
+                b0, b1 = _interval(other)
+                if a0 < b1 and b0 < a1:
+                    return True
+                # an insertion at the same point or at the edge of a replacement: order is ambiguous
+                if (a0 == a1 or b0 == b1) and a0 <= b1 and b0 <= a1:
+                    return True
+    return False
+
+
+def _error_keys(errors: Iterable[ConfigError]) -> set[tuple[str, str]]:
+    return {(os.path.realpath(e.path), e.message) for e in errors}
+
+
+def _broken_files(errors: Iterable[ConfigError], before_errors: set[tuple[str, str]], changed: set[str]) -> set[str]:
+    """The changed files to roll back: those with a new error, or all of this pass's when
+    a new error is in a file that was not edited (a Dovecot root including an edited file)."""
+    broken: set[str] = set()
+    for error in errors:
+        real = os.path.realpath(error.path)
+        if (real, error.message) in before_errors:
+            continue
+        broken |= {real} if real in changed else set(changed)
+    return broken
+
+
+def _error_file(error: ConfigError, broken: set[str], changed: set[str]) -> bool:
+    real = os.path.realpath(error.path)
+    return real in broken or (real not in changed and bool(broken))
+
+
+def _lines(text: str) -> list[str]:
+    """Lines ending in ``\\n`` (a CRLF line keeps its ``\\r``); only the last may lack it."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def _diff_path(path: str) -> str:
+    relative = os.path.relpath(os.path.abspath(path))
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return os.path.abspath(path).replace(os.sep, "/")
+    return relative.replace(os.sep, "/")
+
+
+def unified_diff(changed: dict[str, tuple[str, str]]) -> str:
+    """A git-style unified diff of ``path -> (old, new)``, files in path order."""
+    import difflib
+
+    out: list[str] = []
+    for path in sorted(changed):
+        old, new = changed[path]
+        name = _diff_path(path)
+        out.append(f"diff --git a/{name} b/{name}\n")
+        for line in difflib.unified_diff(_lines(old), _lines(new), f"a/{name}", f"b/{name}", lineterm="\n"):
+            if line.startswith(("---", "+++")) and not line.endswith("\n"):
+                line += "\n"
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def write_text(path: str, expected: str, text: str) -> ConfigError | None:
+    """Atomically replace the file at ``path`` (through a symlink) by ``text``.
+
+    Refuses when the file no longer holds ``expected`` (it changed while we fixed it).
+    Returns the error instead of raising, so one unwritable file does not stop the others.
+    """
+    import stat
+    import tempfile
+
+    target = os.path.realpath(path)
+    try:
+        with open(target, "rb") as f:
+            if f.read() != encode(expected):
+                return ConfigError(path, 0, 0, "changed on disk while fixing; not written")
+        info = os.stat(target)
+    except OSError as e:
+        return ConfigError(path, 0, 0, f"cannot write: {e.strerror or e}")
+    directory, name = os.path.split(target)
+    temporary = None
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".policy-lint", dir=directory)
+        with os.fdopen(fd, "wb") as f:
+            f.write(encode(text))
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))
+        if hasattr(os, "chown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+            try:
+                os.chown(temporary, info.st_uid, info.st_gid)
+            except OSError:
+                pass  # only root may give a file away; the mode is kept anyway
+        os.replace(temporary, target)
+        temporary = None
+    except OSError as e:
+        return ConfigError(path, 0, 0, f"cannot write: {e.strerror or e}")
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+    try:  # make the rename itself durable
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+    return None

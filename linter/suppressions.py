@@ -1,0 +1,201 @@
+"""Inline suppressions: whole-line comments that silence findings, with a reason.
+
+API (wired by the CLI into every check and re-check)::
+
+    apply_suppressions(report, known_rules=None, active_rules=None) -> Report
+
+Two forms, in any checked file (Postfix only has whole-line comments, so Dovecot
+files use the same form for consistency; a ``#`` after a value is never read)::
+
+    # policy-lint: disable=PF101,PF102 -- reason text
+    smtpd_client_connection_rate_limit = 0
+
+    # policy-lint: disable-file=PF203 -- the relay host checks this itself
+
+``disable=`` applies to the first line after the run of comment lines it is in (so
+several suppressions may be stacked, and a blank line detaches them); a finding is
+silenced when it starts on that line.  ``disable-file=`` applies to the whole file
+and may stand anywhere in it.  The reason after ``--`` is optional.
+
+What is wrong with a suppression is reported as a finding located at the comment:
+
+- ``PL001 unused-suppression`` (warning): an id that silenced nothing.  Its safe fix
+  deletes the comment line, or only the unused ids when others in it are used.  An id
+  of a rule that did not run (``active_rules`` given and the id not in it) is not
+  reported: ``--select`` must not turn every other suppression into a finding.
+- ``PL002 unknown-rule-in-suppression`` (warning), only when ``known_rules`` is given:
+  an id no loaded policy defines (usually a typo); it is not also reported as unused.
+- ``PL003 invalid-suppression`` (warning): a ``# policy-lint:`` comment that does not
+  parse (``disabel=``, no ids); without this a typo would silently suppress nothing.
+
+Comments are read from the files' text (through :func:`linter.parsers.read_text`, so
+the fixer's pending texts are seen): the files the report checked and the files its
+findings are in (Dovecot includes).  Files that failed to parse are skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from linter.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
+from linter.model import ConfigError, Span
+
+UNUSED = ("PL001", "unused-suppression")
+UNKNOWN = ("PL002", "unknown-rule-in-suppression")
+INVALID = ("PL003", "invalid-suppression")
+TOOL_RULES = (UNUSED, UNKNOWN, INVALID)
+HELP_URI = "https://github.com/policy-lint/policy-lint/blob/main/docs/integrations.md#suppressions"
+
+_MARKER = re.compile(r"^([ \t]*)#[ \t]*policy-lint[ \t]*:")
+_COMMENT = re.compile(
+    r"^[ \t]*#[ \t]*policy-lint[ \t]*:[ \t]*(?P<kind>disable-file|disable)[ \t]*=[ \t]*"
+    r"(?P<ids>[A-Za-z]+[0-9]+(?:[ \t]*,[ \t]*[A-Za-z]+[0-9]+)*)[ \t]*(?:--[ \t]*(?P<reason>.*?))?[ \t]*\r?$")
+_ID = re.compile(r"[A-Za-z]+[0-9]+")
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """One rule id in a suppression comment, located."""
+
+    rule: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Suppression:
+    path: str
+    line: int  # the comment's line
+    file_wide: bool
+    rules: tuple[RuleRef, ...]
+    reason: str | None
+    span: Span  # the comment, from '#' to the end of the line
+    target: int | None  # the line it silences (None for file-wide, or when nothing follows)
+
+
+def read_suppressions(path: str, text: str) -> tuple[list[Suppression], list[Diagnostic]]:
+    """The suppressions in ``text``, and a PL003 finding for each malformed one."""
+    lines = text.split("\n")
+    found: list[Suppression] = []
+    invalid: list[Diagnostic] = []
+    pending: list[int] = []  # indexes in ``found`` of line suppressions waiting for their line
+    for number, raw in enumerate(lines, start=1):
+        line = raw[:-1] if raw.endswith("\r") else raw
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            marker = _MARKER.match(line)
+            if marker is None:
+                continue
+            start = len(marker.group(1)) + 1
+            span = Span(path, number, start, number, len(line) + 1)
+            match = _COMMENT.match(line)
+            if match is None:
+                invalid.append(Diagnostic(
+                    rule=INVALID[0], name=INVALID[1], severity=Severity.WARNING, span=span, help_uri=HELP_URI,
+                    message="this policy-lint comment suppresses nothing: write "
+                            "'# policy-lint: disable=RULE[,RULE] -- reason' or 'disable-file=RULE'"))
+                continue
+            offset = match.start("ids")
+            refs = tuple(RuleRef(m.group(0).upper(), Span(path, number, offset + m.start() + 1,
+                                                          number, offset + m.end() + 1))
+                         for m in _ID.finditer(match.group("ids")))
+            file_wide = match.group("kind") == "disable-file"
+            found.append(Suppression(path, number, file_wide, refs, match.group("reason") or None, span, None))
+            if not file_wide:
+                pending.append(len(found) - 1)
+            continue
+        if pending:
+            target = number if stripped else None  # a blank line detaches the comments above it
+            for index in pending:
+                found[index] = dataclasses.replace(found[index], target=target)
+            pending = []
+    return found, invalid
+
+
+def _texts(report) -> dict[str, str]:  # noqa: ANN001 - engine.Report
+    from linter.parsers import read_text
+
+    failed = {os.path.realpath(e.path) for e in report.errors}
+    texts: dict[str, str] = {}
+    seen: set[str] = set()
+    for path in (*report.files, *(d.span.path for d in report.diagnostics)):
+        real = os.path.realpath(path)
+        if real in seen or real in failed:
+            continue
+        seen.add(real)
+        try:
+            texts[path] = read_text(path)
+        except ConfigError:
+            continue
+    return texts
+
+
+def apply_suppressions(report, known_rules: Collection[str] | None = None,  # noqa: ANN001 - engine.Report
+                       active_rules: Collection[str] | None = None):  # noqa: ANN201
+    """``report`` without the suppressed findings, plus PL001-PL003 findings."""
+    suppressions: dict[str, list[Suppression]] = {}  # real path -> its suppressions
+    extra: list[Diagnostic] = []
+    for path, text in _texts(report).items():
+        if "policy-lint" not in text:
+            continue
+        found, invalid = read_suppressions(path, text)
+        suppressions[os.path.realpath(path)] = found
+        extra += invalid
+    if not suppressions:
+        return dataclasses.replace(report, diagnostics=tuple(sorted((*report.diagnostics, *extra),
+                                                                     key=Diagnostic.sort_key)))
+    used: set[tuple[str, int, str]] = set()  # (real path, comment line, rule)
+    kept: list[Diagnostic] = []
+    for diagnostic in report.diagnostics:
+        real = os.path.realpath(diagnostic.span.path)
+        hit = None
+        for s in suppressions.get(real, ()):
+            if (s.file_wide or s.target == diagnostic.span.line) and any(r.rule == diagnostic.rule for r in s.rules):
+                hit = s
+                used.add((real, s.line, diagnostic.rule))
+        if hit is None:
+            kept.append(diagnostic)
+    known = ({k.upper() for k in known_rules} | set(tool_rule_ids())) if known_rules is not None else None
+    active = {a.upper() for a in active_rules} if active_rules is not None else None
+    for real, found in suppressions.items():
+        for s in found:
+            unused = []
+            for ref in s.rules:
+                if known is not None and ref.rule not in known:
+                    extra.append(Diagnostic(
+                        rule=UNKNOWN[0], name=UNKNOWN[1], severity=Severity.WARNING, span=ref.span, help_uri=HELP_URI,
+                        message=f"{ref.rule} is not a rule of any loaded policy"))
+                elif (real, s.line, ref.rule) not in used and (active is None or ref.rule in active):
+                    unused.append(ref)
+            if unused:
+                extra.append(_unused(s, unused))
+    diagnostics = tuple(sorted((*kept, *extra), key=Diagnostic.sort_key))
+    return dataclasses.replace(report, diagnostics=diagnostics)
+
+
+def _unused(s: Suppression, unused: list[RuleRef]) -> Diagnostic:
+    ids = ", ".join(r.rule for r in unused)
+    where = "in this file" if s.file_wide else ("on the next line" if s.target else "(no line follows it)")
+    message = f"suppression of {ids} is unused: no such finding {where}"
+    if len(unused) == len(s.rules):
+        # the whole comment line goes, its line ending included
+        fix = Fix("Remove the unused suppression comment", Applicability.SAFE,
+                  (Edit(Span(s.path, s.line, 1, s.line + 1, 1), ""),))
+        span = s.span
+    else:
+        left = [r.rule for r in s.rules if r not in unused]
+        first, last = s.rules[0].span, s.rules[-1].span
+        fix = Fix(f"Remove {ids} from the suppression", Applicability.SAFE,
+                  (Edit(Span(s.path, s.line, first.column, s.line, last.end_column), ",".join(left)),))
+        span = unused[0].span if len(unused) == 1 else s.span
+    return Diagnostic(rule=UNUSED[0], name=UNUSED[1], severity=Severity.WARNING, message=message, span=span,
+                      fix=fix, help_uri=HELP_URI)
+
+
+def tool_rule_ids() -> tuple[str, ...]:
+    """The ids of the findings this module makes, for ``known_rules`` and for select/ignore."""
+    return tuple(rule for rule, _ in TOOL_RULES)
+
