@@ -110,10 +110,10 @@ INSECURE = {
 INSECURE_WITH_CATALOG = {
     ("PF004", "main.cf", 25),  # smtpd_client_mesage_rate_limit
     ("PF104", "main.cf", 31),  # so the message rate stays unlimited (inserted after the last line)
-    ("PF005", "main.cf", 31),  # mailbox_size_limit default < message_size_limit 104857600
-    ("PF106", "main.cf", 31),  # queue_minfree not set
+    ("PF005", "main.cf", 28),  # mailbox_size_limit default < message_size_limit (inserted after it)
+    ("PF106", "main.cf", 28),  # queue_minfree not set (inserted after message_size_limit)
     ("PF206", "main.cf", 31),  # noplaintext + plain/login + AUTH before TLS on port 25
-    ("PF207", "main.cf", 31),  # smtpd_sasl_tls_security_options inherits noplaintext
+    ("PF207", "main.cf", 21),  # smtpd_sasl_tls_security_options inherits noplaintext
     ("DC204", "dovecot/conf.d/10-master.conf", 11),  # listener without user = postfix
     ("DC205", "dovecot/conf.d/10-master.conf", 11),  # ... and without group = postfix
 }
