@@ -237,9 +237,10 @@ def load_rules(paths: Sequence[str], builtin: bool):  # noqa: ANN201 - policy.Po
 
 def _policy_and_options(args: argparse.Namespace, config, formats: dict[str, str] | None = None):  # noqa: ANN001,ANN202
     from linter.config import check_against_policy
+    from linter.suppressions import tool_rule_ids
 
     policy = load_rules([*config.policies, *args.policy], builtin=config.builtin and not args.no_builtin)
-    problems = check_against_policy(config, policy)
+    problems = check_against_policy(config, policy, extra_ids=tool_rule_ids())
     if problems:
         raise Failure([f"{p.path}:{p.line}:{p.column}: error: {p.message}" if p.line else
                        f"{p.path}: error: {p.message}" for p in problems])
@@ -301,10 +302,25 @@ def _prepare_check(args: argparse.Namespace, err: TextIO):  # noqa: ANN202
 
 def _run_check(files: Sequence[str], policy, options):  # noqa: ANN001,ANN202
     """The engine, then inline suppressions: what a check and every re-check after a fix run."""
-    from linter.engine import check
-    from linter.suppressions import apply_suppressions
+    import dataclasses
 
-    return apply_suppressions(check(list(files), policy, options))
+    from linter.engine import check, configure, is_selected
+    from linter.suppressions import apply_suppressions, tool_rule_ids
+
+    report = check(list(files), policy, options)
+    report = apply_suppressions(report, known_rules=[r.id for r in policy.rules],
+                                active_rules=[r.id for r in configure(policy, options)])
+    # the suppression findings (PL...) obey select/ignore and severity like the policy's rules
+    tool_ids = set(tool_rule_ids())
+    kept = []
+    for d in report.diagnostics:
+        if d.rule in tool_ids:
+            if not is_selected(d.rule, options):
+                continue
+            if d.rule in options.severity:
+                d = dataclasses.replace(d, severity=options.severity[d.rule])
+        kept.append(d)
+    return dataclasses.replace(report, diagnostics=tuple(kept))
 
 
 def _with_errors(report, errors):  # noqa: ANN001,ANN202

@@ -52,11 +52,12 @@ class Config:
 
     def options(self, select: Sequence[str] = (), ignore: Sequence[str] = (), exclude: Sequence[str] = (),
                 formats: dict[str, str] | None = None) -> Options:
-        """Engine options: the command line's ``select`` replaces the file's; ``ignore``,
-        ``exclude`` and ``formats`` add to it (the command line's formats win)."""
+        """Engine options.  The command line's ``select`` starts afresh (as ruff's does): it
+        replaces the file's ``select`` and ``ignore``.  Otherwise ``ignore``, ``exclude`` and
+        ``formats`` add to the file's (the command line's formats win)."""
         return Options(
             select=tuple(select) or self.select,
-            ignore=self.ignore + tuple(ignore),
+            ignore=tuple(ignore) if select else self.ignore + tuple(ignore),
             severity=dict(self.severity),
             params={k: dict(v) for k, v in self.params.items()},
             formats={**(formats or {}), **{k: v for k, v in self.formats.items() if k not in (formats or {})}},
@@ -405,8 +406,10 @@ def _same_kind(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
-def check_against_policy(config: Config, policy) -> list[ConfigError]:  # noqa: ANN001 - policy.Policy
-    """Problems only the loaded policy reveals: unknown rule ids and parameters, wrong types."""
+def check_against_policy(config: Config, policy, extra_ids: Sequence[str] = ()) -> list[ConfigError]:  # noqa: ANN001
+    """Problems only the loaded policy reveals: unknown rule ids and parameters, wrong types.
+
+    ``extra_ids`` are rules of the tool itself (suppression findings): a severity is fine."""
     problems = []
     path = config.path or "<config>"
 
@@ -417,7 +420,7 @@ def check_against_policy(config: Config, policy) -> list[ConfigError]:  # noqa: 
     ids = [r.id for r in policy.rules]
     for section in ("severity", "params"):
         for rule_id in getattr(config, section):
-            if policy.rule(rule_id) is None:
+            if policy.rule(rule_id) is None and not (section == "severity" and rule_id in extra_ids):
                 fail((section, rule_id), f"{section}: no loaded rule has id {rule_id!r}{_suggest(rule_id, ids)}")
     for rule_id, values in config.params.items():
         rule = policy.rule(rule_id)

@@ -156,8 +156,9 @@ params:
 def test_options_merge_command_line_and_file():
     config = Config(select=("PF",), ignore=("PF105",), exclude=("vendor",), formats={"*.tmpl": "dovecot"})
     options = config.options(select=["DV1"], ignore=["PF2"], exclude=["old"], formats={"x.tmpl": "postfix-main"})
-    assert options.select == ("DV1",)  # the command line's select replaces the file's
-    assert options.ignore == ("PF105", "PF2")
+    assert options.select == ("DV1",)  # the command line's select replaces the file's select and ignore
+    assert options.ignore == ("PF2",)
+    assert config.options(ignore=["PF2"]).ignore == ("PF105", "PF2")
     assert options.exclude == ("vendor", "old")
     assert list(options.formats.items()) == [("x.tmpl", "postfix-main"), ("*.tmpl", "dovecot")]
     assert config.options().select == ("PF",)
