@@ -88,6 +88,15 @@ def test_a_comment_or_blank_line_drops_a_pending_continuation():
     assert values(parse("k = a \\\n\nj = b\n")) == [((), "j", "b")]
 
 
+def test_a_lone_backslash_line_adds_nothing():
+    assert parse("k = a \\\n  \\\n  b\n").entries[0].value == "a b"
+
+
+def test_an_empty_name_is_a_setting_not_a_syntax_error():
+    # doveconf: "Missing key name" at top level (settings level), accepted in plugin { }.
+    assert values(parse("plugin {\n  = b\n}\n")) == [(("plugin",), "", "b")]
+
+
 def test_a_continuation_at_the_end_of_the_tree_is_lost():
     assert parse("k = v\nj = w \\\n").entries[-1].name == "k"
 
@@ -171,7 +180,6 @@ def test_quoted_and_unnamed_section_headers():
         ("plugin {\n}}\n", 2, 3, "Expecting '{'"),
         ("}\n", 1, 1, "Unexpected '}'"),
         ("plugin {\n} x\n", 2, 4, "Expecting '{'"),
-        ("= x\n", 1, 1, "Missing key name ('=' at the beginning of line)"),
     ],
 )
 def test_section_syntax_errors_are_doveconfs(text, line, column, message):

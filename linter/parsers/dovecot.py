@@ -47,7 +47,8 @@ around a section header) are tolerated instead of failing the whole file.
 In a templated file an ``!include`` that matches nothing is skipped like
 ``!include_try``: the tree it names exists only once rendered.
 
-Unknown setting names and invalid values are not errors here (doveconf rejects
+Unknown setting names (even an empty one: ``= x``, which ``plugin { }`` accepts),
+and invalid values are not errors here (doveconf rejects
 them; lint rules report them).
 """
 
@@ -306,9 +307,10 @@ class _Parser:
             end -= 1
             while end > start and raw[end - 1] in BLANK:
                 end -= 1
-            self._append(inp.path, number, raw, start, end)
-            self.pending.text += " "
-            self.pending.where.append((inp.path, number, end + 1))
+            if end > start:  # a lone '\\' adds nothing, not even the space
+                self._append(inp.path, number, raw, start, end)
+                self.pending.text += " "
+                self.pending.where.append((inp.path, number, end + 1))
             return
         self._append(inp.path, number, raw, start, end)
         logical, self.pending = self.pending, _Pending()
@@ -390,8 +392,6 @@ class _Parser:
             self._include(inp, rest, key == "!include_try", self._span(where, 0, len(text)))
             return
         if rest.startswith("="):
-            if not key:
-                raise self._syntax_error("Missing key name ('=' at the beginning of line)", column(0))
             k = j + 1
             while k < len(text) and text[k] in BLANK:
                 k += 1
