@@ -214,15 +214,14 @@ def load_config_for(args: argparse.Namespace, paths: Sequence[str]):  # noqa: AN
         return Config()
     path = args.config
     if path is not None and not os.path.isfile(path):
-        raise Failure([f"{path}: config file not found"])
+        raise Failure([f"{path}: error: config file not found"])
     path = path or find_config(paths)
     if path is None:
         return Config()
     try:
         return load_config(path)
     except ConfigFileError as e:
-        raise Failure([f"{p.path}:{p.line}:{p.column}: error: {p.message}" if p.line else
-                       f"{p.path}: error: {p.message}" for p in e.problems]) from None
+        raise Failure([_error_line(p) for p in e.problems]) from None
 
 
 def load_rules(paths: Sequence[str], builtin: bool):  # noqa: ANN201 - policy.Policy
@@ -242,8 +241,7 @@ def _policy_and_options(args: argparse.Namespace, config, formats: dict[str, str
     policy = load_rules([*config.policies, *args.policy], builtin=config.builtin and not args.no_builtin)
     problems = check_against_policy(config, policy, extra_ids=tool_rule_ids())
     if problems:
-        raise Failure([f"{p.path}:{p.line}:{p.column}: error: {p.message}" if p.line else
-                       f"{p.path}: error: {p.message}" for p in problems])
+        raise Failure([_error_line(p) for p in problems])
     options = config.options(select=args.select, ignore=args.ignore, exclude=getattr(args, "exclude", ()),
                              formats=formats)
     return policy, options
@@ -338,51 +336,73 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.unsafe_fixes and not (args.fix or args.diff):
         raise UsageError("--unsafe-fixes needs --fix or --diff")
     config, policy, options, found = _prepare_check(args, err)
-    baseline_path = args.baseline or config.baseline
-    if args.baseline and not os.path.isfile(args.baseline):
-        raise Failure([f"{args.baseline}: baseline file not found (write one with '{PROG} baseline')"])
+    baseline = _load_baseline(args.baseline or config.baseline, explicit=bool(args.baseline), err=err)
     report = _run_check(found.files, policy, options)
-    if baseline_path and os.path.isfile(baseline_path):
-        report = _filter_baseline(report, baseline_path)
+    hidden = 0
+    if baseline is not None:
+        report, hidden = _filter_baseline(report, baseline)
     fixed = 0
     if args.fix or args.diff:
         from linter.diagnostics import Applicability
         from linter.fixer import fix_files
 
-        def recheck(files: Sequence[str] | None = None):  # noqa: ANN202 - engine.Report
-            again = _run_check(list(files) if files is not None else found.files, policy, options)
-            return _filter_baseline(again, baseline_path) if baseline_path and os.path.isfile(baseline_path) \
-                else again
+        def recheck(files: Sequence[str]):  # noqa: ANN202 - engine.Report
+            again = _run_check(files, policy, options)
+            return _filter_baseline(again, baseline)[0] if baseline is not None else again
 
         wanted = Applicability.UNSAFE if args.unsafe_fixes else Applicability.SAFE
         outcome = fix_files(report, wanted, recheck, write=args.fix)
+        _write(err, "".join(f"{e.path}: note: a fix was undone because it broke the file: {e}\n"
+                            for e in outcome.rolled_back))
         if args.diff:
             _write(out, outcome.diff)
             count = len(outcome.applied)
             _write(err, f"{count} fix{'es' if count != 1 else ''} would be applied "
                         f"to {len(outcome.changed)} file{'s' if len(outcome.changed) != 1 else ''}.\n")
             if report.errors or found.errors:
-                _write(err, "".join(f"{e}\n" for e in (*found.errors, *report.errors)))
+                _write(err, "".join(_error_line(e) + "\n" for e in (*found.errors, *report.errors)))
                 return 2
             return 1 if outcome.diff else 0
         fixed = len(outcome.applied)
         report = outcome.remaining
     report = _with_errors(report, found.errors)
-    _emit_report(args, report, policy, out, fixed)
+    _emit_report(args, report, policy, out, fixed, hidden)
     return _status(report, args, config)
 
 
-def _filter_baseline(report, path: str):  # noqa: ANN001,ANN202
-    from linter.baseline import filter_baseline, load_baseline
+def _load_baseline(path: str | None, explicit: bool, err: TextIO):  # noqa: ANN202 - baseline.Baseline
+    if path is None:
+        return None
+    if not os.path.isfile(path):
+        if explicit:
+            raise Failure([f"{path}: error: baseline file not found (write one with '{PROG} baseline')"])
+        _write(err, f"{path}: note: the config's baseline file does not exist yet; nothing is hidden\n")
+        return None
+    from linter.baseline import load_baseline
+    from linter.model import ConfigError
 
     try:
-        baseline = load_baseline(path)
-    except (OSError, ValueError) as e:
-        raise Failure([f"{path}: error: cannot read the baseline: {' '.join(str(e).split())}"]) from None
-    return filter_baseline(report, baseline)
+        return load_baseline(path)
+    except ConfigError as e:
+        raise Failure([_error_line(e)]) from None
 
 
-def _emit_report(args: argparse.Namespace, report, policy, out: TextIO, fixed: int) -> None:  # noqa: ANN001
+def _filter_baseline(report, baseline):  # noqa: ANN001,ANN202
+    """The report without the baselined findings, and how many were hidden."""
+    import dataclasses
+
+    from linter.baseline import match_baseline
+
+    matched = match_baseline(report, baseline)
+    return dataclasses.replace(report, diagnostics=matched.kept), len(matched.hidden)
+
+
+def _error_line(e) -> str:  # noqa: ANN001 - model.ConfigError
+    return f"{e.path}:{e.line}:{e.column}: error: {e.message}" if e.line else f"{e.path}: error: {e.message}"
+
+
+def _emit_report(args: argparse.Namespace, report, policy, out: TextIO, fixed: int,  # noqa: ANN001
+                 hidden: int = 0) -> None:
     from linter.reporters import OutputSettings, renderer
 
     fmt = _output_format(args)
@@ -393,7 +413,7 @@ def _emit_report(args: argparse.Namespace, report, policy, out: TextIO, fixed: i
             raise Failure([f"{args.output}: error: cannot write the report: no such directory {directory}"])
     color = fmt == "text" and not args.output and _use_color(args.color, out)
     settings = OutputSettings(color=color, root=os.getcwd(), unsafe_fixes=args.unsafe_fixes, fixed=fixed,
-                              quiet=args.quiet)
+                              quiet=args.quiet, baselined=hidden)
     text = renderer(fmt)(report, policy, settings)
     if args.quiet and fmt == "text" and not report.diagnostics and not report.errors:
         text = ""
@@ -428,7 +448,7 @@ def _baseline(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = _run_check(found.files, policy, options)
     errors = (*found.errors, *report.errors)
     if errors:
-        _write(err, "".join(f"{e}\n" for e in errors))
+        _write(err, "".join(_error_line(e) + "\n" for e in errors))
         _write(err, "baseline not written: every file must be readable to record its findings\n")
         return 2
     path = args.output or config.baseline or DEFAULT_BASELINE
@@ -462,8 +482,7 @@ def _parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except ConfigError as e:
             errors.append(e)
     _write(out, to_json(documents) + "\n")
-    _write(err, "".join(f"{e.path}:{e.line}:{e.column}: error: {e.message}\n" if e.line else
-                        f"{e.path}: error: {e.message}\n" for e in errors))
+    _write(err, "".join(_error_line(e) + "\n" for e in errors))
     return 2 if errors else 0
 
 

@@ -173,7 +173,7 @@ def test_config_errors_exit_2_with_positions(site, capsys):
     status, _, err = run(capsys, *OWN, "main.cf")
     assert status == 2 and err.startswith(".policy-lint.yaml:1:12: error: severity: no loaded rule has id 'GX999'")
     status, _, err = run(capsys, *OWN, "--config", "missing.yaml", "main.cf")
-    assert status == 2 and err == "missing.yaml: config file not found\n"
+    assert status == 2 and err == "missing.yaml: error: config file not found\n"
 
 
 def test_config_formats_and_exclude(site, capsys):
@@ -289,6 +289,25 @@ def test_inline_suppression(site, capsys):
     status, out, _ = run(capsys, *OWN, "main.cf")
     assert status == 1 and "PL001" in out
     assert run(capsys, *OWN, "--ignore", "PL", "main.cf")[0] == 0
+
+
+def test_baseline_hides_recorded_findings_only(site, capsys):
+    main = write(site / "postfix" / "main.cf", "smtpd_client_connection_rate_limit = 0\n"
+                                              "smtpd_tls_security_level = may\n")
+    status, out, _ = run(capsys, "baseline", *OWN, "--output", "base.json", "postfix")
+    assert (status, out) == (0, "Recorded 1 finding in base.json.\n")
+    assert json.loads((site / "base.json").read_text("utf-8"))["findings"][0]["path"] == "postfix/main.cf"
+    status, out, _ = run(capsys, *OWN, "--baseline", "base.json", "postfix")
+    assert (status, out) == (0, "No findings in 1 file. (1 more hidden by the baseline)\n")
+    main.write_text("# a line above\n" + main.read_text("utf-8") + "smtpd_banner = Postfix\n", encoding="utf-8")
+    write(site / ".policy-lint.yaml", "baseline: base.json\n")
+    status, out, _ = run(capsys, *OWN, "postfix")
+    assert status == 1 and "GX101" not in out and "postfix/main.cf:4:1: info GX103" in out
+    status, _, err = run(capsys, *OWN, "--baseline", "nope.json", "postfix")
+    assert status == 2 and err.startswith("nope.json: error: baseline file not found")
+    write(site / "broken.json", "{")
+    status, _, err = run(capsys, *OWN, "--baseline", "broken.json", "postfix")
+    assert status == 2 and err.startswith("broken.json:1:2: error: not a baseline file")
 
 
 # -- the other subcommands ------------------------------------------------------------------------

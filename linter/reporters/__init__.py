@@ -31,6 +31,7 @@ class OutputSettings:
     unsafe_fixes: bool = False  # count unsafe fixes as applicable (--unsafe-fixes)
     fixed: int = 0  # findings already fixed by --fix, for the text summary
     quiet: bool = False  # text: findings only, no summary
+    baselined: int = 0  # findings hidden by the baseline, for the text summary
     version: str = __version__
 
 

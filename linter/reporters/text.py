@@ -56,6 +56,8 @@ def summary(report, settings: OutputSettings) -> str:  # noqa: ANN001 - engine.R
                 fixable.append(f"{unsafe} more with --unsafe-fixes" if safe else
                                f"{unsafe} fixable with --fix --unsafe-fixes")
         parts.append(_plural(count, "finding") + (f" ({', '.join(fixable)})" if fixable else ""))
+    if settings.baselined:
+        parts.append(f"({settings.baselined} more hidden by the baseline)")
     lines = [" ".join(parts)]
     if report.errors:
         lines.append(f"{_plural(len(report.errors), 'error')}: not everything could be checked.")
