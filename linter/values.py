@@ -1,0 +1,556 @@
+"""Value semantics: ``$`` expansion and typed conversion, as the daemons do it.
+
+No I/O here.  Postfix expansion follows ``util/mac_parse.c`` and ``util/mac_expand.c``
+(3.7): ``$name``, ``${name}``, ``$(name)``, ``${name?value}``, ``${name:value}``,
+``${name?{v1}:{v2}}``, relational ``${{a} == {b} ? {x} : {y}}`` with ``== != < <= >= >``
+(numeric when both sides are non-empty digit strings) and the compatibility-level
+operators ``<level`` etc., and ``$$``.  What ``postconf -x`` rejects as a "macro
+processing error" raises :class:`ExpansionError` here, with Postfix's warning text.
+
+Conversions raise ``ValueError`` worded like the daemon that would reject the value
+(``bad boolean configuration: ...``, ``Invalid size: ...``).
+
+:data:`UNKNOWN` stands for a value we cannot know (a template expression, a
+host-dependent default); any expansion or conversion that touches it is UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from linter.catalog import Param
+
+POSTFIX = "postfix"
+DOVECOT = "dovecot"
+
+
+class _Unknown:
+    """The type of :data:`UNKNOWN`; a falsy singleton that survives copy/pickle."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self):
+        return (_Unknown, ())
+
+
+UNKNOWN: Final = _Unknown()
+
+
+def is_unknown(value: object) -> bool:
+    return value is UNKNOWN
+
+
+class ExpansionError(ValueError):
+    """A value that Postfix's macro expander rejects (``postconf -x`` is fatal)."""
+
+
+class _HitUnknown(Exception):
+    """Internal: the expansion touched an UNKNOWN value."""
+
+
+# --- Postfix $ expansion ----------------------------------------------------------
+
+# Postfix stops at 100 nested macro calls ("unreasonable macro call nesting").
+_MAX_NESTING = 100
+# A guard against expansion bombs ($a1 = $a0$a0, ...); real values are far smaller.
+_MAX_LENGTH = 1 << 20
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_SPACE = " \t\r\n\v\f"
+_RELOPS = ("==", "!=", "<", "<=", ">=", ">")
+
+Lookup = Callable[[str], "str | None | _Unknown"]
+
+
+def _at(text: str, pos: int) -> str:
+    """Postfix's error context: ``"...before>>>after"``."""
+    return f'"...{text[:pos]}>>>{text[pos:]}"'
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in _SPACE:
+        pos += 1
+    return pos
+
+
+def _braced(text: str, pos: int) -> tuple[str, int]:
+    """The ``{...}`` at ``pos`` (balanced); returns its inside and the index after it."""
+    level = 0
+    for i in range(pos, len(text)):
+        if text[i] == "{":
+            level += 1
+        elif text[i] == "}":
+            level -= 1
+            if level == 0:
+                return text[pos + 1 : i], i + 1
+    raise ExpansionError(f'unmatched "{{" at: {_at(text, pos)}')
+
+
+class _Expander:
+    def __init__(self, lookup: Lookup):
+        self.lookup = lookup
+        self.memo: dict[str, str] = {}
+        self.active: list[str] = []
+
+    def value_of(self, name: str) -> str:
+        if name in self.memo:
+            return self.memo[name]
+        if name in self.active or len(self.active) >= _MAX_NESTING:
+            raise ExpansionError(f'unreasonable macro call nesting: "{name}"')
+        raw = self.lookup(name)
+        if raw is UNKNOWN:
+            raise _HitUnknown
+        if raw is None:
+            return ""
+        self.active.append(name)
+        try:
+            result = self.expand(raw)
+        finally:
+            self.active.pop()
+        self.memo[name] = result
+        return result
+
+    def expand(self, text: str) -> str:
+        out: list[str] = []
+        size = 0
+        pos = 0
+        n = len(text)
+        while pos < n:
+            dollar = text.find("$", pos)
+            if dollar < 0:
+                out.append(text[pos:])
+                break
+            out.append(text[pos:dollar])
+            pos = dollar + 1
+            ch = text[pos] if pos < n else ""
+            if ch == "$":
+                out.append("$")
+                pos += 1
+            elif ch in ("{", "("):
+                close = "}" if ch == "{" else ")"
+                level = 1
+                end = pos + 1
+                while level:
+                    if end >= n:
+                        raise ExpansionError(f'truncated macro reference: "{text}"')
+                    if text[end] == ch:
+                        level += 1
+                    elif text[end] == close:
+                        level -= 1
+                    end += 1
+                out.append(self.expression(text[pos + 1 : end - 1]))
+                pos = end
+            else:
+                end = pos
+                while end < n and text[end] in _NAME_CHARS:
+                    end += 1
+                if end == pos:
+                    raise ExpansionError(f'empty macro name: "{text}"')
+                out.append(self.value_of(text[pos:end]))
+                pos = end
+            size += len(out[-1])
+            if size > _MAX_LENGTH:
+                raise ExpansionError("expanded value is unreasonably long")
+        return "".join(out)
+
+    def expression(self, body: str) -> str:
+        """The inside of ``${...}`` / ``$(...)``."""
+        pos = _skip_space(body, 0)
+        if pos < len(body) and body[pos] == "{":
+            condition, pos = self.relational(body, pos)
+        else:
+            start = pos
+            while pos < len(body) and body[pos] in _NAME_CHARS:
+                pos += 1
+            name = body[start:pos]
+            if not name:
+                if pos >= len(body):
+                    raise ExpansionError(f'empty macro name: "{body}"')
+                raise ExpansionError(f"attribute name syntax error at: {_at(body, pos)}")
+            after = _skip_space(body, pos)
+            if after < len(body) and body[after] not in "?:":
+                raise ExpansionError(f"attribute name syntax error at: {_at(body, pos)}")
+            pos = after
+            if pos >= len(body):
+                return self.value_of(name)
+            condition = self.value_of(name)
+        if pos >= len(body):
+            return condition
+        op = body[pos]
+        if op not in "?:":
+            raise ExpansionError(f'"?" or ":" expected at: {_at(body, pos)}')
+        pos = _skip_space(body, pos + 1)
+        if pos < len(body) and body[pos] == "{":
+            context = pos + 1  # Postfix shows its error context from inside the value
+            first, pos = _braced(body, pos)
+            pos = _skip_space(body, pos)
+            second: str | None = None
+            if pos < len(body):
+                if op == "?" and body[pos] == ":":
+                    pos = _skip_space(body, pos + 1)
+                    if pos < len(body) and body[pos] == "{":
+                        context = pos + 1
+                        second, pos = _braced(body, pos)
+                        pos = _skip_space(body, pos)
+                        if pos < len(body):
+                            raise ExpansionError(f"unexpected input at: {_at(body[context:], pos - context)}")
+                    else:
+                        second = body[pos:].strip(_SPACE)
+                elif op == "?":
+                    raise ExpansionError(f'":" expected at: {_at(body[context:], pos - context)}')
+                else:
+                    raise ExpansionError(f"unexpected input at: {_at(body[context:], pos - context)}")
+        else:
+            first, second = body[pos:].strip(_SPACE), None
+        if op == ":":
+            return self.expand(first) if condition == "" else ""
+        if condition != "":
+            return self.expand(first)
+        return self.expand(second) if second is not None else ""
+
+    def relational(self, body: str, pos: int) -> tuple[str, int]:
+        """``{left} OP {right}`` from ``pos``: ("true" or "", index after it)."""
+        left, pos = _braced(body, pos)
+        pos = _skip_space(body, pos)
+        start = pos
+        while pos < len(body) and body[pos] in "=!<>":
+            pos += 1
+        op = body[start:pos]
+        by_level = body.startswith("level", pos)
+        if by_level:
+            pos += len("level")
+        if op not in _RELOPS:
+            raise ExpansionError(
+                '"==" or "!="" or "<"" or "<="" or ">="" or ">" expected at: ' + _at(body, start)
+            )
+        pos = _skip_space(body, pos)
+        if pos >= len(body) or body[pos] != "{":
+            raise ExpansionError(f'"{{" expected at: {_at(body, pos)}')
+        right, pos = _braced(body, pos)
+        lhs, rhs = self.expand(left), self.expand(right)
+        if by_level:
+            a: object = compat_level(lhs)
+            b: object = compat_level(rhs)
+        elif lhs.isdigit() and rhs.isdigit() and lhs.isascii() and rhs.isascii():
+            a, b = int(lhs), int(rhs)
+        else:
+            a, b = lhs, rhs
+        result = {
+            "==": a == b,
+            "!=": a != b,
+            "<": a < b,  # type: ignore[operator]
+            "<=": a <= b,  # type: ignore[operator]
+            ">=": a >= b,  # type: ignore[operator]
+            ">": a > b,  # type: ignore[operator]
+        }[op]
+        return ("true" if result else ""), _skip_space(body, pos)
+
+
+def compat_level(text: str) -> tuple[int, int, int]:
+    """``major[.minor[.patch]]`` as Postfix's compat_level.c reads it (so 3.10 > 3.9)."""
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() and p.isascii() for p in parts):
+        raise ExpansionError(f'malformed compatibility level syntax: "{text}"')
+    numbers = [int(p) for p in parts] + [0] * (3 - len(parts))
+    return numbers[0], numbers[1], numbers[2]
+
+
+def expand(text: str | _Unknown, lookup: Lookup) -> str | _Unknown:
+    """Expand ``text`` like Postfix; ``lookup(name)`` gives a raw (unexpanded) value,
+    None when undefined (expands to empty) or UNKNOWN (the result is UNKNOWN).
+
+    Raises :class:`ExpansionError` for a syntax error or a reference cycle.
+    """
+    if text is UNKNOWN:
+        return UNKNOWN
+    try:
+        return _Expander(lookup).expand(text)  # type: ignore[arg-type]
+    except _HitUnknown:
+        return UNKNOWN
+
+
+def references(text: str) -> tuple[str, ...]:
+    """The parameter names ``text`` refers to as ``$name``/``${name...}``/``$(name...)``,
+    in order, as postconf's "unused parameter" logic finds them (no evaluation)."""
+    found: list[str] = []
+    for match in re.finditer(r"\$(?:\$|([A-Za-z0-9_]+)|[{(]\s*([A-Za-z0-9_]+))", text):
+        name = match.group(1) or match.group(2)
+        if name and name not in found:
+            found.append(name)
+    return tuple(found)
+
+
+def postfix_lookup(explicit: Mapping[str, str | _Unknown], services: Iterable = ()) -> Lookup:
+    """A lookup over explicit values, then catalogue defaults (host-dependent
+    defaults are UNKNOWN), then defaults of service-defined parameters."""
+    from linter import catalog
+
+    service_list = tuple(services)
+
+    def lookup(name: str) -> str | None | _Unknown:
+        if name in explicit:
+            return explicit[name]
+        param = catalog.postfix_param(name)
+        if param is not None:
+            return UNKNOWN if param.default is None else param.default
+        return catalog.service_parameter_default(name, service_list)
+
+    return lookup
+
+
+def effective_postfix(
+    name: str, explicit: Mapping[str, str | _Unknown], services: Iterable = ()
+) -> str | None | _Unknown:
+    """The expanded value of ``name``: explicit, else the catalogue default; None when
+    the name is neither set nor known.  ``services`` are master.cf service names (or
+    ``(name, command)`` pairs) whose service-defined parameters exist."""
+    lookup = postfix_lookup(explicit, services)
+    raw = lookup(name)
+    if raw is None:
+        return None
+    return expand(raw, lookup)
+
+
+# --- typed conversion ---------------------------------------------------------------
+
+
+def parse_bool(text: str, fmt: str = POSTFIX, name: str = "") -> bool:
+    """Postfix: yes/no (any case).  Dovecot (settings-parser.c get_bool): yes/y (any
+    case) or 1 for true, only no (any case) for false."""
+    low = text.lower()
+    if fmt == DOVECOT:
+        if low in ("yes", "y") or text == "1":
+            return True
+        if low == "no":
+            return False
+        raise ValueError(f"Invalid boolean value: {text} (use yes or no)")
+    if low == "yes":
+        return True
+    if low == "no":
+        return False
+    raise ValueError(f"bad boolean configuration: {name or 'value'} = {text}")
+
+
+def _postfix_number(text: str, name: str) -> int:
+    # mail_conf_int/long: strtol with no trailing characters and no suffixes.
+    if not re.fullmatch(r"[ \t]*[-+]?[0-9]+", text):
+        raise ValueError(f"bad numerical configuration: {name or 'value'} = {text}")
+    return int(text)
+
+
+def _check_range(value: int, name: str, minimum: int | None, maximum: int | None) -> int:
+    if minimum is not None and value < minimum:
+        raise ValueError(f"invalid {name or 'value'} parameter value {value} < {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"invalid {name or 'value'} parameter value {value} > {maximum}")
+    return value
+
+
+def parse_int(
+    text: str, fmt: str = POSTFIX, name: str = "", minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """A plain decimal integer (Dovecot: unsigned 32-bit, leading zeros still decimal)."""
+    if fmt == DOVECOT:
+        if re.fullmatch(r"-[0-9]+", text):
+            raise ValueError(f"Invalid number {text}: Number too small")
+        if not re.fullmatch(r"[0-9]+", text):
+            raise ValueError(f"Invalid number {text}: Not a valid number")
+        if int(text) > _UINT_MAX:
+            raise ValueError(f"Invalid number {text}: Number too large")
+        return _check_range(int(text), name, minimum, maximum)
+    return _check_range(_postfix_number(text, name), name, minimum, maximum)
+
+
+_UINT_MAX = 2**32 - 1
+_DOVECOT_SIZE_UNITS = {"b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_size(
+    text: str, fmt: str = POSTFIX, name: str = "", minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """Bytes.  Postfix allows no unit suffix at all; Dovecot accepts B/k/M/G/T in any
+    case, optionally after a space and followed by ``B`` or ``iB`` (``2 kB``, ``2KiB``)."""
+    if fmt == DOVECOT:
+        match = re.fullmatch(r"([0-9]+) *(?:([bBkKmMgGtT])(?:[iI]?[bB])?)?", text)
+        if not match:
+            raise ValueError(f"Invalid size: {text}")
+        unit = _DOVECOT_SIZE_UNITS[(match.group(2) or "b").lower()]
+        return _check_range(int(match.group(1)) * unit, name, minimum, maximum)
+    return _check_range(_postfix_number(text, name), name, minimum, maximum)
+
+
+_POSTFIX_TIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# settings-parser.c: a unit is any prefix of one of these words, in any case.
+_DOVECOT_TIME_UNITS = (
+    (("msecs", "milliseconds"), 0.001),
+    (("seconds", "secs"), 1),
+    (("minutes", "mins"), 60),
+    (("hours",), 3600),
+    (("days",), 86400),
+    (("weeks",), 604800),
+)
+
+
+def _dovecot_time_factor(unit: str) -> float | None:
+    word = unit.lower()
+    if word.startswith("m") and len(word) > 1 and word[1] in "si":
+        candidates = _DOVECOT_TIME_UNITS[:1]  # "ms..."/"mil...": milliseconds, not minutes
+    else:
+        candidates = _DOVECOT_TIME_UNITS[1:]
+    for words, factor in candidates:
+        if any(w.startswith(word) for w in words):
+            return factor
+    return None
+
+
+def parse_time(
+    text: str,
+    default_unit: str = "s",
+    fmt: str = POSTFIX,
+    name: str = "",
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> float:
+    """Seconds (Dovecot milliseconds give a fraction).
+
+    Postfix (conv_time.c, 3.7): digits plus an optional one-letter unit s/m/h/d/w; a
+    bare number takes ``default_unit``; only the first character after the digits is
+    checked (``1hour`` is 1h).  Dovecot: ``5m``, ``30 secs``, ``1 hour``, ``250 ms``; a
+    unit is required unless the number is 0, and milliseconds only where the setting
+    is in milliseconds (``default_unit="ms"``) or they make whole seconds.
+    """
+    if fmt == DOVECOT:
+        match = re.fullmatch(r"([0-9]+) *([a-zA-Z]*)", text)
+        if not match:
+            raise ValueError(f"Invalid time interval: {text}")
+        number, word = int(match.group(1)), match.group(2)
+        if not word:
+            if number != 0:
+                raise ValueError(f"Time interval '{text}' is missing units (add e.g. 's' for seconds)")
+            return 0
+        factor = _dovecot_time_factor(word)
+        if factor is None:
+            raise ValueError(f"Invalid time interval: {text}")
+        if factor < 1 and default_unit != "ms" and number % 1000:
+            raise ValueError(f"Milliseconds not supported for this setting: {text}")
+        seconds = number * factor
+        return int(seconds) if factor >= 1 or number % 1000 == 0 else seconds
+    match = re.fullmatch(r"([0-9]+)(.?)(.*)", text, re.DOTALL)
+    if not match:
+        raise ValueError(f"parameter {name or 'value'}: bad time value or unit: {text}")
+    unit = match.group(2) or default_unit
+    if unit not in _POSTFIX_TIME_UNITS:
+        raise ValueError(f"parameter {name or 'value'}: bad time value or unit: {text}")
+    seconds = int(match.group(1)) * _POSTFIX_TIME_UNITS[unit]
+    if minimum is not None and seconds < minimum:
+        raise ValueError(f"invalid {name or 'value'}: {seconds} (min {minimum})")
+    if maximum is not None and seconds > maximum:
+        raise ValueError(f"invalid {name or 'value'}: {seconds} (max {maximum})")
+    return seconds
+
+
+def parse_octal(text: str, name: str = "") -> int:
+    """A Dovecot mode: octal only with a leading 0 (``660`` is decimal 660 = 01224)."""
+    if not re.fullmatch(r"[0-9]+", text):
+        raise ValueError(f"Invalid number {text}: Not a valid number")
+    if text.startswith("0"):
+        if not re.fullmatch(r"[0-7]+", text):
+            raise ValueError(f"Invalid number {text}: Not a valid number")
+        return int(text, 8)
+    return int(text)
+
+
+def split_list(text: str, fmt: str = POSTFIX, separators: str = ", \t\r\n") -> tuple[str, ...]:
+    """List items.  Postfix (mystrtok_cw): split on commas and whitespace, ``{ ... }``
+    keeps an item with blanks together (the braces and their inner padding dropped).
+    Dovecot: split on spaces only (so ``plain,login`` is one item)."""
+    if fmt == DOVECOT:
+        return tuple(text.split())
+    items: list[str] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        while pos < n and text[pos] in separators:
+            pos += 1
+        if pos >= n:
+            break
+        if text[pos] == "{":
+            level, end = 0, pos
+            while end < n:
+                if text[end] == "{":
+                    level += 1
+                elif text[end] == "}":
+                    level -= 1
+                    if level == 0:
+                        break
+                end += 1
+            items.append(text[pos + 1 : end].strip(" \t\r\n"))
+            pos = end + 1
+        else:
+            end = pos
+            while end < n and text[end] not in separators:
+                end += 1
+            items.append(text[pos:end])
+            pos = end
+    return tuple(items)
+
+
+# --- policy-side literals -------------------------------------------------------------
+
+
+
+def policy_size(text: str | int) -> int:
+    """A size written in a policy (``10M``, ``512k``, bare bytes), 1024-based as
+    docs/policy-language.md says; one implementation shared with the policy loader."""
+    from linter.policy.units import parse_size
+
+    return parse_size(text)
+
+
+def policy_time(text: str | int) -> int:
+    """A duration written in a policy, in seconds (``60s``, ``5m``, ``1h``, ``2 days``)."""
+    from linter.policy.units import parse_seconds
+
+    return parse_seconds(text)
+
+
+# --- per-parameter typing --------------------------------------------------------------
+
+
+def typed_value(param: Param, raw: str | _Unknown, fmt: str = POSTFIX):
+    """``raw`` (already expanded) converted per the catalogue type of ``param``:
+    bool, int (int/uint/size/octal), float seconds (time), tuple (lists), str.
+    UNKNOWN stays UNKNOWN.  Bad values raise ValueError in the daemon's words."""
+    if raw is UNKNOWN:
+        return UNKNOWN
+    text: str = raw  # type: ignore[assignment]
+    kind = param.type
+    if kind == "bool":
+        return parse_bool(text, fmt, param.name)
+    if kind in ("int", "uint"):
+        return parse_int(text, fmt, param.name, param.min, param.max)
+    if kind == "size":
+        return parse_size(text, fmt, param.name, param.min, param.max)
+    if kind == "time":
+        return parse_time(text, param.unit or "s", fmt, param.name, param.min, param.max)
+    if kind == "octal":
+        return parse_octal(text, param.name)
+    if kind == "enum":
+        if param.choices and text not in param.choices:
+            raise ValueError(f"Invalid value: {text}")
+        return text
+    if kind in ("list", "maptype-list", "restriction-list"):
+        return split_list(text, fmt)
+    return text

@@ -1,0 +1,537 @@
+#!/usr/bin/env python3
+"""Regenerate ``linter/data/postfix.json`` and ``linter/data/dovecot.json``.
+
+Run ``python scripts/gen_catalog.py`` on a machine with the reference programs
+installed (Debian bookworm: ``postfix`` 3.7, ``postfix-doc`` or the plain man page,
+``dovecot-core`` 2.3).  Output is deterministic (sorted keys, no host names).
+
+What it runs and reads
+----------------------
+Postfix
+  * ``postconf -c EMPTY -d`` with an empty main.cf *and* master.cf (otherwise the
+    installed master.cf adds its service-defined names): every parameter with its
+    exact default text.  ``config_directory`` comes from plain ``postconf -d``.
+    ``myhostname``, ``mydomain`` and ``mynetworks`` depend on the host: no default is
+    stored (``host_dependent``), so the linter treats them as unknown.
+  * ``/usr/share/man/man5/postconf.5.gz``: the one-line summary and the type.  Types:
+    the default (expanded with the catalogue itself at compatibility_level 0) is
+    ``yes``/``no`` -> ``bool``; the text speaks of a "time value"/"time unit" and the
+    default ends in a unit letter -> ``time`` with that unit (as get_def_time_unit()
+    finds it); digits -> ``size`` when the text speaks of bytes, else ``int``; names
+    ending ``_maps`` or text about lookup tables -> ``maptype-list``;
+    ``*_restrictions`` -> ``restriction-list``; text saying items are separated by
+    commas/whitespace, or "list of" -> ``list``; ``*_directory`` or an absolute
+    default -> ``path``; everything else ``string`` (counted as fallback).
+    "non-zero time value" gives ``min: 1``, "non-negative" ``min: 0``; a few more
+    ranges come from the daemons' own messages (``RANGES`` below).
+  * ``postconf -c DIR`` with a master.cf that has one service per delivery program
+    (local error virtual smtp lmtp pipe spawn): the service-defined parameter
+    suffixes per program and the parameter each one defaults to.
+Dovecot
+  * ``doveconf -a -c PROBE`` on a config with one section of every kind (passdb,
+    userdb, namespace/mailbox, a service with inet/unix/fifo listeners, metric,
+    event_exporter): every setting at the top level and per section kind, with its
+    default as doveconf prints it.  ``doveconf -d`` gives the defaults of the
+    services Dovecot defines itself (kept where they differ from the kind's default).
+  * One ``doveconf -n`` per setting with the value ``zzbogus``: the parser's error
+    names the type (``Invalid boolean value`` -> bool, ``Invalid number`` -> uint, or
+    ``octal`` when the default has a leading 0, ``Invalid size`` -> size, ``Invalid
+    time interval`` -> time (unit ``ms`` when the default is in ms), ``Invalid
+    value`` -> enum); accepted -> string, or ``list`` for the few space-separated
+    lists named in ``DOVECOT_LISTS``.  Enum choices are the ``default:a:b`` strings
+    found in Dovecot's binaries, each value confirmed by doveconf accepting it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from linter.values import ExpansionError, expand  # noqa: E402
+
+DATA = ROOT / "linter" / "data"
+MAN_PAGE = Path("/usr/share/man/man5/postconf.5.gz")
+HOST_DEPENDENT = ("myhostname", "mydomain", "mynetworks")
+DELIVERY_PROGRAMS = ("local", "error", "virtual", "smtp", "lmtp", "pipe", "spawn")
+
+# Ranges the daemons enforce that the man page does not spell out as "non-zero"
+# (checked live: "invalid header_size_limit parameter value 0 < 1", see the facts file).
+RANGES = {
+    "header_size_limit": (1, None),
+    "default_process_limit": (1, None),
+    "message_size_limit": (0, None),
+    "queue_minfree": (0, None),
+    "mailbox_size_limit": (0, None),
+    "virtual_mailbox_limit": (0, None),
+    "smtpd_client_connection_count_limit": (0, None),
+    "smtpd_client_connection_rate_limit": (0, None),
+    "smtpd_client_message_rate_limit": (0, None),
+    "smtpd_client_recipient_rate_limit": (0, None),
+    "smtpd_client_new_tls_session_rate_limit": (0, None),
+    "smtpd_client_auth_rate_limit": (0, None),
+    "default_destination_concurrency_limit": (0, None),
+}
+
+# Dovecot has no list type; these settings are split on spaces by their readers.
+DOVECOT_LISTS = (
+    "auth_mechanisms",
+    "mail_plugins",
+    "protocols",
+    "login_trusted_networks",
+    "haproxy_trusted_networks",
+    "auth_realms",
+    "login_plugins",
+    "import_environment",
+    "listen",
+    "ssl_curve_list",
+)
+
+
+def run(argv: list[str], check: bool = True) -> subprocess.CompletedProcess:
+    env = dict(os.environ, LC_ALL="C")
+    return subprocess.run(argv, capture_output=True, text=True, check=check, env=env)
+
+
+def parse_pairs(text: str) -> dict[str, str]:
+    pairs = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(" = ")
+        if not sep:
+            name, sep, value = line.partition(" =")
+        if sep:
+            pairs[name.strip()] = value
+    return pairs
+
+
+# --- Postfix ----------------------------------------------------------------------------
+
+
+def troff_to_text(lines: list[str]) -> str:
+    words = []
+    for line in lines:
+        if line.startswith((".", "'")):
+            if line.startswith((".PP", ".IP", ".sp", ".br", ".nf", ".fi", ".ad", ".na", ".RS", ".RE", ".ft")):
+                words.append("\n")
+            continue
+        line = re.sub(r"\\f[BIRP]|\\s[-+]?\d|\\&", "", line)
+        line = line.replace("\\-", "-").replace("\\(bu", "*").replace("\\e", "\\").replace("\\ ", " ")
+        words.append(line)
+    return re.sub(r"[ \t]+", " ", " ".join(words)).strip()
+
+
+def man_sections() -> tuple[dict[str, str], set[str]]:
+    """(parameter name -> its postconf(5) text, the read-only names)."""
+    lines = gzip.decompress(MAN_PAGE.read_bytes()).decode("utf-8", "replace").splitlines()
+    sections: dict[str, list[str]] = {}
+    read_only: set[str] = set()
+    current = None
+    for line in lines:
+        match = re.match(r"\.SH (\S+) \((default|read\\-only)", line)
+        if match:
+            current = match.group(1)
+            sections[current] = []
+            if match.group(2) != "default":
+                read_only.add(current)
+        elif line.startswith(".SH "):
+            current = None
+        elif current:
+            sections[current].append(line)
+    return {name: troff_to_text(body) for name, body in sections.items()}, read_only
+
+
+def summary_of(text: str) -> str:
+    first = text.split("\n", 1)[0].strip()
+    match = re.match(r"(.+?\.)(\s|$)", first)
+    sentence = (match.group(1) if match else first).strip()
+    return sentence if len(sentence) <= 200 else sentence[:197].rstrip() + "..."
+
+
+# Names whose shape says what they hold (postconf(5) uses these suffixes consistently).
+NAME_PATTERNS = (
+    (r"_(maps|map|checks|reply_filter|delivery_status_filter|command_filter|database)$|^(alias_database)$",
+     "maptype-list"),
+    (r"_restrictions$", "restriction-list"),
+    (r"_(classes|interfaces|networks|exclusions|destinations|domains|security_options|protocols"
+     r"|exclude_ciphers|mechanism_filter|macros|workarounds|commands|exceptions|filter_classes)$", "list"),
+    (r"(_file|_files|_CAfile|_CApath|_directory|_path|_lock)$", "path"),
+)
+
+# Where the rules above would be wrong.
+TYPE_OVERRIDES = {
+    "compatibility_level": "string",  # a level such as 3.6, compared with <level etc.
+}
+
+# Enumerations worth checking values against (postconf(5) lists the values).
+POSTFIX_CHOICES = {
+    "smtpd_tls_security_level": ["", "none", "may", "encrypt"],
+    "smtp_tls_security_level": ["", "none", "may", "encrypt", "dane", "dane-only", "fingerprint", "verify", "secure"],
+    "lmtp_tls_security_level": ["", "none", "may", "encrypt", "dane", "dane-only", "fingerprint", "verify", "secure"],
+    "smtpd_sasl_type": ["cyrus", "dovecot"],
+    "smtp_sasl_type": ["cyrus"],
+    "lmtp_sasl_type": ["cyrus"],
+    "smtpd_tls_ciphers": ["export", "low", "medium", "high", "null"],
+    "smtpd_tls_mandatory_ciphers": ["export", "low", "medium", "high", "null"],
+    "smtp_tls_ciphers": ["export", "low", "medium", "high", "null"],
+    "smtp_tls_mandatory_ciphers": ["export", "low", "medium", "high", "null"],
+    "lmtp_tls_ciphers": ["export", "low", "medium", "high", "null"],
+    "lmtp_tls_mandatory_ciphers": ["export", "low", "medium", "high", "null"],
+    "smtpd_tls_eecdh_grade": ["auto", "strong", "ultra"],
+    "milter_default_action": ["accept", "reject", "tempfail", "quarantine"],
+}
+
+
+def postfix_type(name: str, default: str, expanded: str, text: str) -> tuple[str, str | None, str]:
+    """(type, time unit, rule that decided) for one parameter."""
+    flat = text.replace("\n", " ").lower()
+    if name in TYPE_OVERRIDES:
+        return TYPE_OVERRIDES[name], None, "override"
+    if expanded.lower() in ("yes", "no"):
+        return "bool", None, "yes/no default"
+    unit_match = re.fullmatch(r"[0-9]+([smhdw])", expanded)
+    if unit_match:
+        # Postfix time defaults always carry their unit (get_def_time_unit panics otherwise).
+        return "time", unit_match.group(1), "time default"
+    if re.fullmatch(r"-?[0-9]+", expanded):
+        if re.search(r"\bbytes?\b", flat):
+            return "size", None, "digits + bytes"
+        return "int", None, "digits"
+    if name in POSTFIX_CHOICES:
+        return "enum", None, "enumeration"
+    for pattern, kind in NAME_PATTERNS:
+        if re.search(pattern, name):
+            return kind, None, "name pattern"
+    if re.search(r"separated by (whitespace|comma|space)|list of|comma- or whitespace-separated", flat) or (
+        "," in expanded
+    ):
+        return "list", None, "list text"
+    if default.startswith("/") and " " not in default:
+        return "path", None, "path"
+    return "string", None, "fallback"
+
+
+def postfix_catalogue() -> dict:
+    with tempfile.TemporaryDirectory() as empty:
+        for f in ("main.cf", "master.cf"):
+            Path(empty, f).write_text("")
+        defaults = parse_pairs(run(["postconf", "-c", empty, "-d"]).stdout)
+        services_dir = Path(empty, "svc")
+        services_dir.mkdir()
+        Path(services_dir, "main.cf").write_text("")
+        Path(services_dir, "master.cf").write_text(
+            "".join(f"zz{p} unix - - n - - {p}\n" for p in DELIVERY_PROGRAMS)
+        )
+        with_services = parse_pairs(run(["postconf", "-c", str(services_dir)]).stdout)
+    defaults["config_directory"] = run(["postconf", "-d", "-h", "config_directory"]).stdout.strip()
+
+    service_parameters: dict[str, dict[str, str]] = {}
+    for name, value in with_services.items():
+        for program in DELIVERY_PROGRAMS:
+            prefix = f"zz{program}_"
+            if name.startswith(prefix) and value.startswith("$"):
+                service_parameters.setdefault(program, {})["_" + name[len(prefix):]] = value[1:]
+
+    man, read_only_names = man_sections()
+    read_only = {n: summary_of(man[n]) for n in sorted(read_only_names)}
+
+    def lookup(name: str) -> str | None:
+        return defaults.get(name)
+
+    params = {}
+    sources: dict[str, int] = {}
+    for name in sorted(defaults):
+        default = defaults[name]
+        text = man.get(name, "")
+        try:
+            expanded = str(expand(default, lookup))
+        except ExpansionError:
+            expanded = default
+        kind, unit, rule = postfix_type(name, default, expanded, text)
+        sources[rule] = sources.get(rule, 0) + 1
+        entry: dict = {"type": kind}
+        if name in HOST_DEPENDENT:
+            entry["host_dependent"] = True
+        else:
+            entry["default"] = default
+        if unit:
+            entry["unit"] = unit
+        if name in POSTFIX_CHOICES:
+            entry["choices"] = POSTFIX_CHOICES[name]
+        flat = text.replace("\n", " ")
+        if kind in ("time", "int", "size"):
+            if "non-zero time value" in flat or "non-zero value" in flat:
+                entry["min"] = 1
+            elif "non-negative" in flat:
+                entry["min"] = 0
+        if name in RANGES:
+            low, high = RANGES[name]
+            if low is not None:
+                entry["min"] = low
+            if high is not None:
+                entry["max"] = high
+        if text:
+            entry["summary"] = summary_of(text)
+        params[name] = entry
+    # A default that is just another parameter ($smtpd_tls_security_level) has its type.
+    for _ in range(3):
+        for name, entry in params.items():
+            match = re.fullmatch(r"\$\{?([A-Za-z0-9_]+)\}?", entry.get("default", ""))
+            if entry["type"] == "string" and match and match.group(1) in params:
+                source = params[match.group(1)]
+                if source["type"] != "string":
+                    for key in ("type", "unit", "choices", "min", "max"):
+                        if key in source:
+                            entry[key] = source[key]
+                    sources["fallback"] -= 1
+                    sources["inherited"] = sources.get("inherited", 0) + 1
+    version = defaults["mail_version"]
+    return {
+        "generator": "scripts/gen_catalog.py",
+        "version": version,
+        "params": params,
+        "read_only": read_only,
+        "service_parameters": service_parameters,
+        "type_rules": dict(sorted(sources.items())),
+    }
+
+
+# --- Dovecot ----------------------------------------------------------------------------
+
+PROBE_CONFIG = """\
+passdb {
+  driver = static
+}
+userdb {
+  driver = static
+}
+namespace inbox {
+  mailbox Trash {
+  }
+}
+service zzprobe {
+  inet_listener i {
+  }
+  unix_listener u {
+  }
+  fifo_listener f {
+  }
+}
+metric m {
+  filter = event=zzprobe
+}
+event_exporter e {
+  format = json
+  format_args = time-rfc3339
+  transport = log
+}
+"""
+
+# Where a setting of each kind goes in a probe file: (before, after) the setting line.
+PROBE_CONTEXT = {
+    None: ("", ""),
+    "passdb": ("passdb {\n  driver = static\n", "}\n"),
+    "userdb": ("userdb {\n  driver = static\n", "}\n"),
+    "namespace": ("namespace inbox {\n", "}\n"),
+    "mailbox": ("namespace inbox {\n  mailbox Trash {\n", "  }\n}\n"),
+    "service": ("service zzprobe {\n", "}\n"),
+    "inet_listener": ("service zzprobe {\n  inet_listener i {\n", "  }\n}\n"),
+    "unix_listener": ("service zzprobe {\n  unix_listener u {\n", "  }\n}\n"),
+    "fifo_listener": ("service zzprobe {\n  fifo_listener f {\n", "  }\n}\n"),
+    "metric": ("metric m {\n  filter = event=zzprobe\n", "}\n"),
+    "event_exporter": ("event_exporter e {\n  format = json\n  format_args = time-rfc3339\n  transport = log\n", "}\n"),
+}
+
+
+def parse_doveconf_tree(text: str) -> dict:
+    """doveconf output -> {"settings": {...}, "blocks": [(header, subtree), ...]}."""
+    root: dict = {"settings": {}, "blocks": []}
+    stack = [root]
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped == "}":
+            stack.pop()
+        elif stripped.endswith(" {") and " = " not in stripped:
+            node: dict = {"settings": {}, "blocks": []}
+            stack[-1]["blocks"].append((stripped[:-2].strip(), node))
+            stack.append(node)
+        else:
+            name, _, value = stripped.partition(" =")
+            value = value[1:] if value.startswith(" ") else value
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+            stack[-1]["settings"][name] = value
+    return root
+
+
+def block(tree: dict, header: str) -> dict:
+    for h, node in tree["blocks"]:
+        if h == header:
+            return node
+    raise KeyError(header)
+
+
+def probe(kind: str | None, name: str, value: str, workdir: str) -> str | None:
+    """doveconf's error for ``name = value`` in a section of ``kind``; None if accepted."""
+    before, after = PROBE_CONTEXT[kind]
+    fd, path = tempfile.mkstemp(suffix=".conf", dir=workdir)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"{before}{name} = {value}\n{after}")
+    result = run(["doveconf", "-n", "-c", path], check=False)
+    os.unlink(path)
+    if result.returncode == 0:
+        return None
+    match = re.search(r"Fatal: Error in configuration file [^:]*(?: line \d+)?: (.*)", result.stderr)
+    return match.group(1) if match else result.stderr.strip().splitlines()[-1]
+
+
+def _accepted(error: str | None) -> bool:
+    """The value parsed; a later cross-setting check may still complain about it."""
+    return error is None or not error.startswith("Invalid value")
+
+
+def enum_strings() -> list[list[str]]:
+    """``a:b:c`` strings in Dovecot's programs and libraries (enum definitions)."""
+    found: set[str] = set()
+    roots = [Path("/usr/lib/dovecot"), Path("/usr/bin/doveconf"), Path("/usr/sbin/dovecot")]
+    files = []
+    for r in roots:
+        if r.is_file():
+            files.append(r)
+        elif r.is_dir():
+            files.extend(p for p in r.rglob("*") if p.is_file() and not p.is_symlink())
+    pattern = re.compile(rb"(?<=\x00)([a-zA-Z0-9_.+-]*(?::[a-zA-Z0-9_.+-]*)+)(?=\x00)")
+    for path in sorted(files):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        for match in pattern.finditer(data):
+            found.add(match.group(1).decode())
+    return [s.split(":") for s in sorted(found)]
+
+
+def dovecot_type(error: str | None, default: str, name: str) -> tuple[str, str | None]:
+    if error is None:
+        return ("list" if name in DOVECOT_LISTS else "string"), None
+    if error.startswith("Invalid boolean value"):
+        return "bool", None
+    if error.startswith("Invalid number"):
+        return ("octal" if re.fullmatch(r"0[0-7]+", default) else "uint"), None
+    if error.startswith("Invalid size"):
+        return "size", None
+    if error.startswith("Invalid time interval"):
+        return "time", ("ms" if default.endswith(" ms") else "s")
+    if error.startswith("Invalid value"):
+        return "enum", None
+    return ("list" if name in DOVECOT_LISTS else "string"), None
+
+
+def dovecot_catalogue() -> dict:
+    header = run(["doveconf", "-d"], check=False).stdout.splitlines()[0]
+    version = re.match(r"# (\S+)", header).group(1)
+    with tempfile.TemporaryDirectory() as workdir:
+        probe_file = Path(workdir, "probe.conf")
+        probe_file.write_text(PROBE_CONFIG)
+        tree = parse_doveconf_tree(run(["doveconf", "-a", "-c", str(probe_file)]).stdout)
+        kinds: dict[str | None, dict[str, str]] = {None: dict(tree["settings"])}
+        kinds["passdb"] = block(tree, "passdb")["settings"]
+        kinds["userdb"] = block(tree, "userdb")["settings"]
+        namespace = block(tree, "namespace inbox")
+        kinds["namespace"] = namespace["settings"]
+        kinds["mailbox"] = block(namespace, "mailbox Trash")["settings"]
+        service = block(tree, "service zzprobe")
+        kinds["service"] = service["settings"]
+        for listener, header_text in (("inet_listener", "inet_listener i"), ("unix_listener", "unix_listener u"),
+                                      ("fifo_listener", "fifo_listener f")):
+            kinds[listener] = block(service, header_text)["settings"]
+        kinds["metric"] = block(tree, "metric m")["settings"]
+        kinds["event_exporter"] = block(tree, "event_exporter e")["settings"]
+        # Our probe had to set these for doveconf to accept the sections; the real
+        # defaults are empty.
+        for k, setting in (("passdb", "driver"), ("userdb", "driver"), ("metric", "filter"),
+                           ("event_exporter", "format"),
+                           ("event_exporter", "format_args"), ("event_exporter", "transport")):
+            kinds[k][setting] = ""
+
+        jobs = [(kind, name) for kind, settings in kinds.items() for name in settings]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            errors = dict(zip(jobs, pool.map(lambda j: probe(j[0], j[1], "zzbogus", workdir), jobs)))
+        candidates = enum_strings()
+        typed: dict[str | None, dict[str, dict]] = {}
+        for (kind, name), error in errors.items():
+            default = kinds[kind][name]
+            kind_type, unit = dovecot_type(error, default, name)
+            entry: dict = {"type": kind_type, "default": default}
+            if unit:
+                entry["unit"] = unit
+            if kind_type == "uint":
+                entry["min"] = 0
+            if kind_type == "enum":
+                for values in candidates:
+                    if values[0] == default and len(values) > 1 and all(
+                        _accepted(probe(kind, name, v, workdir)) for v in values if v
+                    ):
+                        entry["choices"] = values
+                        break
+            typed.setdefault(kind, {})[name] = entry
+
+        # Defaults of the services Dovecot defines itself, where they differ.
+        shipped = parse_doveconf_tree(run(["doveconf", "-d", "-c", str(probe_file)]).stdout)
+        named: dict[str, dict[str, str]] = {}
+        for header_text, node in shipped["blocks"]:
+            if not header_text.startswith("service ") or header_text == "service zzprobe":
+                continue
+            diff = {k: v for k, v in node["settings"].items() if kinds["service"].get(k) != v}
+            if diff:
+                named[header_text] = diff
+            for sub_header, sub in node["blocks"]:
+                sub_kind = sub_header.split(" ", 1)[0]
+                sub_diff = {k: v for k, v in sub["settings"].items() if kinds.get(sub_kind, {}).get(k) != v}
+                if sub_diff:
+                    named[f"{header_text} / {sub_header}"] = sub_diff
+    top = typed.pop(None)
+    counts: dict[str, int] = {}
+    for settings in [top, *typed.values()]:
+        for entry in settings.values():
+            counts[entry["type"]] = counts.get(entry["type"], 0) + 1
+    return {
+        "generator": "scripts/gen_catalog.py",
+        "version": version,
+        "settings": top,
+        "sections": typed,
+        "free_form_sections": ["plugin", "dict"],
+        "filter_sections": ["protocol", "remote", "local", "local_name"],
+        "named_defaults": named,
+        "type_counts": dict(sorted(counts.items())),
+    }
+
+
+def write(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
+
+
+def main() -> int:
+    DATA.mkdir(parents=True, exist_ok=True)
+    postfix = postfix_catalogue()
+    write(DATA / "postfix.json", postfix)
+    dovecot = dovecot_catalogue()
+    write(DATA / "dovecot.json", dovecot)
+    print(f"postfix {postfix['version']}: {len(postfix['params'])} parameters, types by rule {postfix['type_rules']}")
+    total = len(dovecot["settings"]) + sum(len(s) for s in dovecot["sections"].values())
+    print(f"dovecot {dovecot['version']}: {total} settings, types {dovecot['type_counts']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
