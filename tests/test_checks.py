@@ -100,9 +100,45 @@ def test_value_sizes_with_units(tmp_path: Path) -> None:
 
 def test_value_expands_dollar_names(tmp_path: Path) -> None:
     report = run(tmp_path, rule("{kind: assert, expr: \"not contains(words(smtpd_banner), 'Postfix')\"}"),
-                 {"main.cf": "mail_name = Postfix\nsmtpd_banner = $myhostname ESMTP ${mail_name}\n"})
+                 {"main.cf": "myhostname = mx\nmail_name = Postfix\nsmtpd_banner = $myhostname ESMTP ${mail_name}\n"})
     (d,) = report.diagnostics
-    assert d.span.line == 2
+    assert d.span.line == 3
+
+
+def test_host_dependent_default_is_unknown_and_skipped(tmp_path: Path) -> None:
+    # myhostname's default depends on the host: an expression over it is skipped, not guessed
+    rules = rule("{kind: assert, expr: \"not contains(words(smtpd_banner), 'ESMTP')\"}")
+    assert run(tmp_path, rules, {"main.cf": "smtpd_banner = $myhostname ESMTP\n"}).diagnostics == ()
+    # ... but a written-form constraint still judges the text as written
+    written = rule("{kind: value, directive: smtpd_banner, not_matches: 'ESMTP'}")
+    assert run(tmp_path, written, {"main.cf": "smtpd_banner = $myhostname ESMTP\n"}).diagnostics
+
+
+def test_conditional_expansion_and_service_override(tmp_path: Path) -> None:
+    # ${name?value} expands like Postfix; a -o override also feeds $name in other values
+    rules = rule("{kind: value, directive: smtpd_sasl_security_options, contains: [noplaintext]}",
+                 scope="smtpd-service", message="{service}")
+    main = "extra = noplaintext\nsmtpd_sasl_security_options = noanonymous ${tls_on?$extra}\ntls_on =\n"
+    master = ("smtp inet n - y - - smtpd\n"
+              "submission inet n - y - - smtpd\n  -o tls_on=yes\n")
+    report = run(tmp_path, rules, {"main.cf": main, "master.cf": master})
+    assert [d.message for d in report.diagnostics] == ["smtp"]
+
+
+def test_postfix_size_with_unit_is_invalid_not_ten_megabytes(tmp_path: Path) -> None:
+    # Postfix sizes take no suffix (10M is fatal); the policy may write 10M
+    rules = rule("{kind: value, directive: message_size_limit, max: 50M}", message="{value}")
+    assert run(tmp_path, rules, {"main.cf": "message_size_limit = 10485760\n"}).diagnostics == ()
+    (d,) = run(tmp_path, rules, {"main.cf": "message_size_limit = 10M\n"}).diagnostics
+    assert (d.span.line, d.message) == (1, "10M")
+
+
+def test_postfix_time_bare_number_uses_default_unit(tmp_path: Path) -> None:
+    # maximal_queue_lifetime's default unit is days: 5 is within a week, 10 is not, 10h is
+    rules = rule("{kind: value, directive: maximal_queue_lifetime, max: 1w}")
+    assert run(tmp_path, rules, {"main.cf": "maximal_queue_lifetime = 5\n"}).diagnostics == ()
+    assert run(tmp_path, rules, {"main.cf": "maximal_queue_lifetime = 10\n"}).diagnostics
+    assert run(tmp_path, rules, {"main.cf": "maximal_queue_lifetime = 10h\n"}).diagnostics == ()
 
 
 def test_templated_value_is_skipped(tmp_path: Path) -> None:

@@ -4,96 +4,49 @@ A :class:`HostDocs` holds the parsed files of one host; a :class:`Unit` is one p
 rule is evaluated (the main.cf, one master.cf service, the Dovecot tree, the host).
 Units answer "what is the effective value of X here, where is it written, and where
 would a new setting go" so that check modules stay small and scope-agnostic.
+
+Values come from :mod:`linter.values` (``$`` expansion, typed conversion) and
+:mod:`linter.catalog` (defaults, types); this module only decides which text applies
+(``-o`` override, main.cf, default) and turns an unknown value into
+:class:`~linter.policy.expr.UnknownValue`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from linter import catalog, values
 from linter.model import Assignment, Document, Override, Section, Service, Setting, Span
 from linter.policy.dovecot_path import header_matches, section_kind, section_matches, split_path
 from linter.policy.expr import UNKNOWN, UnknownValue
-from linter.policy.units import parse_seconds, parse_size
 
-# -- catalogue access (optional: without it, values stay strings and defaults are unknown)
+# A policy's ``type:`` -> the catalogue type whose conversion it asks for.
+_POLICY_TYPES = {"string": "string", "path": "string", "bool": "bool", "int": "int", "size": "size",
+                 "time": "time", "list": "list", "octal": "octal"}
 
 
-def _catalog() -> Any:
+def convert(text: str, kind: str | None, fmt: str = values.POSTFIX, name: str = "", unit: str | None = None) -> Any:
+    """``text`` (already expanded) converted as the daemon would read a value of
+    catalogue type ``kind``.  A value the daemon rejects (``10M`` as a Postfix size)
+    stays a string: a numeric constraint then reports it, an expression skips it."""
+    if kind is None:
+        return text
+    if fmt == values.DOVECOT and kind == "int":
+        kind = "uint"
+    param = catalog.Param(name=name, default=None, type=kind, unit=unit)
     try:
-        from linter import catalog
-    except ImportError:
-        return None
-    return catalog
+        return values.typed_value(param, text, fmt)
+    except ValueError:
+        return text
 
 
-def postfix_param(name: str) -> Any:
-    catalog = _catalog()
-    return catalog.postfix_param(name) if catalog is not None else None
-
-
-def dovecot_param(name: str, kind: str | None) -> Any:
-    catalog = _catalog()
-    return catalog.dovecot_setting(name, kind) if catalog is not None else None
+def policy_typed(text: str, policy_type: str, fmt: str = values.POSTFIX) -> Any:
+    """``text`` converted by a check's ``type:`` (``string bool int size time list octal path``)."""
+    return convert(text, _POLICY_TYPES.get(policy_type, "string"), fmt)
 
 
 # -- Postfix values --------------------------------------------------------------
-
-_MACRO = re.compile(r"\$(?:([A-Za-z0-9_]+)|\{([A-Za-z0-9_]+)(?:([?:])([^}]*))?\}|\(([A-Za-z0-9_]+)\))")
-_TIME = re.compile(r"\s*(-?\d+)\s*([smhdw]?)\s*", re.I)
-_TIME_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def split_postfix_list(value: str) -> tuple[str, ...]:
-    """Split on commas and whitespace, keeping ``{...}`` groups whole (Postfix ``mystrtok``)."""
-    items, depth, current = [], 0, []
-    for ch in value:
-        if ch == "{":
-            depth += 1
-        elif ch == "}" and depth:
-            depth -= 1
-        if depth == 0 and (ch in ", \t\r\n"):
-            if current:
-                items.append("".join(current))
-                current = []
-            continue
-        current.append(ch)
-    if current:
-        items.append("".join(current))
-    return tuple(items)
-
-
-def typed(raw: str, kind: str | None, unit: str | None = None) -> Any:
-    """Convert a raw (expanded) value by the catalogue's type; strings stay strings."""
-    kind = (kind or "").lower()
-    text = raw.strip()
-    try:
-        if "bool" in kind:
-            low = text.lower()
-            if low in ("yes", "true", "1", "y"):
-                return True
-            if low in ("no", "false", "0", "n", ""):
-                return False
-            return text
-        if "size" in kind or kind in ("int", "integer", "long", "number"):
-            return parse_size(text) if "size" in kind else int(text)
-        if "time" in kind:
-            m = _TIME.fullmatch(text)
-            if not m:
-                return parse_seconds(text)
-            suffix = (m.group(2) or (unit or "s")[:1]).lower()
-            return int(m.group(1)) * _TIME_UNIT.get(suffix, 1)
-        if "list" in kind:
-            return split_postfix_list(text)
-    except ValueError:
-        return text
-    if not kind:  # no catalogue type: plain numbers and yes/no are what they look like
-        if text.isdigit():
-            return int(text)
-        if text.lower() in ("yes", "no"):
-            return text.lower() == "yes"
-    return text
 
 
 @dataclass
@@ -101,6 +54,7 @@ class PostfixView:
     """Explicit main.cf assignments, with lookups that apply ``-o`` overrides first."""
 
     doc: Document | None
+    services: tuple[tuple[str, str], ...] = ()  # (name, command) of master.cf: service-defined parameters
     explicit: dict[str, Assignment] = field(default_factory=dict)  # the last assignment of each name
 
     def __post_init__(self) -> None:
@@ -108,52 +62,57 @@ class PostfixView:
             for entry in self.doc.entries:
                 if isinstance(entry, Assignment):
                     self.explicit[entry.name] = entry
+        self._defaults = values.postfix_lookup({}, self.services)
 
-    def raw(self, name: str, overrides: dict[str, Override]) -> tuple[str | None, bool]:
-        """(raw value, templated) by service override, main.cf, catalogue default."""
-        if name in overrides:
-            return overrides[name].value, False
-        if name in self.explicit:
-            a = self.explicit[name]
-            return a.value, a.templated
-        param = postfix_param(name)
-        default = getattr(param, "default", None) if param is not None else None
-        return (None if default is None else str(default)), False
+    def lookup(self, overrides: dict[str, Override]) -> values.Lookup:
+        """Raw values as the daemon of a service sees them: ``-o``, main.cf, defaults."""
+
+        def lookup(name: str) -> Any:
+            if name in overrides:
+                return overrides[name].value
+            assignment = self.explicit.get(name)
+            if assignment is not None:
+                return values.UNKNOWN if assignment.templated else assignment.value
+            return self._defaults(name)
+
+        return lookup
 
     def written(self, name: str, overrides: dict[str, Override]) -> str | None:
-        """The value as written (not expanded): override, main.cf, or the default."""
-        raw, templated = self.raw(name, overrides)
-        if templated:
+        """The value as written (not expanded): override, main.cf, or the default;
+        None when neither set nor known.  Raises UnknownValue for template values."""
+        raw = self.lookup(overrides)(name)
+        if raw is values.UNKNOWN:
             raise UnknownValue(name)
         return raw
 
-    def expanded(self, name: str, overrides: dict[str, Override], depth: int = 0) -> str | None:
-        """The raw value with ``$name`` expanded (raises UnknownValue for template values)."""
-        raw, templated = self.raw(name, overrides)
-        if templated:
-            raise UnknownValue(name)
+    def expanded(self, name: str, overrides: dict[str, Override]) -> str | None:
+        """The value with ``$name`` expanded; a *raw* parameter (expanded by the daemon
+        at run time) stays as written.  Raises UnknownValue for unknown or unexpandable values."""
+        lookup = self.lookup(overrides)
+        raw = lookup(name)
         if raw is None:
             return None
-        if depth > 20 or "$" not in raw:
-            return raw
-
-        def sub(m: re.Match) -> str:
-            ref = m.group(1) or m.group(2) or m.group(5)
-            value = self.expanded(ref, overrides, depth + 1)
-            if m.group(3) == "?":
-                return m.group(4) if value else ""
-            if m.group(3) == ":":
-                return "" if value else m.group(4)
-            return value or ""
-
-        return _MACRO.sub(sub, raw.replace("$$", "\0")).replace("\0", "$")
+        param = catalog.postfix_param(name)
+        try:
+            result = raw if param is not None and param.raw else values.expand(raw, lookup)
+        except values.ExpansionError:
+            raise UnknownValue(name) from None  # postconf -x rejects it; nothing to judge
+        if result is values.UNKNOWN:
+            raise UnknownValue(name)
+        return result
 
     def effective(self, name: str, overrides: dict[str, Override]) -> Any:
         value = self.expanded(name, overrides)
         if value is None:
             return UNKNOWN
-        param = postfix_param(name)
-        return typed(value, getattr(param, "type", None), getattr(param, "unit", None))
+        return postfix_typed(name, value)
+
+
+def postfix_typed(name: str, text: str) -> Any:
+    param = catalog.postfix_param(name)
+    if param is None:
+        return text
+    return convert(text, param.type, values.POSTFIX, name, param.unit)
 
 
 # -- Dovecot values --------------------------------------------------------------
@@ -175,27 +134,15 @@ def dovecot_sections(doc: Document | None, patterns: tuple[str, ...]) -> list[Se
 
 
 def dovecot_typed(setting_name: str, sections: tuple[str, ...], raw: str) -> Any:
-    param = dovecot_param(setting_name, section_kind(sections))
-    kind = str(getattr(param, "type", "") or "").lower()
-    if "bool" in kind:
-        low = raw.strip().lower()
-        return True if low in ("yes", "y", "1") else False if low == "no" else raw
-    if "size" in kind:
-        try:
-            return parse_size(raw.replace(" ", ""))
-        except ValueError:
-            return raw
-    if "time" in kind:
-        try:
-            return parse_seconds(raw)
-        except ValueError:
-            return raw
-    if kind in ("uint", "int", "number", "integer"):
-        try:
-            return int(raw, 8) if raw.startswith("0") and len(raw) > 1 else int(raw)
-        except ValueError:
-            return raw
-    return raw
+    param = catalog.dovecot_setting(setting_name, section_kind(sections))
+    if param is None:
+        return raw
+    return convert(raw, param.type, values.DOVECOT, setting_name, param.unit)
+
+
+def dovecot_default(parts: tuple[str, ...]) -> str | None:
+    """The default of a Dovecot setting at ``parts`` (named services' own defaults first)."""
+    return catalog.dovecot_named_default(parts[:-1], parts[-1])
 
 
 # -- hosts and units -------------------------------------------------------------
@@ -212,19 +159,17 @@ class HostDocs:
     postfix: PostfixView = field(init=False)
 
     def __post_init__(self) -> None:
-        self.postfix = PostfixView(self.main)
+        services = tuple((e.service, e.command) for e in (self.master.entries if self.master else ())
+                         if isinstance(e, Service))
+        self.postfix = PostfixView(self.main, services)
 
     def referenced_names(self) -> set[str]:
         """Names used as ``$name`` anywhere in main.cf and master.cf (postconf counts them as used)."""
-        found: set[str] = set()
-        values = [a.value for a in (self.main.entries if self.main else ()) if isinstance(a, Assignment)]
+        texts = [a.value for a in (self.main.entries if self.main else ()) if isinstance(a, Assignment)]
         for service in (self.master.entries if self.master else ()):
             if isinstance(service, Service):
-                values += [o.value for o in service.overrides] + list(service.args)
-        for value in values:
-            for m in _MACRO.finditer(value):
-                found.add(m.group(1) or m.group(2) or m.group(5))
-        return found
+                texts += [o.value for o in service.overrides] + list(service.args)
+        return {name for text in texts for name in values.references(text)}
 
 
 SMTPD_COMMANDS = ("smtpd", "postscreen")
@@ -270,7 +215,7 @@ class Unit:
             found = dovecot_settings(self.host.dovecot, split_path(name))
             if found and found[-1].templated:
                 raise UnknownValue(name)
-            return found[-1].value if found else self._dovecot_default(split_path(name))
+            return found[-1].value if found else dovecot_default(split_path(name))
         return self.host.postfix.written(name, self.overrides)
 
     def expanded(self, name: str) -> str | None:
@@ -279,6 +224,11 @@ class Unit:
             return self.raw(name)
         return self.host.postfix.expanded(name, self.overrides)
 
+    def typed_as(self, name: str, policy_type: str) -> Any:
+        """The expanded value converted by a check's ``type:`` instead of the catalogue's."""
+        fmt = values.DOVECOT if self.dovecot_scope else values.POSTFIX
+        return policy_typed(self.expanded(name) or "", policy_type, fmt)
+
     def is_set(self, name: str) -> bool:
         if self.dovecot_scope:
             return bool(dovecot_settings(self.host.dovecot, split_path(name)))
@@ -286,13 +236,12 @@ class Unit:
 
     def default(self, name: str) -> Any:
         if self.dovecot_scope:
-            raw = self._dovecot_default(split_path(name))
+            raw = dovecot_default(split_path(name))
             return UNKNOWN if raw is None else raw
-        param = postfix_param(name)
-        default = getattr(param, "default", None) if param is not None else None
-        if default is None:
+        param = catalog.postfix_param(name)
+        if param is None or param.default is None:
             return UNKNOWN
-        return typed(str(default), getattr(param, "type", None), getattr(param, "unit", None))
+        return postfix_typed(name, param.default)
 
     def dovecot_value(self, path: str) -> Any:
         parts = split_path(path)
@@ -301,13 +250,8 @@ class Unit:
             if found[-1].templated:
                 raise UnknownValue(path)
             return dovecot_typed(parts[-1], parts[:-1], found[-1].value)
-        raw = self._dovecot_default(parts)
+        raw = dovecot_default(parts)
         return UNKNOWN if raw is None else dovecot_typed(parts[-1], parts[:-1], raw)
-
-    def _dovecot_default(self, parts: tuple[str, ...]) -> str | None:
-        param = dovecot_param(parts[-1], section_kind(parts[:-1]))
-        default = getattr(param, "default", None) if param is not None else None
-        return None if default is None else str(default)
 
     def dovecot_exists(self, path: str) -> bool:
         parts = split_path(path)

@@ -32,7 +32,7 @@ from typing import Any
 
 from linter.checks.base import Finding
 from linter.checks.constraints import violations
-from linter.checks.context import Unit, dovecot_sections, dovecot_settings, dovecot_typed
+from linter.checks.context import Unit, dovecot_default, dovecot_sections, dovecot_settings, dovecot_typed
 from linter.policy.expr import UNKNOWN, UnknownValue
 from linter.policy.templates import render, template_fields
 from linter.policy.model import Rule
@@ -68,7 +68,7 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
                     continue
                 raw = found[-1].value
             else:
-                raw = unit._dovecot_default(exact)
+                raw = dovecot_default(exact)
                 if raw is None:
                     continue
             value = dovecot_typed(name, section.path, raw)

@@ -19,7 +19,7 @@ from typing import Any
 
 from linter.checks.base import Finding
 from linter.checks.constraints import violations
-from linter.checks.context import Unit, typed
+from linter.checks.context import Unit
 from linter.checks.common import target
 from linter.policy.expr import UnknownValue
 from linter.policy.model import Rule
@@ -33,9 +33,14 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
         return
     try:
         raw = unit.raw(name)
-        value = typed(unit.expanded(name) or "", check.type) if check.type else unit.effective(name)
     except UnknownValue:
         return
+    try:
+        value = unit.typed_as(name, check.type) if check.type else unit.effective(name)
+    except UnknownValue:
+        if not check.constraints.judges_only_written():
+            return
+        value = raw  # a $name with an unknown value: the written-form constraints still apply
     if not check.constraints.is_empty() and violations(check.constraints, value, raw):
         return  # set, but not to a forbidden value
     yield Finding(span=span, directive=name, value=raw)

@@ -22,27 +22,30 @@ from typing import Any
 
 from linter.checks.base import Finding
 from linter.checks.common import documents
-from linter.checks.context import Unit, _catalog
+from linter import catalog, values
+from linter.checks.context import Unit
 from linter.model import DOVECOT, POSTFIX_MAIN, Assignment, Service, Setting
 from linter.policy.dovecot_path import section_kind
 from linter.policy.model import Rule
 
 
-def _suggestion(catalog: Any, name: str, fmt: str) -> str | None:
-    try:
-        found = catalog.suggest(name, fmt)
-    except Exception:  # did-you-mean is a nicety
-        return None
-    if isinstance(found, (list, tuple)):
-        found = found[0] if found else None
+def _suggestion(name: str, fmt: str, section_kind: str | None = None) -> str | None:
+    found = catalog.suggest(name, fmt, section_kind)
     return f"did you mean {found}?" if found else None
 
 
-def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
-    catalog = _catalog()
-    if catalog is None:
-        return
+def _user_defined(unit: Unit) -> set[str]:
+    """Names postconf counts as used: ``$name`` references and smtpd_restriction_classes."""
     used = unit.host.referenced_names()
+    classes = unit.host.postfix.explicit.get("smtpd_restriction_classes")
+    if classes is not None and not classes.templated:
+        used.update(values.split_list(classes.value))
+    return used
+
+
+def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
+    used = _user_defined(unit)
+    services = unit.host.postfix.services
     for doc in documents(unit, rule.check):
         for entry in doc.entries:
             if isinstance(entry, Assignment):
@@ -59,6 +62,6 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
                 if fmt == DOVECOT:
                     known = catalog.dovecot_setting(name, kind) is not None
                 else:
-                    known = catalog.postfix_param(name) is not None or name in used
+                    known = catalog.is_known_postfix(name, services, used)
                 if not known:
-                    yield Finding(span=span, directive=name, note=_suggestion(catalog, name, fmt))
+                    yield Finding(span=span, directive=name, note=_suggestion(name, fmt, kind))

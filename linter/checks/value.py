@@ -22,7 +22,7 @@ from typing import Any
 from linter.checks.base import Finding
 from linter.checks.common import fix_after, locate, target
 from linter.checks.constraints import violations
-from linter.checks.context import Unit, typed
+from linter.checks.context import Unit
 from linter.policy.expr import UnknownValue
 from linter.policy.model import Rule
 
@@ -36,9 +36,14 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
         raw = unit.raw(name)
         if raw is None:
             return  # no value and no known default: nothing to judge
-        value = typed(unit.expanded(name) or "", check.type) if check.type else unit.effective(name)
     except UnknownValue:
         return
+    try:
+        value = unit.typed_as(name, check.type) if check.type else unit.effective(name)
+    except UnknownValue:
+        if not check.constraints.judges_only_written():
+            return
+        value = raw  # a $name with an unknown value: the written-form constraints still apply
     why = violations(check.constraints, value, raw)
     if not why:
         return

@@ -20,6 +20,8 @@ CHECK_KINDS = ("required", "forbidden", "value", "assert", "dovecot-section", "s
                "unknown-directive")
 CONSTRAINT_KEYS = ("min", "max", "equals", "not_equals", "one_of", "not_one_of", "contains", "contains_any",
                    "excludes", "matches", "not_matches", "octal", "absolute", "empty")
+# Constraints that judge the value as written, so they need no expansion.
+WRITTEN_KEYS = ("matches", "not_matches", "octal", "absolute", "empty")
 VALUE_TYPES = ("string", "bool", "int", "size", "time", "list", "octal", "path")
 
 
@@ -44,6 +46,10 @@ class Constraints:
 
     def is_empty(self) -> bool:
         return all(getattr(self, k) is None for k in CONSTRAINT_KEYS)
+
+    def judges_only_written(self) -> bool:
+        """True when every constraint judges the value as written (no expansion needed)."""
+        return all(getattr(self, k) is None for k in CONSTRAINT_KEYS if k not in WRITTEN_KEYS)
 
     def to_data(self) -> dict:
         return {k: _plain(getattr(self, k)) for k in CONSTRAINT_KEYS if getattr(self, k) is not None}
