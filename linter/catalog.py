@@ -37,6 +37,7 @@ class Param:
     choices: tuple[str, ...] = ()
     summary: str = ""
     section: str | None = None  # Dovecot: the section kind (None: top level)
+    raw: bool = False  # Postfix: $ is expanded by the daemon at run time, not from main.cf
 
 
 @lru_cache(maxsize=None)
@@ -58,6 +59,7 @@ def _param(name: str, data: dict, section: str | None = None) -> Param:
         choices=tuple(data.get("choices", ())),
         summary=data.get("summary", ""),
         section=section,
+        raw=data.get("raw", False),
     )
 
 

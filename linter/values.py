@@ -316,11 +316,18 @@ def effective_postfix(
 ) -> str | None | _Unknown:
     """The expanded value of ``name``: explicit, else the catalogue default; None when
     the name is neither set nor known.  ``services`` are master.cf service names (or
-    ``(name, command)`` pairs) whose service-defined parameters exist."""
+    ``(name, command)`` pairs) whose service-defined parameters exist.  A *raw*
+    parameter (``mailbox_command``, ``default_rbl_reply``...) is returned unexpanded,
+    as ``postconf -x`` shows it: its ``$`` belong to the daemon's run-time macros."""
+    from linter import catalog
+
     lookup = postfix_lookup(explicit, services)
     raw = lookup(name)
     if raw is None:
         return None
+    param = catalog.postfix_param(name)
+    if param is not None and param.raw:
+        return raw
     return expand(raw, lookup)
 
 

@@ -24,6 +24,8 @@ Postfix
     default -> ``path``; everything else ``string`` (counted as fallback).
     "non-zero time value" gives ``min: 1``, "non-negative" ``min: 0``; a few more
     ranges come from the daemons' own messages (``RANGES`` below).
+  * ``postconf -c DIR -n -x`` with every parameter set to ``$zz_probe``: the ones
+    printed unexpanded are *raw* (``default_rbl_reply``, ``mailbox_command``...).
   * ``postconf -c DIR`` with a master.cf that has one service per delivery program
     (local error virtual smtp lmtp pipe spawn): the service-defined parameter
     suffixes per program and the parameter each one defaults to.
@@ -231,6 +233,18 @@ def postfix_catalogue() -> dict:
             "".join(f"zz{p} unix - - n - - {p}\n" for p in DELIVERY_PROGRAMS)
         )
         with_services = parse_pairs(run(["postconf", "-c", str(services_dir)]).stdout)
+        # Raw parameters keep their $ for the daemon to expand at run time with its
+        # own macros: postconf -x leaves them alone.
+        raw_dir = Path(empty, "raw")
+        raw_dir.mkdir()
+        Path(raw_dir, "master.cf").write_text("")
+        Path(raw_dir, "main.cf").write_text(
+            "".join(f"{n} = $zz_probe\n" for n in sorted(defaults) if n != "config_directory") + "zz_probe = x\n"
+        )
+        raw_names = {
+            n for n, v in parse_pairs(run(["postconf", "-c", str(raw_dir), "-n", "-x"]).stdout).items()
+            if v == "$zz_probe" and n in defaults
+        }
     defaults["config_directory"] = run(["postconf", "-d", "-h", "config_directory"]).stdout.strip()
 
     service_parameters: dict[str, dict[str, str]] = {}
@@ -258,7 +272,8 @@ def postfix_catalogue() -> dict:
         kind, unit, rule = postfix_type(name, default, expanded, text)
         sources[rule] = sources.get(rule, 0) + 1
         entry: dict = {"type": kind}
-        if name in HOST_DEPENDENT:
+        if name in HOST_DEPENDENT or name in read_only_names:
+            # Set per host or per process (process_id): no default a linter could know.
             entry["host_dependent"] = True
         else:
             entry["default"] = default
@@ -266,6 +281,8 @@ def postfix_catalogue() -> dict:
             entry["unit"] = unit
         if name in POSTFIX_CHOICES:
             entry["choices"] = POSTFIX_CHOICES[name]
+        if name in raw_names:
+            entry["raw"] = True
         flat = text.replace("\n", " ")
         if kind in ("time", "int", "size"):
             if "non-zero time value" in flat or "non-zero value" in flat:
