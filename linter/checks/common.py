@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from linter.checks.base import Finding
 from linter.checks.context import Unit
 from linter.diagnostics import Edit
 from linter.model import Document, Span
+from linter.policy.expr import UnknownValue
 from linter.policy.model import Check, Rule
 
 
@@ -31,6 +33,25 @@ def locate(unit: Unit, name: str, sections: tuple[str, ...] = (), after: str | N
     if span is None:
         return None
     return Finding(span=span, directive=name, missing=True, section=sections, **values)
+
+
+def judged_value(unit: Unit, check: Check, name: str) -> tuple[str | None, Any] | None:
+    """(value as written, value to judge) of ``name`` here, or None when unknown.
+
+    The judged value is expanded and typed (by ``check.type`` or the catalogue); when
+    only its expansion is unknown, written-form constraints still judge the text.
+    """
+    try:
+        raw = unit.raw(name)
+    except UnknownValue:
+        return None
+    try:
+        value = unit.typed_as(name, check.type) if check.type else unit.effective(name)
+    except UnknownValue:
+        if not check.constraints.judges_only_written():
+            return None
+        value = raw
+    return raw, value
 
 
 def fix_after(rule: Rule) -> str | None:

@@ -20,8 +20,7 @@ from typing import Any
 from linter.checks.base import Finding
 from linter.checks.constraints import violations
 from linter.checks.context import Unit
-from linter.checks.common import target
-from linter.policy.expr import UnknownValue
+from linter.checks.common import judged_value, target
 from linter.policy.model import Rule
 
 
@@ -31,16 +30,10 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     span, _entry = unit.explicit_span(name)
     if span is None:
         return
-    try:
-        raw = unit.raw(name)
-    except UnknownValue:
+    judged = judged_value(unit, check, name)
+    if judged is None:
         return
-    try:
-        value = unit.typed_as(name, check.type) if check.type else unit.effective(name)
-    except UnknownValue:
-        if not check.constraints.judges_only_written():
-            return
-        value = raw  # a $name with an unknown value: the written-form constraints still apply
+    raw, value = judged
     if not check.constraints.is_empty() and violations(check.constraints, value, raw):
         return  # set, but not to a forbidden value
     yield Finding(span=span, directive=name, value=raw)

@@ -20,10 +20,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from linter.checks.base import Finding
-from linter.checks.common import fix_after, locate, target
+from linter.checks.common import fix_after, judged_value, locate, target
 from linter.checks.constraints import violations
 from linter.checks.context import Unit
-from linter.policy.expr import UnknownValue
 from linter.policy.model import Rule
 
 
@@ -32,18 +31,10 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     name = target(check)
     if check.explicit and not unit.is_set(name):
         return
-    try:
-        raw = unit.raw(name)
-        if raw is None:
-            return  # no value and no known default: nothing to judge
-    except UnknownValue:
-        return
-    try:
-        value = unit.typed_as(name, check.type) if check.type else unit.effective(name)
-    except UnknownValue:
-        if not check.constraints.judges_only_written():
-            return
-        value = raw  # a $name with an unknown value: the written-form constraints still apply
+    judged = judged_value(unit, check, name)
+    if judged is None or judged[0] is None:
+        return  # unknown, or no value and no known default: nothing to judge
+    raw, value = judged
     why = violations(check.constraints, value, raw)
     if not why:
         return
