@@ -1,0 +1,230 @@
+"""The compiled-policy cache: validated policies (and config files) as JSON, so a warm run
+imports neither ruamel.yaml nor jsonschema.
+
+An entry is keyed by a hash of everything its content depends on: the cache format,
+``linter.__version__``, the bytes of the package's policy-relevant source (loader,
+expression compiler, catalogue data, schema), and the name and bytes of every policy
+file (built-in and user).  A changed byte anywhere gives a new key, so entries are never
+updated in place and never need invalidating.
+
+Entries are JSON, not pickle: the directory may be shared, and unpickling untrusted data
+runs code.  Reading one is defensive: a corrupted, truncated or foreign file, or one whose
+key does not match its name, is a miss; the caller compiles afresh and the entry is
+rewritten.  Writes go to a temporary file in the same directory and are renamed into place
+(``os.replace`` is atomic on POSIX), so concurrent runs see a whole entry or none.  A cache
+that cannot be written (read-only home, full disk) is silently skipped: it only saves time.
+
+Directory: ``$POLICY_LINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/policy-lint``, else
+``~/.cache/policy-lint``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from linter import __version__
+
+CACHE_FORMAT = 1
+MAX_ENTRIES = 64  # per kind; older entries are pruned when a new one is written
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+# The package's own files whose change can change a compiled policy or a read config.
+_POLICY_SOURCES = ("__init__.py", "catalog.py", "diagnostics.py", "model.py", "parsers/__init__.py",
+                   "policy/__init__.py", "policy/dovecot_path.py", "policy/expr.py", "policy/loader.py",
+                   "policy/model.py", "policy/templates.py", "policy/units.py", "data/policy.schema.json",
+                   "data/postfix.json", "data/dovecot.json")
+try:  # hashlib loads OpenSSL (~2 ms at start-up); the built-in BLAKE2 module does not
+    from _blake2 import blake2b as _hash
+except ImportError:  # pragma: no cover - an interpreter without the built-in module
+    from hashlib import blake2b as _hash
+_CONFIG_SOURCES = ("__init__.py", "config.py", "options.py", "diagnostics.py", "model.py")
+
+
+def cache_dir() -> str:
+    explicit = os.environ.get("POLICY_LINT_CACHE_DIR")
+    if explicit:
+        return explicit
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):  # the XDG spec says a relative value is to be ignored
+        return os.path.join(xdg, "policy-lint")
+    return os.path.join(os.path.expanduser("~"), ".cache", "policy-lint")
+
+
+def _source_digest(names: Sequence[str]) -> bytes:
+    h = _hash(f"{CACHE_FORMAT}\0{__version__}\0".encode())
+    for name in names:
+        h.update(name.encode() + b"\0")
+        try:
+            with open(os.path.join(_PACKAGE, name), "rb") as f:
+                h.update(_hash(f.read()).digest())
+        except OSError:
+            h.update(b"-")  # an optional module (the catalogue) that is absent
+    return h.digest()
+
+
+def _files_key(kind: str, sources: Sequence[str], files: Sequence[str], extra: Sequence[str] = ()) -> str | None:
+    """The key of an entry built from ``files``; None when one cannot be read (the
+    loader then reports it properly)."""
+    h = _hash(kind.encode() + b"\0" + _source_digest(sources))
+    for item in extra:
+        h.update(item.encode("utf-8", "surrogateescape") + b"\0")
+    for path in files:
+        try:
+            with open(path, "rb") as f:
+                content = f.read()
+        except OSError:
+            return None
+        # the name as given is in the entry (rule source spans), so it is part of the key
+        h.update(path.encode("utf-8", "surrogateescape") + b"\0" + os.path.realpath(path).encode(
+            "utf-8", "surrogateescape") + b"\0" + _hash(content).digest())
+    return h.hexdigest()[:64]
+
+
+def _entry_path(directory: str, kind: str, key: str) -> str:
+    return os.path.join(directory, f"{kind}-{key}.json")
+
+
+def read_entry(directory: str, kind: str, key: str) -> Any:
+    """The data stored under ``key``, or None (absent, unreadable, corrupted, foreign)."""
+    import json
+
+    try:
+        with open(_entry_path(directory, kind, key), "rb") as f:
+            entry = json.loads(f.read())
+    except (OSError, ValueError, RecursionError):  # ValueError: bad JSON or bad UTF-8
+        return None
+    if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT or entry.get("key") != key:
+        return None
+    return entry.get("data")
+
+
+def write_entry(directory: str, kind: str, key: str, data: Any) -> bool:
+    """Store ``data`` atomically; False when the cache cannot be written."""
+    import json
+    import tempfile
+
+    text = json.dumps({"format": CACHE_FORMAT, "key": key, "data": data}, ensure_ascii=False,
+                      separators=(",", ":"))
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=directory)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, _entry_path(directory, kind, key))
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        return False
+    _prune(directory, kind)
+    return True
+
+
+def _prune(directory: str, kind: str) -> None:
+    """Keep the newest MAX_ENTRIES entries of a kind; racing pruners only unlink."""
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(f"{kind}-") and n.endswith(".json")]
+        if len(names) <= MAX_ENTRIES:
+            return
+        aged = []
+        for name in names:
+            try:
+                aged.append((os.stat(os.path.join(directory, name)).st_mtime_ns, name))
+            except OSError:
+                continue
+        for _, name in sorted(aged)[:-MAX_ENTRIES]:
+            os.unlink(os.path.join(directory, name))
+    except OSError:
+        pass
+
+
+def _cached(kind: str, key: str | None, directory: str | None, build: Callable[[], Any],
+            to_data: Callable[[Any], Any], from_data: Callable[[Any], Any]) -> Any:
+    if key is None:
+        return build()
+    directory = directory or cache_dir()
+    data = read_entry(directory, kind, key)
+    if data is not None:
+        try:
+            return from_data(data)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError):
+            pass  # a well-formed JSON file with the wrong shape: compile afresh and rewrite it
+    value = build()
+    encoded = to_data(value)
+    if encoded is not None:
+        write_entry(directory, kind, key, encoded)
+    return value
+
+
+# -- policies ---------------------------------------------------------------------------------
+
+
+def load_policy_cached(paths: Sequence[str], builtin: bool = True, directory: str | None = None):  # noqa: ANN201
+    """:func:`linter.policy.load_policy`, from the cache when the same policy was compiled before.
+
+    Raises :class:`linter.policy.PolicyError` as the loader does (failures are not cached).
+    """
+    from linter.policy.loader import load_policy, policy_files
+    from linter.policy.model import Policy
+
+    files = policy_files(paths, builtin)
+    key = _files_key("policy", _POLICY_SOURCES, files)
+    return _cached("policy", key, directory, lambda: load_policy(paths, builtin), Policy.to_data,
+                   Policy.from_data)
+
+
+# -- config files -----------------------------------------------------------------------------
+
+
+def load_config_cached(path: str, directory: str | None = None):  # noqa: ANN201 - config.Config
+    """:func:`linter.config.load_config`, from the cache when the file was read before.
+
+    The config's paths are rebased onto the current directory, so that is in the key.
+    Raises :class:`linter.config.ConfigFileError` as the reader does.
+    """
+    from linter.config import load_config
+
+    key = _files_key("config", _CONFIG_SOURCES, [path], extra=[os.getcwd()])
+    return _cached("config", key, directory, lambda: load_config(path), _config_data, _config_from)
+
+
+def _config_data(config) -> dict | None:  # noqa: ANN001
+    """The config as JSON data, or None when it does not survive the round trip exactly."""
+    data = {
+        "path": config.path, "policies": list(config.policies), "builtin": config.builtin,
+        "select": list(config.select), "ignore": list(config.ignore),
+        "severity": {k: str(v) for k, v in config.severity.items()}, "params": config.params,
+        "fail_on": str(config.fail_on) if config.fail_on is not None else None,
+        "formats": config.formats, "hosts": [[h.main, h.master, h.dovecot] for h in config.hosts],
+        "exclude": list(config.exclude), "baseline": config.baseline,
+        "positions": [[list(k), list(v)] for k, v in config.positions.items()],
+    }
+    try:
+        back = _config_from(data)
+    except (KeyError, TypeError, ValueError):
+        return None
+    # params are free-form YAML values: cache only what JSON gives back unchanged
+    if back != config or back.positions != config.positions:
+        return None
+    return data
+
+
+def _config_from(data: dict):  # noqa: ANN202 - config.Config
+    from linter.config import Config
+    from linter.diagnostics import Severity
+    from linter.options import Host
+
+    return Config(
+        path=data["path"], policies=tuple(data["policies"]), builtin=data["builtin"],
+        select=tuple(data["select"]), ignore=tuple(data["ignore"]),
+        severity={k: Severity.parse(v) for k, v in data["severity"].items()}, params=data["params"],
+        fail_on=Severity.parse(data["fail_on"]) if data["fail_on"] is not None else None,
+        formats=data["formats"], hosts=tuple(Host(*h) for h in data["hosts"]), exclude=tuple(data["exclude"]),
+        baseline=data["baseline"], positions={tuple(k): tuple(v) for k, v in data["positions"]},
+    )
