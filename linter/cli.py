@@ -75,6 +75,8 @@ def _add_policy_options(p: argparse.ArgumentParser) -> None:
                    help="only these rule ids or prefixes (comma list; replaces the config's)")
     g.add_argument("--ignore", type=_comma_list, action="extend", default=[], metavar="IDS",
                    help="skip these rule ids or prefixes (comma list; adds to the config's)")
+    g.add_argument("--no-cache", action="store_true",
+                   help="compile the policy afresh instead of using the compiled-policy cache")
 
 
 def _add_check_options(p: argparse.ArgumentParser, fixing: bool = True) -> None:
@@ -219,16 +221,25 @@ def load_config_for(args: argparse.Namespace, paths: Sequence[str]):  # noqa: AN
     if path is None:
         return Config()
     try:
-        return load_config(path)
+        if getattr(args, "no_cache", False):
+            return load_config(path)
+        from linter.cache import load_config_cached
+
+        return load_config_cached(path)
     except ConfigFileError as e:
         raise Failure([_error_line(p) for p in e.problems]) from None
 
 
-def load_rules(paths: Sequence[str], builtin: bool):  # noqa: ANN201 - policy.Policy
-    """The policy; the one place that loads it (and imports ruamel.yaml and jsonschema)."""
+def load_rules(paths: Sequence[str], builtin: bool, use_cache: bool = True):  # noqa: ANN201 - policy.Policy
+    """The policy; the one place that loads it: from the compiled-policy cache when it can,
+    else compiled (which imports ruamel.yaml and jsonschema)."""
     from linter.policy import PolicyError, load_policy
 
     try:
+        if use_cache:
+            from linter.cache import load_policy_cached
+
+            return load_policy_cached(list(paths), builtin=builtin)
         return load_policy(list(paths), builtin=builtin)
     except PolicyError as e:
         raise Failure([str(p) for p in e.problems]) from None
@@ -238,7 +249,8 @@ def _policy_and_options(args: argparse.Namespace, config, formats: dict[str, str
     from linter.config import check_against_policy
     from linter.suppressions import tool_rule_ids
 
-    policy = load_rules([*config.policies, *args.policy], builtin=config.builtin and not args.no_builtin)
+    policy = load_rules([*config.policies, *args.policy], builtin=config.builtin and not args.no_builtin,
+                        use_cache=not args.no_cache)
     problems = check_against_policy(config, policy, extra_ids=tool_rule_ids())
     if problems:
         raise Failure([_error_line(p) for p in problems])
@@ -547,7 +559,7 @@ def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from linter.policytest import run_examples
 
     if args.policies:
-        policy = load_rules([*args.policies, *args.policy], builtin=False)
+        policy = load_rules([*args.policies, *args.policy], builtin=False, use_cache=not args.no_cache)
         options = load_config_for(args, ["."]).options(select=args.select, ignore=args.ignore)
     else:
         _config, policy, options = _loaded_policy(args)
