@@ -418,10 +418,17 @@ def _compile_call(name: str, arg_irs: list) -> Evaluator:
     if name == "matches":
         subject = args[0]
         if arg_irs[1][0] == "const":
-            import re2
+            # compiled on first use, once: a run that never reaches it does not import re2
+            compiled: list = []
 
-            search = re2.compile(arg_irs[1][1], _quiet_options()).search
-            return lambda env: search(_str(subject(env))) is not None
+            def _matches_const(env: Environment) -> bool:
+                if not compiled:
+                    import re2
+
+                    compiled.append(re2.compile(arg_irs[1][1], _quiet_options()).search)
+                return compiled[0](_str(subject(env))) is not None
+
+            return _matches_const
         pattern = args[1]
 
         def _matches(env: Environment) -> bool:
