@@ -413,7 +413,7 @@ _DOVECOT_TIME_UNITS = (
 
 def _dovecot_time_factor(unit: str) -> float | None:
     word = unit.lower()
-    if word.startswith("m") and len(word) > 1 and word[1] in "si":
+    if word.startswith(("ms", "mil")):
         candidates = _DOVECOT_TIME_UNITS[:1]  # "ms..."/"mil...": milliseconds, not minutes
     else:
         candidates = _DOVECOT_TIME_UNITS[1:]

@@ -22,7 +22,7 @@ Postfix
     ``*_restrictions`` -> ``restriction-list``; text saying items are separated by
     commas/whitespace, or "list of" -> ``list``; ``*_directory`` or an absolute
     default -> ``path``; everything else ``string`` (counted as fallback).
-    "non-zero time value" gives ``min: 1``, "non-negative" ``min: 0``; a few more
+    "Specify a non-zero ..." gives ``min: 1``, "non-negative" ``min: 0``; a few more
     ranges come from the daemons' own messages (``RANGES`` below).
   * ``postconf -c DIR -n -x`` with every parameter set to ``$zz_probe``: the ones
     printed unexpanded are *raw* (``default_rbl_reply``, ``mailbox_command``...).
@@ -37,6 +37,7 @@ Dovecot
     services Dovecot defines itself (kept where they differ from the kind's default).
   * One ``doveconf -n`` per setting with the value ``zzbogus``: the parser's error
     names the type (``Invalid boolean value`` -> bool, ``Invalid number`` -> uint, or
+    ``Invalid port number`` -> uint up to 65535,
     ``octal`` when the default has a leading 0, ``Invalid size`` -> size, ``Invalid
     time interval`` -> time (unit ``ms`` when the default is in ms), ``Invalid
     value`` -> enum); accepted -> string, or ``list`` for the few space-separated
@@ -285,10 +286,11 @@ def postfix_catalogue() -> dict:
             entry["raw"] = True
         flat = text.replace("\n", " ")
         if kind in ("time", "int", "size"):
-            if "non-zero time value" in flat or "non-zero value" in flat:
-                entry["min"] = 1
-            elif "non-negative" in flat:
+            # The formal sentence, not "To enable this feature, specify a non-zero ...".
+            if "Specify a non-negative" in flat:
                 entry["min"] = 0
+            elif re.search(r"Specify a non-zero time value \(an integ", flat):
+                entry["min"] = 1
         if name in RANGES:
             low, high = RANGES[name]
             if low is not None:
@@ -443,6 +445,8 @@ def dovecot_type(error: str | None, default: str, name: str) -> tuple[str, str |
         return ("list" if name in DOVECOT_LISTS else "string"), None
     if error.startswith("Invalid boolean value"):
         return "bool", None
+    if error.startswith("Invalid port number"):
+        return "port", None
     if error.startswith("Invalid number"):
         return ("octal" if re.fullmatch(r"0[0-7]+", default) else "uint"), None
     if error.startswith("Invalid size"):
@@ -492,6 +496,9 @@ def dovecot_catalogue() -> dict:
             entry: dict = {"type": kind_type, "default": default}
             if unit:
                 entry["unit"] = unit
+            if kind_type == "port":
+                kind_type = entry["type"] = "uint"
+                entry["max"] = 65535
             if kind_type == "uint":
                 entry["min"] = 0
             if kind_type == "enum":
@@ -538,12 +545,17 @@ def write(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
 
 
-def main() -> int:
-    DATA.mkdir(parents=True, exist_ok=True)
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--output", type=Path, default=DATA, help="directory for the JSON files")
+    args = parser.parse_args(argv)
+    args.output.mkdir(parents=True, exist_ok=True)
     postfix = postfix_catalogue()
-    write(DATA / "postfix.json", postfix)
+    write(args.output / "postfix.json", postfix)
     dovecot = dovecot_catalogue()
-    write(DATA / "dovecot.json", dovecot)
+    write(args.output / "dovecot.json", dovecot)
     print(f"postfix {postfix['version']}: {len(postfix['params'])} parameters, types by rule {postfix['type_rules']}")
     total = len(dovecot["settings"]) + sum(len(s) for s in dovecot["sections"].values())
     print(f"dovecot {dovecot['version']}: {total} settings, types {dovecot['type_counts']}")
