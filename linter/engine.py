@@ -25,7 +25,7 @@ from linter.options import Host, Options
 from linter.policy.dovecot_path import split_path
 from linter.policy.expr import UNKNOWN, EvalError, UnknownValue
 from linter.policy.model import Policy, Rule
-from linter.policy.templates import render
+from linter.policy.templates import render, unfilled
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,9 @@ def _dovecot_root_for(path: str) -> str:
 
 
 def _dovecot_for_postfix(directory: str) -> str | None:
-    found = _sibling(directory, "dovecot.conf")
+    """The Dovecot root of a Postfix directory: ``HOST/dovecot.conf``,
+    ``HOST/dovecot/dovecot.conf``, or for ``X/postfix/`` the sibling ``X/dovecot/``."""
+    found = _sibling(directory, "dovecot.conf") or _sibling(os.path.join(directory, "dovecot"), "dovecot.conf")
     if found:
         return found
     if os.path.basename(os.path.abspath(directory)) == "postfix":
@@ -109,11 +111,16 @@ def _dovecot_for_postfix(directory: str) -> str | None:
 
 
 def _postfix_for_dovecot(root: str) -> tuple[str | None, str | None]:
+    """The inverse of :func:`_dovecot_for_postfix`: main.cf/master.cf next to the root,
+    or for ``X/dovecot/dovecot.conf`` in ``X/`` or ``X/postfix/``."""
     directory = os.path.dirname(root)
     main, master = _sibling(directory, "main.cf"), _sibling(directory, "master.cf")
     if not (main or master) and os.path.basename(os.path.abspath(directory)) == "dovecot":
-        other = os.path.join(os.path.dirname(os.path.abspath(directory)), "postfix")
-        main, master = _sibling(other, "main.cf"), _sibling(other, "master.cf")
+        parent = os.path.dirname(directory)
+        for other in (parent, os.path.join(parent, "postfix")):
+            main, master = _sibling(other, "main.cf"), _sibling(other, "master.cf")
+            if main or master:
+                break
     return main, master
 
 
@@ -150,7 +157,7 @@ def group_hosts(files: Sequence[str], options: Options) -> tuple[list[_HostFiles
             h: Host = explicit[_real(path)]
             add(h.main, h.master, h.dovecot, path)
             continue
-        directory = os.path.dirname(path) or "."
+        directory = os.path.dirname(path)
         if fmt == POSTFIX_MAIN:
             master = _counterpart(path, "main.cf", "master.cf")
             add(path, master, _dovecot_for_postfix(directory), path)
@@ -273,8 +280,12 @@ def _placeholders(rule: Rule, unit: Unit, env: _Env, finding: Finding) -> dict[s
     values["value"] = finding.value if finding.value is not None else ""
     values["detail"] = finding.detail or ""
     if directive and not unit.dovecot_scope:
-        default = unit.default(directive) if finding.default is None else finding.default
-        values["default"] = "" if default is UNKNOWN else default
+        try:
+            default = unit.default(directive) if finding.default is None else finding.default
+        except UnknownValue:
+            default = UNKNOWN
+        if default is not UNKNOWN:  # an unknown default leaves {default} unfilled
+            values["default"] = default
     else:
         values["default"] = finding.default if finding.default is not None else ""
     if unit.service is not None or rule.scope == "smtpd-service":
@@ -307,6 +318,9 @@ def build_fix(rule: Rule, unit: Unit, finding: Finding, values: dict) -> Fix | N
     spec = rule.fix
     if spec is None:
         return None
+    # a fix that would write '?' for a value we do not know is worse than none
+    if unfilled(spec.title, values) or any(unfilled(template, values) for _name, template in spec.set):
+        return None
     title = render(spec.title, values)
     if finding.edits is not None:
         return Fix(title, spec.applicability, finding.edits)
@@ -335,7 +349,11 @@ def _set_edit(unit: Unit, name: str, value: str, after: str | None, finding: Fin
             return None
         return Edit(place[1], f"{place[2]}{parts[-1]} = {value}\n")
     if name in unit.overrides:
-        return Edit(unit.overrides[name].value_span, value)
+        override = unit.overrides[name]
+        if override.long_form or not any(c.isspace() for c in value):
+            return Edit(override.value_span, value)
+        # "-o name=a b" would split at the blank: master(5) needs the long form
+        return Edit(override.span, f"-o {{ {name} = {value} }}")
     explicit = unit.host.postfix.explicit.get(name)
     if explicit is not None:
         return Edit(explicit.value_span, value)
@@ -375,17 +393,41 @@ def diagnose(rule: Rule, unit: Unit, finding: Finding) -> Diagnostic:
                       fix=build_fix(rule, unit, finding, values), related=related, help_uri=rule.reference)
 
 
+PARALLEL_MIN_FILES = 500  # below this, starting worker processes costs more than it saves
+
+
 def check(files: Sequence[str], policy: Policy, options: Options,
-          rule_ids: Sequence[str] | None = None) -> Report:
+          rule_ids: Sequence[str] | None = None, jobs: int | None = None) -> Report:
     """Check ``files`` (already discovered) against ``policy``.
 
     ``rule_ids`` restricts the run to those rules regardless of select/ignore (policy tests).
+    ``jobs``: worker processes; None picks the CPU count for large runs (at least
+    ``PARALLEL_MIN_FILES`` files), else one.  The report does not depend on it.
     """
     rules = configure(policy, options, rule_ids)
     groups, errors, formats = group_hosts(files, options)
+    passed = {_real(f) for f in files}
+    workers = _worker_count(jobs, len(files), len(groups))
+    if workers > 1:
+        diagnostics, parse_errors = _check_parallel(groups, rules, formats, passed, workers)
+    else:
+        diagnostics, parse_errors = _check_groups(groups, rules, formats, passed)
+    unique = {(e.path, e.line, e.column, e.message): e for e in (*errors, *parse_errors)}
+    ordered = tuple(sorted(diagnostics, key=Diagnostic.sort_key))
+    return Report(ordered, tuple(sorted(unique.values(), key=lambda e: (e.path, e.line, e.column))), tuple(files))
+
+
+def _check_groups(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats: dict[str, str],
+                  passed: set[str]) -> tuple[set[Diagnostic], list[ConfigError]]:
+    """Check host groups one by one; a parsed file is dropped once no later group needs it."""
     parsed: dict[str, Document | None] = {}
     failed: set[str] = set()
-    passed = {_real(f) for f in files}
+    errors: list[ConfigError] = []
+    uses: dict[str, int] = {}
+    for group in groups:
+        for p in (group.main, group.master, group.dovecot):
+            if p:
+                uses[_real(p)] = uses.get(_real(p), 0) + 1
 
     def parse(path: str | None, fmt: str) -> Document | None:
         if path is None:
@@ -405,22 +447,94 @@ def check(files: Sequence[str], policy: Policy, options: Options,
 
     diagnostics: set[Diagnostic] = set()
     for group in groups:
-        if any(_real(p) in failed for p in (group.main, group.master, group.dovecot) if p) and \
-                all(r in failed for r in group.reported):
-            continue
-        docs = HostDocs(parse(group.main, POSTFIX_MAIN), parse(group.master, POSTFIX_MASTER),
-                        parse(group.dovecot, DOVECOT), main_path=group.main)
-        reported = set(group.reported)
-        if docs.dovecot is not None and docs.dovecot.files and _real(group.dovecot) in reported:
-            reported |= {_real(f) for f in docs.dovecot.files}
-        reported -= failed
-        if not reported:
-            continue
-        for rule in rules:
-            for unit in _units(rule, docs):
-                for finding in evaluate_rule(rule, unit):
-                    if _real(finding.span.path) in reported:
-                        diagnostics.add(diagnose(rule, unit, finding))
-    ordered = tuple(sorted(diagnostics, key=Diagnostic.sort_key))
-    errors.sort(key=lambda e: (e.path, e.line, e.column))
-    return Report(ordered, tuple(errors), tuple(files))
+        _check_group(group, rules, parse, failed, diagnostics)
+        for p in (group.main, group.master, group.dovecot):
+            if p:
+                real = _real(p)
+                uses[real] -= 1
+                if not uses[real]:
+                    parsed.pop(real, None)  # no file's content is held after it is checked
+    return diagnostics, errors
+
+
+def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[str],  # noqa: ANN001
+                 diagnostics: set[Diagnostic]) -> None:
+    if any(_real(p) in failed for p in (group.main, group.master, group.dovecot) if p) and \
+            all(r in failed for r in group.reported):
+        return
+    docs = HostDocs(parse(group.main, POSTFIX_MAIN), parse(group.master, POSTFIX_MASTER),
+                    parse(group.dovecot, DOVECOT), main_path=group.main)
+    reported = set(group.reported)
+    if docs.dovecot is not None and docs.dovecot.files and _real(group.dovecot) in reported:
+        reported |= {_real(f) for f in docs.dovecot.files}
+    reported -= failed
+    if not reported:
+        return
+    for rule in rules:
+        for unit in _units(rule, docs):
+            for finding in evaluate_rule(rule, unit):
+                if _real(finding.span.path) in reported:
+                    diagnostics.add(diagnose(rule, unit, finding))
+
+
+# -- the bulk path: host groups checked in worker processes ----------------------------------
+
+
+def _worker_count(jobs: int | None, files: int, groups: int) -> int:
+    if jobs is None:
+        if files < PARALLEL_MIN_FILES:
+            return 1
+        try:
+            jobs = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            jobs = os.cpu_count() or 1
+    if jobs <= 1 or groups <= 1 or _fork_context() is None:
+        return 1
+    return min(jobs, groups)
+
+
+def _fork_context():  # noqa: ANN202 - multiprocessing context or None
+    """Workers are forked so they inherit the compiled rules (closures do not pickle);
+    where fork is unavailable or unsafe (Windows, macOS) the run stays serial."""
+    import sys
+
+    if sys.platform in ("win32", "darwin"):
+        return None
+    import multiprocessing
+
+    try:
+        return multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+
+
+_WORKER_STATE: tuple | None = None  # (rules, formats, passed), set in each worker process
+
+
+def _init_worker(state: tuple) -> None:
+    global _WORKER_STATE
+    _WORKER_STATE = state
+
+
+def _check_chunk(chunk: list[_HostFiles]) -> tuple[list[Diagnostic], list[tuple]]:
+    assert _WORKER_STATE is not None
+    rules, formats, passed = _WORKER_STATE
+    diagnostics, errors = _check_groups(chunk, rules, formats, passed)
+    # ConfigError does not survive pickling (its args are not its constructor's): send fields
+    return list(diagnostics), [(e.path, e.line, e.column, e.message) for e in errors]
+
+
+def _check_parallel(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats: dict[str, str],
+                    passed: set[str], workers: int) -> tuple[set[Diagnostic], list[ConfigError]]:
+    """Host groups in chunks over a process pool; the merge (a set, sorted by the caller)
+    does not depend on which worker finished first."""
+    context = _fork_context()
+    size = max(4, min(64, len(groups) // (workers * 8) or 1))
+    chunks = [list(groups[i:i + size]) for i in range(0, len(groups), size)]
+    diagnostics: set[Diagnostic] = set()
+    errors: list[ConfigError] = []
+    with context.Pool(workers, initializer=_init_worker, initargs=((list(rules), formats, passed),)) as pool:
+        for found, failed in pool.imap_unordered(_check_chunk, chunks):
+            diagnostics.update(found)
+            errors += [ConfigError(*fields) for fields in failed]
+    return diagnostics, errors

@@ -149,3 +149,105 @@ def test_select_and_ignore_longest_prefix_wins() -> None:
     assert is_selected("PF101", Options(select=("PF101",), ignore=("PF1",)))
     assert not is_selected("PF101", Options(select=("PF",), ignore=("PF10",)))
     assert not is_selected("DV101", Options(select=("PF",)))
+
+
+def _one_rule_policy(tmp_path: Path, body: str):
+    (tmp_path / "one.yaml").write_text("policy: one\nrules:\n  - id: EN201\n    name: one-rule\n" + body)
+    return load_policy([str(tmp_path / "one.yaml")], builtin=False)
+
+
+def test_fix_with_unfillable_placeholder_is_dropped_finding_kept(tmp_path: Path) -> None:
+    # myhostname's default is host-dependent: {host} cannot be filled, so no fix writes '?'
+    policy = _one_rule_policy(tmp_path, """    scope: postfix-main
+    message: "smtpd_banner must not leak the version"
+    let: {host: myhostname}
+    check: {kind: value, directive: smtpd_banner, not_matches: mail_version}
+    fix:
+      title: "Use a plain banner"
+      set: {smtpd_banner: "{host} ESMTP"}
+""")
+    main = tmp_path / "etc" / "main.cf"
+    main.parent.mkdir()
+    main.write_text("smtpd_banner = $myhostname $mail_version\n")
+    (d,) = check([str(main)], policy, Options()).diagnostics
+    assert d.span.line == 1 and d.fix is None
+    main.write_text("myhostname = mx.example.org\nsmtpd_banner = $myhostname $mail_version\n")
+    (d,) = check([str(main)], policy, Options()).diagnostics
+    assert d.fix is not None and d.fix.edits[0].content == "mx.example.org ESMTP"
+
+
+def test_override_value_with_blanks_uses_long_form(tmp_path: Path) -> None:
+    policy = _one_rule_policy(tmp_path, """    scope: smtpd-service
+    message: "{service}: weak SASL options"
+    check: {kind: value, directive: smtpd_sasl_security_options, contains: [noplaintext]}
+    fix:
+      title: "Forbid plaintext"
+      set: {smtpd_sasl_security_options: "noanonymous, noplaintext"}
+""")
+    master = ("smtp inet n - y - - smtpd\n  -o smtpd_sasl_security_options=noplaintext\n"
+              "submission inet n - y - - smtpd\n  -o smtpd_sasl_security_options=noanonymous\n"
+              "  -o smtpd_tls_security_level=encrypt\n")
+    path = tmp_path / "etc" / "master.cf"
+    path.parent.mkdir()
+    path.write_text(master)
+    (d,) = check([str(path)], policy, Options()).diagnostics
+    assert d.span.line == 4
+    fixed = apply_edits(master, d.fix.edits)
+    assert fixed == master.replace("-o smtpd_sasl_security_options=noanonymous",
+                                   "-o { smtpd_sasl_security_options = noanonymous, noplaintext }")
+    (tmp_path / "etc" / "master.cf").write_text(fixed)
+    assert check([str(path)], policy, Options()).diagnostics == ()
+
+
+@pytest.mark.parametrize("layout", [
+    {"main.cf": "main.cf", "master.cf": "master.cf", "dovecot": "dovecot/dovecot.conf"},
+    {"main.cf": "postfix/main.cf", "master.cf": "postfix/master.cf", "dovecot": "dovecot/dovecot.conf"},
+    {"main.cf": "main.cf", "master.cf": "master.cf", "dovecot": "dovecot.conf"},
+])
+def test_default_grouping_pairs_postfix_with_dovecot(tmp_path: Path, layout: dict) -> None:
+    # EN201 (in main.cf) fires only when the Dovecot tree, includes read, is found;
+    # EN202 (in dovecot.conf) only when main.cf is found
+    policy = _one_rule_policy(tmp_path, """    scope: host
+    message: "Dovecot sets auth_mechanisms"
+    check: {kind: assert, expr: "not dovecot_exists('auth_mechanisms')", anchor: smtpd_sasl_type}
+  - id: EN202
+    name: other-rule
+    scope: host
+    message: "Dovecot lacks service auth"
+    when: "smtpd_sasl_type == 'dovecot'"
+    check: {kind: dovecot-section, section: "service auth"}
+""")
+    host = tmp_path / "host"
+    texts = {"main.cf": "smtpd_sasl_type = dovecot\n", "master.cf": "smtp inet n - y - - smtpd\n",
+             "dovecot": "protocols = imap\n!include conf.d/*.conf\n"}
+    for key, rel in layout.items():
+        (host / rel).parent.mkdir(parents=True, exist_ok=True)
+        (host / rel).write_text(texts[key])
+    conf_d = (host / layout["dovecot"]).parent / "conf.d" / "10-auth.conf"
+    conf_d.parent.mkdir()
+    conf_d.write_text("auth_mechanisms = plain\n")
+
+    def rules(*passed: str) -> list[str]:
+        return [d.rule for d in check([str(host / p) for p in passed], policy, Options()).diagnostics]
+
+    assert rules(layout["main.cf"]) == ["EN201"]
+    assert rules(layout["master.cf"]) == []  # both findings are in files not passed
+    assert rules(layout["dovecot"]) == ["EN202"]
+    assert rules(str(conf_d.relative_to(host))) == []  # the finding is in the root, not passed
+    assert sorted(rules(layout["main.cf"], layout["dovecot"])) == ["EN201", "EN202"]
+
+
+def test_trailing_comment_fix_leaves_no_trailing_blank(tmp_path: Path) -> None:
+    policy = _one_rule_policy(tmp_path, """    scope: postfix-main
+    message: "{detail}"
+    check: {kind: syntax, warning: trailing-comment}
+    fix: {title: Remove the comment, applicability: safe}
+""")
+    main = "message_size_limit = 10240000 \t # 10 MB\nmynetworks = 127.0.0.0/8\n  [::1]/128  # loopback\n"
+    path = tmp_path / "etc" / "main.cf"
+    path.parent.mkdir()
+    path.write_text(main)
+    report = check([str(path)], policy, Options())
+    assert [d.span.line for d in report.diagnostics] == [1, 3]
+    fixed = apply_edits(main, [e for d in report.diagnostics for e in d.fix.edits])
+    assert fixed == "message_size_limit = 10240000\nmynetworks = 127.0.0.0/8\n  [::1]/128\n"

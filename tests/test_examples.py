@@ -142,14 +142,26 @@ def test_insecure_smtpd_services_are_named_in_service_findings() -> None:
 
 
 @pytest.mark.parametrize("name", ["hardened", "insecure"])
-def test_example_config_file_groups_the_host(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`policy-lint examples/NAME` reads .policy-lint.yaml, which makes the directory one host."""
-    from linter.config import load_config
+def test_example_directory_is_one_host_by_default(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`policy-lint examples/NAME` needs no hosts: list: HOST/main.cf, HOST/master.cf and
+    HOST/dovecot/dovecot.conf are grouped by default, as an explicit host groups them."""
+    from linter.discovery import discover
 
     monkeypatch.chdir(ROOT)
-    config = load_config(f"examples/{name}/.policy-lint.yaml")
-    assert [(h.main, h.master, h.dovecot) for h in config.hosts] == [
-        (f"examples/{name}/main.cf", f"examples/{name}/master.cf", f"examples/{name}/dovecot/dovecot.conf")]
+    assert not (EXAMPLES / name / ".policy-lint.yaml").exists()
+    host = _host(name)
+    files = [host.main, host.master, host.dovecot]
+    policy = load_policy([], builtin=True)
+    by_default = check(files, policy, Options()).diagnostics
+    assert by_default == check(files, policy, Options(hosts=(host,))).diagnostics
+    if name == "insecure":
+        assert {"DC201", "PF206"} & {d.rule for d in by_default}  # cross-file rules saw both sides
+    walked = check(discover([f"examples/{name}"]).files, policy, Options()).diagnostics
+
+    def seen(diagnostics: tuple) -> list:
+        return sorted((d.rule, os.path.relpath(d.path, ROOT), d.span.line) for d in diagnostics)
+
+    assert seen(walked) == seen(by_default)
 
 
 @pytest.mark.oracle

@@ -35,12 +35,29 @@ def _edits(warning: ParseWarning) -> tuple[Edit, ...] | None:
         # dedent: the line then sets its own parameter, as the author meant
         return (Edit(Span(s.path, s.line, 1, s.line, s.column), ""),)
     if warning.code == "trailing-comment":
-        return (Edit(s, ""),)
+        return (_remove_trailing(s),)
     if warning.code in ("ambiguous-hash",):
         return (Edit(Span.point(s.path, s.line, s.column), " "),)
     if warning.code == "mode-without-leading-zero":
         return (Edit(Span.point(s.path, s.line, s.column), "0"),)
     return None
+
+
+def _remove_trailing(span: Span) -> Edit:
+    """Delete ``span`` (to the end of its line) with the blanks before it, so no trailing
+    blank is left; a line that held only the comment goes entirely."""
+    from linter.model import ConfigError
+    from linter.parsers import read_text
+
+    try:
+        line = read_text(span.path).splitlines()[span.line - 1]
+    except (ConfigError, IndexError):
+        return Edit(span, "")
+    before = line[: span.column - 1]
+    start = len(before.rstrip(" \t")) + 1
+    if start == 1 and span.end_line == span.line:
+        return Edit(Span(span.path, span.line, 1, span.line + 1, 1), "")
+    return Edit(Span(span.path, span.line, start, span.end_line, span.end_column), "")
 
 
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:

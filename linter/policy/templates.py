@@ -29,6 +29,11 @@ def show(value: Any) -> str:
     return str(value)
 
 
+def unfilled(template: str, values: dict[str, Any]) -> list[str]:
+    """The placeholders of ``template`` that ``values`` cannot fill."""
+    return [name for _l, name, _s, _c in Formatter().parse(template) if name is not None and name not in values]
+
+
 def render(template: str, values: dict[str, Any]) -> str:
     """Fill ``template``; a name without a value renders as ``?`` (never raises)."""
     out = []
