@@ -114,6 +114,7 @@ PURE_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "endswith": (2, 2, lambda s, p: _str(s).endswith(p)),
     "removeprefix": (2, 2, lambda s, p: _str(s).removeprefix(p)),
     "lower": (1, 1, _lower),
+    "str": (1, 1, _str),  # a number as text, e.g. a Dovecot port compared with part of a Postfix value
     "words": (1, 1, _words),
     "join_path": (2, 2, _join_path),
     "size": (1, 1, parse_size),
