@@ -102,6 +102,7 @@ def _braced(text: str, pos: int) -> tuple[str, int]:
 class _Expander:
     def __init__(self, lookup: Lookup):
         self.lookup = lookup
+        self.right_operand = 0  # where the last relational's right operand starts
         self.memo: dict[str, str] = {}
         self.active: list[str] = []
 
@@ -169,8 +170,10 @@ class _Expander:
     def expression(self, body: str) -> str:
         """The inside of ``${...}`` / ``$(...)``."""
         pos = _skip_space(body, 0)
+        context = 0
         if pos < len(body) and body[pos] == "{":
             condition, pos = self.relational(body, pos)
+            context = self.right_operand
         else:
             start = pos
             while pos < len(body) and body[pos] in _NAME_CHARS:
@@ -191,7 +194,7 @@ class _Expander:
             return condition
         op = body[pos]
         if op not in "?:":
-            raise ExpansionError(f'"?" or ":" expected at: {_at(body, pos)}')
+            raise ExpansionError(f'"?" or ":" expected at: {_at(body[context:], pos - context)}')
         pos = _skip_space(body, pos + 1)
         if pos < len(body) and body[pos] == "{":
             context = pos + 1  # Postfix shows its error context from inside the value
@@ -223,6 +226,7 @@ class _Expander:
 
     def relational(self, body: str, pos: int) -> tuple[str, int]:
         """``{left} OP {right}`` from ``pos``: ("true" or "", index after it)."""
+        context = pos + 1  # Postfix's error context starts inside the left operand
         left, pos = _braced(body, pos)
         pos = _skip_space(body, pos)
         start = pos
@@ -234,11 +238,13 @@ class _Expander:
             pos += len("level")
         if op not in _RELOPS:
             raise ExpansionError(
-                '"==" or "!="" or "<"" or "<="" or ">="" or ">" expected at: ' + _at(body, start)
+                '"==" or "!="" or "<"" or "<="" or ">="" or ">" expected at: '
+                + _at(body[context:], start - context)
             )
         pos = _skip_space(body, pos)
         if pos >= len(body) or body[pos] != "{":
-            raise ExpansionError(f'"{{" expected at: {_at(body, pos)}')
+            raise ExpansionError(f'"{{expression}}" expected at: {_at(body[context - 1 :], pos - context + 1)}')
+        self.right_operand = pos + 1
         right, pos = _braced(body, pos)
         lhs, rhs = self.expand(left), self.expand(right)
         if by_level:

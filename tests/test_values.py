@@ -469,3 +469,60 @@ def test_postfix_conversion_matches_postmap(postconf, tmp_path, name, value):
         assert ours is None
     else:
         assert ours is not None and ours in result.stderr, result.stderr
+
+
+# --- Postfix's own test vectors (src/util/mac_expand.in), judged by the installed 3.7 ----------
+
+MAC_EXPAND_VALID = [
+    "${{$name1} != {}?x{a |$name1|$name2|}}",
+    "${{$name2} != {}?x{a}:{b |$name1|}}",
+    "${{$name1} != {}?{a}:x{b |$name1|}}",
+    "${{$name2} != {}?{a}:x{b |$name1|}}",
+    "${{${ name1}} == {}}",
+    "${name1?{${ name1}}:{${name2}}}",
+    "${name2?{${ name1}}:{${name2}}}",
+    "${{${name1?bug:test}} != {bug:test}?{Error: NOT}:{Good:}} Postfix 2.11 compatible",
+    "${{${name1??bug}} != {?bug}?{Error: NOT}:{Good:}} Postfix 2.11 compatible",
+    "${{${name2::bug}} != {:bug}?{Error: NOT}:{Good:}} Postfix 2.11 compatible",
+    "${name1?name 1 defined, |$name1|$name2|}",
+    "${name1:name 1 undefined, |$name1|$name2|}",
+    "${name2:name 2 undefined, |$name1|$name2|}",
+    "|$name1|$name2|",
+    "${{$name1} != {}?{a |$name1|}:b |$name2|}",
+    "${{$name1} == {}:{name 1 defined, |$name1|$name2|}}",
+    "${{$name2} != {} ? {a} : name 2 undefined, |$name1|$name2|}",
+    "${{$name1} != {}}",
+    "${{$name2} == {}}",
+]
+
+# What postconf 3.7.11 said about the invalid ones (captured from the oracle).
+MAC_EXPAND_INVALID = [
+    ("${${name1} != {}?name 1 defined, |$name1|$name2|}", 'attribute name syntax error at: "...>>>${name1} != {}?name'),
+    ("${{$name1} ? {a} : {b} }", '"==" or "!="" or "<"" or "<="" or ">="" or ">" expected at: "...$name1}'),
+    ("${x{$name1} != {}?{a}}", 'attribute name syntax error at: "...x>>>{$name1} != {}?{a}"'),
+    ("${{$name1}x?{a}}", '"==" or "!="" or "<"" or "<="" or ">="" or ">" expected at: "...$name1}>>>x?{a}"'),
+    ("${{$name1} != {}x{a}}", '"?" or ":" expected at: "...}>>>x{a}"'),
+    ("${{$name1} != {}?{a}x}", '":" expected at: "...a}>>>x"'),
+    ("${{text}}", '"==" or "!="" or "<"" or "<="" or ">="" or ">" expected at: "...text}>>>"'),
+    ("${{text}?{non-empty}:{empty}}", '"==" or "!="" or "<"" or "<="" or ">="" or ">" expected at: "...text}>>>?{no'),
+    ("${name2?{${name1}}?{${name2}}}", '":" expected at: "...${name1}}>>>?{${name2}}"'),
+    ("${{xx}==(yy)?{oops}:{phew}}", '"{expression}" expected at: "...{xx}'),
+]
+
+
+@pytest.mark.parametrize("text, message", MAC_EXPAND_INVALID)
+def test_mac_expand_vectors_rejected(text, message):
+    with pytest.raises(ExpansionError) as info:
+        ex(text, {"name1": "name1-value"})
+    assert str(info.value).startswith(message)
+
+
+def test_mac_expand_vectors_match_postconf(postconf, tmp_path):
+    cases = {f"t{i}": text for i, text in enumerate(MAC_EXPAND_VALID)}
+    main_cf = "name1 = name1-value\n" + "".join(f"{k} = {v}\n" for k, v in cases.items())
+    main_cf += "smtpd_restriction_classes = name1 name2 " + " ".join(cases) + "\n"
+    code, printed = _postconf_x(postconf, tmp_path, main_cf)
+    assert code == 0
+    values = {"name1": "name1-value", **cases}
+    for name, text in cases.items():
+        assert _norm(ex(text, values)) == printed[name], text
