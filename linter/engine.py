@@ -80,8 +80,14 @@ class _HostFiles:
     reported: set[str] = field(default_factory=set)  # real paths whose findings are shown
 
 
+_REALPATHS: dict[str, str] = {}  # per check() run: realpath costs a few lstat calls per path
+
+
 def _real(path: str) -> str:
-    return os.path.realpath(path)
+    real = _REALPATHS.get(path)
+    if real is None:
+        real = _REALPATHS[path] = os.path.realpath(path)
+    return real
 
 
 def _sibling(directory: str, name: str) -> str | None:
@@ -405,13 +411,17 @@ def check(files: Sequence[str], policy: Policy, options: Options,
     ``PARALLEL_MIN_FILES`` files), else one.  The report does not depend on it.
     """
     rules = configure(policy, options, rule_ids)
-    groups, errors, formats = group_hosts(files, options)
-    passed = {_real(f) for f in files}
-    workers = _worker_count(jobs, len(files), len(groups))
-    if workers > 1:
-        diagnostics, parse_errors = _check_parallel(groups, rules, formats, passed, workers)
-    else:
-        diagnostics, parse_errors = _check_groups(groups, rules, formats, passed)
+    _REALPATHS.clear()  # a path's target may have changed since the last run (the fixer, tests)
+    try:
+        groups, errors, formats = group_hosts(files, options)
+        passed = {_real(f) for f in files}
+        workers = _worker_count(jobs, len(files), len(groups))
+        if workers > 1:
+            diagnostics, parse_errors = _check_parallel(groups, rules, formats, passed, workers)
+        else:
+            diagnostics, parse_errors = _check_groups(groups, rules, formats, passed)
+    finally:
+        _REALPATHS.clear()
     unique = {(e.path, e.line, e.column, e.message): e for e in (*errors, *parse_errors)}
     ordered = tuple(sorted(diagnostics, key=Diagnostic.sort_key))
     return Report(ordered, tuple(sorted(unique.values(), key=lambda e: (e.path, e.line, e.column))), tuple(files))
