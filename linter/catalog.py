@@ -193,6 +193,7 @@ def _candidates(fmt: str, section_kind: str | None) -> tuple[str, ...]:
     raise ValueError(f"unknown config format: {fmt!r}")
 
 
+@lru_cache(maxsize=4096)  # bulk runs meet the same misspelt names in many files
 def suggest(name: str, fmt: str, section_kind: str | None = None) -> str | None:
     """The closest known name to a misspelt ``name`` (did-you-mean), or None.
     ``fmt`` is ``postfix``/``postfix-main``/``postfix-master`` or ``dovecot``."""
