@@ -63,6 +63,16 @@ def _comma_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("needs at least 1 process")
+    return value
+
+
 def _add_policy_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("policy and configuration")
     g.add_argument("--policy", action="append", default=[], metavar="PATH",
@@ -87,6 +97,8 @@ def _add_check_options(p: argparse.ArgumentParser, fixing: bool = True) -> None:
                    help="read the given files as FORMAT: " + ", ".join(FORMAT_CHOICES))
     g.add_argument("--exclude", type=_comma_list, action="extend", default=[], metavar="GLOBS",
                    help="skip these globs when walking directories (comma list)")
+    g.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                   help="worker processes (default: the CPU count when checking 500 files or more, else 1)")
     if not fixing:
         return
     g = p.add_argument_group("output")
@@ -310,14 +322,14 @@ def _prepare_check(args: argparse.Namespace, err: TextIO):  # noqa: ANN202
     return config, policy, options, found
 
 
-def _run_check(files: Sequence[str], policy, options):  # noqa: ANN001,ANN202
+def _run_check(files: Sequence[str], policy, options, jobs: int | None = None):  # noqa: ANN001,ANN202
     """The engine, then inline suppressions: what a check and every re-check after a fix run."""
     import dataclasses
 
     from linter.engine import check, configure, is_selected
     from linter.suppressions import apply_suppressions, tool_rule_ids
 
-    report = check(list(files), policy, options)
+    report = check(list(files), policy, options, jobs=jobs)
     report = apply_suppressions(report, known_rules=[r.id for r in policy.rules],
                                 active_rules=[r.id for r in configure(policy, options)])
     # the suppression findings (PL...) obey select/ignore and severity like the policy's rules
@@ -349,7 +361,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--unsafe-fixes needs --fix or --diff")
     config, policy, options, found = _prepare_check(args, err)
     baseline = _load_baseline(args.baseline or config.baseline, explicit=bool(args.baseline), err=err)
-    report = _run_check(found.files, policy, options)
+    report = _run_check(found.files, policy, options, args.jobs)
     hidden = 0
     if baseline is not None:
         report, hidden = _filter_baseline(report, baseline)
@@ -457,7 +469,7 @@ def _baseline(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from linter.baseline import write_baseline
 
     config, policy, options, found = _prepare_check(args, err)
-    report = _run_check(found.files, policy, options)
+    report = _run_check(found.files, policy, options, args.jobs)
     errors = (*found.errors, *report.errors)
     if errors:
         _write(err, "".join(_error_line(e) + "\n" for e in errors))
