@@ -399,6 +399,22 @@ def diagnose(rule: Rule, unit: Unit, finding: Finding) -> Diagnostic:
                       fix=build_fix(rule, unit, finding, values), related=related, help_uri=rule.reference)
 
 
+def _merge_services(diagnostics: set[Diagnostic]) -> list[Diagnostic]:
+    """One finding where several services found the same thing at the same place (a
+    missing Dovecot listener that smtp and submission both need); their service
+    lines are kept as related locations."""
+    merged: dict[tuple, Diagnostic] = {}
+    for d in sorted(diagnostics, key=lambda d: (d.sort_key(), d.related)):
+        key = (d.rule, d.span, d.message, d.fix)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = d
+        else:
+            related = first.related + tuple(r for r in d.related if r not in first.related)
+            merged[key] = dataclasses.replace(first, related=related)
+    return list(merged.values())
+
+
 PARALLEL_MIN_FILES = 500  # below this, starting worker processes costs more than it saves
 
 
@@ -423,7 +439,7 @@ def check(files: Sequence[str], policy: Policy, options: Options,
     finally:
         _REALPATHS.clear()
     unique = {(e.path, e.line, e.column, e.message): e for e in (*errors, *parse_errors)}
-    ordered = tuple(sorted(diagnostics, key=Diagnostic.sort_key))
+    ordered = tuple(sorted(_merge_services(diagnostics), key=Diagnostic.sort_key))
     return Report(ordered, tuple(sorted(unique.values(), key=lambda e: (e.path, e.line, e.column))), tuple(files))
 
 

@@ -251,3 +251,32 @@ def test_trailing_comment_fix_leaves_no_trailing_blank(tmp_path: Path) -> None:
     assert [d.span.line for d in report.diagnostics] == [1, 3]
     fixed = apply_edits(main, [e for d in report.diagnostics for e in d.fix.edits])
     assert fixed == "message_size_limit = 10240000\nmynetworks = 127.0.0.0/8\n  [::1]/128\n"
+
+
+def test_service_scope_reads_dovecot_and_merges_same_finding(tmp_path: Path) -> None:
+    # SASL on two services through -o; each needs the listener its own smtpd_sasl_path names
+    policy = _one_rule_policy(tmp_path, """    scope: smtpd-service
+    message: "no Dovecot listener {socket}"
+    when: "smtpd_sasl_auth_enable and dovecot_exists('service auth')"
+    let: {socket: "join_path(queue_directory, smtpd_sasl_path)"}
+    check: {kind: dovecot-section, section: "service auth / unix_listener {socket}"}
+""")
+    files = {
+        "main.cf": "smtpd_sasl_path = private/auth\n",
+        "master.cf": "smtp inet n - y - - smtpd\n"
+                     "submission inet n - y - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n"
+                     "smtps inet n - y - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n"
+                     "relay inet n - y - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_sasl_path=private/relay\n",
+        "dovecot/dovecot.conf": "service auth {\n}\n",
+    }
+    paths = []
+    for name, text in files.items():
+        path = tmp_path / "host" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        paths.append(str(path))
+    report = check(paths, policy, Options())
+    found = sorted((d.message, [r.line for r in d.related]) for d in report.diagnostics)
+    assert found == [("no Dovecot listener /var/spool/postfix/private/auth", [2, 4]),
+                     ("no Dovecot listener /var/spool/postfix/private/relay", [6])]
+    assert {d.span.line for d in report.diagnostics} == {2}  # the end of dovecot.conf

@@ -36,6 +36,8 @@ MAX_NODES = 200_000  # after alias expansion: a "billion laughs" file stops here
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "policy.schema.json"
 POSTFIX_SCOPES = ("postfix-main", "smtpd-service", "postfix-master", "host")
 SERVICE_SCOPES = ("smtpd-service", "postfix-master")
+# Scopes whose units see the host's Dovecot tree (a service's SASL settings meet Dovecot's).
+DOVECOT_READING_SCOPES = ("dovecot", "host", "smtpd-service", "postfix-master")
 OWN_EDIT_KINDS = ("syntax", "duplicate")  # kinds that know their own fix edit
 BUILTIN_PLACEHOLDERS = ("value", "directive", "default", "detail")
 
@@ -510,8 +512,9 @@ class _RuleBuilder:
                     self.fail(key, f"{function}(): unknown Postfix parameter {argument!r}",
                               self.suggestion(argument, POSTFIX_MAIN), offset=offset)
             elif function in ("dovecot", "dovecot_exists"):
-                if self.scope not in ("dovecot", "host"):
-                    self.fail(key, f"{function}() needs scope dovecot or host, not {self.scope}", offset=offset)
+                if self.scope not in DOVECOT_READING_SCOPES:
+                    self.fail(key, f"{function}() needs scope {', '.join(DOVECOT_READING_SCOPES)}, not {self.scope}",
+                              offset=offset)
                 elif function == "dovecot":
                     self.check_dovecot_path(key, split_path(argument))
             elif function == "service" and self.scope not in SERVICE_SCOPES:
@@ -665,8 +668,9 @@ class _RuleBuilder:
         section: tuple[str, ...] = ()
         settings: list[tuple[str, Constraints]] = []
         if kind == "dovecot-section":
-            if self.scope not in ("dovecot", "host"):
-                self.fail(key + ("kind",), f"dovecot-section needs scope dovecot or host, not {self.scope}")
+            if self.scope not in DOVECOT_READING_SCOPES:
+                self.fail(key + ("kind",),
+                          f"dovecot-section needs scope {', '.join(DOVECOT_READING_SCOPES)}, not {self.scope}")
             section = split_path(c["section"])
             for header in section:
                 self.template(key + ("section",), header)
