@@ -1,0 +1,314 @@
+"""Benchmark policy-lint: start-up (warm and cold policy cache), bulk throughput, scaling, memory.
+
+Every figure is a ratio against, or sits next to, a baseline measured in the same run
+(``python -c pass`` with the same interpreter), so results from different machines can be
+compared.  Run from the repository root::
+
+    python bench/run.py                 # the full table (about a minute on 2 cores)
+    python bench/run.py --runs 5 --json bench/out/latest.json
+    python bench/run.py --quick         # smaller trees, fewer runs: a smoke test
+
+The bulk tree is generated from the real configs in ``../shared/corpus`` (``--corpus``):
+each host directory gets a main.cf, a master.cf and a dovecot.conf copied from corpus files
+that parse on their own.  Child processes run with bytecode caching on (in a private
+``PYTHONPYCACHEPREFIX``) as an installed package would, whatever ``PYTHONDONTWRITEBYTECODE``
+says, and the cache directory is private to the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_CORPUS = os.path.join(os.path.dirname(REPO), "shared", "corpus")
+SINGLE_HOST = os.path.join(REPO, "examples", "hardened")
+# Runs linter.cli.main in the measured process and reports its own peak RSS and its
+# children's (the worker processes) to a side file: stdout and stderr belong to the linter.
+DRIVER = (
+    "import resource, sys\n"
+    "from linter.cli import main\n"
+    "status = main(sys.argv[2:])\n"
+    "with open(sys.argv[1], 'w') as f:\n"
+    "    f.write('%d %d' % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,\n"
+    "                       resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+    "sys.exit(status)\n"
+)
+
+
+@dataclass
+class Scenario:
+    name: str
+    times: list[float] = field(default_factory=list)
+    files: int = 0
+    input_bytes: int = 0
+    status: int | None = None
+    rss_self_kib: int = 0
+    rss_children_kib: int = 0
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def best(self) -> float:
+        return min(self.times)
+
+
+# -- the machine ------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count() or 1
+    return {"cpu": cpu, "cores": usable, "python": platform.python_version(),
+            "implementation": platform.python_implementation(), "system": platform.platform(terse=True)}
+
+
+# -- the bulk tree ------------------------------------------------------------------------------
+
+
+def corpus_files(corpus: str) -> dict[str, list[bytes]]:
+    """Non-templated corpus files by kind, each kept only if policy-lint parses it on its own."""
+    sys.path.insert(0, REPO)
+    from linter.model import ConfigError
+    from linter.parsers import parse_file
+
+    by_kind: dict[str, list[bytes]] = {"postfix-main": [], "postfix-master": [], "dovecot": []}
+    with open(os.path.join(corpus, "MANIFEST.tsv"), encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f][1:]
+    for row in sorted(rows):
+        local, kind, templated = row[0], row[5], row[6]
+        if kind not in by_kind or templated != "no":
+            continue
+        path = os.path.join(corpus, local)
+        try:
+            document = parse_file(path, kind)
+        except (ConfigError, OSError):
+            continue
+        if kind == "dovecot" and len(getattr(document, "files", ()) or ()) > 1:
+            continue  # includes would point outside the generated host
+        with open(path, "rb") as f:
+            by_kind[kind].append(f.read())
+    missing = [k for k, v in by_kind.items() if not v]
+    if missing:
+        raise SystemExit(f"bench: the corpus at {corpus} has no usable {', '.join(missing)} file")
+    return by_kind
+
+
+def make_tree(root: str, n_files: int, sources: dict[str, list[bytes]]) -> int:
+    """``n_files`` config files in host directories (main.cf, master.cf, dovecot.conf each,
+    taken round-robin from the corpus); returns the total input size in bytes."""
+    names = (("main.cf", "postfix-main"), ("master.cf", "postfix-master"), ("dovecot.conf", "dovecot"))
+    total = written = 0
+    host = 0
+    while written < n_files:
+        directory = os.path.join(root, f"host{host:05d}")
+        os.makedirs(directory)
+        for name, kind in names:
+            if written == n_files:
+                break
+            choices = sources[kind]
+            content = choices[(host * 7 + len(name)) % len(choices)]
+            with open(os.path.join(directory, name), "wb") as f:
+                f.write(content)
+            total += len(content)
+            written += 1
+        host += 1
+    return total
+
+
+# -- measuring ----------------------------------------------------------------------------------
+
+
+def child_env(cache_dir: str, pycache: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    env["POLICY_LINT_CACHE_DIR"] = cache_dir
+    env["PYTHONPATH"] = REPO + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("GITHUB_ACTIONS", None)
+    return env
+
+
+def run_once(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"bench: {' '.join(command)} exited {done.returncode}:\n{done.stderr.decode()[-2000:]}")
+    return elapsed, done.returncode
+
+
+def measure(scenario: Scenario, command: list[str], env: dict[str, str], runs: int,
+            before_each=None) -> Scenario:  # noqa: ANN001 - a callable run before every timed run
+    for _ in range(runs):
+        if before_each is not None:
+            before_each()
+        elapsed, scenario.status = run_once(command, env)
+        scenario.times.append(elapsed)
+    return scenario
+
+
+def measure_check(scenario: Scenario, linter_args: list[str], env: dict[str, str], runs: int,
+                  work: str) -> Scenario:
+    """A ``check`` run through the driver, which also reports peak RSS."""
+    rss_file = os.path.join(work, "rss.txt")
+    command = [sys.executable, "-c", DRIVER, rss_file, *linter_args]
+    for _ in range(runs):
+        elapsed, scenario.status = run_once(command, env)
+        scenario.times.append(elapsed)
+        with open(rss_file, encoding="utf-8") as f:
+            own, children = (int(x) for x in f.read().split())
+        scenario.rss_self_kib = max(scenario.rss_self_kib, own)
+        scenario.rss_children_kib = max(scenario.rss_children_kib, children)
+    return scenario
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def table(results: dict) -> str:
+    base = results["baseline"]["median_s"]
+    lines = [f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+             f"Python {results['machine']['python']} ({results['machine']['system']})",
+             f"runs per scenario: {results['runs']} (bulk: {results['bulk_runs']})", ""]
+    header = f"{'scenario':<34}{'median':>10}{'min':>10}{'x baseline':>12}{'files':>8}{'files/s':>10}"
+    lines += [header, "-" * len(header)]
+    for s in results["scenarios"]:
+        rate = f"{s['files'] / s['median_s']:.0f}" if s["files"] > 1 else ""
+        lines.append(f"{s['name']:<34}{s['median_s'] * 1000:>8.1f}ms{s['min_s'] * 1000:>8.1f}ms"
+                     f"{s['median_s'] / base:>11.2f}x{s['files'] or '':>8}{rate:>10}")
+    lines.append("")
+    scaling = results["scaling"]
+    lines.append("scaling (bulk, auto jobs): input size -> time, relative to the 1x tree")
+    for row in scaling:
+        lines.append(f"  {row['factor']:>3}x  {row['files']:>6} files  {row['input_bytes'] / 1e6:7.2f} MB  "
+                     f"{row['median_s']:7.3f}s  time ratio {row['time_ratio']:5.2f}  "
+                     f"(per-file time ratio {row['per_file_ratio']:.2f})")
+    lines.append("")
+    for s in results["scenarios"]:
+        if s["rss_self_kib"]:
+            lines.append(f"peak RSS {s['name']}: main process {s['rss_self_kib'] / 1024:.1f} MiB, "
+                         f"largest worker {s['rss_children_kib'] / 1024:.1f} MiB")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=11, help="timed runs per start-up scenario (default 11)")
+    parser.add_argument("--bulk-runs", type=int, default=3, help="timed runs per bulk scenario (default 3)")
+    parser.add_argument("--files", type=int, default=10_000, help="files in the largest bulk tree (16x)")
+    parser.add_argument("--corpus", default=DEFAULT_CORPUS, help="the corpus directory (with MANIFEST.tsv)")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--quick", action="store_true", help="1,600 files, 3 runs: a smoke test")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.bulk_runs, args.files = 3, 1, 1600
+
+    work = tempfile.mkdtemp(prefix="policy-lint-bench-")
+    try:
+        results = run_all(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    text = table(results)
+    sys.stdout.write(text)
+    if args.json:
+        directory = os.path.dirname(args.json)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=2)
+            f.write("\n")
+    return 0
+
+
+def run_all(args: argparse.Namespace, work: str) -> dict:
+    cache_dir = os.path.join(work, "cache")
+    env = child_env(cache_dir, os.path.join(work, "pyc"))
+    python = sys.executable
+    single = ["check", SINGLE_HOST, "--format", "text"]
+
+    # warm-up: bytecode for the stdlib and the package, and the policy cache
+    run_once([python, "-c", "pass"], env)
+    run_once([python, "-m", "linter", *single], env)
+    run_once([python, "-m", "linter", *single], env)
+
+    scenarios: list[Scenario] = []
+    baseline = measure(Scenario("baseline: python -c pass"), [python, "-c", "pass"], env, args.runs)
+    warm = measure(Scenario("one host, warm cache"),
+                   [python, "-m", "linter", *single], env, args.runs)
+    cold_env = dict(env)
+
+    def fresh_cache() -> None:
+        shutil.rmtree(cold_env["POLICY_LINT_CACHE_DIR"], ignore_errors=True)
+
+    cold_env["POLICY_LINT_CACHE_DIR"] = os.path.join(work, "cold-cache")
+    cold = measure(Scenario("one host, cold (empty cache)"),
+                   [python, "-m", "linter", *single], cold_env, args.runs, before_each=fresh_cache)
+    no_cache = measure(Scenario("one host, --no-cache"),
+                       [python, "-m", "linter", *single, "--no-cache"], env, args.runs)
+    scenarios += [baseline, warm, cold, no_cache]
+
+    sources = corpus_files(args.corpus)
+    scaling = []
+    for factor in (1, 4, 16):
+        n = max(args.files * factor // 16, 1)
+        root = os.path.join(work, f"tree-{factor}x")
+        size = make_tree(root, n, sources)
+        output = os.path.join(work, "report.json")
+        linter_args = ["check", root, "--no-config", "--format", "json", "--output", output]
+        s = measure_check(Scenario(f"bulk {factor}x, auto jobs", files=n, input_bytes=size), linter_args, env,
+                          args.bulk_runs, work)
+        scenarios.append(s)
+        scaling.append(s)
+        if factor == 16:
+            serial = measure_check(Scenario("bulk 16x, --jobs 1", files=n, input_bytes=size),
+                                   [*linter_args, "--jobs", "1"], env, args.bulk_runs, work)
+            scenarios.append(serial)
+        shutil.rmtree(root)
+
+    first = scaling[0]
+    return {
+        "machine": machine(),
+        "runs": args.runs,
+        "bulk_runs": args.bulk_runs,
+        "baseline": {"median_s": baseline.median, "min_s": baseline.best},
+        "scenarios": [{"name": s.name, "median_s": s.median, "min_s": s.best, "ratio": s.median / baseline.median,
+                       "files": s.files, "files_per_s": s.files / s.median if s.files > 1 else None,
+                       "input_bytes": s.input_bytes, "rss_self_kib": s.rss_self_kib,
+                       "rss_children_kib": s.rss_children_kib, "times_s": s.times} for s in scenarios],
+        "scaling": [{"factor": f, "files": s.files, "input_bytes": s.input_bytes, "median_s": s.median,
+                     "time_ratio": s.median / first.median,
+                     "per_file_ratio": (s.median / s.files) / (first.median / first.files)}
+                    for f, s in zip((1, 4, 16), scaling)],
+        "targets": {
+            "warm_ratio": warm.median / baseline.median,
+            "cold_ms": cold.median * 1000,
+            "bulk_files_per_s": scaling[-1].files / scaling[-1].median,
+        },
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,326 @@
+"""The compiled-policy cache, the lean warm start-up and the parallel bulk path."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import linter.cache as cache
+from linter.cache import load_config_cached, load_policy_cached
+from linter.config import load_config
+from linter.engine import PARALLEL_MIN_FILES, check
+from linter.options import Options
+from linter.policy import load_policy
+from linter.policy import loader as policy_loader
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+USER_POLICY = """\
+policy: local
+title: Local rules
+rules:
+  - id: LC001
+    name: banner-names-host
+    severity: warning
+    scope: postfix-main
+    message: "smtpd_banner should start with $myhostname, not {value}"
+    check:
+      kind: value
+      directive: smtpd_banner
+      matches: '^\\$myhostname'
+"""
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> str:
+    return str(tmp_path / "cache")
+
+
+@pytest.fixture
+def compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts real compilations (calls of the YAML/JSON Schema loader)."""
+    calls: list[int] = []
+    real = policy_loader.load_policy
+
+    def counting(*args, **kwargs):  # noqa: ANN002,ANN003,ANN202
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(policy_loader, "load_policy", counting)
+    return calls
+
+
+def _entries(directory: str, kind: str = "policy") -> list[Path]:
+    return sorted(Path(directory).glob(f"{kind}-*.json"))
+
+
+def _host_files(root: Path) -> list[str]:
+    return sorted(str(p) for p in root.rglob("*") if p.is_file() and p.suffix in (".cf", ".conf"))
+
+
+# -- hits, misses, invalidation ----------------------------------------------------------------
+
+
+def test_hit_gives_the_same_policy_and_diagnostics_as_a_fresh_compile(cache_dir: str, compiles: list[int]) -> None:
+    fresh = load_policy([], builtin=True)
+    compiles.clear()
+    first = load_policy_cached([], builtin=True, directory=cache_dir)
+    assert compiles == [1] and len(_entries(cache_dir)) == 1
+    hit = load_policy_cached([], builtin=True, directory=cache_dir)
+    assert compiles == [1], "the second load must come from the cache"
+    assert hit.to_data() == fresh.to_data() == first.to_data()
+    assert [r.id for r in hit.rules] == [r.id for r in fresh.rules]
+
+    files = _host_files(EXAMPLES / "insecure")
+    expected = check(files, fresh, Options())
+    got = check(files, hit, Options())
+    assert expected.diagnostics, "the insecure example must have findings for this test to mean anything"
+    assert got.diagnostics == expected.diagnostics
+    assert got.errors == expected.errors
+
+
+def test_changed_policy_file_invalidates(tmp_path: Path, cache_dir: str, compiles: list[int]) -> None:
+    policy_file = tmp_path / "local.yaml"
+    policy_file.write_text(USER_POLICY, encoding="utf-8")
+    first = load_policy_cached([str(policy_file)], builtin=False, directory=cache_dir)
+    assert first.rule("LC001").severity.name == "WARNING"
+    policy_file.write_text(USER_POLICY.replace("severity: warning", "severity: error"), encoding="utf-8")
+    second = load_policy_cached([str(policy_file)], builtin=False, directory=cache_dir)
+    assert second.rule("LC001").severity.name == "ERROR"
+    assert len(compiles) == 2 and len(_entries(cache_dir)) == 2
+    # the built-in pack is part of the key too: with it, another entry
+    both = load_policy_cached([str(policy_file)], builtin=True, directory=cache_dir)
+    assert both.rule("LC001") is not None and len(both.rules) > 1 and len(compiles) == 3
+
+
+def test_a_policy_error_is_raised_every_time_and_never_cached(tmp_path: Path, cache_dir: str) -> None:
+    policy_file = tmp_path / "bad.yaml"
+    policy_file.write_text(USER_POLICY.replace("kind: value", "kind: valeu"), encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(policy_loader.PolicyError) as info:
+            load_policy_cached([str(policy_file)], builtin=False, directory=cache_dir)
+        assert "valeu" in str(info.value)
+    assert _entries(cache_dir) == []
+
+
+def test_changed_version_invalidates(monkeypatch: pytest.MonkeyPatch, cache_dir: str, compiles: list[int]) -> None:
+    load_policy_cached([], builtin=True, directory=cache_dir)
+    load_policy_cached([], builtin=True, directory=cache_dir)
+    assert compiles == [1]
+    monkeypatch.setattr(cache, "__version__", "999.0.0")
+    load_policy_cached([], builtin=True, directory=cache_dir)
+    assert compiles == [1, 1] and len(_entries(cache_dir)) == 2
+
+
+def test_changed_package_source_invalidates(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cache_dir: str,
+                                            compiles: list[int]) -> None:
+    load_policy_cached([], builtin=True, directory=cache_dir)
+    # a package whose catalogue data differs: a copy of the policy-relevant files, one changed
+    package = tmp_path / "package"
+    for name in cache._POLICY_SOURCES:
+        target = package / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(cache._PACKAGE) / name, target)
+    with open(package / "data" / "postfix.json", "a", encoding="utf-8") as f:
+        f.write("\n")
+    monkeypatch.setattr(cache, "_PACKAGE", str(package))
+    load_policy_cached([], builtin=True, directory=cache_dir)
+    assert compiles == [1, 1]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "wrong-shape", "wrong-key", "not-utf8"])
+def test_damaged_entry_falls_back_and_is_rewritten(damage: str, cache_dir: str, compiles: list[int]) -> None:
+    good = load_policy_cached([], builtin=True, directory=cache_dir)
+    [entry] = _entries(cache_dir)
+    original = entry.read_bytes()
+    if damage == "truncated":
+        entry.write_bytes(original[: len(original) // 2])
+    elif damage == "garbage":
+        entry.write_bytes(b"\x00\x13garbage{[" * 50)
+    elif damage == "empty":
+        entry.write_bytes(b"")
+    elif damage == "wrong-shape":  # valid JSON, right key, data that is not a policy
+        data = json.loads(original)
+        data["data"] = {"packs": [], "rules": [{"id": "X"}]}
+        entry.write_text(json.dumps(data), encoding="utf-8")
+    elif damage == "wrong-key":
+        data = json.loads(original)
+        data["key"] = "0" * 64
+        entry.write_text(json.dumps(data), encoding="utf-8")
+    else:
+        entry.write_bytes(b'{"format": 1, "key": "\xff\xfe"}')
+    again = load_policy_cached([], builtin=True, directory=cache_dir)
+    assert again.to_data() == good.to_data()
+    assert compiles == [1, 1], "a damaged entry is compiled afresh"
+    assert entry.read_bytes() == original, "and rewritten"
+    load_policy_cached([], builtin=True, directory=cache_dir)
+    assert compiles == [1, 1]
+
+
+def test_unwritable_cache_directory_still_loads(tmp_path: Path, compiles: list[int]) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the cache directory should be", encoding="utf-8")
+    policy = load_policy_cached([], builtin=True, directory=str(blocker / "cache"))
+    assert policy.rules and compiles == [1]
+
+
+def test_cache_directory_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("POLICY_LINT_CACHE_DIR", str(tmp_path / "explicit"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache.cache_dir() == str(tmp_path / "explicit")
+    monkeypatch.delenv("POLICY_LINT_CACHE_DIR")
+    assert cache.cache_dir() == str(tmp_path / "xdg" / "policy-lint")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.cache_dir() == str(tmp_path / "home" / ".cache" / "policy-lint")
+
+
+def _load_in_child(args: tuple[str, str]) -> int:
+    directory, _ = args
+    return len(load_policy_cached([], builtin=True, directory=directory).rules)
+
+
+def test_concurrent_runs_share_one_directory(cache_dir: str) -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        counts = pool.map(_load_in_child, [(cache_dir, str(i)) for i in range(4)])
+    assert len(set(counts)) == 1 and counts[0] > 0
+    [entry] = _entries(cache_dir)
+    assert json.loads(entry.read_bytes())["format"] == cache.CACHE_FORMAT
+    assert not [p for p in Path(cache_dir).iterdir() if p.suffix == ".tmp"], "no temporary file is left behind"
+
+
+def test_config_file_cache_round_trips(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_dir: str) -> None:
+    config_file = tmp_path / ".policy-lint.yaml"
+    config_file.write_text("select: [PF1, DC2]\nignore: [PF105]\nseverity:\n  PF101: error\n"
+                           "params:\n  PF102:\n    limit: 5\nfail-on: warning\nexclude: ['old/*']\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    fresh = load_config(".policy-lint.yaml")
+    first = load_config_cached(".policy-lint.yaml", directory=cache_dir)
+    hit = load_config_cached(".policy-lint.yaml", directory=cache_dir)
+    assert first == hit == fresh and hit.positions == fresh.positions
+    assert len(_entries(cache_dir, "config")) == 1
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # paths are rebased onto the current directory: another key
+    load_config_cached("../.policy-lint.yaml", directory=cache_dir)
+    assert len(_entries(cache_dir, "config")) == 2
+
+
+# -- the warm start-up path ----------------------------------------------------------------------
+
+_MODULES_AFTER_CHECK = (
+    "import sys\n"
+    "from linter.cli import main\n"
+    "status = main(sys.argv[1:])\n"
+    "heavy = sorted(m for m in ('ruamel.yaml', 'jsonschema', 'difflib') if m in sys.modules)\n"
+    "print('HEAVY=' + ','.join(heavy))\n"
+    "sys.exit(status)\n"
+)
+
+
+def _run_driver(cache: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "POLICY_LINT_CACHE_DIR": cache}
+    return subprocess.run([sys.executable, "-c", _MODULES_AFTER_CHECK, *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _heavy(done: subprocess.CompletedProcess) -> list[str]:
+    line = next(line for line in done.stdout.splitlines() if line.startswith("HEAVY="))
+    return [m for m in line[len("HEAVY="):].split(",") if m]
+
+
+def test_warm_run_imports_neither_yaml_nor_jsonschema(cache_dir: str) -> None:
+    cold = _run_driver(cache_dir, "check", "examples/insecure")
+    assert cold.returncode == 1, cold.stderr
+    assert "ruamel.yaml" in _heavy(cold) and "jsonschema" in _heavy(cold)  # the probe can see them
+    warm = _run_driver(cache_dir, "check", "examples/insecure")
+    assert warm.returncode == 1, warm.stderr
+    assert "ruamel.yaml" not in _heavy(warm) and "jsonschema" not in _heavy(warm)
+    assert [line for line in warm.stdout.splitlines() if not line.startswith("HEAVY=")] == \
+        [line for line in cold.stdout.splitlines() if not line.startswith("HEAVY=")]
+
+
+def test_warm_clean_run_does_not_import_difflib(cache_dir: str) -> None:
+    """difflib is for did-you-mean hints; a host without misspelt names never needs it."""
+    _run_driver(cache_dir, "check", "examples/hardened")
+    warm = _run_driver(cache_dir, "check", "examples/hardened")
+    assert warm.returncode == 0, warm.stderr
+    assert _heavy(warm) == []
+
+
+def test_no_cache_flag_compiles_and_writes_nothing(cache_dir: str) -> None:
+    done = _run_driver(cache_dir, "check", "examples/hardened", "--no-cache")
+    assert done.returncode == 0, done.stderr
+    assert "ruamel.yaml" in _heavy(done)
+    assert not os.path.exists(cache_dir) or not _entries(cache_dir)
+
+
+# -- the parallel bulk path ------------------------------------------------------------------------
+
+
+def _bulk_tree(root: Path, hosts: int, corpus: Path | None = None) -> list[str]:
+    """Host directories made from the examples (and the corpus when given), plus broken files."""
+    sources = [EXAMPLES / "insecure", EXAMPLES / "hardened"]
+    corpus_files: list[Path] = []
+    if corpus is not None:
+        from tests.conftest import corpus_manifest
+
+        corpus_files = [corpus / row["local_path"] for row in corpus_manifest()
+                        if row["kind"] in ("postfix-main", "postfix-master") and row["templated"] == "no"]
+    for i in range(hosts):
+        host = root / f"host{i:03d}"
+        shutil.copytree(sources[i % 2], host, ignore=shutil.ignore_patterns(".policy-lint.yaml"))
+        if corpus_files:
+            source = corpus_files[i % len(corpus_files)]
+            name = "master.cf" if "master" in source.name or i % 2 else "main.cf"
+            shutil.copyfile(source, host / name)
+        if i % 17 == 5:  # a file the parser rejects: an error in the report, not a crash
+            (host / "dovecot" / "dovecot.conf").write_text("!include /nonexistent/policy-lint-test.conf\n",
+                                                          encoding="utf-8")
+    return _host_files(root)
+
+
+@pytest.mark.parametrize("use_corpus", [False, True])
+def test_parallel_results_equal_serial_results(tmp_path: Path, request: pytest.FixtureRequest,
+                                               use_corpus: bool) -> None:
+    corpus = request.getfixturevalue("corpus") if use_corpus else None
+    files = _bulk_tree(tmp_path / "tree", 40, corpus)
+    policy = load_policy([], builtin=True)
+    serial = check(files, policy, Options(), jobs=1)
+    parallel = check(files, policy, Options(), jobs=2)
+    assert serial.diagnostics and serial.errors, "the tree must have findings and errors for this test to mean anything"
+    assert parallel.diagnostics == serial.diagnostics
+    assert [str(e) for e in parallel.errors] == [str(e) for e in serial.errors]
+    assert parallel.files == serial.files
+    # and a second parallel run is identical (the merge does not depend on finishing order)
+    assert check(files, policy, Options(), jobs=2).diagnostics == parallel.diagnostics
+
+
+def test_automatic_parallelism_needs_enough_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import linter.engine as engine
+
+    used: list[int] = []
+    real = engine._check_parallel
+
+    def spy(groups, rules, formats, passed, workers):  # noqa: ANN001,ANN202
+        used.append(workers)
+        return real(groups, rules, formats, passed, workers)
+
+    monkeypatch.setattr(engine, "_check_parallel", spy)
+    monkeypatch.setattr(engine.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    policy = load_policy([], builtin=True)
+    few = _host_files(EXAMPLES / "insecure")
+    check(few, policy, Options())
+    assert used == [], "a handful of files is checked in-process"
+    files = _bulk_tree(tmp_path / "tree", PARALLEL_MIN_FILES // 5 + 1)
+    assert len(files) >= PARALLEL_MIN_FILES
+    report = check(files, policy, Options())
+    assert used == [2] and report.diagnostics
