@@ -116,9 +116,21 @@ def _dovecot_for_postfix(directory: str) -> str | None:
     return None
 
 
+def _is_dovecot_root(path: str) -> bool:
+    """``dovecot.conf`` (also ``x_dovecot.conf``, ``dovecot.conf.j2``): a file Dovecot starts
+    from, unlike an included ``*.conf.ext`` or a dict/SQL driver file next to it."""
+    from linter.parsers import _strip_template_suffix
+
+    name = _strip_template_suffix(os.path.basename(path))
+    return name == "dovecot.conf" or name.endswith(("-dovecot.conf", "_dovecot.conf", ".dovecot.conf"))
+
+
 def _postfix_for_dovecot(root: str) -> tuple[str | None, str | None]:
     """The inverse of :func:`_dovecot_for_postfix`: main.cf/master.cf next to the root,
-    or for ``X/dovecot/dovecot.conf`` in ``X/`` or ``X/postfix/``."""
+    or for ``X/dovecot/dovecot.conf`` in ``X/`` or ``X/postfix/``; none for a file
+    that is no root (its settings say nothing about the host's auth service)."""
+    if not _is_dovecot_root(root):
+        return None, None
     directory = os.path.dirname(root)
     main, master = _sibling(directory, "main.cf"), _sibling(directory, "master.cf")
     if not (main or master) and os.path.basename(os.path.abspath(directory)) == "dovecot":

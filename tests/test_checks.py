@@ -218,3 +218,25 @@ def test_dovecot_section_and_settings(tmp_path: Path) -> None:
     assert d.span.line == 3
     missing = "service auth {\n  unix_listener other {\n    mode = 0660\n  }\n}\n"
     assert run(tmp_path, rules, {"dovecot.conf": missing}).diagnostics
+
+
+@pytest.mark.parametrize("text, dead_lines", [
+    ("protocols = imap\nprotocols = pop3\n", [1]),
+    ("protocols = imap\nprotocols = $protocols sieve\n", []),  # extends the earlier value
+    ("passdb {\n  driver = pam\n}\npassdb {\n  driver = passwd-file\n}\n", []),  # two list items
+    ("plugin {\n  sieve = a\n}\nplugin {\n  sieve = b\n}\n", [2]),  # plugin {} merges
+    ("{% if x %}\nprotocols = imap\n{% else %}\nprotocols = pop3\n{% endif %}\n", []),  # alternatives
+])
+def test_dovecot_duplicates(tmp_path: Path, text: str, dead_lines: list[int]) -> None:
+    pytest.importorskip("linter.parsers.dovecot")
+    rules = rule("{kind: duplicate}", scope="dovecot", message="{directive}")
+    report = run(tmp_path, rules, {"dovecot.conf": text})
+    assert [d.span.line for d in report.diagnostics] == dead_lines
+
+
+def test_file_included_twice_is_not_a_duplicate(tmp_path: Path) -> None:
+    pytest.importorskip("linter.parsers.dovecot")
+    rules = rule("{kind: duplicate}", scope="dovecot", message="{directive}")
+    files = {"dovecot.conf": "!include conf.d/*.conf\n!include conf.d/10-a.conf\n",
+             "conf.d/10-a.conf": "protocols = imap\n"}
+    assert run(tmp_path, rules, files).diagnostics == ()

@@ -73,6 +73,22 @@ def documents(unit: Unit, check: Check) -> Iterator[Document]:
             yield doc
 
 
+def line_text(path: str, line: int) -> str | None:
+    """The text of one line of a checked file (pending fixer edits included), or None.
+
+    Documents do not keep their text; the few checks that need the characters around a
+    span (blanks before a comment, a value as written before Dovecot's ``$name``
+    expansion) read the line back."""
+    from linter.model import ConfigError
+    from linter.parsers import read_text
+
+    try:
+        lines = read_text(path).splitlines()
+    except ConfigError:
+        return None
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
 def delete_lines(span: Span) -> Edit:
     """An edit removing the whole lines of ``span`` (with their line ending)."""
     return Edit(Span(span.path, span.line, 1, span.end_line + 1, 1), "")

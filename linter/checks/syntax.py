@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from linter.checks.base import Finding
-from linter.checks.common import documents
+from linter.checks.common import documents, line_text
 from linter.checks.context import Unit
 from linter.diagnostics import Edit
 from linter.model import ParseWarning, Span
@@ -46,15 +46,10 @@ def _edits(warning: ParseWarning) -> tuple[Edit, ...] | None:
 def _remove_trailing(span: Span) -> Edit:
     """Delete ``span`` (to the end of its line) with the blanks before it, so no trailing
     blank is left; a line that held only the comment goes entirely."""
-    from linter.model import ConfigError
-    from linter.parsers import read_text
-
-    try:
-        line = read_text(span.path).splitlines()[span.line - 1]
-    except (ConfigError, IndexError):
+    line = line_text(span.path, span.line)
+    if line is None:
         return Edit(span, "")
-    before = line[: span.column - 1]
-    start = len(before.rstrip(" \t")) + 1
+    start = len(line[: span.column - 1].rstrip(" \t")) + 1
     if start == 1 and span.end_line == span.line:
         return Edit(Span(span.path, span.line, 1, span.line + 1, 1), "")
     return Edit(Span(span.path, span.line, start, span.end_line, span.end_column), "")
