@@ -144,9 +144,20 @@ def _postfix_for_dovecot(root: str) -> tuple[str | None, str | None]:
 
 def _counterpart(path: str, this: str, other: str) -> str | None:
     """``master.cf`` for ``main.cf`` (also ``main.cf.j2`` -> ``master.cf.j2``, ``x-main.cf`` ...)."""
+    from linter.parsers import TEMPLATE_SUFFIXES, _strip_template_suffix
+
     directory, name = os.path.split(path)
-    if this in name:
-        return _sibling(directory, name.replace(this, other, 1))
+    if this not in name:
+        return None
+    found = _sibling(directory, name.replace(this, other, 1))
+    if found:
+        return found
+    # one file templated, the other not (master.cf next to main.cf.tmpl), or templated otherwise
+    base = _strip_template_suffix(name).replace(this, other, 1)
+    for suffix in ("", *TEMPLATE_SUFFIXES):
+        found = _sibling(directory, base + suffix)
+        if found:
+            return found
     return None
 
 

@@ -280,3 +280,20 @@ def test_service_scope_reads_dovecot_and_merges_same_finding(tmp_path: Path) -> 
     assert found == [("no Dovecot listener /var/spool/postfix/private/auth", [2, 4]),
                      ("no Dovecot listener /var/spool/postfix/private/relay", [6])]
     assert {d.span.line for d in report.diagnostics} == {2}  # the end of dovecot.conf
+
+
+def test_master_cf_finds_templated_main_cf(tmp_path: Path) -> None:
+    # master.cf next to main.cf.tmpl: SASL type comes from the templated main.cf, not the default
+    policy = _one_rule_policy(tmp_path, """    scope: smtpd-service
+    message: "{service}: not dovecot"
+    when: "smtpd_sasl_auth_enable"
+    check: {kind: value, directive: smtpd_sasl_type, equals: dovecot}
+""")
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "main.cf.tmpl").write_text("smtpd_sasl_type = dovecot\nmyhostname = {{ fqdn }}\n")
+    (host / "master.cf").write_text("submission inet n - n - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n")
+    assert check([str(host / "master.cf")], policy, Options()).diagnostics == ()
+    (host / "main.cf.tmpl").unlink()
+    assert [d.message for d in check([str(host / "master.cf")], policy, Options()).diagnostics] == [
+        "submission: not dovecot"]
