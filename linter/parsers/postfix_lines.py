@@ -140,9 +140,12 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
         pieces = []
         length = 0
 
+    open_block: str | None = None  # the closer of a template tag spanning lines
     for number, line_text in enumerate(physical, start=1):
-        if templates.is_template_line(line_text):
-            template_lines.append(TemplateLine(line_text.rstrip("\r"), Span(path, number, 1, number, len(line_text.rstrip("\r")) + 1)))
+        if open_block is not None or templates.is_template_line(line_text):
+            body = line_text.rstrip("\r")
+            template_lines.append(TemplateLine(body, Span(path, number, 1, number, len(body) + 1)))
+            open_block = _still_open(body, open_block)
             continue
         if _is_skipped(line_text):
             continue
@@ -156,6 +159,31 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
     last_text = physical[-1].rstrip("\r") if physical else ""
     end = Span.point(path, last_number, len(last_text) + 1)
     return ReadResult(tuple(logical), tuple(template_lines), tuple(warnings), newline, end)
+
+
+_TAGS = (("{%", "%}"), ("{#", "#}"), ("<%", "%>"))
+
+
+def _still_open(line: str, closer: str | None) -> str | None:
+    """The closer still awaited after ``line`` when a template tag spans lines
+    (``{% set x = {`` ... ``} %}``), else None."""
+    if closer is not None:
+        end = line.find(closer)
+        if end < 0:
+            return closer
+        line = line[end + len(closer) :]
+    for opener, tag_closer in _TAGS:
+        start = line.rfind(opener)
+        if start >= 0 and line.find(tag_closer, start + len(opener)) < 0:
+            return tag_closer
+    return None
+
+
+def next_to_template(entry: LogicalLine, template_lines: tuple[TemplateLine, ...]) -> bool:
+    """True when a template line sits just before or just after ``entry``: a line
+    that is no valid Postfix there is template output (``{% if %}`` ... ``{% endif %}``)."""
+    lines = {t.span.line for t in template_lines}
+    return entry.line - 1 in lines or entry.end_line + 1 in lines
 
 
 # --- warnings both formats share -------------------------------------------------

@@ -21,6 +21,7 @@ from linter.parsers.postfix_lines import (
     SPACE,
     LogicalLine,
     backslash_warnings,
+    next_to_template,
     read_logical_lines,
     skip_space,
     trim_end,
@@ -40,7 +41,7 @@ def parse(path: str, text: str) -> Document:
     for entry in read.lines:
         parsed = _split_nameval(entry)
         if isinstance(parsed, tuple):
-            if templates.has_template(entry.text):
+            if templates.has_template(entry.text) or next_to_template(entry, read.templates):
                 template_lines.append(TemplateLine(entry.text.rstrip(SPACE), entry.whole_span()))
                 continue
             message, offset = parsed

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from linter.model import POSTFIX_MASTER, ConfigError, Document, Override, ParseWarning, Service, TemplateLine, Token
 from linter.parsers import templates
-from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings, read_logical_lines
+from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings, next_to_template, read_logical_lines
 
 BLANKS = " \t\r\n"  # PCF_MASTER_BLANKS
 TYPES = ("unix", "unix-dgram", "fifo", "inet", "pass")  # Postfix 3.7 accepts unix-dgram too
@@ -49,7 +49,7 @@ def parse(path: str, text: str) -> Document:
         try:
             service, found = _parse_entry(entry)
         except ConfigError:
-            if templates.has_template(entry.text):
+            if templates.has_template(entry.text) or next_to_template(entry, read.templates):
                 template_lines.append(TemplateLine(entry.text.rstrip(SPACE), entry.whole_span()))
                 continue
             raise
