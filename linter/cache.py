@@ -66,14 +66,16 @@ def _source_digest(names: Sequence[str]) -> bytes:
 def _files_key(kind: str, sources: Sequence[str], files: Sequence[str], extra: Sequence[str] = ()) -> str | None:
     """The key of an entry built from ``files``; None when one cannot be read (the
     loader then reports it properly)."""
+    from linter.model import ConfigError
+    from linter.parsers import read_regular_file
+
     h = _hash(kind.encode() + b"\0" + _source_digest(sources))
     for item in extra:
         h.update(item.encode("utf-8", "surrogateescape") + b"\0")
     for path in files:
         try:
-            with open(path, "rb") as f:
-                content = f.read()
-        except OSError:
+            content = read_regular_file(path)  # a FIFO would block forever
+        except (OSError, ConfigError):
             return None
         # the name as given is in the entry (rule source spans), so it is part of the key
         h.update(path.encode("utf-8", "surrogateescape") + b"\0" + os.path.realpath(path).encode(

@@ -95,13 +95,30 @@ def read_text(path: str) -> str:
     try:
         if os.path.isdir(path):
             raise ConfigError(path, 0, 0, "is a directory, not a config file")
-        with open(path, "rb") as f:
-            data = f.read()
+        data = read_regular_file(path)
     except ConfigError:
         raise
     except OSError as e:
         raise ConfigError(path, 0, 0, f"cannot read: {e.strerror or e}") from None
     return decode(data, path)
+
+
+def read_regular_file(path: str, limit: int = -1) -> bytes:
+    """The bytes of a regular file (at most ``limit``); ConfigError for a FIFO, socket or device.
+
+    Opened non-blocking and checked on the open descriptor: reading a FIFO would
+    wait forever for a writer, a device such as /dev/zero would never end.
+    """
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(path, 0, 0, "not a regular file (a FIFO, socket or device), not a config file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(limit)
+    finally:
+        os.close(fd)
 
 
 def parse_file(path: str, fmt: str | None = None) -> Document:

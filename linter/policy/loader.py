@@ -176,11 +176,15 @@ def _prescan(text: str, path: str) -> PolicyProblem | None:
 
 
 def _read_yaml(path: str) -> tuple[_Located | None, list[PolicyProblem]]:
+    from linter.model import ConfigError
+    from linter.parsers import read_regular_file
+
     try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
+        raw = read_regular_file(path, MAX_FILE_BYTES + 1)  # a FIFO would block forever
     except OSError as e:
         return None, [PolicyProblem(path, 0, 0, None, f"cannot read policy file: {e.strerror or e}")]
+    except ConfigError as e:
+        return None, [PolicyProblem(path, 0, 0, None, e.message.replace("config file", "policy file"))]
     if len(raw) > MAX_FILE_BYTES:
         return None, [PolicyProblem(path, 1, 1, None, f"policy file larger than {MAX_FILE_BYTES} bytes")]
     try:
