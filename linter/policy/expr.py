@@ -329,13 +329,45 @@ _CMP_FUNCS: dict[str, Callable[[Any, Any], bool]] = {
     "in": lambda a, b: _contains(b, a),
     "not in": lambda a, b: not _CMP_FUNCS["in"](a, b),
 }
+# Bounds on what arithmetic may build, checked before it is built: a hostile policy
+# ('x' * 10**9, or let names that square each other) must not exhaust memory or time.
+MAX_SEQUENCE = 100_000  # characters of a string, items of a list
+MAX_INT_BITS = 4096
+
+
+def _bounded_add(a: Any, b: Any) -> Any:
+    if isinstance(a, (str, tuple)) and isinstance(b, (str, tuple)) and len(a) + len(b) > MAX_SEQUENCE:
+        raise OverflowError(f"result longer than {MAX_SEQUENCE}")
+    return _bounded_int(a + b)
+
+
+def _bounded_mul(a: Any, b: Any) -> Any:
+    if isinstance(a, (str, tuple)) or isinstance(b, (str, tuple)):
+        raise TypeError("* multiplies numbers only (no string or list repetition)")
+    if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b.bit_length() > MAX_INT_BITS:
+        raise OverflowError("number too large")
+    return a * b
+
+
+def _numeric_mod(a: Any, b: Any) -> Any:
+    if isinstance(a, str):  # 'x' % y would be printf-style formatting
+        raise TypeError("% takes numbers only")
+    return a % b
+
+
+def _bounded_int(value: Any) -> Any:
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise OverflowError("number too large")
+    return value
+
+
 _BIN_FUNCS: dict[str, Callable[[Any, Any], Any]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
+    "+": _bounded_add,
+    "-": lambda a, b: _bounded_int(a - b),
+    "*": _bounded_mul,
     "/": lambda a, b: a / b,
     "//": lambda a, b: a // b,
-    "%": lambda a, b: a % b,
+    "%": _numeric_mod,
 }
 
 Evaluator = Callable[[Environment], Any]
