@@ -237,6 +237,11 @@ def _read_yaml(path: str) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ConfigFileError([ConfigError(path, 0, 0, f"not UTF-8: {e.reason} at byte {e.start}")]) from None
+    from linter.policy.loader import _prescan  # the policy loader's guard against alias bombs and deep nesting
+
+    bomb = _prescan(text, path)
+    if bomb is not None:
+        raise ConfigFileError([ConfigError(path, bomb.line, bomb.column, f"{bomb.message} ({bomb.hint})")])
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as e:
