@@ -8,7 +8,8 @@ included (Postfix keeps the last one).
 
 A logical line without ``=`` is fatal in Postfix and raises
 :class:`~linter.model.ConfigError` with postconf's message, unless it holds template
-expressions: then it is kept as a :class:`~linter.model.TemplateLine`.
+expressions or sits next to a template control line (it is template output, e.g. the
+body of an ``{% if %}``): then it is kept as a :class:`~linter.model.TemplateLine`.
 """
 
 from __future__ import annotations
