@@ -319,6 +319,9 @@ def _prepare_check(args: argparse.Namespace, err: TextIO):  # noqa: ANN202
     policy, options = _policy_and_options(args, config, _forced_formats(paths, args.as_format))
     found = _discover(args, paths, options)
     _write(err, _note_lines(found.notes))
+    if not found.files and not found.errors:
+        _write(err, f"{PROG}: note: no Postfix or Dovecot config file found in {', '.join(paths)} "
+                    "(names such as main.cf, master.cf, dovecot.conf, conf.d/*.conf; see --as and formats)\n")
     return config, policy, options, found
 
 

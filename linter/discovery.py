@@ -6,7 +6,7 @@ named explicitly must have a known format (or be forced with ``--as``).  Symboli
 links to directories are followed once: a link back into a directory already being
 walked is a loop and is skipped with a note.
 
-Paths come out relative to the current directory (absolute when outside it), the
+Paths come out relative to the current directory (absolute when given so and outside it), the
 frame the ``formats`` and ``exclude`` globs of the config are expressed in.
 """
 
@@ -31,9 +31,11 @@ class Discovery:
 
 
 def normalize(path: str) -> str:
+    """Relative to the current directory; a path given absolute stays so when outside it."""
     absolute = os.path.abspath(path)
     relative = os.path.relpath(absolute)
-    return absolute if relative.startswith(os.pardir + os.sep) or relative == os.pardir else relative
+    outside = relative == os.pardir or relative.startswith(os.pardir + os.sep)
+    return absolute if outside and os.path.isabs(path) else relative
 
 
 def is_excluded(path: str, patterns: Sequence[str]) -> bool:

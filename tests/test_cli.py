@@ -88,6 +88,13 @@ def test_no_path_means_the_current_directory(site, capsys):
     assert status == 1 and "postfix/main.cf:2:1: error GX102" in out
 
 
+def test_nothing_to_check_is_said(site, capsys):
+    write(site / "notes.txt", "x\n")
+    status, out, err = run(capsys, *OWN)
+    assert (status, out) == (0, "No findings in 0 files.\n")
+    assert err.startswith("policy-lint: note: no Postfix or Dovecot config file found in .")
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--bogus"], "unrecognized arguments: --bogus"),
     (["--fix", "--diff", "main.cf"], "--diff and --fix conflict"),

@@ -103,3 +103,10 @@ def test_unreadable_directory_is_a_located_error(tree, monkeypatch):
         locked.chmod(0o755)
     assert [str(e) for e in found.errors] == ["etc/locked: cannot read directory: Permission denied"]
     assert "etc/postfix/main.cf" in found.files
+
+
+def test_paths_outside_the_current_directory(tree, monkeypatch):
+    monkeypatch.chdir(tree / "templates")
+    assert discover(["../etc/postfix"]).files == ("../etc/postfix/main.cf", "../etc/postfix/master.cf")
+    absolute = str(tree / "etc" / "postfix" / "main.cf")
+    assert discover([absolute]).files == (absolute,)
