@@ -423,6 +423,10 @@ def check_against_policy(config: Config, policy, extra_ids: Sequence[str] = ()) 
         problems.append(ConfigError(path, line, column, message))
 
     ids = [r.id for r in policy.rules]
+    for section in ("select", "ignore"):
+        for prefix in getattr(config, section):
+            if not any(rule_id.startswith(prefix) for rule_id in (*ids, *extra_ids)):
+                fail((section,), f"{section}: {prefix!r} matches no loaded rule{_suggest(prefix, ids)}")
     for section in ("severity", "params"):
         for rule_id in getattr(config, section):
             if policy.rule(rule_id) is None and not (section == "severity" and rule_id in extra_ids):
@@ -439,4 +443,4 @@ def check_against_policy(config: Config, policy, extra_ids: Sequence[str] = ()) 
             elif not _same_kind(rule.params[name], value):
                 fail(("params", rule_id, name), f"params.{rule_id}.{name}: expected a value like the default "
                                                 f"{rule.params[name]!r}, not {value!r}")
-    return problems
+    return sorted(problems, key=lambda p: (p.line, p.column, p.message))

@@ -153,6 +153,16 @@ params:
     ]
 
 
+def test_select_and_ignore_must_match_a_loaded_rule(tmp_path):
+    # a typo in ignore would otherwise silently keep the rule on
+    path = _write(tmp_path / CONFIG_NAME, "select: [GX, PL]\nignore: [GX10, GX9]\n")
+    config = load_config(path)
+    policy = load_policy([GOLDEN_POLICY], builtin=False)
+    assert [str(p) for p in check_against_policy(config, policy, extra_ids=["PL001"])] == [
+        f"{path}:2:1: ignore: 'GX9' matches no loaded rule",
+    ]
+
+
 def test_options_merge_command_line_and_file():
     config = Config(select=("PF",), ignore=("PF105",), exclude=("vendor",), formats={"*.tmpl": "dovecot"})
     options = config.options(select=["DV1"], ignore=["PF2"], exclude=["old"], formats={"x.tmpl": "postfix-main"})
