@@ -384,8 +384,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.diff:
             _write(out, outcome.diff)
             count = len(outcome.applied)
-            _write(err, f"{count} fix{'es' if count != 1 else ''} would be applied "
-                        f"to {len(outcome.changed)} file{'s' if len(outcome.changed) != 1 else ''}.\n")
+            from linter.reporters.text import plural
+            _write(err, f"{plural(count, 'fix', 'fixes')} would be applied to {plural(len(outcome.changed), 'file')}.\n")
             if report.errors or found.errors:
                 _write(err, "".join(_error_line(e) + "\n" for e in (*found.errors, *report.errors)))
                 return 2
@@ -484,7 +484,8 @@ def _baseline(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except OSError as e:
         raise Failure([f"{path}: error: cannot write the baseline: {e.strerror or e}"]) from None
     count = len(report.diagnostics)
-    _write(out, f"Recorded {count} finding{'s' if count != 1 else ''} in {path}.\n")
+    from linter.reporters.text import plural
+    _write(out, f"Recorded {plural(count, 'finding')} in {path}.\n")
     return 0
 
 
@@ -589,7 +590,8 @@ def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         lines.append(f"{where}{result.rule_id} {result.name}: FAILED: {detail_lines[0]}")
         lines += ["    " + line for line in detail_lines[1:]]
     without = [r.id for r in policy.rules if r.id in rule_ids and not r.examples]
-    summary = f"{len(results)} example{'s' if len(results) != 1 else ''} of {len(rule_ids)} rules: "
+    from linter.reporters.text import plural
+    summary = f"{plural(len(results), 'example')} of {plural(len(rule_ids), 'rule')}: "
     summary += f"{len(failed)} failed." if failed else "all passed."
     if without:
         summary += f" Rules without examples: {', '.join(without)}."

@@ -386,13 +386,13 @@ rules:
 def test_test_reports_failing_examples_with_their_position(site, capsys):
     write(site / "ok.yaml", POLICY_WITH_EXAMPLES.replace("= none", "= may"))
     status, out, _ = run(capsys, "test", "ok.yaml")
-    assert (status, out) == (0, "2 examples of 1 rules: all passed.\n")
+    assert (status, out) == (0, "2 examples of 1 rule: all passed.\n")
     write(site / "bad.yaml", POLICY_WITH_EXAMPLES)
     status, out, _ = run(capsys, "test", "bad.yaml")
     assert status == 1
     first, *_rest, last = out.splitlines()
     assert first.startswith("bad.yaml:18:") and "EX101 looks fine but is not: FAILED: expected no finding" in first
-    assert last == "2 examples of 1 rules: 1 failed."
+    assert last == "2 examples of 1 rule: 1 failed."
 
 
 def test_parse_prints_the_model_as_json(site, capsys):

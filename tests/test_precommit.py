@@ -138,7 +138,7 @@ def test_policy_test_hook_runs_the_examples_of_changed_policies(try_repo):
     _, found, output, _, _ = try_repo
     state, text = found["policy-lint-test"]
     assert state == "Passed", output
-    assert "2 examples of 1 rules: all passed." in text
+    assert "2 examples of 1 rule: all passed." in text
 
 
 # -- the manifest, and each entry exactly as declared (no environment build) ---------------

@@ -15,8 +15,11 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"{code}{text}{RESET}" if color else text
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def plural(count: int, word: str, plural_form: str | None = None) -> str:
+    """``1 file``, ``2 files`` (``plural_form`` for words like fix -> fixes)."""
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {plural_form or word + 's'}"
 
 
 def _location(path: str, line: int, column: int) -> str:
@@ -42,9 +45,9 @@ def summary(report, settings: OutputSettings) -> str:  # noqa: ANN001 - engine.R
                  if d.fix and d.fix.edits and d.fix.applicability == Applicability.UNSAFE)
     parts = []
     if settings.fixed:
-        parts.append(f"Fixed {_plural(settings.fixed, 'finding')}.")
+        parts.append(f"Fixed {plural(settings.fixed, 'finding')}.")
     if count == 0:
-        parts.append(f"No findings in {_plural(len(report.files), 'file')}.")
+        parts.append(f"No findings in {plural(len(report.files), 'file')}.")
     else:
         fixable = []
         if settings.unsafe_fixes and safe + unsafe:
@@ -55,12 +58,12 @@ def summary(report, settings: OutputSettings) -> str:  # noqa: ANN001 - engine.R
             if unsafe:
                 fixable.append(f"{unsafe} more with --unsafe-fixes" if safe else
                                f"{unsafe} fixable with --fix --unsafe-fixes")
-        parts.append(_plural(count, "finding") + (f" ({', '.join(fixable)})" if fixable else ""))
+        parts.append(plural(count, "finding") + (f" ({', '.join(fixable)})" if fixable else ""))
     if settings.baselined:
         parts.append(f"({settings.baselined} more hidden by the baseline)")
     lines = [" ".join(parts)]
     if report.errors:
-        lines.append(f"{_plural(len(report.errors), 'error')}: not everything could be checked.")
+        lines.append(f"{plural(len(report.errors), 'error')}: not everything could be checked.")
     return "\n".join(lines)
 
 
