@@ -237,15 +237,29 @@ def _heavy(done: subprocess.CompletedProcess) -> list[str]:
     return [m for m in line[len("HEAVY="):].split(",") if m]
 
 
-def test_warm_run_imports_neither_yaml_nor_jsonschema(cache_dir: str) -> None:
-    cold = _run_driver(cache_dir, "check", "examples/insecure")
+def test_warm_run_imports_neither_yaml_nor_jsonschema(cache_dir: str, tmp_path: Path) -> None:
+    policy_file = tmp_path / "local.yaml"
+    policy_file.write_text(USER_POLICY, encoding="utf-8")
+    args = ("check", "examples/insecure", "--policy", str(policy_file))
+    cold = _run_driver(cache_dir, *args)
     assert cold.returncode == 1, cold.stderr
-    assert "ruamel.yaml" in _heavy(cold) and "jsonschema" in _heavy(cold)  # the probe can see them
-    warm = _run_driver(cache_dir, "check", "examples/insecure")
+    # a user policy is compiled from YAML: the probe can see the heavy modules
+    assert "ruamel.yaml" in _heavy(cold) and "jsonschema" in _heavy(cold)
+    warm = _run_driver(cache_dir, *args)
     assert warm.returncode == 1, warm.stderr
     assert "ruamel.yaml" not in _heavy(warm) and "jsonschema" not in _heavy(warm)
     assert [line for line in warm.stdout.splitlines() if not line.startswith("HEAVY=")] == \
         [line for line in cold.stdout.splitlines() if not line.startswith("HEAVY=")]
+
+
+def test_cold_builtin_only_run_loads_the_precompiled_pack(cache_dir: str) -> None:
+    """No user policy: even with an empty cache, the shipped compile of the pack is read."""
+    cold = _run_driver(cache_dir, "check", "examples/insecure")
+    assert cold.returncode == 1, cold.stderr
+    assert "ruamel.yaml" not in _heavy(cold) and "jsonschema" not in _heavy(cold)
+    fresh = _run_driver(cache_dir, "check", "examples/insecure", "--no-cache")
+    assert [line for line in cold.stdout.splitlines() if not line.startswith("HEAVY=")] == \
+        [line for line in fresh.stdout.splitlines() if not line.startswith("HEAVY=")]
 
 
 def test_warm_clean_run_does_not_import_difflib(cache_dir: str) -> None:
@@ -256,8 +270,10 @@ def test_warm_clean_run_does_not_import_difflib(cache_dir: str) -> None:
     assert _heavy(warm) == []
 
 
-def test_no_cache_flag_compiles_and_writes_nothing(cache_dir: str) -> None:
-    done = _run_driver(cache_dir, "check", "examples/hardened", "--no-cache")
+def test_no_cache_flag_compiles_and_writes_nothing(cache_dir: str, tmp_path: Path) -> None:
+    policy_file = tmp_path / "local.yaml"
+    policy_file.write_text(USER_POLICY, encoding="utf-8")
+    done = _run_driver(cache_dir, "check", "examples/hardened", "--no-cache", "--policy", str(policy_file))
     assert done.returncode == 0, done.stderr
     assert "ruamel.yaml" in _heavy(done)
     assert not os.path.exists(cache_dir) or not _entries(cache_dir)

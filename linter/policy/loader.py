@@ -103,7 +103,21 @@ def policy_files(paths: Sequence[str], builtin: bool = True) -> list[str]:
 def load_policy(paths: Sequence[str], builtin: bool = True) -> Policy:
     """Load, validate and build every policy file; raises :class:`PolicyError` with all problems."""
     loader = _Loader()
-    for path in policy_files(paths, builtin):
+    files = policy_files(paths, builtin)
+    if builtin:
+        builtin_files = policy_files([], builtin=True)
+        if files[:len(builtin_files)] == builtin_files:
+            from linter.policy import precompiled
+
+            # the shipped compile of the very same YAML: no ruamel.yaml, no jsonschema
+            pack = precompiled.load(builtin_files)
+            if pack is not None:
+                loader.packs += pack.packs
+                loader.rules += pack.rules
+                loader.rule_ids.update(pack.id_locations)
+                loader.pack_ids.update((p.id, p.path) for p in pack.packs if p.id)
+                files = files[len(builtin_files):]
+    for path in files:
         loader.load_file(path)
     if loader.problems:
         raise PolicyError(loader.problems)
