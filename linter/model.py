@@ -220,7 +220,8 @@ def decode(data: bytes, path: str) -> str:
     nul = data.find(b"\0")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
-        column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        start = data.rfind(b"\n", 0, nul) + 1
+        column = len(data[start:nul].decode("utf-8", "surrogateescape")) + 1  # characters, not bytes
         raise ConfigError(path, line, column, "binary file (NUL byte), not a config file")
     return data.decode("utf-8", "surrogateescape")
 
