@@ -8,6 +8,7 @@ policy file's line and column, a breadcrumb naming the rule by id and a hint
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,6 +190,37 @@ def _prescan(text: str, path: str) -> PolicyProblem | None:
     return None
 
 
+_INDICATORS = " \t-?:"
+_FLOW_OPENER = re.compile(r"(?<=[:\-?,\[{\n])[\[{]")  # what may precede a nested block collection's content on its line
+
+
+def _may_be_hostile(text: str) -> bool:
+    """False when ``text`` can hold neither an alias bomb nor nesting deeper than MAX_DEPTH,
+    so the prescan (a second pure-Python parse) can be skipped.
+
+    An alias needs an anchor, and an anchor needs '&'.  Block nesting needs indentation:
+    a nested block collection starts further right than its parent, except a sequence
+    under a mapping key, so depth is at most twice the widest line prefix of blanks and
+    indicators (plus one).  Flow nesting needs a '[' or '{' per level.  Both bounds only
+    over-estimate (indicators inside scalars, brackets in strings), never under.
+    """
+    if "&" in text:
+        return True
+    widest = 0
+    for line in text.split("\n"):
+        prefix = len(line) - len(line.lstrip(_INDICATORS))
+        if prefix > widest:
+            widest = prefix
+    if "!" in text:  # a tag may stand between an indicator and a flow collection
+        openers = text.count("[") + text.count("{")
+    else:
+        # a flow collection starts only where a node may: at a line start or after an
+        # indicator or another opener (blanks aside), never after a word ("{value}")
+        squeezed = text.replace(" ", "").replace("\t", "")
+        openers = squeezed.startswith(("[", "{")) + len(_FLOW_OPENER.findall(squeezed))
+    return 2 * (widest + 1) + openers + 1 > MAX_DEPTH
+
+
 def _read_yaml(path: str) -> tuple[_Located | None, list[PolicyProblem]]:
     from linter.model import ConfigError
     from linter.parsers import read_regular_file
@@ -206,7 +238,7 @@ def _read_yaml(path: str) -> tuple[_Located | None, list[PolicyProblem]]:
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         return None, [PolicyProblem(path, line, 1, None, "policy file is not UTF-8")]
-    bomb = _prescan(text, path)
+    bomb = _prescan(text, path) if _may_be_hostile(text) else None
     if bomb:
         return None, [bomb]
 
