@@ -146,7 +146,7 @@ class _Located:
 def _prescan(text: str, path: str) -> PolicyProblem | None:
     """Reject alias bombs and absurd nesting from the event stream, before building anything."""
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.error import YAMLError
     from ruamel.yaml.events import (
         AliasEvent,
         CollectionEndEvent,
@@ -164,6 +164,11 @@ def _prescan(text: str, path: str) -> PolicyProblem | None:
                 if event.anchor:
                     anchors[event.anchor] = 1
             elif isinstance(event, AliasEvent):
+                if any(anchor == event.anchor for _, anchor in stack):
+                    mark = event.start_mark
+                    return PolicyProblem(path, mark.line + 1, mark.column + 1, None,
+                                         f"alias *{event.anchor} inside the collection it names (a recursive value)",
+                                         "policy values cannot contain themselves")
                 weight = anchors.get(event.anchor, 1)
             elif isinstance(event, CollectionStartEvent):
                 stack.append([1, event.anchor])
@@ -185,8 +190,8 @@ def _prescan(text: str, path: str) -> PolicyProblem | None:
                     return PolicyProblem(path, mark.line + 1, mark.column + 1, None,
                                          f"more than {MAX_NODES} values once aliases are expanded",
                                          "YAML aliases multiply; write the values out or use fewer aliases")
-    except MarkedYAMLError:
-        return None  # the real load reports the syntax error with its position
+    except YAMLError:  # also ReaderError (a NUL byte), which has no mark
+        return None  # the real load reports the error with its position
     return None
 
 
