@@ -208,6 +208,15 @@ def run(one_input, seeds: list[bytes], name: str) -> None:  # noqa: ANN001
         for number, seed in enumerate(seeds):
             (corpus / f"seed-{number:04d}").write_bytes(seed)
         args.append(str(corpus))
+    # instrument_all() covers the functions loaded so far: load every module under test first
+    # (the parsers are imported lazily by parse_text()).
+    import linter.dump
+    import linter.parsers.dovecot
+    import linter.parsers.postfix_main
+    import linter.parsers.postfix_master
+    import linter.policy.expr
+    import linter.policy.loader  # noqa: F401
+
     atheris.instrument_all()
     atheris.Setup(args, one_input)
     atheris.Fuzz()

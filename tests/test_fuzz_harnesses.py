@@ -1,0 +1,65 @@
+"""The atheris harnesses in fuzz/ run on their seeds without error (so they cannot rot),
+and the inputs they found crashing stay fixed.
+
+A harness's ``one_input(data)`` raises for any broken invariant; these tests call it
+directly, without atheris' instrumentation.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+HARNESSES = ["fuzz_postfix_main", "fuzz_master", "fuzz_dovecot", "fuzz_policy", "fuzz_expr"]
+
+
+def harness(name: str):  # noqa: ANN201 - module
+    pytest.importorskip("atheris")
+    return importlib.import_module(f"fuzz.{name}")
+
+
+@pytest.mark.parametrize("name", HARNESSES)
+def test_harness_runs_on_its_seeds(name):
+    module = harness(name)
+    seeds = module.seeds()
+    assert seeds, f"{name} has no seeds"
+    for seed in seeds:
+        module.one_input(seed)
+
+
+@pytest.mark.parametrize("name", HARNESSES)
+def test_harness_survives_trivial_inputs(name):
+    module = harness(name)
+    for data in (b"", b"\0", b"\xff\xfe", b"{" * 200, b"\n" * 50, b"&a [*a, *a]"):
+        module.one_input(data)
+
+
+# -- inputs the fuzzers found ---------------------------------------------------------------
+
+
+def test_policy_with_nul_and_an_anchor_is_a_policy_error(tmp_path):
+    """fuzz_policy: a NUL in a file with '&' escaped the alias-bomb prescan as ruamel's ReaderError."""
+    from linter.policy import PolicyError, load_policy
+
+    path = tmp_path / "p.yaml"
+    path.write_bytes(b"policy: p\nrules: &a [1]\nx: *a\n\0\n")
+    with pytest.raises(PolicyError) as caught:
+        load_policy([str(path)], builtin=False)
+    assert [p.path for p in caught.value.problems] == [str(path)]
+    assert "YAML" in str(caught.value)
+    harness("fuzz_policy").one_input(path.read_bytes())
+
+
+@pytest.mark.parametrize("text", ["&a [*a, *a]\n", "policy: p\nrules: &r\n  - id: X\n    more: *r\n"])
+def test_recursive_alias_is_a_located_policy_error(tmp_path, text):
+    """A trivial fuzz input: an alias inside the collection it names made the loader recurse forever."""
+    from linter.policy import PolicyError, load_policy
+
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    with pytest.raises(PolicyError) as caught:
+        load_policy([str(path)], builtin=False)
+    (problem,) = caught.value.problems
+    assert problem.line == text.count("\n", 0, text.index("*")) + 1
+    assert "recursive" in problem.message
