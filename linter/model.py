@@ -181,6 +181,17 @@ Entry = Assignment | Service | Setting
 
 
 @dataclass(frozen=True, slots=True)
+class MarkedComment:
+    """A comment line that mentions ``policy-lint`` (an inline suppression, or a
+    malformed one), found while parsing, so that nobody re-reads the file for it."""
+
+    path: str
+    line: int
+    text: str  # the line as written, without its line ending
+    target: int | None  # the next line that is not a comment; None when it is blank or absent
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """A parsed config file (for Dovecot: a root file with its includes expanded)."""
 
@@ -194,6 +205,7 @@ class Document:
     newline: str = "\n"
     end: Span | None = None  # zero-width span at the end of the root file's last line
     meta: dict = field(default_factory=dict, compare=False)
+    marked_comments: tuple[MarkedComment, ...] = field(default=(), compare=False)  # in every file read
 
 
 class ConfigError(Exception):
