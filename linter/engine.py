@@ -20,7 +20,7 @@ from linter.checks import DOCUMENT_KINDS, REGISTRY
 from linter.checks.base import Finding
 from linter.checks.context import SMTPD_COMMANDS, HostDocs, Unit, service_overrides
 from linter.diagnostics import Diagnostic, Edit, Fix
-from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, Service, Span
+from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, MarkedComment, Service, Span
 from linter.options import Host, Options
 from linter.policy.dovecot_path import split_path
 from linter.policy.expr import UNKNOWN, EvalError, UnknownValue
@@ -33,6 +33,9 @@ class Report:
     diagnostics: tuple[Diagnostic, ...]
     errors: tuple[ConfigError, ...]
     files: tuple[str, ...]
+    # the "# policy-lint:" comments of the checked files (inline suppressions), found by the
+    # parsers, so that nobody re-reads a file for them
+    comments: tuple[MarkedComment, ...] = ()
 
 
 # -- the decision engine: which rules, how configured -------------------------------
@@ -453,23 +456,27 @@ def check(files: Sequence[str], policy: Policy, options: Options,
     _REALPATHS.clear()  # a path's target may have changed since the last run (the fixer, tests)
     try:
         groups, errors, formats = group_hosts(files, options)
-        passed = {_real(f) for f in files}
+        passed: dict[str, str] = {}  # real path -> the path as given (the first spelling)
+        for f in files:
+            passed.setdefault(_real(f), f)
         workers = _worker_count(jobs, len(files), len(groups))
         if workers > 1:
-            diagnostics, parse_errors = _check_parallel(groups, rules, formats, passed, workers)
+            diagnostics, parse_errors, comments = _check_parallel(groups, rules, formats, passed, workers)
         else:
-            diagnostics, parse_errors = _check_groups(groups, rules, formats, passed)
+            diagnostics, parse_errors, comments = _check_groups(groups, rules, formats, passed)
     finally:
         _REALPATHS.clear()
     unique = {(e.path, e.line, e.column, e.message): e for e in (*errors, *parse_errors)}
     ordered = tuple(sorted(_merge_services(diagnostics), key=Diagnostic.sort_key))
-    return Report(ordered, tuple(sorted(unique.values(), key=lambda e: (e.path, e.line, e.column))), tuple(files))
+    return Report(ordered, tuple(sorted(unique.values(), key=lambda e: (e.path, e.line, e.column))), tuple(files),
+                  tuple(sorted(comments, key=lambda c: (c.path, c.line))))
 
 
 def _check_groups(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats: dict[str, str],
-                  passed: set[str]) -> tuple[set[Diagnostic], list[ConfigError]]:
+                  passed: dict[str, str]) -> tuple[set[Diagnostic], list[ConfigError], set[MarkedComment]]:
     """Check host groups one by one; a parsed file is dropped once no later group needs it."""
     parsed: dict[str, Document | None] = {}
+    comments: set[MarkedComment] = set()
     failed: set[str] = set()
     errors: list[ConfigError] = []
     uses: dict[str, int] = {}
@@ -496,18 +503,18 @@ def _check_groups(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats: 
 
     diagnostics: set[Diagnostic] = set()
     for group in groups:
-        _check_group(group, rules, parse, failed, diagnostics)
+        _check_group(group, rules, parse, failed, diagnostics, passed, comments)
         for p in (group.main, group.master, group.dovecot):
             if p:
                 real = _real(p)
                 uses[real] -= 1
                 if not uses[real]:
                     parsed.pop(real, None)  # no file's content is held after it is checked
-    return diagnostics, errors
+    return diagnostics, errors, comments
 
 
 def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[str],  # noqa: ANN001
-                 diagnostics: set[Diagnostic]) -> None:
+                 diagnostics: set[Diagnostic], passed: dict[str, str], comments: set[MarkedComment]) -> None:
     if any(_real(p) in failed for p in (group.main, group.master, group.dovecot) if p) and \
             all(r in failed for r in group.reported):
         return
@@ -519,6 +526,12 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
     reported -= failed
     if not reported:
         return
+    for doc in (docs.main, docs.master, docs.dovecot):
+        for comment in doc.marked_comments if doc is not None else ():
+            real = _real(comment.path)
+            if real in reported:  # a suppression speaks only for the file it is in
+                spelled = passed.get(real, comment.path)
+                comments.add(comment if spelled == comment.path else dataclasses.replace(comment, path=spelled))
     for rule in rules:
         for unit in _units(rule, docs):
             for finding in evaluate_rule(rule, unit):
@@ -565,16 +578,17 @@ def _init_worker(state: tuple) -> None:
     _WORKER_STATE = state
 
 
-def _check_chunk(chunk: list[_HostFiles]) -> tuple[list[Diagnostic], list[tuple]]:
+def _check_chunk(chunk: list[_HostFiles]) -> tuple[list[Diagnostic], list[tuple], list[MarkedComment]]:
     assert _WORKER_STATE is not None
     rules, formats, passed = _WORKER_STATE
-    diagnostics, errors = _check_groups(chunk, rules, formats, passed)
+    diagnostics, errors, comments = _check_groups(chunk, rules, formats, passed)
     # ConfigError does not survive pickling (its args are not its constructor's): send fields
-    return list(diagnostics), [(e.path, e.line, e.column, e.message) for e in errors]
+    return list(diagnostics), [(e.path, e.line, e.column, e.message) for e in errors], list(comments)
 
 
 def _check_parallel(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats: dict[str, str],
-                    passed: set[str], workers: int) -> tuple[set[Diagnostic], list[ConfigError]]:
+                    passed: dict[str, str], workers: int
+                    ) -> tuple[set[Diagnostic], list[ConfigError], set[MarkedComment]]:
     """Host groups in chunks over a process pool; the merge (a set, sorted by the caller)
     does not depend on which worker finished first."""
     context = _fork_context()
@@ -582,8 +596,10 @@ def _check_parallel(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats
     chunks = [list(groups[i:i + size]) for i in range(0, len(groups), size)]
     diagnostics: set[Diagnostic] = set()
     errors: list[ConfigError] = []
+    comments: set[MarkedComment] = set()
     with context.Pool(workers, initializer=_init_worker, initargs=((list(rules), formats, passed),)) as pool:
-        for found, failed in pool.imap_unordered(_check_chunk, chunks):
+        for found, failed, marked in pool.imap_unordered(_check_chunk, chunks):
             diagnostics.update(found)
             errors += [ConfigError(*fields) for fields in failed]
-    return diagnostics, errors
+            comments.update(marked)
+    return diagnostics, errors, comments

@@ -28,9 +28,10 @@ What is wrong with a suppression is reported as a finding located at the comment
 - ``PL003 invalid-suppression`` (warning): a ``# policy-lint:`` comment that does not
   parse (``disabel=``, no ids); without this a typo would silently suppress nothing.
 
-Comments are read from the files' text (through :func:`linter.parsers.read_text`, so
-the fixer's pending texts are seen): the files the report checked and the files its
-findings are in (Dovecot includes).  Files that failed to parse are skipped.
+The comments are found by the parsers while they read each file (``Document.marked_comments``,
+so the fixer's pending texts are seen and no file is read twice or held), and the engine
+passes on those of the files whose findings it reports (the files given and the Dovecot
+includes of a given root) as ``Report.comments``.  Files that failed to parse are skipped.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from linter.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
-from linter.model import ConfigError, Span
+from linter.model import MarkedComment, Span
+from linter.parsers import SUPPRESSION_MARKER as _MARKER
 
 UNUSED = ("PL001", "unused-suppression")
 UNKNOWN = ("PL002", "unknown-rule-in-suppression")
@@ -50,7 +52,6 @@ INVALID = ("PL003", "invalid-suppression")
 TOOL_RULES = (UNUSED, UNKNOWN, INVALID)
 HELP_URI = "https://github.com/policy-lint/policy-lint/blob/main/docs/integrations.md#suppressions"
 
-_MARKER = re.compile(r"^([ \t]*)#[ \t]*policy-lint[ \t]*:")
 _COMMENT = re.compile(
     r"^[ \t]*#[ \t]*policy-lint[ \t]*:[ \t]*(?P<kind>disable-file|disable)[ \t]*=[ \t]*"
     r"(?P<ids>[A-Za-z]+[0-9]+(?:[ \t]*,[ \t]*[A-Za-z]+[0-9]+)*)[ \t]*(?:--[ \t]*(?P<reason>.*?))?[ \t]*\r?$")
@@ -78,59 +79,37 @@ class Suppression:
 
 def read_suppressions(path: str, text: str) -> tuple[list[Suppression], list[Diagnostic]]:
     """The suppressions in ``text``, and a PL003 finding for each malformed one."""
-    lines = text.split("\n")
+    from linter.parsers import find_marked_comments
+
+    return suppressions_from_comments(find_marked_comments(path, text))
+
+
+def suppressions_from_comments(comments: Iterable[MarkedComment]) -> tuple[list[Suppression], list[Diagnostic]]:
+    """The suppressions the parsers' marked comments hold, and a PL003 finding for each malformed one."""
     found: list[Suppression] = []
     invalid: list[Diagnostic] = []
-    pending: list[int] = []  # indexes in ``found`` of line suppressions waiting for their line
-    for number, raw in enumerate(lines, start=1):
-        line = raw[:-1] if raw.endswith("\r") else raw
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            marker = _MARKER.match(line)
-            if marker is None:
-                continue
-            start = len(marker.group(1)) + 1
-            span = Span(path, number, start, number, len(line) + 1)
-            match = _COMMENT.match(line)
-            if match is None:
-                invalid.append(Diagnostic(
-                    rule=INVALID[0], name=INVALID[1], severity=Severity.WARNING, span=span, help_uri=HELP_URI,
-                    message="this policy-lint comment suppresses nothing: write "
-                            "'# policy-lint: disable=RULE[,RULE] -- reason' or 'disable-file=RULE'"))
-                continue
-            offset = match.start("ids")
-            refs = tuple(RuleRef(m.group(0).upper(), Span(path, number, offset + m.start() + 1,
-                                                          number, offset + m.end() + 1))
-                         for m in _ID.finditer(match.group("ids")))
-            file_wide = match.group("kind") == "disable-file"
-            found.append(Suppression(path, number, file_wide, refs, match.group("reason") or None, span, None))
-            if not file_wide:
-                pending.append(len(found) - 1)
+    for comment in comments:
+        path, number, line = comment.path, comment.line, comment.text
+        marker = _MARKER.match(line)
+        if marker is None:
             continue
-        if pending:
-            target = number if stripped else None  # a blank line detaches the comments above it
-            for index in pending:
-                found[index] = dataclasses.replace(found[index], target=target)
-            pending = []
+        start = len(marker.group(1)) + 1
+        span = Span(path, number, start, number, len(line) + 1)
+        match = _COMMENT.match(line)
+        if match is None:
+            invalid.append(Diagnostic(
+                rule=INVALID[0], name=INVALID[1], severity=Severity.WARNING, span=span, help_uri=HELP_URI,
+                message="this policy-lint comment suppresses nothing: write "
+                        "'# policy-lint: disable=RULE[,RULE] -- reason' or 'disable-file=RULE'"))
+            continue
+        offset = match.start("ids")
+        refs = tuple(RuleRef(m.group(0).upper(), Span(path, number, offset + m.start() + 1,
+                                                      number, offset + m.end() + 1))
+                     for m in _ID.finditer(match.group("ids")))
+        file_wide = match.group("kind") == "disable-file"
+        found.append(Suppression(path, number, file_wide, refs, match.group("reason") or None, span,
+                                 None if file_wide else comment.target))
     return found, invalid
-
-
-def _texts(report) -> dict[str, str]:  # noqa: ANN001 - engine.Report
-    from linter.parsers import read_text
-
-    failed = {os.path.realpath(e.path) for e in report.errors}
-    texts: dict[str, str] = {}
-    seen: set[str] = set()
-    for path in (*report.files, *(d.span.path for d in report.diagnostics)):
-        real = os.path.realpath(path)
-        if real in seen or real in failed:
-            continue
-        seen.add(real)
-        try:
-            texts[path] = read_text(path)
-        except ConfigError:
-            continue
-    return texts
 
 
 def apply_suppressions(report, known_rules: Collection[str] | None = None,  # noqa: ANN001 - engine.Report
@@ -138,19 +117,27 @@ def apply_suppressions(report, known_rules: Collection[str] | None = None,  # no
     """``report`` without the suppressed findings, plus PL001-PL003 findings."""
     suppressions: dict[str, list[Suppression]] = {}  # real path -> its suppressions
     extra: list[Diagnostic] = []
-    for path, text in _texts(report).items():
-        if "policy-lint" not in text:
+    by_file: dict[str, list[MarkedComment]] = {}
+    for comment in report.comments:
+        by_file.setdefault(comment.path, []).append(comment)
+    failed = {os.path.realpath(e.path) for e in report.errors} if by_file else set()
+    for path, comments in by_file.items():
+        real = os.path.realpath(path)
+        if real in failed or real in suppressions:  # one spelling per file; a file that failed to parse says nothing
             continue
-        found, invalid = read_suppressions(path, text)
-        suppressions[os.path.realpath(path)] = found
+        found, invalid = suppressions_from_comments(comments)
+        suppressions[real] = found
         extra += invalid
     if not suppressions:
         return dataclasses.replace(report, diagnostics=tuple(sorted((*report.diagnostics, *extra),
                                                                      key=Diagnostic.sort_key)))
     used: set[tuple[str, int, str]] = set()  # (real path, comment line, rule)
     kept: list[Diagnostic] = []
+    reals: dict[str, str] = {}  # realpath costs a few system calls; findings share few paths
     for diagnostic in report.diagnostics:
-        real = os.path.realpath(diagnostic.span.path)
+        real = reals.get(diagnostic.span.path)
+        if real is None:
+            real = reals[diagnostic.span.path] = os.path.realpath(diagnostic.span.path)
         hit = None
         for s in suppressions.get(real, ()):
             if (s.file_wide or s.target == diagnostic.span.line) and any(r.rule == diagnostic.rule for r in s.rules):

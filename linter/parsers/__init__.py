@@ -13,10 +13,20 @@ import contextlib
 import contextvars
 import fnmatch
 import os
+import re
 from collections.abc import Iterator
 from pathlib import PurePath
 
-from linter.model import DOVECOT, FORMATS, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, decode
+from linter.model import (
+    DOVECOT,
+    FORMATS,
+    POSTFIX_MAIN,
+    POSTFIX_MASTER,
+    ConfigError,
+    Document,
+    MarkedComment,
+    decode,
+)
 
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".erb", ".template", ".in", ".epp")
 
@@ -54,16 +64,45 @@ def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | N
     return None
 
 
+# A "# policy-lint:" comment (linter.suppressions reads what follows the colon).
+SUPPRESSION_MARKER = re.compile(r"^([ \t]*)#[ \t]*policy-lint[ \t]*:")
+
+
+def find_marked_comments(path: str, text: str) -> tuple[MarkedComment, ...]:
+    """The ``# policy-lint:`` comment lines of ``text``, each with the line it stands above."""
+    if "policy-lint" not in text:
+        return ()
+    found: list[MarkedComment] = []
+    pending: list[tuple[int, str]] = []  # comments waiting for the next line that is not a comment
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw[:-1] if raw.endswith("\r") else raw
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            if SUPPRESSION_MARKER.match(line):
+                pending.append((number, line))
+            continue
+        if pending:
+            target = number if stripped else None  # a blank line detaches the comments above it
+            found += (MarkedComment(path, n, t, target) for n, t in pending)
+            pending = []
+    found += (MarkedComment(path, n, t, None) for n, t in pending)
+    return tuple(found)
+
+
 def parse_text(path: str, text: str, fmt: str) -> Document:
     """Parse already-decoded text as ``fmt`` (Dovecot includes are read from disk)."""
-    if fmt == POSTFIX_MAIN:
-        from linter.parsers import postfix_main
+    if fmt in (POSTFIX_MAIN, POSTFIX_MASTER):
+        if fmt == POSTFIX_MAIN:
+            from linter.parsers import postfix_main as parser
+        else:
+            from linter.parsers import postfix_master as parser
+        document = parser.parse(path, text)
+        comments = find_marked_comments(path, text)
+        if comments:
+            import dataclasses
 
-        return postfix_main.parse(path, text)
-    if fmt == POSTFIX_MASTER:
-        from linter.parsers import postfix_master
-
-        return postfix_master.parse(path, text)
+            document = dataclasses.replace(document, marked_comments=comments)
+        return document
     if fmt == DOVECOT:
         from linter.parsers import dovecot
 

@@ -57,8 +57,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from linter.model import DOVECOT, ConfigError, Document, ParseWarning, Section, Setting, Span, TemplateLine
-from linter.parsers import TEMPLATE_SUFFIXES, read_text, templates
+from linter.model import DOVECOT, ConfigError, Document, MarkedComment, ParseWarning, Section, Setting, Span, TemplateLine
+from linter.parsers import TEMPLATE_SUFFIXES, find_marked_comments, read_text, templates
 
 BLANK = " \t"
 FILTERS = ("protocol", "remote", "local", "local_name")
@@ -225,6 +225,7 @@ class _Parser:
         self.values: dict[tuple[tuple[str, ...], str], str] = {}
         self.pending = _Pending()
         self.saw_template = False
+        self.marked_comments: list[MarkedComment] = []
 
     # The current physical position, for errors.
     def _here(self) -> tuple[str, int]:
@@ -241,6 +242,7 @@ class _Parser:
 
     def run(self, text: str) -> Document:
         lines = _physical_lines(text)
+        self.marked_comments += find_marked_comments(self.root, text)
         self.stack.append(_Input(self.root, os.path.realpath(self.root), lines, has_template_syntax(lines)))
         while self.stack:
             inp = self.stack[-1]
@@ -268,6 +270,7 @@ class _Parser:
             newline=newline,
             end=Span.point(self.root, max(len(lines), 1), len(last) + 1),
             meta={"include_redirects": tuple(self.redirects)} if self.redirects else {},
+            marked_comments=tuple(self.marked_comments),
         )
 
     def _finish(self) -> None:
@@ -547,6 +550,7 @@ class _Parser:
                     continue
                 raise self._error(f"Couldn't open include file {match}: {e.message}") from None
             lines = _physical_lines(text)
+            self.marked_comments += find_marked_comments(match, text)
             self.stack.append(_Input(match, real, lines, has_template_syntax(lines)))
 
     def _local_tail(self, pattern: str) -> tuple[str, list[str]] | None:
