@@ -78,6 +78,10 @@ class LogicalLine:
 
     def span(self, start: int, end: int) -> Span:
         """The span of ``text[start:end]`` (zero-width when ``start == end``)."""
+        pieces = self.pieces
+        if len(pieces) == 1:  # most logical lines: offsets are columns (a hot path in bulk runs)
+            line = pieces[0].line
+            return Span(self.path, line, start + 1, line, (end if end > start else start) + 1)
         line, column = self.start_position(start)
         if end <= start:
             return Span(self.path, line, column, line, column)

@@ -24,6 +24,7 @@ from linter.parsers import templates
 from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings, next_to_template, read_logical_lines
 
 BLANKS = " \t\r\n"  # PCF_MASTER_BLANKS
+_PLAIN_WORD = re.compile(r"[^ \t\r\n]+")
 TYPES = ("unix", "unix-dgram", "fifo", "inet", "pass")  # Postfix 3.7 accepts unix-dgram too
 FIELD_NAMES = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command")
 
@@ -71,6 +72,8 @@ def parse(path: str, text: str) -> Document:
 
 def split_words(text: str) -> list[_Word]:
     """``mystrtokq(text, BLANKS, "{}")``: blank-separated words, ``{...}`` kept whole."""
+    if "{" not in text:  # no braces: plain blank-separated words (the common case, done in C)
+        return [_Word(m.start(), m.end(), m.group()) for m in _PLAIN_WORD.finditer(text)]
     words = []
     i = 0
     while True:
