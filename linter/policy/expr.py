@@ -146,6 +146,25 @@ def _column(text: str, node: ast.AST) -> int:
     return len(text.encode("utf-8")[:offset].decode("utf-8", "ignore")) + 1
 
 
+def _error_column(text: str, error: SyntaxError) -> int:
+    """The 1-based character column of a syntax error in one-line ``text``.
+
+    CPython reports offset 0 for an expression that ends too early (point past its end),
+    and some tokenizer errors ("leading zeros ...") count UTF-8 bytes: the same text with
+    every non-ASCII character replaced by one ASCII letter gives the offset in characters.
+    """
+    offset = error.offset if error.offset and error.offset > 0 else len(text) + 1
+    if not text.isascii():
+        try:
+            ast.parse("".join(c if c.isascii() else "x" for c in text), mode="eval")
+        except SyntaxError as same:
+            if same.msg == error.msg and same.offset and same.offset > 0:
+                offset = same.offset
+        except (ValueError, RecursionError, MemoryError):
+            pass
+    return min(offset, len(text) + 1)
+
+
 def parse(text: str) -> list:
     """Parse ``text`` into the intermediate form; raises :class:`ExprError`."""
     if not isinstance(text, str) or not text.strip():
@@ -158,9 +177,7 @@ def parse(text: str) -> list:
     try:
         tree = ast.parse(flat.strip(), mode="eval")
     except SyntaxError as e:
-        # CPython reports offset 0 for an expression that ends too early: point past its end
-        offset = e.offset if e.offset and e.offset > 0 else len(flat.strip()) + 1
-        raise ExprError(f"invalid expression: {e.msg}", lead + offset) from None
+        raise ExprError(f"invalid expression: {e.msg}", lead + _error_column(flat.strip(), e)) from None
     except (ValueError, RecursionError, MemoryError):
         raise ExprError("invalid expression", 1) from None
     return _Translator(flat.strip(), lead).node(tree.body, depth=0)
