@@ -63,3 +63,14 @@ def test_recursive_alias_is_a_located_policy_error(tmp_path, text):
     (problem,) = caught.value.problems
     assert problem.line == text.count("\n", 0, text.index("*")) + 1
     assert "recursive" in problem.message
+
+
+@pytest.mark.parametrize("text, column", [("'éééé' > 01", 10), ("'\ufffd' in x or y > 01", 17), ("'é' > 0x", 8)])
+def test_expression_error_column_counts_characters(text, column):
+    """fuzz_expr: some tokenizer errors report UTF-8 byte offsets; a column past the text's end came out."""
+    from linter.policy.expr import Expr, ExprError
+
+    with pytest.raises(ExprError) as caught:
+        Expr.parse(text)
+    assert caught.value.column == column
+    harness("fuzz_expr").one_input(text.encode())
