@@ -22,6 +22,7 @@ an unknown value is skipped rather than guessed (``false and x`` never reads ``x
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -156,7 +157,9 @@ def _error_column(text: str, error: SyntaxError) -> int:
     offset = error.offset if error.offset and error.offset > 0 else len(text) + 1
     if not text.isascii():
         try:
-            ast.parse("".join(c if c.isascii() else "x" for c in text), mode="eval")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse("".join(c if c.isascii() else "x" for c in text), mode="eval")
         except SyntaxError as same:
             if same.msg == error.msg and same.offset and same.offset > 0:
                 offset = same.offset
@@ -175,7 +178,9 @@ def parse(text: str) -> list:
     flat = text.replace("\r", " ").replace("\n", " ")
     lead = len(flat) - len(flat.lstrip())
     try:
-        tree = ast.parse(flat.strip(), mode="eval")
+        with warnings.catch_warnings():  # "invalid decimal literal" and the like: nothing below the CLI prints
+            warnings.simplefilter("ignore")
+            tree = ast.parse(flat.strip(), mode="eval")
     except SyntaxError as e:
         raise ExprError(f"invalid expression: {e.msg}", lead + _error_column(flat.strip(), e)) from None
     except (ValueError, RecursionError, MemoryError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,7 +254,9 @@ def _read_yaml(path: str) -> tuple[_Located | None, list[PolicyProblem]]:
     yaml = YAML(typ="rt", pure=True)
     yaml.preserve_quotes = True
     try:
-        document = yaml.load(text)
+        with warnings.catch_warnings():  # ReusedAnchorWarning: legal YAML; nothing below the CLI prints
+            warnings.simplefilter("ignore")
+            document = yaml.load(text)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
