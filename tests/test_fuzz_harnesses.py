@@ -74,3 +74,32 @@ def test_expression_error_column_counts_characters(text, column):
         Expr.parse(text)
     assert caught.value.column == column
     harness("fuzz_expr").one_input(text.encode())
+
+
+def _warnings_during(function, *args) -> list[str]:  # noqa: ANN001
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            function(*args)
+        except Exception:  # noqa: BLE001, S110 - only what is printed matters here
+            pass
+    return [str(w.message) for w in caught]
+
+
+def test_expression_compiler_prints_no_python_warning():
+    """fuzz_expr: '1if x else 2' made ast.parse print a SyntaxWarning on stderr (nothing below the CLI prints)."""
+    from linter.policy.expr import Expr
+
+    assert _warnings_during(Expr.parse, "1if x else 2") == []
+    assert _warnings_during(Expr.parse, "0x1for") == []
+
+
+def test_policy_loader_prints_no_yaml_warning(tmp_path):
+    """fuzz_policy: a re-used YAML anchor made ruamel print a ReusedAnchorWarning on stderr."""
+    from linter.policy import load_policy
+
+    path = tmp_path / "p.yaml"
+    path.write_text("policy: p\na: &a [1]\nb: &a [2]\nrules: []\n")
+    assert _warnings_during(load_policy, [str(path)], False) == []
