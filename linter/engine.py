@@ -252,8 +252,9 @@ class _Env:
         return value
 
 
-def _units(rule: Rule, host: HostDocs) -> Iterator[Unit]:
+def _units(rule: Rule, host: HostDocs, services: _HostServices | None = None) -> Iterator[Unit]:
     scope = rule.scope
+    services = services or _HostServices(host)
     if rule.check.kind in DOCUMENT_KINDS:
         yield Unit(scope, host)
         return
@@ -267,16 +268,26 @@ def _units(rule: Rule, host: HostDocs) -> Iterator[Unit]:
         if host.dovecot is not None:
             yield Unit(scope, host)
     elif scope == "postfix-master":
-        for service in _services(host):
-            yield Unit(scope, host, service, service_overrides(service))
+        for service, overrides in services.all:
+            yield Unit(scope, host, service, overrides)
     elif scope == "smtpd-service":
         if host.master is None:
             if host.main is not None:
                 yield Unit(scope, host)  # the implicit "smtp inet ... smtpd"
             return
-        for service in _services(host):
-            if os.path.basename(service.command) in SMTPD_COMMANDS[:1]:
-                yield Unit(scope, host, service, service_overrides(service))
+        for service, overrides in services.smtpd:
+            yield Unit(scope, host, service, overrides)
+
+
+class _HostServices:
+    """A host's master.cf services with their overrides, worked out once for all its rules."""
+
+    __slots__ = ("all", "smtpd")
+
+    def __init__(self, host: HostDocs):
+        self.all = [(service, service_overrides(service)) for service in _services(host)]
+        self.smtpd = [(service, overrides) for service, overrides in self.all
+                      if os.path.basename(service.command) in SMTPD_COMMANDS[:1]]
 
 
 def _services(host: HostDocs) -> list[Service]:
@@ -532,8 +543,9 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
             if real in reported:  # a suppression speaks only for the file it is in
                 spelled = passed.get(real, comment.path)
                 comments.add(comment if spelled == comment.path else dataclasses.replace(comment, path=spelled))
+    services = _HostServices(docs)
     for rule in rules:
-        for unit in _units(rule, docs):
+        for unit in _units(rule, docs, services):
             for finding in evaluate_rule(rule, unit):
                 if _real(finding.span.path) in reported:
                     diagnostics.add(diagnose(rule, unit, finding))
