@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from json.encoder import encode_basestring as _encode_string  # the C escaper (ensure_ascii=False)
 
 from linter.diagnostics import Diagnostic
 from linter.model import Span
@@ -43,8 +44,48 @@ def finding(diagnostic: Diagnostic) -> dict:
 
 def dumps(data: object) -> str:
     """JSON with non-ASCII kept readable; undecodable bytes (lone surrogates) escaped."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+    try:
+        text = _indented(data, "\n")
+    except _Unhandled:
+        text = json.dumps(data, indent=2, ensure_ascii=False)
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class _Unhandled(Exception):
+    """A value the fast writer leaves to the json module (floats, tuples, ...)."""
+
+
+def _indented(value: object, newline: str) -> str:
+    """Exactly ``json.dumps(value, indent=2, ensure_ascii=False)`` for dicts with string
+    keys, lists, strings, ints, booleans and None.  The json module writes indented
+    output with its pure-Python encoder; strings here go through its C escaper, which
+    makes a 20,000-finding report several times faster to write."""
+    if isinstance(value, str):
+        return _encode_string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    kind = type(value)
+    if kind is int:
+        return int.__repr__(value)
+    inner = newline + "  "
+    if kind is dict:
+        if not value:
+            return "{}"
+        parts = []
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Unhandled
+            parts.append(inner + _encode_string(key) + ": " + _indented(item, inner))
+        return "{" + ",".join(parts) + newline + "}"
+    if kind is list:
+        if not value:
+            return "[]"
+        return "[" + ",".join(inner + _indented(item, inner) for item in value) + newline + "]"
+    raise _Unhandled
 
 
 def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001

@@ -1,0 +1,62 @@
+"""The bulk run's fast paths give exactly what the general code gives."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linter.parsers import find_marked_comments
+from linter.parsers.postfix_lines import read_logical_lines
+from linter.parsers.postfix_master import split_words
+from linter.reporters.json_ import dumps
+from linter.suppressions import read_suppressions
+
+_JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                            lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES)
+def test_json_report_text_is_the_json_modules(value: object) -> None:
+    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_json_values_the_fast_writer_leaves_alone_are_still_written() -> None:
+    assert dumps({"a": 1.5, "b": (1, 2)}) == json.dumps({"a": 1.5, "b": (1, 2)}, indent=2)
+
+
+def _slow_words(text: str) -> list[tuple[int, int, str]]:
+    """mystrtokq with braces, character by character (the general path, braces forced)."""
+    return [(w.start, w.end, w.text) for w in split_words(text + " {")][:-1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t\r\nab-o=}", max_size=40))
+def test_brace_free_words_split_like_the_general_splitter(text: str) -> None:
+    assert [(w.start, w.end, w.text) for w in split_words(text)] == _slow_words(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \tab=#\n", max_size=60), st.data())
+def test_single_line_spans_equal_the_general_positions(text: str, data: st.DataObject) -> None:
+    for line in read_logical_lines("f", text).lines:
+        start = data.draw(st.integers(0, len(line.text)))
+        end = data.draw(st.integers(0, len(line.text)))
+        span = line.span(start, end)
+        first = line.start_position(start)
+        assert (span.line, span.column) == first
+        assert (span.end_line, span.end_column) == (line.position(end) if end > start else first)
+
+
+def test_marked_comments_give_the_suppressions_of_the_text() -> None:
+    text = ("# policy-lint: disable=PF101 -- why\n# another comment\nsmtpd_banner = x\n"
+            "# policy-lint: disable-file=PF102\n\n# policy-lint: disabel=PF1\n  # policy-lint: disable=PF103\n")
+    comments = find_marked_comments("main.cf", text)
+    assert [(c.line, c.target) for c in comments] == [(1, 3), (4, None), (6, None), (7, None)]
+    found, invalid = read_suppressions("main.cf", text)
+    assert [(s.line, s.file_wide, s.target, [r.rule for r in s.rules]) for s in found] == \
+        [(1, False, 3, ["PF101"]), (4, True, None, ["PF102"]), (7, False, None, ["PF103"])]
+    assert [d.span.line for d in invalid] == [6]
+    assert find_marked_comments("main.cf", "smtpd_banner = policy-lint\n") == ()
