@@ -37,6 +37,17 @@ class Piece:
     text: str  # the physical line without its LF (a CR before the LF is kept)
 
 
+def _piece_index(pieces: tuple[Piece, ...], offset: int) -> int:
+    """The last piece starting at or before ``offset`` (the first when none does); a
+    logical line has a few pieces, so a scan beats building a list to bisect."""
+    index = 0
+    for i in range(1, len(pieces)):
+        if pieces[i].offset > offset:
+            break
+        index = i
+    return index
+
+
 @dataclass(frozen=True, slots=True)
 class LogicalLine:
     """One logical line: its pieces joined without newlines, as Postfix sees it."""
@@ -59,8 +70,7 @@ class LogicalLine:
         An offset at the end of a piece is placed at the end of that piece's line,
         not at the start of the next piece, so a span's end stays on its own line.
         """
-        starts = [p.offset for p in self.pieces]
-        index = max(bisect.bisect_right(starts, offset) - 1, 0)
+        index = _piece_index(self.pieces, offset)
         if index > 0 and offset == self.pieces[index].offset:
             # The end of the previous piece and the start of this one coincide;
             # callers asking for a start get this piece via start_position().
@@ -71,9 +81,7 @@ class LogicalLine:
 
     def start_position(self, offset: int) -> tuple[int, int]:
         """Like :meth:`position`, but an offset at a piece boundary starts the next piece."""
-        starts = [p.offset for p in self.pieces]
-        index = max(bisect.bisect_right(starts, offset) - 1, 0)
-        piece = self.pieces[index]
+        piece = self.pieces[_piece_index(self.pieces, offset)]
         return piece.line, offset - piece.offset + 1
 
     def span(self, start: int, end: int) -> Span:
