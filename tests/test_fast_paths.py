@@ -60,3 +60,14 @@ def test_marked_comments_give_the_suppressions_of_the_text() -> None:
         [(1, False, 3, ["PF101"]), (4, True, None, ["PF102"]), (7, False, None, ["PF103"])]
     assert [d.span.line for d in invalid] == [6]
     assert find_marked_comments("main.cf", "smtpd_banner = policy-lint\n") == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a = b", "  c", "# x", "", " ", "{% if x %}", "{# c #}", "<% end %>", "% if y",
+                                 "master unix - - n - - x", "\tb = {{ v }}", "{% set x = {", "} %}"]), max_size=12))
+def test_lines_are_read_alike_with_or_without_the_template_test(lines: list[str]) -> None:
+    """A text with no '%' or '{#' skips the template-line test; one with them runs it."""
+    text = "\n".join(lines) + "\n"
+    forced = read_logical_lines("f", text + "# %\n")  # a comment with '%': the test runs for every line
+    plain = read_logical_lines("f", text)
+    assert plain.lines == forced.lines and plain.templates == forced.templates and plain.warnings == forced.warnings

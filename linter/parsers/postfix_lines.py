@@ -153,13 +153,16 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
         length = 0
 
     open_block: str | None = None  # the closer of a template tag spanning lines
+    # every template control line holds a '%' or '{#': without them, no line needs the test
+    may_hold_templates = "%" in text or "{#" in text
     for number, line_text in enumerate(physical, start=1):
-        if open_block is not None or templates.is_template_line(line_text):
+        if open_block is not None or (may_hold_templates and templates.is_template_line(line_text)):
             body = line_text.rstrip("\r")
             template_lines.append(TemplateLine(body, Span(path, number, 1, number, len(body) + 1)))
             open_block = _still_open(body, open_block)
             continue
-        if _is_skipped(line_text):
+        stripped = line_text.lstrip(SPACE)
+        if not stripped or stripped[0] == "#":  # _is_skipped(), inline: it runs for every physical line
             continue
         if pieces and line_text[0] not in SPACE:
             flush()
