@@ -70,4 +70,5 @@ def test_lines_are_read_alike_with_or_without_the_template_test(lines: list[str]
     text = "\n".join(lines) + "\n"
     forced = read_logical_lines("f", text + "# %\n")  # a comment with '%': the test runs for every line
     plain = read_logical_lines("f", text)
-    assert plain.lines == forced.lines and plain.templates == forced.templates and plain.warnings == forced.warnings
+    forced_templates = tuple(t for t in forced.templates if t.text != "# %")  # an unclosed tag takes it in
+    assert plain.lines == forced.lines and plain.templates == forced_templates and plain.warnings == forced.warnings
