@@ -89,4 +89,17 @@ def _indented(value: object, newline: str) -> str:
 
 
 def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001
-    return dumps([finding(d) for d in report.diagnostics]) + "\n"
+    # one finding's dict at a time: 20,000 of them at once weigh more than the text
+    if not report.diagnostics:
+        return "[]\n"
+    try:
+        parts = ["\n  " + _indented(finding(d), "\n  ") for d in report.diagnostics]
+    except _Unhandled:
+        return dumps([finding(d) for d in report.diagnostics]) + "\n"
+    parts[0] = "[" + parts[0]
+    parts[-1] += "\n]\n"
+    text = ",".join(parts)
+    del parts
+    if _LONE_SURROGATE.search(text):  # rare: spare a copy of a large report otherwise
+        text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
