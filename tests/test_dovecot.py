@@ -137,6 +137,12 @@ def test_other_variables_stay_as_written_but_blanks_collapse():
     assert [e.value for e in doc.entries] == ["a b $foo", "a\t$x", "$ENV:HOME x"]
 
 
+def test_blanks_after_a_space_collapse_but_a_lone_tab_stays():
+    # doveconf: a token ends at a space and the spaces and tabs after it are skipped
+    doc = parse("plugin {\n  k1 = $ \t<\n  k2 = p $q  \tr\t s\n}\n")
+    assert [e.value for e in doc.entries] == ["$ <", "p $q r\t s"]
+
+
 def test_quoted_values_are_not_expanded():
     doc = parse("mail_plugins = a\nmail_plugins = \"$mail_plugins\" b\nx = '$y'\n")
     assert [e.value for e in doc.entries] == ["a", '"$mail_plugins" b', "$y"]

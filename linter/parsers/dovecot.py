@@ -467,7 +467,17 @@ class _Parser:
     def _expand(self, section: tuple[str, ...], key: str, written: str) -> str:
         """``doveconf -n``'s reading of an unquoted value holding ``$``: space-split
         tokens re-joined by one space, ``$key`` (the setting itself) expanded."""
-        tokens = [t for t in written.split(" ") if t]
+        # config_write_keyvariable(): a token ends at a space; the blanks (spaces and
+        # tabs) after it are skipped, so "$a \t b" reads "$a b" but "$a\tb" stays.
+        tokens = []
+        rest = written
+        while True:
+            end = rest.find(" ")
+            if end < 0:
+                tokens.append(rest)
+                break
+            tokens.append(rest[:end])
+            rest = rest[end:].lstrip(" \t")
         out: list[str] = []
         for token in tokens:
             if token == "$" + key:
