@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linter.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
+from linter.engine import Report
+from linter.model import Span
 from linter.parsers import find_marked_comments
 from linter.parsers.postfix_lines import read_logical_lines
 from linter.parsers.postfix_master import split_words
-from linter.reporters.json_ import dumps
+from linter.reporters.json_ import dumps, finding, render
 from linter.suppressions import read_suppressions
 
 _JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
@@ -72,3 +76,22 @@ def test_lines_are_read_alike_with_or_without_the_template_test(lines: list[str]
     plain = read_logical_lines("f", text)
     forced_templates = tuple(t for t in forced.templates if t.text != "# %")  # an unclosed tag takes it in
     assert plain.lines == forced.lines and plain.templates == forced_templates and plain.warnings == forced.warnings
+
+
+_SPANS = st.builds(Span, st.text(max_size=8), st.integers(0, 10**6), st.integers(0, 300), st.integers(0, 10**6),
+                   st.integers(0, 300))
+_DIAGNOSTICS = st.builds(
+    Diagnostic, rule=st.text(max_size=6), name=st.text(max_size=10), severity=st.sampled_from(list(Severity)),
+    message=st.text(max_size=30), span=_SPANS,
+    fix=st.none() | st.builds(Fix, st.text(max_size=10), st.sampled_from(list(Applicability)),
+                              st.lists(st.builds(Edit, _SPANS, st.text(max_size=10)), max_size=3).map(tuple)),
+    related=st.lists(_SPANS, max_size=3).map(tuple), help_uri=st.none() | st.text(max_size=10))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_DIAGNOSTICS, max_size=4))
+def test_json_report_is_the_json_modules_rendering_of_the_findings(diagnostics: list[Diagnostic]) -> None:
+    report = Report(tuple(diagnostics), (), ())
+    expected = json.dumps([finding(d) for d in diagnostics], indent=2, ensure_ascii=False)
+    expected = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", expected)
+    assert render(report, None) == expected + "\n"

@@ -51,6 +51,43 @@ def dumps(data: object) -> str:
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def _scalar(value: object) -> str:
+    if type(value) is str:
+        return _encode_string(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    raise _Unhandled
+
+
+def _span_text(span: Span, indent: str) -> str:
+    inner = indent + "  "
+    return (f"{{{inner}\"path\": {_scalar(span.path)},{inner}\"line\": {_scalar(span.line)},"
+            f"{inner}\"column\": {_scalar(span.column)},{inner}\"end_line\": {_scalar(span.end_line)},"
+            f"{inner}\"end_column\": {_scalar(span.end_column)}")
+
+
+def _finding_text(diagnostic: Diagnostic) -> str:
+    """``_indented(finding(diagnostic), "\\n  ")`` without building the dicts: the bulk of a
+    large report's writing time (property-tested against json.dumps)."""
+    i0, i1, i2, i3, i4 = "\n  ", "\n    ", "\n      ", "\n        ", "\n          "  # the indents, level by level
+    related = (("[" + ",".join(i2 + _span_text(r, i2) + i2 + "}" for r in diagnostic.related) + i1 + "]")
+               if diagnostic.related else "[]")
+    fix = diagnostic.fix
+    if fix is None:
+        fix_text = "null"
+    else:
+        edits = (("[" + ",".join(f"{i3}{_span_text(e.span, i3)},{i4}\"content\": {_scalar(e.content)}{i3}}}"
+                                 for e in fix.edits) + i2 + "]") if fix.edits else "[]")
+        fix_text = (f"{{{i2}\"title\": {_scalar(fix.title)},{i2}\"applicability\": {_scalar(str(fix.applicability))},"
+                    f"{i2}\"edits\": {edits}{i1}}}")
+    return (f"{_span_text(diagnostic.span, i0)},{i1}\"rule\": {_scalar(diagnostic.rule)},"
+            f"{i1}\"name\": {_scalar(diagnostic.name)},{i1}\"severity\": {_scalar(str(diagnostic.severity))},"
+            f"{i1}\"message\": {_scalar(diagnostic.message)},{i1}\"help_uri\": {_scalar(diagnostic.help_uri)},"
+            f"{i1}\"related\": {related},{i1}\"fix\": {fix_text}\n  }}")
+
+
 class _Unhandled(Exception):
     """A value the fast writer leaves to the json module (floats, tuples, ...)."""
 
@@ -93,7 +130,7 @@ def render(report, policy, settings: OutputSettings = OutputSettings()) -> str: 
     if not report.diagnostics:
         return "[]\n"
     try:
-        parts = ["\n  " + _indented(finding(d), "\n  ") for d in report.diagnostics]
+        parts = ["\n  " + _finding_text(d) for d in report.diagnostics]
     except _Unhandled:
         return dumps([finding(d) for d in report.diagnostics]) + "\n"
     parts[0] = "[" + parts[0]
