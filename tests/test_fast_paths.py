@@ -95,3 +95,18 @@ def test_json_report_is_the_json_modules_rendering_of_the_findings(diagnostics: 
     expected = json.dumps([finding(d) for d in diagnostics], indent=2, ensure_ascii=False)
     expected = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", expected)
     assert render(report, None) == expected + "\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["smtp", "submission", "x"]), st.sampled_from(["\n  ", " ", "\t"]),
+                          st.sampled_from(["", "\n  -o a=b", "\n\t-o { c = d }"])), min_size=1, max_size=4))
+def test_master_columns_are_located_as_the_general_span_locates_them(entries: list) -> None:
+    from linter.parsers.postfix_master import parse
+
+    text = "".join(f"{name} inet n -{wrap}n - - smtpd{tail}\n" for name, wrap, tail in entries)
+    services = parse("master.cf", text).entries
+    lines = read_logical_lines("master.cf", text).lines
+    assert len(services) == len(lines)
+    for service, line in zip(services, lines):
+        words = split_words(line.text)[:8]
+        assert [t.span for t in service.fields] == [line.span(w.start, w.end) for w in words]

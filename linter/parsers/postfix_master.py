@@ -19,7 +19,17 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from linter.model import POSTFIX_MASTER, ConfigError, Document, Override, ParseWarning, Service, TemplateLine, Token
+from linter.model import (
+    POSTFIX_MASTER,
+    ConfigError,
+    Document,
+    Override,
+    ParseWarning,
+    Service,
+    Span,
+    TemplateLine,
+    Token,
+)
 from linter.parsers import templates
 from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings, next_to_template, read_logical_lines
 
@@ -291,7 +301,13 @@ def _parse_entry(entry: LogicalLine) -> tuple[Service, list[ParseWarning]]:
                 )
             )
 
-    fields = tuple(Token(w.text, entry.span(w.start, w.end)) for w in words[:8])
+    pieces = entry.pieces
+    if words[7].end <= (pieces[1].offset if len(pieces) > 1 else len(text)):
+        # the columns are on the entry's first line (as nearly always): offsets are columns
+        path, line = entry.path, pieces[0].line
+        fields = tuple(Token(w.text, Span(path, line, w.start + 1, line, w.end + 1)) for w in words[:8])
+    else:
+        fields = tuple(Token(w.text, entry.span(w.start, w.end)) for w in words[:8])
     last_end = words[-1].end
     service = Service(
         service=words[0].text,
