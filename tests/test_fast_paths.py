@@ -44,7 +44,7 @@ def test_brace_free_words_split_like_the_general_splitter(text: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=" \tab=#\n", max_size=60), st.data())
-def test_single_line_spans_equal_the_general_positions(text: str, data: st.DataObject) -> None:
+def test_spans_equal_the_general_positions(text: str, data: st.DataObject) -> None:
     for line in read_logical_lines("f", text).lines:
         start = data.draw(st.integers(0, len(line.text)))
         end = data.draw(st.integers(0, len(line.text)))

@@ -90,11 +90,20 @@ class LogicalLine:
         if len(pieces) == 1:  # most logical lines: offsets are columns (a hot path in bulk runs)
             line = pieces[0].line
             return Span(self.path, line, start + 1, line, (end if end > start else start) + 1)
-        line, column = self.start_position(start)
         if end <= start:
+            line, column = self.start_position(start)
             return Span(self.path, line, column, line, column)
-        end_line, end_column = self.position(end)
-        return Span(self.path, line, column, end_line, end_column)
+        # one pass for both ends: start_position(start) and position(end), inline
+        first = last = 0
+        for index in range(1, len(pieces)):
+            offset = pieces[index].offset
+            if offset >= end:
+                break
+            last = index  # an end at a piece boundary stays on the line before
+            if offset <= start:
+                first = index
+        head, tail = pieces[first], pieces[last]
+        return Span(self.path, head.line, start - head.offset + 1, tail.line, end - tail.offset + 1)
 
     def whole_span(self) -> Span:
         """From the first character to the end of the last piece (a CR excluded)."""
