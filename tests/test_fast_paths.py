@@ -110,3 +110,24 @@ def test_master_columns_are_located_as_the_general_span_locates_them(entries: li
     for service, line in zip(services, lines):
         words = split_words(line.text)[:8]
         assert [t.span for t in service.fields] == [line.span(w.start, w.end) for w in words]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab =\t\v\f\r#$", max_size=20))
+def test_main_cf_names_and_values_split_as_postfix_splits_them(rest: str) -> None:
+    """split_nameval(): blanks, name, blanks, '=', blanks, the value without trailing blanks."""
+    from linter.model import ConfigError
+    from linter.parsers.postfix_main import parse
+
+    blanks = " \t\n\r\v\f"
+    line = "x" + rest  # a logical line starts with a non-blank
+    name, equals, value = line.partition("=")
+    name = name.rstrip(blanks)
+    well_formed = bool(equals) and not any(c in blanks for c in name)
+    try:
+        entries = parse("main.cf", line + "\n").entries
+    except ConfigError:
+        assert not well_formed
+        return
+    assert well_formed
+    assert (entries[0].name, entries[0].value) == (name, value.strip(blanks))

@@ -25,11 +25,12 @@ from linter.parsers.postfix_lines import (
     next_to_template,
     read_logical_lines,
     skip_space,
-    trim_end,
 )
 
 # An indented continuation line that reads like its own parameter setting.
 _LOOKS_LIKE_SETTING = re.compile(r"[ \t]+([a-z][a-z0-9]*(?:_[a-z0-9]+)+)[ \t]*=")
+# split_nameval(): blanks, the name, blanks, '=', blanks (blanks: SPACE, C isspace()).
+_NAME_EQUALS = re.compile(r"[ \t\n\r\v\f]*([^ \t\n\r\v\f=]+)[ \t\n\r\v\f]*(=)[ \t\n\r\v\f]*")
 # '#' starting a value or after whitespace inside it: the user meant a comment.
 _COMMENT_IN_VALUE = re.compile(r"(?:^|(?<=[ \t\r\v\f]))#")
 
@@ -69,17 +70,21 @@ def parse(path: str, text: str) -> Document:
 def _split_nameval(entry: LogicalLine) -> Assignment | tuple[str, int]:
     """``split_nameval()``: an Assignment, or postconf's error text and where."""
     text = entry.text
-    name_start = skip_space(text, 0)
-    if name_start == len(text) or text[name_start] == "=":
-        return "missing attribute name", name_start
-    name_end = name_start
-    while name_end < len(text) and text[name_end] not in SPACE and text[name_end] != "=":
-        name_end += 1
-    equals = skip_space(text, name_end)
-    if equals == len(text) or text[equals] != "=":
-        return "missing '=' after attribute name", name_start
-    value_start = skip_space(text, equals + 1)
-    value_end = max(trim_end(text, len(text)), value_start)
+    match = _NAME_EQUALS.match(text)
+    if match is not None:  # the usual line, in C; the loop below also finds what is wrong
+        name_start, name_end, equals, value_start = match.start(1), match.end(1), match.start(2), match.end()
+    else:
+        name_start = skip_space(text, 0)
+        if name_start == len(text) or text[name_start] == "=":
+            return "missing attribute name", name_start
+        name_end = name_start
+        while name_end < len(text) and text[name_end] not in SPACE and text[name_end] != "=":
+            name_end += 1
+        equals = skip_space(text, name_end)
+        if equals == len(text) or text[equals] != "=":
+            return "missing '=' after attribute name", name_start
+        value_start = skip_space(text, equals + 1)
+    value_end = max(len(text.rstrip(SPACE)), value_start)
     name = text[name_start:name_end]
     value = text[value_start:value_end]
     if value_start == value_end:
