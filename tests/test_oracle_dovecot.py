@@ -31,13 +31,12 @@ _HEADER = re.compile(r"^(\S+)(?: (.*))? \{$")
 _SETTING = re.compile(r"^(\S*) = (.*)$")
 
 
-def _unquote(value: str) -> str:
-    """doveconf quotes a value only when it holds '#' or outer blanks (escaping
-    '"' and '\\'); any other value is printed as it is, quotes and all."""
-    if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
-        inner = re.sub(r"\\(.)", r"\1", value[1:-1])
-        if "#" in inner or inner != inner.strip(" \t"):
-            return inner
+def _as_printed(value: str) -> str:
+    """How doveconf prints a stored value: quoted (str_escape(): '"', "'" and '\\') only when it
+    holds '#' or outer blanks; any other value as it is, quotes and all.  Comparing in
+    this direction keeps ``k = " "`` unambiguous (a stored ``" "`` or a quoted blank)."""
+    if "#" in value or value != value.strip(" \t"):
+        return '"' + re.sub(r'(["\'\\])', r"\\\1", value) + '"'
     return value
 
 
@@ -67,7 +66,7 @@ def read_doveconf_output(text: str) -> list[tuple[tuple[str, ...], str, str]]:
             continue
         setting = _SETTING.match(body) or re.match(r"^(\S*) =()$", body)
         assert setting, f"unexpected doveconf output line: {line!r}"
-        found.append((tuple(path), setting.group(1), _unquote(setting.group(2))))
+        found.append((tuple(path), setting.group(1), setting.group(2)))
     assert not path, "unbalanced doveconf output"
     return found
 
@@ -100,7 +99,7 @@ def _number(value: str, units: dict) -> float | None:
 def same_value(name: str, ours: str, printed: str) -> bool:
     """doveconf prints what it stored: sizes as ``1 M``, times as ``1 mins``, octal
     modes as ``0660``; anything else must be equal as text."""
-    if ours == printed:
+    if _as_printed(ours) == printed:
         return True
     if name == "mode" and ours.isdigit() and printed.isdigit():
         return int(ours, 8 if ours.startswith("0") else 10) == int(printed, 8)
@@ -360,7 +359,7 @@ def test_generated_trees_agree_with_doveconf(tree, tmp_path_factory, doveconf):
     event("compared")
     assert differences(doc, printed) == []
     # Every plugin setting is printed (plugin has no defaults): the sets must be equal.
-    ours = [(tuple(_normal(h) for h in e.section), e.name, e.value) for e in doc.entries]
+    ours = [(tuple(_normal(h) for h in e.section), e.name, _as_printed(e.value)) for e in doc.entries]
     assert _plugin_values(ours) == _plugin_values(printed)
     warned = {(m.group(1), int(m.group(2))) for m in _WARNING.finditer(result.stderr)}
     assert {(w.span.path, w.span.line) for w in doc.warnings if w.code == "ambiguous-hash"} == warned
