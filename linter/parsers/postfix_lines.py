@@ -120,12 +120,6 @@ class ReadResult:
     end: Span
 
 
-def _is_skipped(text: str) -> bool:
-    """A blank, whitespace-only or comment physical line (readlline.c)."""
-    stripped = text.lstrip(SPACE)
-    return stripped == "" or stripped.startswith("#")
-
-
 def read_logical_lines(path: str, text: str) -> ReadResult:
     """Split ``text`` into Postfix logical lines, with locations."""
     # A BOM is kept: Postfix reads its bytes as part of the first name, so the
@@ -171,7 +165,7 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
             open_block = _still_open(body, open_block)
             continue
         stripped = line_text.lstrip(SPACE)
-        if not stripped or stripped[0] == "#":  # _is_skipped(), inline: it runs for every physical line
+        if not stripped or stripped[0] == "#":  # blank or comment (readlline.c): skipped, the line goes on
             continue
         if pieces and line_text[0] not in SPACE:
             flush()
