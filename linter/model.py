@@ -8,11 +8,16 @@ not held once it has been parsed.
 
 Text positions are in characters of the file decoded as UTF-8 with
 ``surrogateescape`` (see :func:`decode`), so undecodable bytes survive a fix round trip.
+
+The located values are NamedTuples: immutable and compared by value like frozen
+dataclasses, but cheaper to define (this module is on every run's start-up path) and
+to build (a bulk run makes about a million spans).  :class:`Document` stays a dataclass.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 POSTFIX_MAIN = "postfix-main"
 POSTFIX_MASTER = "postfix-master"
@@ -20,8 +25,7 @@ DOVECOT = "dovecot"
 FORMATS = (POSTFIX_MAIN, POSTFIX_MASTER, DOVECOT)
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Span:
+class Span(NamedTuple):
     """A range of characters in one file; 1-based, ``end_column`` exclusive.
 
     A zero-width span (``end == start``) marks an insertion point.
@@ -38,16 +42,14 @@ class Span:
         return cls(path, line, column, line, column)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """A piece of text exactly as written, with its location."""
 
     text: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class ParseWarning:
+class ParseWarning(NamedTuple):
     """Something the reference parser accepts (or ignores) but that is almost
     certainly a mistake; checks of kind ``syntax`` turn these into findings.
 
@@ -60,8 +62,7 @@ class ParseWarning:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateLine:
+class TemplateLine(NamedTuple):
     """A line of template syntax (Jinja, ERB, ...) kept opaque and located."""
 
     text: str
@@ -71,8 +72,7 @@ class TemplateLine:
 # --- Postfix main.cf -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
+class Assignment(NamedTuple):
     """``name = value`` in main.cf; ``value`` is exactly what Postfix stores."""
 
     name: str
@@ -94,8 +94,7 @@ class Assignment:
 # --- Postfix master.cf -----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Override:
+class Override(NamedTuple):
     """``-o name=value`` or ``-o { name = value }`` on a master.cf service."""
 
     name: str
@@ -106,8 +105,7 @@ class Override:
     long_form: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Service:
+class Service(NamedTuple):
     """One master.cf entry; the seven columns as written (``-`` kept)."""
 
     service: str
@@ -136,8 +134,7 @@ class Service:
 # --- Dovecot ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(NamedTuple):
     """A Dovecot section such as ``service auth {`` ... ``}``.
 
     ``path`` holds the headers of the enclosing sections and this one, outermost
@@ -152,8 +149,7 @@ class Section:
     close_span: Span | None
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(NamedTuple):
     """``name = value`` in Dovecot config, in read order with includes expanded."""
 
     section: tuple[str, ...]
@@ -180,8 +176,7 @@ class Setting:
 Entry = Assignment | Service | Setting
 
 
-@dataclass(frozen=True, slots=True)
-class MarkedComment:
+class MarkedComment(NamedTuple):
     """A comment line that mentions ``policy-lint`` (an inline suppression, or a
     malformed one), found while parsing, so that nobody re-reads the file for it."""
 

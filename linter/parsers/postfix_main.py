@@ -42,7 +42,7 @@ def parse(path: str, text: str) -> Document:
     warnings = list(read.warnings)
     for entry in read.lines:
         parsed = _split_nameval(entry)
-        if isinstance(parsed, tuple):
+        if not isinstance(parsed, Assignment):  # postconf's error text and where
             if templates.has_template(entry.text) or next_to_template(entry, read.templates):
                 template_lines.append(TemplateLine(entry.text.rstrip(SPACE), entry.whole_span()))
                 continue
