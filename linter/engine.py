@@ -542,7 +542,7 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
             real = _real(comment.path)
             if real in reported:  # a suppression speaks only for the file it is in
                 spelled = passed.get(real, comment.path)
-                comments.add(comment if spelled == comment.path else dataclasses.replace(comment, path=spelled))
+                comments.add(comment if spelled == comment.path else comment._replace(path=spelled))
     services = _HostServices(docs)
     for rule in rules:
         for unit in _units(rule, docs, services):

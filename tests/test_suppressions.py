@@ -142,3 +142,22 @@ def test_reading_comments():
     assert (s.file_wide, [r.rule for r in s.rules], s.reason, s.line) == (True, ["PF1", "PF2"], "why not", 2)
     assert [(r.span.column, r.span.end_column) for r in s.rules] == [(31, 34), (37, 40)]
     assert invalid == []
+
+
+def test_suppression_in_a_file_passed_under_another_spelling(workdir, capsys):
+    # master.cf finds its main.cf as h/main.cf; the user passed it as l/main.cf (a link):
+    # the suppression still applies and the report names the file as the user spelled it
+    from linter.cli import main as cli_main
+
+    Path("h").mkdir()
+    Path("h/master.cf").write_text("smtp inet n - y - - smtpd\n")
+    Path("h/main.cf").write_text("# policy-lint: disable=PF101 -- relay limited upstream\n"
+                                 "smtpd_client_connection_rate_limit = 0\n"
+                                 "# policy-lint: disable=PF999\n"
+                                 "myhostname = mx.example.org\n")
+    os.symlink("h", "l")
+    status = cli_main(["--no-cache", "--select", "PF101,PL", "h/master.cf", "l/main.cf"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "PF101" not in out.replace("disable=PF101", "")
+    assert "l/main.cf:3:24: warning PL002 PF999 is not a rule of any loaded policy" in out
