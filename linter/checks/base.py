@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from linter.diagnostics import Edit
 from linter.model import Span
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One thing a check found, before messages, severities and fixes are applied.
 
     ``missing`` marks a directive that is not set: ``span`` is then the insertion point
