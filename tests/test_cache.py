@@ -22,20 +22,7 @@ from linter.policy import loader as policy_loader
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 
-USER_POLICY = """\
-policy: local
-title: Local rules
-rules:
-  - id: LC001
-    name: banner-names-host
-    severity: warning
-    scope: postfix-main
-    message: "smtpd_banner should start with $myhostname, not {value}"
-    check:
-      kind: value
-      directive: smtpd_banner
-      matches: '^\\$myhostname'
-"""
+USER_POLICY = (EXAMPLES / "policies" / "local.yaml").read_text(encoding="utf-8")  # one user policy
 
 
 @pytest.fixture
