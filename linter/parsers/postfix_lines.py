@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from linter.model import ParseWarning, Span, TemplateLine
+from linter.model import Document, ParseWarning, Span, TemplateLine
 from linter.parsers import templates
 
 # C isspace() in the C locale, which Postfix's ISSPACE() uses.
@@ -118,6 +118,14 @@ class ReadResult:
     warnings: tuple[ParseWarning, ...]
     newline: str
     end: Span
+
+    def document(self, path: str, fmt: str, entries: list, template_lines: list[TemplateLine],
+                 warnings: list[ParseWarning]) -> Document:
+        """The parsed file: ``entries`` in file order, templates and warnings by position."""
+        template_lines.sort(key=lambda t: (t.span.line, t.span.column))
+        warnings.sort(key=lambda w: (w.span.line, w.span.column))
+        return Document(path=path, format=fmt, entries=tuple(entries), templates=tuple(template_lines),
+                        warnings=tuple(warnings), files=(path,), newline=self.newline, end=self.end)
 
 
 def read_logical_lines(path: str, text: str) -> ReadResult:

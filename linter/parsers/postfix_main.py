@@ -53,18 +53,7 @@ def parse(path: str, text: str) -> Document:
         assignment = parsed
         assignments.append(assignment)
         warnings.extend(_warnings(entry, assignment))
-    template_lines.sort(key=lambda t: (t.span.line, t.span.column))
-    warnings.sort(key=lambda w: (w.span.line, w.span.column))
-    return Document(
-        path=path,
-        format=POSTFIX_MAIN,
-        entries=tuple(assignments),
-        templates=tuple(template_lines),
-        warnings=tuple(warnings),
-        files=(path,),
-        newline=read.newline,
-        end=read.end,
-    )
+    return read.document(path, POSTFIX_MAIN, assignments, template_lines, warnings)
 
 
 def _split_nameval(entry: LogicalLine) -> Assignment | tuple[str, int]:

@@ -65,18 +65,7 @@ def parse(path: str, text: str) -> Document:
             raise
         services.append(service)
         warnings.extend(found)
-    template_lines.sort(key=lambda t: (t.span.line, t.span.column))
-    warnings.sort(key=lambda w: (w.span.line, w.span.column))
-    return Document(
-        path=path,
-        format=POSTFIX_MASTER,
-        entries=tuple(services),
-        templates=tuple(template_lines),
-        warnings=tuple(warnings),
-        files=(path,),
-        newline=read.newline,
-        end=read.end,
-    )
+    return read.document(path, POSTFIX_MASTER, services, template_lines, warnings)
 
 
 def split_words(text: str) -> list[_Word]:
