@@ -206,6 +206,39 @@ def test_unknown_directive_with_suggestion(tmp_path: Path) -> None:
     assert "smtpd_tls_security_level" in d.message
 
 
+def _undefined(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, int, int, str]]:
+    rules = rule("{kind: undefined-reference}", scope="host", message="{directive} in {detail}")
+    report = run(tmp_path, rules, files)
+    assert not report.errors
+    return [(Path(d.span.path).name, d.span.line, d.span.column, d.message) for d in report.diagnostics]
+
+
+def test_undefined_reference_in_main_cf_and_in_each_form_of_reference(tmp_path: Path) -> None:
+    main = ("a = $undef1\nb = x ${undef2?{y}} $(undef3) ${undef4:z}\nc = $myhostname $a $$literal\n"
+            "mailbox_command = procmail -a $EXTENSION\nd = one,\n  $undef5\n")
+    assert _undefined(tmp_path, {"main.cf": main}) == [
+        ("main.cf", 1, 5, "undef1 in the value of a"),
+        ("main.cf", 2, 7, "undef2 in the value of b"),
+        ("main.cf", 2, 21, "undef3 in the value of b"),
+        ("main.cf", 2, 31, "undef4 in the value of b"),
+        ("main.cf", 5, 5, "undef5 in the value of d"),  # a continued value: its start
+    ]
+
+
+def test_undefined_reference_in_overrides_is_judged_per_service(tmp_path: Path) -> None:
+    master = ("smtp inet n - y - - smtpd\n  -o own=1\n  -o smtpd_client_restrictions=$own\n"
+              "submission inet n - y - - smtpd\n  -o { smtpd_client_restrictions = $own }\n")
+    # main.cf may use a name some service's -o sets (postconf does not warn); a service
+    # may use only its own
+    assert _undefined(tmp_path, {"main.cf": "x = $own\n", "master.cf": master}) == [
+        ("master.cf", 5, 36, "own in submission's -o smtpd_client_restrictions"),
+    ]
+
+
+def test_undefined_reference_skips_template_values(tmp_path: Path) -> None:
+    assert _undefined(tmp_path, {"main.cf.j2": "a = {{ x }} $undef\n"}) == []
+
+
 def test_dovecot_section_and_settings(tmp_path: Path) -> None:
     pytest.importorskip("linter.parsers.dovecot")
     rules = rule("{kind: dovecot-section, section: 'service auth / unix_listener {socket}', "

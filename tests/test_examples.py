@@ -65,13 +65,15 @@ def test_doveconf_accepts_hardened_without_warnings(doveconf: str) -> None:
 
 @pytest.mark.oracle
 def test_postconf_sees_the_insecure_mistakes_we_report(postconf: str) -> None:
-    """postconf itself only warns about two of them; the linter must report both too."""
+    """postconf itself only warns about three of them; the linter must report them too."""
     done = _run([postconf, "-c", str(EXAMPLES / "insecure"), "-n"])
     assert done.returncode == 0, done.stderr
     assert "overriding earlier entry: smtpd_client_connection_rate_limit" in done.stderr
     assert "unused parameter: smtpd_client_mesage_rate_limit=100" in done.stderr
+    assert "undefined parameter: mua_client_restrictions" in done.stderr
     rules = {d.rule for d in _lint("insecure").diagnostics}
     assert "PF003" in rules  # the duplicate
+    assert "PF015" in rules  # the undefined reference
     if _has_catalog():
         assert "PF004" in rules  # the typo
 
@@ -101,7 +103,8 @@ INSECURE = {
     ("PF103", "main.cf", 26),  # event limit exceptions include 0.0.0.0/0
     ("PF105", "main.cf", 27),  # default_process_limit = 2000
     ("PF101", "main.cf", 31),  # ... and the later value is 0
-    ("PF010", "master.cf", 6),  # -o name = value
+    ("PF015", "master.cf", 6),  # $mua_client_restrictions, not defined in main.cf
+    ("PF010", "master.cf", 7),  # -o name = value
     ("DC208", "dovecot/conf.d/10-auth.conf", 2),  # disable_plaintext_auth = no
     ("DC203", "dovecot/conf.d/10-master.conf", 10),  # mode = 666
     ("DC001", "dovecot/conf.d/10-master.conf", 10),  # ... without a leading 0

@@ -13,6 +13,7 @@ from linter.checks import (
     forbidden,
     required,
     syntax,
+    undefined_reference,
     unknown_directive,
     value,
 )
@@ -26,9 +27,10 @@ REGISTRY = {
     "syntax": syntax.run,
     "duplicate": duplicate.run,
     "unknown-directive": unknown_directive.run,
+    "undefined-reference": undefined_reference.run,
 }
 # Kinds that look at whole documents: evaluated once per host, whatever the scope.
-DOCUMENT_KINDS = frozenset({"syntax", "duplicate", "unknown-directive"})
+DOCUMENT_KINDS = frozenset({"syntax", "duplicate", "unknown-directive", "undefined-reference"})
 DOCS = {
     "required": required.__doc__,
     "forbidden": forbidden.__doc__,
@@ -38,4 +40,5 @@ DOCS = {
     "syntax": syntax.__doc__,
     "duplicate": duplicate.__doc__,
     "unknown-directive": unknown_directive.__doc__,
+    "undefined-reference": undefined_reference.__doc__,
 }

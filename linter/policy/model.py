@@ -21,7 +21,7 @@ from linter.policy.expr import Expr
 
 SCOPES = ("postfix-main", "smtpd-service", "postfix-master", "dovecot", "host")
 CHECK_KINDS = ("required", "forbidden", "value", "assert", "dovecot-section", "syntax", "duplicate",
-               "unknown-directive")
+               "unknown-directive", "undefined-reference")
 CONSTRAINT_KEYS = ("min", "max", "equals", "not_equals", "one_of", "not_one_of", "contains", "contains_any",
                    "excludes", "matches", "not_matches", "octal", "absolute", "empty")
 # Constraints that judge the value as written, so they need no expansion.

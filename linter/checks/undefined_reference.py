@@ -1,0 +1,81 @@
+"""``undefined-reference``: a Postfix ``$name`` that names no parameter.
+
+Postfix expands an undefined ``$name`` (also ``${name}``, ``$(name)``, ``${name?x}``,
+``${name:x}``) to nothing and only logs "warning: undefined parameter: name", so
+``-o smtpd_client_restrictions=$mua_client_restrictions`` on a submission service
+whose main.cf lacks ``mua_client_restrictions`` runs with no client restrictions.
+Defined means: set in main.cf, a Postfix parameter (built-in, read-only or
+service-defined by master.cf), or set by ``-o`` (for main.cf values any service's,
+for an ``-o`` value that service's own), as postconf judges.  Parameters whose ``$``
+the daemon expands at run time (``mailbox_command``...) are not checked.
+
+    check: {kind: undefined-reference}
+
+fail::
+
+    smtpd_client_restrictions = $mua_client_restrictions    # nothing defines it
+
+pass::
+
+    mua_client_restrictions = permit_sasl_authenticated, reject
+    smtpd_client_restrictions = $mua_client_restrictions
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from linter import catalog, values
+from linter.checks.base import Finding
+from linter.checks.common import documents
+from linter.checks.context import Unit
+from linter.model import Assignment, Service, Span
+from linter.policy.model import Rule
+
+
+def _reference_span(value_span: Span, value: str, name: str) -> Span:
+    """The ``$name`` text when the value is on one line; else the value's start."""
+    if value_span.line == value_span.end_line:
+        match = re.search(r"\$(?:[{(]\s*)?" + re.escape(name) + r"(?![A-Za-z0-9_])", value)
+        if match is not None:
+            start = value_span.column + match.start()
+            return Span(value_span.path, value_span.line, start, value_span.line, start + len(match.group()))
+    return Span.point(value_span.path, value_span.line, value_span.column)
+
+
+def _checked(name: str, value: str, templated: bool) -> bool:
+    if templated or "$" not in value:
+        return False
+    param = catalog.postfix_param(name)
+    return not (param is not None and param.raw)
+
+
+def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
+    postfix = unit.host.postfix
+    services = postfix.services
+    master = unit.host.master
+    entries = master.entries if master is not None else ()
+    set_by_overrides = {o.name for e in entries if isinstance(e, Service) for o in e.overrides}
+
+    def defined(name: str, local: set[str]) -> bool:
+        return (name in postfix.explicit or name in local or catalog.postfix_param(name) is not None
+                or catalog.postfix_read_only(name) or catalog.service_parameter(name, services) is not None)
+
+    for doc in documents(unit, rule.check):
+        for entry in doc.entries:
+            if isinstance(entry, Assignment):
+                if _checked(entry.name, entry.value, entry.templated):
+                    for name in values.references(entry.value):
+                        if not defined(name, set_by_overrides):
+                            yield Finding(span=_reference_span(entry.value_span, entry.value, name), directive=name,
+                                          detail=f"the value of {entry.name}")
+            elif isinstance(entry, Service) and not entry.templated:
+                own = {o.name for o in entry.overrides}
+                for override in entry.overrides:
+                    if _checked(override.name, override.value, False):
+                        for name in values.references(override.value):
+                            if not defined(name, own):
+                                yield Finding(span=_reference_span(override.value_span, override.value, name),
+                                              directive=name, detail=f"{entry.service}'s -o {override.name}")
