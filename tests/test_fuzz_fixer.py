@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from linter.diagnostics import Applicability
@@ -187,12 +187,16 @@ def test_the_generators_give_the_fixer_work():
 
 # -- the oracles still accept the fixed files ------------------------------------------------
 
+_UNUSED_VALUE = re.compile(r"(unused parameter: [^=]*)=.*")
 _LINE_NUMBER = re.compile(r"(line \d+|line: \d+|:\d+)")
 
 
 def _messages(stderr: str, kinds: tuple[str, ...]) -> set[str]:
-    """The warning/fatal lines, without line numbers (fixes move lines)."""
-    return {_LINE_NUMBER.sub("line N", line) for line in stderr.splitlines() if any(k in line for k in kinds)}
+    """The warning/fatal lines, without line numbers (fixes move lines) and without the
+    value in "unused parameter: name=value" (a fix may change the value of a parameter
+    postconf already warned about: the same warning, not a new one)."""
+    return {_UNUSED_VALUE.sub(r"\1", _LINE_NUMBER.sub("line N", line)) for line in stderr.splitlines()
+            if any(k in line for k in kinds)}
 
 
 def postconf_view(postconf: str, directory: Path, main_cf: str, master_cf: str) -> tuple[bool, set[str]]:
@@ -209,6 +213,8 @@ def postconf_view(postconf: str, directory: Path, main_cf: str, master_cf: str) 
 @pytest.mark.oracle
 @ORACLE
 @given(main_cf=postfix_text(MAIN_LINES), master_cf=postfix_text(MASTER_LINES))
+# the fix of an accidental continuation changes the value of a typo'd parameter postconf warned about
+@example(main_cf="smtpd_client_mesage_rate_limit = 100\n    smtpd_helo_required = yes\n", master_cf="\n")
 def test_fixed_postfix_files_are_still_accepted_by_postconf(main_cf, master_cf, postconf):
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
