@@ -103,3 +103,48 @@ def test_policy_loader_prints_no_yaml_warning(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("policy: p\na: &a [1]\nb: &a [2]\nrules: []\n")
     assert _warnings_during(load_policy, [str(path)], False) == []
+
+
+def test_policy_error_line_counts_a_lone_carriage_return_as_a_line_break(tmp_path):
+    """fuzz_policy: YAML breaks lines at a lone CR too; the harness counted only LF, so a
+    correct "line 7" of an unterminated flow sequence looked out of range."""
+    from linter.policy import PolicyError, load_policy
+
+    data = b'policy: p\nrules: [\r"x",\n'
+    path = tmp_path / "p.yaml"
+    path.write_bytes(data)
+    with pytest.raises(PolicyError) as caught:
+        load_policy([str(path)], builtin=False)
+    assert [p.line for p in caught.value.problems] == [4]  # 'policy', 'rules: [', '"x",', end of stream
+    harness("fuzz_policy").one_input(data)
+
+
+def test_dovecot_include_with_empty_path_parts_stays_under_the_tree(tmp_path):
+    """fuzz_dovecot: '//' in an absolute include made a 'local tail' start with '/', so it was
+    globbed from the file system's root, and realpath() of /proc/1/cwd raised PermissionError."""
+    from linter.parsers import parse_file
+
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "a.conf").write_text("k = 1\n")
+    root = tmp_path / "dovecot.conf"
+    root.write_text("!include_try /etc/dovecot//conf.d//*.conf\n!include_try /nonexistent//x/////*.none\n")
+    doc = parse_file(str(root))
+    assert [(e.name, e.value) for e in doc.entries] == [("k", "1")]
+    assert doc.files == (str(root), str(tmp_path / "conf.d" / "a.conf"))
+    harness("fuzz_dovecot").one_input(b"!include_try /usr/x/*.pro/va]]/*/////*\n")
+
+
+def test_dovecot_include_of_an_unreadable_link_is_located(tmp_path):
+    """realpath() of a link the process may not read (/proc/PID/cwd of another user's
+    process) raised PermissionError; now the include is read or refused with a message."""
+    from linter.model import ConfigError
+    from linter.parsers import parse_file
+
+    root = tmp_path / "dovecot.conf"
+    root.write_text("!include_try /proc/1/cwd\nk = 1\n")
+    try:
+        doc = parse_file(str(root))
+    except ConfigError as e:
+        assert e.line == 1
+    else:
+        assert [(e.name, e.value) for e in doc.entries] == [("k", "1")]

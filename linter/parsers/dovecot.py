@@ -140,6 +140,15 @@ def expand_braces(pattern: str) -> list[str]:
     return [pattern]
 
 
+def _realpath(path: str) -> str:
+    """``os.path.realpath`` that never raises: a link it may not read (``/proc/1/cwd``)
+    stays as it is, and reading the file then fails with a located error."""
+    try:
+        return os.path.realpath(path)
+    except OSError:
+        return os.path.abspath(path)
+
+
 def glob_brace(pattern: str) -> list[str]:
     """Matches of ``pattern`` like ``glob(pattern, GLOB_BRACE)``: each brace
     alternative's matches sorted bytewise (C locale), alternatives in written order."""
@@ -243,7 +252,7 @@ class _Parser:
     def run(self, text: str) -> Document:
         lines = _physical_lines(text)
         self.marked_comments += find_marked_comments(self.root, text)
-        self.stack.append(_Input(self.root, os.path.realpath(self.root), lines, has_template_syntax(lines)))
+        self.stack.append(_Input(self.root, _realpath(self.root), lines, has_template_syntax(lines)))
         while self.stack:
             inp = self.stack[-1]
             if not inp.started:
@@ -548,7 +557,7 @@ class _Parser:
         # Like Dovecot: push the matches last-first, so the first is read first;
         # each is checked against the files already on the stack.
         for match in reversed(matches):
-            real = os.path.realpath(match)
+            real = _realpath(match)
             if any(other.path == match or other.real == real for other in self.stack):
                 raise self._error(f"Recursive include file: {match}")
             if os.path.isdir(match):
@@ -568,7 +577,8 @@ class _Parser:
         directory (and names no file being read): (that local pattern, its
         matches), or None."""
         base = os.path.dirname(self.root)
-        parts = pattern.strip("/").split("/")
+        # "//" is "/": an empty part would make a tail absolute and glob from the root
+        parts = [part for part in pattern.split("/") if part]
         for first in range(len(parts)):
             local = "/".join(parts[first:])
             local = os.path.join(base, local) if base else local
@@ -578,6 +588,6 @@ class _Parser:
             # A tail naming a file being read (``/overrides/dovecot.conf`` from
             # ``dovecot.conf``) is another file on the real machine, not a loop.
             open_files = {other.real for other in self.stack}
-            if found and not any(os.path.realpath(f) in open_files for f in found):
+            if found and not any(_realpath(f) in open_files for f in found):
                 return local, found
         return None
