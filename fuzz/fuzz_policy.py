@@ -7,6 +7,7 @@ the file: line 0 or 1..number of lines); nothing else escapes.  See fuzz/README.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -16,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fuzz import common  # noqa: E402
 from linter.policy import PolicyError, load_policy  # noqa: E402
 
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _DIRECTORY = tempfile.mkdtemp(prefix="policy-lint-fuzz-policy-")
 _PATH = os.path.join(_DIRECTORY, "fuzzed.yaml")
 
@@ -26,7 +28,8 @@ def one_input(data: bytes) -> None:
     try:
         load_policy([_PATH], builtin=False)
     except PolicyError as e:
-        lines = data.count(b"\n") + 1
+        # YAML breaks lines at CR LF, a lone CR or LF, NEL, LS and PS; so do the positions
+        lines = len(_LINE_BREAK.split(data.decode("utf-8", "replace"))) if data else 1
         for problem in e.problems:
             if problem.path == _PATH and not 0 <= problem.line <= lines:
                 raise common.InvariantError(f"{problem}: line outside 0..{lines}") from None
