@@ -253,6 +253,11 @@ def _read_yaml(path: str) -> Any:
         raise ConfigFileError([ConfigError(path, line, column, f"invalid YAML: {message}")]) from None
     except YAMLError as e:
         raise ConfigFileError([ConfigError(path, 0, 0, f"invalid YAML: {' '.join(str(e).split())}")]) from None
+    except TypeError:
+        from linter.policy.loader import UNHASHABLE_KEY, unhashable_key
+
+        line, column = unhashable_key(text) or (1, 1)
+        raise ConfigFileError([ConfigError(path, line, column, UNHASHABLE_KEY.replace("YAML:", "invalid YAML:"))]) from None
 
 
 def load_config(path: str) -> Config:

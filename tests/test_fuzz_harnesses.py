@@ -148,3 +148,32 @@ def test_dovecot_include_of_an_unreadable_link_is_located(tmp_path):
         assert e.line == 1
     else:
         assert [(e.name, e.value) for e in doc.entries] == [("k", "1")]
+
+
+@pytest.mark.parametrize("text, line, column", [
+    ("policy: p\nrules: []\n? [[x]]\n: 1\n", 3, 3),
+    ("policy: p\nrules: []\na: &a [[x]]\nd: [?*a]\n", 3, 4),  # the aliased list, where it is written
+])
+def test_nested_collection_as_a_mapping_key_is_a_located_policy_error(tmp_path, text, line, column):
+    """fuzz_policy: ruamel raised a bare TypeError (unhashable CommentedSeq) for such a key."""
+    from linter.policy import PolicyError, load_policy
+
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    with pytest.raises(PolicyError) as caught:
+        load_policy([str(path)], builtin=False)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (line, column)
+    assert "cannot be a key" in problem.message
+    harness("fuzz_policy").one_input(text.encode())
+
+
+def test_nested_collection_as_a_key_in_the_config_file_is_located(tmp_path):
+    from linter.config import ConfigFileError, load_config
+
+    path = tmp_path / ".policy-lint.yaml"
+    path.write_text("select: [PF]\n? [[x]]\n: 1\n")
+    with pytest.raises(ConfigFileError) as caught:
+        load_config(str(path))
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:2:3: invalid YAML: a mapping key holds a nested list or mapping, which cannot be a key"]

@@ -42,6 +42,7 @@ SERVICE_SCOPES = ("smtpd-service", "postfix-master")
 DOVECOT_READING_SCOPES = ("dovecot", "host", "smtpd-service", "postfix-master")
 OWN_EDIT_KINDS = ("syntax", "duplicate")  # kinds that know their own fix edit
 BUILTIN_PLACEHOLDERS = ("value", "directive", "default", "detail")
+UNHASHABLE_KEY = "YAML: a mapping key holds a nested list or mapping, which cannot be a key"
 
 
 class PolicyProblem(NamedTuple):
@@ -227,6 +228,39 @@ def _may_be_hostile(text: str) -> bool:
     return 2 * (widest + 1) + openers + 1 > MAX_DEPTH
 
 
+def unhashable_key(text: str) -> tuple[int, int] | None:
+    """Where a mapping key holds a nested collection (``? [[x]]``, ``[?*alias]``): ruamel
+    cannot build such a key and raises a bare TypeError, without a position."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import CollectionNode, MappingNode
+
+    def walk(node, seen: set[int]) -> tuple[int, int] | None:  # noqa: ANN001
+        if id(node) in seen or not isinstance(node, CollectionNode):
+            return None
+        seen.add(id(node))
+        pairs = node.value if isinstance(node, MappingNode) else [(None, item) for item in node.value]
+        for key, value in pairs:
+            if isinstance(key, CollectionNode) and any(isinstance(v, CollectionNode) for v in _children(key)):
+                return key.start_mark.line + 1, key.start_mark.column + 1
+            for child in (key, value):
+                found = walk(child, seen) if child is not None else None
+                if found:
+                    return found
+        return None
+
+    try:
+        root = YAML(typ="rt", pure=True).compose(text)
+    except Exception:  # noqa: BLE001 - only a position is wanted; the load reported the rest
+        return None
+    return walk(root, set()) if root is not None else None
+
+
+def _children(node: Any) -> list:
+    from ruamel.yaml.nodes import MappingNode
+
+    return [n for pair in node.value for n in pair] if isinstance(node, MappingNode) else list(node.value)
+
+
 def _read_yaml(path: str) -> tuple[_Located | None, list[PolicyProblem]]:
     from linter.model import ConfigError
     from linter.parsers import read_regular_file
@@ -265,6 +299,9 @@ def _read_yaml(path: str) -> tuple[_Located | None, list[PolicyProblem]]:
         return None, [PolicyProblem(path, line, column, None, f"YAML: {message}", hint)]
     except (YAMLError, RecursionError, ValueError) as e:
         return None, [PolicyProblem(path, 1, 1, None, f"YAML: {' '.join(str(e).split())}")]
+    except TypeError:
+        line, column = unhashable_key(text) or (1, 1)
+        return None, [PolicyProblem(path, line, column, None, UNHASHABLE_KEY)]
     located = _Located(None, {}, {})
     located.data = _plain(document, (), located, (1, 1, ""))
     return located, []
