@@ -186,21 +186,16 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _diff_path(path: str) -> str:
-    relative = os.path.relpath(os.path.abspath(path))
-    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
-        return os.path.abspath(path).replace(os.sep, "/")
-    return relative.replace(os.sep, "/")
-
-
 def unified_diff(changed: dict[str, tuple[str, str]]) -> str:
     """A git-style unified diff of ``path -> (old, new)``, files in path order."""
     import difflib
 
+    from linter.reporters import relative_path
+
     out: list[str] = []
     for path in sorted(changed):
         old, new = changed[path]
-        name = _diff_path(path)
+        name = relative_path(path, os.curdir)
         out.append(f"diff --git a/{name} b/{name}\n")
         for line in difflib.unified_diff(_lines(old), _lines(new), f"a/{name}", f"b/{name}", lineterm="\n"):
             if line.startswith(("---", "+++")) and not line.endswith("\n"):
