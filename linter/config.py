@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -299,16 +299,22 @@ def _read_select(r: _Reader, tree: Any, key: str) -> tuple[str, ...]:
     return r.rule_ids(tree, key, prefixes=True)
 
 
+def _rule_keys(r: _Reader, node: dict, key: str) -> Iterator[Any]:
+    """The keys of ``node`` that are rule ids (each located); a problem for every other key."""
+    for rule_id in node:
+        r.positions[(key, str(rule_id))] = r.key_at(node, rule_id)
+        if RULE_ID.fullmatch(str(rule_id)):
+            yield rule_id
+        else:
+            r.fail(r.key_at(node, rule_id), f"{key}: {rule_id!r} is not a rule id (like PF101)")
+
+
 def _read_severity(r: _Reader, tree: Any, key: str) -> dict[str, Severity] | None:
     node = r.mapping(tree, key)
     if node is None:
         return None
     out = {}
-    for rule_id in node:
-        r.positions[(key, str(rule_id))] = r.key_at(node, rule_id)
-        if not RULE_ID.fullmatch(str(rule_id)):
-            r.fail(r.key_at(node, rule_id), f"severity: {rule_id!r} is not a rule id (like PF101)")
-            continue
+    for rule_id in _rule_keys(r, node, key):
         level = r.level(node, rule_id, f"severity.{rule_id}")
         if level is not None:
             out[str(rule_id)] = level
@@ -320,11 +326,7 @@ def _read_params(r: _Reader, tree: Any, key: str) -> dict[str, dict] | None:
     if node is None:
         return None
     out: dict[str, dict] = {}
-    for rule_id in node:
-        r.positions[(key, str(rule_id))] = r.key_at(node, rule_id)
-        if not RULE_ID.fullmatch(str(rule_id)):
-            r.fail(r.key_at(node, rule_id), f"params: {rule_id!r} is not a rule id (like PF101)")
-            continue
+    for rule_id in _rule_keys(r, node, key):
         values = node[rule_id]
         if not isinstance(values, dict):
             r.fail(r.value_at(node, rule_id), f"params.{rule_id}: expected a mapping of parameter names to "
