@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from linter.policy.expr import words
 from linter.policy.model import Constraints
 from linter.policy.templates import show
-
-
-def _as_list(value: Any) -> tuple:
-    if isinstance(value, tuple):
-        return value
-    if value is None:
-        return ()
-    return tuple(w for w in str(value).replace(",", " ").split() if w)
 
 
 def _same(value: Any, expected: Any, raw: str | None = None) -> bool:
@@ -29,7 +22,7 @@ def _same_typed(value: Any, expected: Any) -> bool:
             return value is expected
         return str(expected).strip().lower() in (("yes", "true", "y", "1") if value else ("no", "false", "n", "0"))
     if isinstance(value, tuple):
-        return value == (tuple(expected) if isinstance(expected, (list, tuple)) else _as_list(expected))
+        return value == (tuple(expected) if isinstance(expected, (list, tuple)) else words(expected))
     if isinstance(value, (int, float)) and not isinstance(expected, bool):
         try:
             return value == (expected if isinstance(expected, (int, float)) else int(str(expected)))
@@ -74,7 +67,7 @@ def violations(c: Constraints, value: Any, raw: str | None) -> list[str]:
         out.append("not one of " + ", ".join(map(show, c.one_of)))
     if c.not_one_of is not None and any(_same(value, e, raw) for e in c.not_one_of):
         out.append("one of " + ", ".join(map(show, c.not_one_of)))
-    items = _as_list(value)
+    items = words(value)
     lowered = {str(i).lower() for i in items}
     if c.contains is not None:
         missing = [x for x in c.contains if str(x).lower() not in lowered]

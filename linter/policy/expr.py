@@ -72,7 +72,8 @@ class Environment(Protocol):
 # -- functions -------------------------------------------------------------------
 
 
-def _words(value: Any) -> tuple:
+def words(value: Any) -> tuple:
+    """A list value as a tuple of words (a string splits at blanks and commas)."""
     if isinstance(value, tuple):
         return value
     if value is None:
@@ -82,7 +83,7 @@ def _words(value: Any) -> tuple:
 
 def _contains(collection: Any, item: Any) -> bool:
     if isinstance(collection, str):
-        collection = _words(collection)
+        collection = words(collection)
     if collection is None:
         return False
     return item in collection
@@ -116,7 +117,7 @@ PURE_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "removeprefix": (2, 2, lambda s, p: _str(s).removeprefix(p)),
     "lower": (1, 1, _lower),
     "str": (1, 1, _str),  # a number as text, e.g. a Dovecot port compared with part of a Postfix value
-    "words": (1, 1, _words),
+    "words": (1, 1, words),
     "join_path": (2, 2, _join_path),
     "size": (1, 1, parse_size),
     "seconds": (1, 1, parse_seconds),
