@@ -551,11 +551,10 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     wanted = args.rule.strip()
     rule = policy.rule(wanted.upper()) or next((r for r in policy.rules if r.name == wanted), None)
     if rule is None:
-        import difflib
+        from linter.config import did_you_mean
 
         names = [r.id for r in policy.rules] + [r.name for r in policy.rules]
-        close = difflib.get_close_matches(wanted, names, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else f"; '{PROG} rules' lists them"
+        hint = did_you_mean(wanted, names) or f"; '{PROG} rules' lists them"
         raise Failure([f"{PROG}: error: no rule {wanted!r}{hint}"])
     _write(out, explain(rule))
     return 0

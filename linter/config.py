@@ -100,7 +100,7 @@ def split_ids(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def _suggest(word: str, choices: Sequence[str]) -> str:
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(word, choices, n=1)
@@ -272,7 +272,7 @@ def load_config(path: str) -> Config:
     for key in tree:
         where = reader.key_at(tree, key)
         if key not in KEYS:
-            reader.fail(where, f"unknown key {key!r}{_suggest(str(key), KEYS)}; known keys: {', '.join(KEYS)}")
+            reader.fail(where, f"unknown key {key!r}{did_you_mean(str(key), KEYS)}; known keys: {', '.join(KEYS)}")
             continue
         reader.positions[(key,)] = where
         reader_method = _KEY_READERS[key]
@@ -354,7 +354,7 @@ def _read_formats(r: _Reader, tree: Any, key: str) -> dict[str, str] | None:
         fmt = node[pattern]
         if fmt not in FORMATS:
             r.fail(r.value_at(node, pattern), f"formats.{pattern}: expected one of {', '.join(FORMATS)}, "
-                                              f"not {_show(fmt)}{_suggest(str(fmt), FORMATS)}")
+                                              f"not {_show(fmt)}{did_you_mean(str(fmt), FORMATS)}")
             continue
         out[r.rebase_glob(str(pattern))] = fmt
     return out
@@ -375,7 +375,7 @@ def _read_hosts(r: _Reader, tree: Any, key: str) -> tuple[Host, ...] | None:
         files = {}
         for name in item:
             if name not in HOST_KEYS:
-                r.fail(r.key_at(item, name), f"hosts[{i}]: unknown key {name!r}{_suggest(str(name), HOST_KEYS)}; "
+                r.fail(r.key_at(item, name), f"hosts[{i}]: unknown key {name!r}{did_you_mean(str(name), HOST_KEYS)}; "
                                              f"known keys: {', '.join(HOST_KEYS)}")
                 continue
             value = r.string(item, name, f"hosts[{i}].{name}")
@@ -433,11 +433,11 @@ def check_against_policy(config: Config, policy, extra_ids: Sequence[str] = ()) 
     for section in ("select", "ignore"):
         for prefix in getattr(config, section):
             if not any(rule_id.startswith(prefix) for rule_id in (*ids, *extra_ids)):
-                fail((section,), f"{section}: {prefix!r} matches no loaded rule{_suggest(prefix, ids)}")
+                fail((section,), f"{section}: {prefix!r} matches no loaded rule{did_you_mean(prefix, ids)}")
     for section in ("severity", "params"):
         for rule_id in getattr(config, section):
             if policy.rule(rule_id) is None and not (section == "severity" and rule_id in extra_ids):
-                fail((section, rule_id), f"{section}: no loaded rule has id {rule_id!r}{_suggest(rule_id, ids)}")
+                fail((section, rule_id), f"{section}: no loaded rule has id {rule_id!r}{did_you_mean(rule_id, ids)}")
     for rule_id, values in config.params.items():
         rule = policy.rule(rule_id)
         if rule is None:
@@ -446,7 +446,7 @@ def check_against_policy(config: Config, policy, extra_ids: Sequence[str] = ()) 
             if name not in rule.params:
                 known = ", ".join(sorted(rule.params)) or "none"
                 fail(("params", rule_id, name), f"params.{rule_id}: rule {rule_id} has no parameter {name!r}"
-                                                f"{_suggest(name, list(rule.params))}; its parameters: {known}")
+                                                f"{did_you_mean(name, list(rule.params))}; its parameters: {known}")
             elif not _same_kind(rule.params[name], value):
                 fail(("params", rule_id, name), f"params.{rule_id}.{name}: expected a value like the default "
                                                 f"{rule.params[name]!r}, not {value!r}")
