@@ -60,8 +60,7 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     set_by_overrides = {o.name for e in entries if isinstance(e, Service) for o in e.overrides}
 
     def defined(name: str, local: set[str]) -> bool:
-        return (name in postfix.explicit or name in local or catalog.postfix_param(name) is not None
-                or catalog.postfix_read_only(name) or catalog.service_parameter(name, services) is not None)
+        return name in postfix.explicit or catalog.is_known_postfix(name, services, local)
 
     for doc in documents(unit, rule.check):
         for entry in doc.entries:
