@@ -286,15 +286,21 @@ def _dovecot_accepts(doveconf: str, path: Path) -> tuple[bool, str]:
     return result.returncode == 0, result.stderr
 
 
-@pytest.mark.oracle
-def test_unsafe_fixes_keep_postfix_corpus_files_accepted_by_postconf(corpus, postconf, policy, tmp_path):
-    rows = [r for r in corpus_manifest() if r["kind"] in ("postfix-main", "postfix-master") and r["templated"] == "no"]
-    fixed = 0
+def _corpus_files(corpus: Path, kinds: tuple[str, ...], tmp_path: Path):
+    """Each untemplated corpus file of these kinds: its row, its bytes and an empty directory of its own."""
+    rows = [r for r in corpus_manifest() if r["kind"] in kinds and r["templated"] == "no"]
     for number, row in enumerate(rows):
         directory = tmp_path / str(number)
         directory.mkdir()
+        yield row, (corpus / row["local_path"]).read_bytes(), directory
+
+
+@pytest.mark.oracle
+def test_unsafe_fixes_keep_postfix_corpus_files_accepted_by_postconf(corpus, postconf, policy, tmp_path):
+    fixed = 0
+    for row, content, directory in _corpus_files(corpus, ("postfix-main", "postfix-master"), tmp_path):
         name = "main.cf" if row["kind"] == "postfix-main" else "master.cf"
-        (directory / name).write_bytes((corpus / row["local_path"]).read_bytes())
+        (directory / name).write_bytes(content)
         (directory / ("master.cf" if name == "main.cf" else "main.cf")).write_text("")
         if not _postfix_accepts(postconf, directory)[0]:
             continue
@@ -307,14 +313,11 @@ def test_unsafe_fixes_keep_postfix_corpus_files_accepted_by_postconf(corpus, pos
 
 @pytest.mark.oracle
 def test_unsafe_fixes_keep_dovecot_corpus_files_accepted_by_doveconf(corpus, doveconf, policy, tmp_path):
-    rows = [r for r in corpus_manifest() if r["kind"] == "dovecot" and r["templated"] == "no"]
     fixed = 0
-    for number, row in enumerate(rows):
-        directory = tmp_path / str(number)
-        directory.mkdir()
+    for row, content, directory in _corpus_files(corpus, ("dovecot",), tmp_path):
         path = directory / "dovecot.conf"
         # the corpus alone offers no Dovecot fix: add a finding with an (unsafe) fix to every file
-        path.write_bytes((corpus / row["local_path"]).read_bytes() + b"\ndisable_plaintext_auth = no\n")
+        path.write_bytes(content + b"\ndisable_plaintext_auth = no\n")
         if not _dovecot_accepts(doveconf, path)[0]:
             continue
         outcome = fix(directory, policy, files=["dovecot.conf"])
