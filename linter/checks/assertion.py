@@ -27,7 +27,7 @@ from linter.checks.base import Finding
 from linter.checks.common import fix_after, locate
 from linter.checks.context import Unit
 from linter.policy.dovecot_path import split_path
-from linter.policy.expr import UNKNOWN, CONTEXT_FUNCTIONS
+from linter.policy.expr import UNKNOWN, children
 from linter.policy.model import Rule
 
 
@@ -38,20 +38,7 @@ def first_directive(ir: list, skip: set[str]) -> str | None:
         return None if ir[1] in skip else ir[1]
     if op == "call" and ir[1] in ("is_set", "default", "param", "dovecot", "dovecot_exists"):
         return ir[2][0][1]
-    children: list = []
-    if op in ("list", "and", "or"):
-        children = ir[1]
-    elif op in ("not", "neg"):
-        children = [ir[1]]
-    elif op == "cmp":
-        children = ir[2]
-    elif op == "bin":
-        children = [ir[2], ir[3]]
-    elif op == "if":
-        children = [ir[2], ir[1], ir[3]]
-    elif op == "call" and ir[1] not in CONTEXT_FUNCTIONS:
-        children = ir[2]
-    for child in children:
+    for child in children(ir):
         found = first_directive(child, skip)
         if found:
             return found

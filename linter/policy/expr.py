@@ -317,26 +317,28 @@ def context_calls(ir: list) -> set[tuple[str, str]]:
     return found
 
 
-def _walk(ir: list, visit: Callable[[list], None]) -> None:
-    visit(ir)
+def children(ir: list) -> list:
+    """The sub-expressions of one node, in reading order (``b if a else c``: b, a, c)."""
     op = ir[0]
     if op in ("list", "and", "or"):
-        for child in ir[1]:
-            _walk(child, visit)
-    elif op in ("not", "neg"):
-        _walk(ir[1], visit)
-    elif op == "cmp":
-        for child in ir[2]:
-            _walk(child, visit)
-    elif op == "bin":
-        _walk(ir[2], visit)
-        _walk(ir[3], visit)
-    elif op == "if":
-        for child in ir[1:]:
-            _walk(child, visit)
-    elif op == "call":
-        for child in ir[2]:
-            _walk(child, visit)
+        return ir[1]
+    if op in ("not", "neg"):
+        return [ir[1]]
+    if op == "cmp":
+        return ir[2]
+    if op == "bin":
+        return [ir[2], ir[3]]
+    if op == "if":
+        return [ir[2], ir[1], ir[3]]
+    if op == "call":
+        return ir[2]
+    return []
+
+
+def _walk(ir: list, visit: Callable[[list], None]) -> None:
+    visit(ir)
+    for child in children(ir):
+        _walk(child, visit)
 
 
 # -- compilation -----------------------------------------------------------------
