@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from linter.model import Document, ParseWarning, Span, TemplateLine
+from linter.model import ConfigError, Document, Entry, ParseWarning, Span, TemplateLine
 from linter.parsers import templates
 
 # C isspace() in the C locale, which Postfix's ISSPACE() uses.
@@ -119,13 +120,32 @@ class ReadResult:
     newline: str
     end: Span
 
-    def document(self, path: str, fmt: str, entries: list, template_lines: list[TemplateLine],
-                 warnings: list[ParseWarning]) -> Document:
-        """The parsed file: ``entries`` in file order, templates and warnings by position."""
-        template_lines.sort(key=lambda t: (t.span.line, t.span.column))
-        warnings.sort(key=lambda w: (w.span.line, w.span.column))
-        return Document(path=path, format=fmt, entries=tuple(entries), templates=tuple(template_lines),
-                        warnings=tuple(warnings), files=(path,), newline=self.newline, end=self.end)
+
+def parse_logical_lines(
+    path: str, text: str, fmt: str, parse_line: Callable[[LogicalLine], tuple[Entry, list[ParseWarning]]]
+) -> Document:
+    """The Document of ``text``: each logical line read by ``parse_line``, which raises
+    ConfigError for what Postfix rejects.  A rejected line that holds template
+    expressions or sits next to a template control line is template output: it is
+    kept as a TemplateLine.  Templates and warnings are sorted by position."""
+    read = read_logical_lines(path, text)
+    entries: list[Entry] = []
+    template_lines = list(read.templates)
+    warnings = list(read.warnings)
+    for line in read.lines:
+        try:
+            entry, found = parse_line(line)
+        except ConfigError:
+            if templates.has_template(line.text) or next_to_template(line, read.templates):
+                template_lines.append(TemplateLine(line.text.rstrip(SPACE), line.whole_span()))
+                continue
+            raise
+        entries.append(entry)
+        warnings.extend(found)
+    template_lines.sort(key=lambda t: (t.span.line, t.span.column))
+    warnings.sort(key=lambda w: (w.span.line, w.span.column))
+    return Document(path=path, format=fmt, entries=tuple(entries), templates=tuple(template_lines),
+                    warnings=tuple(warnings), files=(path,), newline=read.newline, end=read.end)
 
 
 def read_logical_lines(path: str, text: str) -> ReadResult:

@@ -16,16 +16,9 @@ from __future__ import annotations
 
 import re
 
-from linter.model import POSTFIX_MAIN, Assignment, ConfigError, Document, ParseWarning, Span, TemplateLine
+from linter.model import POSTFIX_MAIN, Assignment, ConfigError, Document, ParseWarning, Span
 from linter.parsers import templates
-from linter.parsers.postfix_lines import (
-    SPACE,
-    LogicalLine,
-    backslash_warnings,
-    next_to_template,
-    read_logical_lines,
-    skip_space,
-)
+from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings, parse_logical_lines, skip_space
 
 # An indented continuation line that reads like its own parameter setting.
 _LOOKS_LIKE_SETTING = re.compile(r"[ \t]+([a-z][a-z0-9]*(?:_[a-z0-9]+)+)[ \t]*=")
@@ -36,24 +29,17 @@ _COMMENT_IN_VALUE = re.compile(r"(?:^|(?<=[ \t\r\v\f]))#")
 
 
 def parse(path: str, text: str) -> Document:
-    read = read_logical_lines(path, text)
-    assignments: list[Assignment] = []
-    template_lines = list(read.templates)
-    warnings = list(read.warnings)
-    for entry in read.lines:
-        parsed = _split_nameval(entry)
-        if not isinstance(parsed, Assignment):  # postconf's error text and where
-            if templates.has_template(entry.text) or next_to_template(entry, read.templates):
-                template_lines.append(TemplateLine(entry.text.rstrip(SPACE), entry.whole_span()))
-                continue
-            message, offset = parsed
-            line, column = entry.start_position(offset)
-            # postconf names the first line of the logical line; so do we.
-            raise ConfigError(path, entry.line, column if line == entry.line else 1, f'{message}: "{entry.text}"')
-        assignment = parsed
-        assignments.append(assignment)
-        warnings.extend(_warnings(entry, assignment))
-    return read.document(path, POSTFIX_MAIN, assignments, template_lines, warnings)
+    return parse_logical_lines(path, text, POSTFIX_MAIN, _parse_line)
+
+
+def _parse_line(entry: LogicalLine) -> tuple[Assignment, list[ParseWarning]]:
+    parsed = _split_nameval(entry)
+    if not isinstance(parsed, Assignment):  # postconf's error text and where
+        message, offset = parsed
+        line, column = entry.start_position(offset)
+        # postconf names the first line of the logical line; so do we.
+        raise ConfigError(entry.path, entry.line, column if line == entry.line else 1, f'{message}: "{entry.text}"')
+    return parsed, _warnings(entry, parsed)
 
 
 def _split_nameval(entry: LogicalLine) -> Assignment | tuple[str, int]:

@@ -27,11 +27,10 @@ from linter.model import (
     ParseWarning,
     Service,
     Span,
-    TemplateLine,
     Token,
 )
 from linter.parsers import templates
-from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings, next_to_template, read_logical_lines
+from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings, parse_logical_lines
 
 BLANKS = " \t\r\n"  # PCF_MASTER_BLANKS
 _PLAIN_WORD = re.compile(r"[^ \t\r\n]+")
@@ -51,21 +50,7 @@ class _Word(NamedTuple):  # a tuple: tens of thousands per bulk run, cheaper to 
 
 
 def parse(path: str, text: str) -> Document:
-    read = read_logical_lines(path, text)
-    services: list[Service] = []
-    template_lines = list(read.templates)
-    warnings = list(read.warnings)
-    for entry in read.lines:
-        try:
-            service, found = _parse_entry(entry)
-        except ConfigError:
-            if templates.has_template(entry.text) or next_to_template(entry, read.templates):
-                template_lines.append(TemplateLine(entry.text.rstrip(SPACE), entry.whole_span()))
-                continue
-            raise
-        services.append(service)
-        warnings.extend(found)
-    return read.document(path, POSTFIX_MASTER, services, template_lines, warnings)
+    return parse_logical_lines(path, text, POSTFIX_MASTER, _parse_entry)
 
 
 def split_words(text: str) -> list[_Word]:
