@@ -98,13 +98,17 @@ def check_error(error: ConfigError, path: str, text: str) -> None:
         raise InvariantError(f"{error}: column outside line {error.line} ({lines[error.line - 1]!r})")
 
 
-def parse_bytes(data: bytes, fmt: str, directory: str) -> Document | None:
+def parse_bytes(data: bytes, fmt: str, directory: str | None = None) -> Document | None:
     """Parse ``data`` as ``fmt`` at ``directory/<usual name>``; check every invariant.
 
+    ``directory`` defaults to :func:`dovecot_tree` for Dovecot (includes to find) and to
+    a path never read for Postfix (only Dovecot includes touch the disk).
     Returns the document, or None when the parser rejected the input (correctly).
     """
     from linter.parsers import parse_text
 
+    if directory is None:
+        directory = dovecot_tree() if fmt == DOVECOT else "/nonexistent/policy-lint-fuzz"
     path = os.path.join(directory, FILE_NAMES[fmt])
     try:
         text = decode(data, path)

@@ -16,7 +16,7 @@ from linter.model import DOVECOT  # noqa: E402
 
 
 def one_input(data: bytes) -> None:
-    common.parse_bytes(data, DOVECOT, common.dovecot_tree())
+    common.parse_bytes(data, DOVECOT)
 
 
 def seeds() -> list[bytes]:

@@ -14,11 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fuzz import common  # noqa: E402
 from linter.model import POSTFIX_MASTER  # noqa: E402
 
-_SCRATCH = "/nonexistent/policy-lint-fuzz"  # never read: only Dovecot includes touch the disk
-
 
 def one_input(data: bytes) -> None:
-    common.parse_bytes(data, POSTFIX_MASTER, _SCRATCH)
+    common.parse_bytes(data, POSTFIX_MASTER)
 
 
 def seeds() -> list[bytes]:
