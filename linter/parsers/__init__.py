@@ -91,23 +91,15 @@ def find_marked_comments(path: str, text: str) -> tuple[MarkedComment, ...]:
 
 def parse_text(path: str, text: str, fmt: str) -> Document:
     """Parse already-decoded text as ``fmt`` (Dovecot includes are read from disk)."""
-    if fmt in (POSTFIX_MAIN, POSTFIX_MASTER):
-        if fmt == POSTFIX_MAIN:
-            from linter.parsers import postfix_main as parser
-        else:
-            from linter.parsers import postfix_master as parser
-        document = parser.parse(path, text)
-        comments = find_marked_comments(path, text)
-        if comments:
-            import dataclasses
-
-            document = dataclasses.replace(document, marked_comments=comments)
-        return document
-    if fmt == DOVECOT:
-        from linter.parsers import dovecot
-
-        return dovecot.parse(path, text)
-    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt == POSTFIX_MAIN:
+        from linter.parsers import postfix_main as parser
+    elif fmt == POSTFIX_MASTER:
+        from linter.parsers import postfix_master as parser
+    elif fmt == DOVECOT:
+        from linter.parsers import dovecot as parser
+    else:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return parser.parse(path, text)
 
 
 # Pending (unwritten) texts by real path: the fixer re-checks its edits without touching disk.

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from linter.model import ConfigError, Document, Entry, ParseWarning, Span, TemplateLine
-from linter.parsers import templates
+from linter.parsers import find_marked_comments, templates
 
 # C isspace() in the C locale, which Postfix's ISSPACE() uses.
 SPACE = " \t\n\r\v\f"
@@ -145,7 +145,8 @@ def parse_logical_lines(
     template_lines.sort(key=lambda t: (t.span.line, t.span.column))
     warnings.sort(key=lambda w: (w.span.line, w.span.column))
     return Document(path=path, format=fmt, entries=tuple(entries), templates=tuple(template_lines),
-                    warnings=tuple(warnings), files=(path,), newline=read.newline, end=read.end)
+                    warnings=tuple(warnings), files=(path,), newline=read.newline, end=read.end,
+                    marked_comments=find_marked_comments(path, text))
 
 
 def read_logical_lines(path: str, text: str) -> ReadResult:
