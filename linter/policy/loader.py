@@ -234,31 +234,26 @@ def unhashable_key(text: str) -> tuple[int, int] | None:
     from ruamel.yaml import YAML
     from ruamel.yaml.nodes import CollectionNode, MappingNode
 
-    def walk(node, seen: set[int]) -> tuple[int, int] | None:  # noqa: ANN001
+    def pairs(node: CollectionNode) -> list:
+        return node.value if isinstance(node, MappingNode) else [(None, item) for item in node.value]
+
+    def walk(node: Any, seen: set[int]) -> tuple[int, int] | None:
         if id(node) in seen or not isinstance(node, CollectionNode):
             return None
         seen.add(id(node))
-        pairs = node.value if isinstance(node, MappingNode) else [(None, item) for item in node.value]
-        for key, value in pairs:
-            if isinstance(key, CollectionNode) and any(isinstance(v, CollectionNode) for v in _children(key)):
+        for key, value in pairs(node):
+            if isinstance(key, CollectionNode) and any(isinstance(n, CollectionNode) for p in pairs(key) for n in p):
                 return key.start_mark.line + 1, key.start_mark.column + 1
-            for child in (key, value):
-                found = walk(child, seen) if child is not None else None
-                if found:
-                    return found
+            found = walk(key, seen) or walk(value, seen)
+            if found:
+                return found
         return None
 
     try:
         root = YAML(typ="rt", pure=True).compose(text)
     except Exception:  # noqa: BLE001 - only a position is wanted; the load reported the rest
         return None
-    return walk(root, set()) if root is not None else None
-
-
-def _children(node: Any) -> list:
-    from ruamel.yaml.nodes import MappingNode
-
-    return [n for pair in node.value for n in pair] if isinstance(node, MappingNode) else list(node.value)
+    return walk(root, set())
 
 
 def _read_yaml(path: str) -> tuple[_Located | None, list[PolicyProblem]]:
