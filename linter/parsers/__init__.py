@@ -38,6 +38,11 @@ def _strip_template_suffix(name: str) -> str:
     return name
 
 
+def detect_newline(text: str) -> str:
+    """The line ending a fix should write: CRLF when at least half the lines end so."""
+    return "\r\n" if "\r\n" in text and text.count("\r\n") * 2 >= text.count("\n") else "\n"
+
+
 def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | None:
     """The format of ``path`` from its name, or None when it is no config we know.
 

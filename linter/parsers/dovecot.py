@@ -58,7 +58,7 @@ import os
 from dataclasses import dataclass, field
 
 from linter.model import DOVECOT, ConfigError, Document, MarkedComment, ParseWarning, Section, Setting, Span, TemplateLine
-from linter.parsers import TEMPLATE_SUFFIXES, find_marked_comments, read_text, templates
+from linter.parsers import TEMPLATE_SUFFIXES, detect_newline, find_marked_comments, read_text, templates
 
 BLANK = " \t"
 FILTERS = ("protocol", "remote", "local", "local_name")
@@ -267,7 +267,7 @@ class _Parser:
             self._line(inp, raw)
         self._finish()
         last = lines[-1] if lines else ""
-        newline = "\r\n" if "\r\n" in text and text.count("\r\n") * 2 >= text.count("\n") else "\n"
+        newline = detect_newline(text)
         return Document(
             path=self.root,
             format=DOVECOT,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from linter.model import ConfigError, Document, Entry, ParseWarning, Span, TemplateLine
-from linter.parsers import find_marked_comments, templates
+from linter.parsers import detect_newline, find_marked_comments, templates
 
 # C isspace() in the C locale, which Postfix's ISSPACE() uses.
 SPACE = " \t\n\r\v\f"
@@ -157,7 +157,7 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
     # A final LF ends the last line; it does not start an empty one.
     if physical and physical[-1] == "" and len(physical) > 1:
         physical.pop()
-    newline = "\r\n" if "\r\n" in text and text.count("\r\n") * 2 >= text.count("\n") else "\n"
+    newline = detect_newline(text)
 
     logical: list[LogicalLine] = []
     template_lines: list[TemplateLine] = []
