@@ -478,7 +478,6 @@ class _FileContext:
     def _schema_problem(self, error: Any, path: tuple) -> None:
         validator = error.validator
         hint = None
-        on_key = False
         message = error.message
         if validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = list(error.schema.get("properties", {}))
@@ -495,8 +494,6 @@ class _FileContext:
             choices = [str(c) for c in error.validator_value]
             message = f"{error.instance!r} is not one of {', '.join(choices)}"
             hint = _suggest(str(error.instance), choices)
-        elif validator == "required":
-            on_key = False
         elif validator == "oneOf" and error.schema.get("title") == "Example":
             message = "an example has exactly one of 'bad' or 'good' ('count' and 'fixed' go with 'bad')"
         elif validator == "pattern" and path and path[-1] == "id":
@@ -506,7 +503,7 @@ class _FileContext:
         elif validator == "propertyNames" or (validator == "pattern" and error.relative_schema_path
                                                 and "propertyNames" in error.relative_schema_path):
             message = f"invalid name: {error.message}"
-        self.problem(path, message, hint, on_key=on_key)
+        self.problem(path, message, hint)
 
 
 class _RuleBuilder:
@@ -547,8 +544,6 @@ class _RuleBuilder:
             found = self.catalog.suggest(name, fmt)
         except Exception:  # a did-you-mean is a nicety; never let it break loading
             return None
-        if isinstance(found, (list, tuple)):
-            found = found[0] if found else None
         return f"did you mean {found!r}?" if found else None
 
     def check_postfix_name(self, key: Sequence, name: str, what: str = "Postfix parameter") -> None:
@@ -629,12 +624,11 @@ class _RuleBuilder:
         if check.get("type"):
             return check["type"]
         directive = check.get("directive")
-        if self.catalog is None or not isinstance(directive, str) or self.is_dovecot():
-            param = None
-            if self.catalog is not None and self.is_dovecot() and directive:
-                parts = split_path(directive)
-                param = self.catalog.dovecot_setting(parts[-1], section_kind(parts[:-1]))
-        else:
+        param = None
+        if self.catalog is not None and directive and self.is_dovecot():
+            parts = split_path(directive)
+            param = self.catalog.dovecot_setting(parts[-1], section_kind(parts[:-1]))
+        elif self.catalog is not None and isinstance(directive, str) and not self.is_dovecot():
             param = self.catalog.postfix_param(directive)
         kind = getattr(param, "type", None) if param is not None else None
         return str(kind) if kind else None
