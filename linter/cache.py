@@ -106,8 +106,8 @@ def write_entry(directory: str, kind: str, key: str, data: Any) -> bool:
     import json
     import tempfile
 
-    text = json.dumps({"format": CACHE_FORMAT, "key": key, "data": data}, ensure_ascii=False,
-                      separators=(",", ":"))
+    # ASCII: a path with undecodable bytes (a lone surrogate) is escaped and read back exactly
+    text = json.dumps({"format": CACHE_FORMAT, "key": key, "data": data}, separators=(",", ":"))
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=directory)

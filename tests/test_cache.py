@@ -201,6 +201,21 @@ def test_config_file_cache_round_trips(tmp_path: Path, monkeypatch: pytest.Monke
     assert len(_entries(cache_dir, "config")) == 2
 
 
+
+def test_config_under_an_undecodable_directory_name_is_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              cache_dir: str) -> None:
+    directory = os.fsdecode(os.path.join(os.fsencode(tmp_path), b"site\xff"))  # a lone surrogate in the path
+    os.mkdir(directory)
+    with open(os.path.join(directory, ".policy-lint.yaml"), "w", encoding="utf-8") as f:
+        f.write("select: [PF1]\n")
+    monkeypatch.chdir(tmp_path)
+    path = os.path.join(os.path.basename(directory), ".policy-lint.yaml")
+    first = load_config_cached(path, directory=cache_dir)
+    hit = load_config_cached(path, directory=cache_dir)
+    assert first == hit == load_config(path) and hit.path == path
+    assert len(_entries(cache_dir, "config")) == 1
+    assert not [p for p in Path(cache_dir).iterdir() if p.suffix == ".tmp"], "no temporary file is left behind"
+
 # -- the warm start-up path ----------------------------------------------------------------------
 
 _MODULES_AFTER_CHECK = (
