@@ -252,9 +252,8 @@ class _Env:
         return value
 
 
-def _units(rule: Rule, host: HostDocs, services: _HostServices | None = None) -> Iterator[Unit]:
+def _units(rule: Rule, host: HostDocs, services: _HostServices) -> Iterator[Unit]:
     scope = rule.scope
-    services = services or _HostServices(host)
     if rule.check.kind in DOCUMENT_KINDS:
         yield Unit(scope, host)
         return
@@ -296,9 +295,8 @@ def _services(host: HostDocs) -> list[Service]:
     return [e for e in host.master.entries if isinstance(e, Service)]
 
 
-def evaluate_rule(rule: Rule, unit: Unit) -> list[Finding]:
+def evaluate_rule(rule: Rule, unit: Unit, env: _Env) -> list[Finding]:
     """Findings of one rule on one unit (none when its condition is false or unknown)."""
-    env = _Env(unit, rule)
     try:
         if rule.when is not None:
             condition = rule.when.evaluate(env)
@@ -423,8 +421,8 @@ def _remove_edits(unit: Unit, name: str) -> list[Edit]:
             for a in doc.entries if getattr(a, "name", None) == name and hasattr(a, "value_span")]
 
 
-def diagnose(rule: Rule, unit: Unit, finding: Finding) -> Diagnostic:
-    env = _Env(unit, rule)
+def diagnose(rule: Rule, unit: Unit, finding: Finding, env: _Env) -> Diagnostic:
+    """The diagnostic of a finding; ``env`` is the one the rule was evaluated in (its let values are kept)."""
     values = _placeholders(rule, unit, env, finding)
     message = render(rule.message, values)
     if finding.note:
@@ -546,9 +544,10 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
     services = _HostServices(docs)
     for rule in rules:
         for unit in _units(rule, docs, services):
-            for finding in evaluate_rule(rule, unit):
+            env = _Env(unit, rule)
+            for finding in evaluate_rule(rule, unit, env):
                 if _real(finding.span.path) in reported:
-                    diagnostics.add(diagnose(rule, unit, finding))
+                    diagnostics.add(diagnose(rule, unit, finding, env))
 
 
 # -- the bulk path: host groups checked in worker processes ----------------------------------
