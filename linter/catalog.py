@@ -141,10 +141,6 @@ def is_known_postfix(
 # --- Dovecot -------------------------------------------------------------------------
 
 
-def dovecot_section_kinds() -> tuple[str, ...]:
-    return tuple(_load("dovecot.json")["sections"])
-
-
 def dovecot_setting(name: str, section_kind: str | None = None) -> Param | None:
     """A Dovecot setting valid in a section of ``section_kind`` (None: top level).
 

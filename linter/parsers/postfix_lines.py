@@ -254,13 +254,6 @@ def backslash_warnings(entry: LogicalLine) -> list[ParseWarning]:
     return found
 
 
-def trim_end(text: str, end: int) -> int:
-    """The offset just after the last non-space character before ``end``."""
-    while end > 0 and text[end - 1] in SPACE:
-        end -= 1
-    return end
-
-
 def skip_space(text: str, start: int) -> int:
     while start < len(text) and text[start] in SPACE:
         start += 1
