@@ -124,7 +124,8 @@ def fingerprints(diagnostics: Iterable[Diagnostic], directory: str) -> list[tupl
 def write_baseline(path: str, report) -> None:  # noqa: ANN001 - engine.Report
     """Record ``report``'s findings in ``path`` (atomically: a temporary file then a rename)."""
     import json
-    import tempfile
+
+    from linter.cache import write_atomically
 
     directory = os.path.dirname(os.path.abspath(path))
     entries = sorted(entry for entry, _ in fingerprints(report.diagnostics, directory))
@@ -135,18 +136,7 @@ def write_baseline(path: str, report) -> None:  # noqa: ANN001 - engine.Report
                      for e in entries],
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    fd, temporary = tempfile.mkstemp(prefix=".policy-lint-baseline.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as f:
-            f.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    write_atomically(path, text.encode("utf-8", "backslashreplace"), prefix=".policy-lint-baseline.")
 
 
 def load_baseline(path: str) -> Baseline:

@@ -104,28 +104,35 @@ def read_entry(directory: str, kind: str, key: str) -> Any:
 def write_entry(directory: str, kind: str, key: str, data: Any) -> bool:
     """Store ``data`` atomically; False when the cache cannot be written."""
     import json
-    import tempfile
 
     # ASCII: a path with undecodable bytes (a lone surrogate) is escaped and read back exactly
     text = json.dumps({"format": CACHE_FORMAT, "key": key, "data": data}, separators=(",", ":"))
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=directory)
+        write_atomically(_entry_path(directory, kind, key), text.encode("ascii"), prefix=f".{kind}-", suffix=".tmp")
     except OSError:
         return False
+    _prune(directory, kind)
+    return True
+
+
+def write_atomically(path: str, data: bytes, prefix: str, suffix: str = "") -> None:
+    """Replace ``path`` by ``data`` (mode 0644) through a temporary file in its directory and
+    ``os.replace``, so readers see the old file or the new one, never a part; raises OSError."""
+    import tempfile
+
+    fd, temporary = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=os.path.dirname(os.path.abspath(path)))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.chmod(temporary, 0o644)
-        os.replace(temporary, _entry_path(directory, kind, key))
-    except OSError:
+        os.replace(temporary, path)
+    except BaseException:
         try:
             os.unlink(temporary)
         except OSError:
             pass
-        return False
-    _prune(directory, kind)
-    return True
+        raise
 
 
 def _prune(directory: str, kind: str) -> None:
