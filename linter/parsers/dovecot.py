@@ -74,8 +74,8 @@ _FILTER_NESTING = (
 )
 # Dovecot 2.3.19.1 (Debian) defaults of the list settings that configs extend with
 # ``name = $name more``; ``doveconf -n`` expands such a self-reference to the default
-# when nothing set it before. Checked against ``doveconf -d`` by the oracle tests. A
-# catalogue (``linter.catalog``), when installed, is asked first.
+# when nothing set it before. Checked against ``doveconf -d`` by the oracle tests. The
+# catalogue (``linter.catalog``) is asked first; this covers what it has no default for.
 SELF_REFERENCE_DEFAULTS = {
     "auth_mechanisms": "plain",
     "import_environment": "TZ CORE_OUTOFMEM CORE_ERROR LISTEN_PID LISTEN_FDS NOTIFY_SOCKET",
@@ -495,20 +495,16 @@ class _Parser:
 
     def _previous(self, section: tuple[str, ...], key: str) -> str | None:
         """The value ``key`` had so far here or in an enclosing section, else its
-        default from the catalogue when one is installed, else None."""
+        default from the catalogue, else from SELF_REFERENCE_DEFAULTS, else None."""
         for depth in range(len(section), -1, -1):
             found = self.values.get((section[:depth], key))
             if found is not None:
                 return found
-        try:
-            from linter import catalog  # optional
-        except ImportError:
-            catalog = None
-        lookup = getattr(catalog, "dovecot_setting", None)
-        param = lookup(key, section[-1].split(" ", 1)[0] if section else None) if lookup else None
-        default = getattr(param, "default", None)
-        if isinstance(default, str):
-            return default
+        from linter import catalog
+
+        param = catalog.dovecot_setting(key, section[-1].split(" ", 1)[0] if section else None)
+        if param is not None and param.default is not None:
+            return param.default
         return SELF_REFERENCE_DEFAULTS.get(key)  # None: the token stays as written
 
     # -- sections ------------------------------------------------------------------
