@@ -220,8 +220,11 @@ _ERROR = re.compile(r"Error in configuration file (.+?)(?: line (\d+))?: (.*)$")
 _WARNING = re.compile(r"Configuration file (.+?) line (\d+): Ambiguous '#'")
 
 # Characters that exercise quoting, comments, escapes and variables.
-# ``{#`` / ``{%`` would start a template line (Jinja), which we keep opaque on purpose.
-_VALUE_TEXT = st.text(alphabet="ab z'\"#\\$=<{}\t", max_size=12).filter(lambda v: "{#" not in v and "{%" not in v)
+# ``{#`` / ``{%`` would start a template line (Jinja) and ``{{`` a template expression
+# (a file holding one tolerates unbalanced sections), which we handle apart on purpose.
+_VALUE_TEXT = st.text(alphabet="ab z'\"#\\$=<{}\t", max_size=12).filter(
+    lambda v: "{#" not in v and "{%" not in v and "{{" not in v
+)
 _PLUGIN_KEYS = ("k1", "k2", "zlib_save", "sieve")
 
 
