@@ -258,3 +258,28 @@ def skip_space(text: str, start: int) -> int:
     while start < len(text) and text[start] in SPACE:
         start += 1
     return start
+
+
+def split_nameval(text: str, start: int, end: int) -> tuple[int, int, int, int, int] | str:
+    """Postfix's ``split_nameval()`` on ``text[start:end]``: the offsets of the name's
+    start and end, the ``=``, the value's start and end; or Postfix's error message."""
+    name_start = start
+    while name_start < end and text[name_start] in SPACE:
+        name_start += 1
+    if name_start == end or text[name_start] == "=":
+        return "missing attribute name"
+    name_end = name_start
+    while name_end < end and text[name_end] not in SPACE and text[name_end] != "=":
+        name_end += 1
+    equals = name_end
+    while equals < end and text[equals] in SPACE:
+        equals += 1
+    if equals == end or text[equals] != "=":
+        return "missing '=' after attribute name"
+    value_start = equals + 1
+    while value_start < end and text[value_start] in SPACE:
+        value_start += 1
+    value_end = end
+    while value_end > value_start and text[value_end - 1] in SPACE:
+        value_end -= 1
+    return name_start, name_end, equals, value_start, value_end

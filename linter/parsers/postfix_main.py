@@ -18,7 +18,14 @@ import re
 
 from linter.model import POSTFIX_MAIN, Assignment, ConfigError, Document, ParseWarning, Span
 from linter.parsers import templates
-from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings, parse_logical_lines, skip_space
+from linter.parsers.postfix_lines import (
+    SPACE,
+    LogicalLine,
+    backslash_warnings,
+    parse_logical_lines,
+    skip_space,
+    split_nameval,
+)
 
 # An indented continuation line that reads like its own parameter setting.
 _LOOKS_LIKE_SETTING = re.compile(r"[ \t]+([a-z][a-z0-9]*(?:_[a-z0-9]+)+)[ \t]*=")
@@ -46,20 +53,14 @@ def _split_nameval(entry: LogicalLine) -> Assignment | tuple[str, int]:
     """``split_nameval()``: an Assignment, or postconf's error text and where."""
     text = entry.text
     match = _NAME_EQUALS.match(text)
-    if match is not None:  # the usual line, in C; the loop below also finds what is wrong
+    if match is not None:  # the usual line, in C; split_nameval() also finds what is wrong
         name_start, name_end, equals, value_start = match.start(1), match.end(1), match.start(2), match.end()
+        value_end = max(len(text.rstrip(SPACE)), value_start)
     else:
-        name_start = skip_space(text, 0)
-        if name_start == len(text) or text[name_start] == "=":
-            return "missing attribute name", name_start
-        name_end = name_start
-        while name_end < len(text) and text[name_end] not in SPACE and text[name_end] != "=":
-            name_end += 1
-        equals = skip_space(text, name_end)
-        if equals == len(text) or text[equals] != "=":
-            return "missing '=' after attribute name", name_start
-        value_start = skip_space(text, equals + 1)
-    value_end = max(len(text.rstrip(SPACE)), value_start)
+        parts = split_nameval(text, 0, len(text))
+        if isinstance(parts, str):
+            return parts, skip_space(text, 0)
+        name_start, name_end, equals, value_start, value_end = parts
     name = text[name_start:name_end]
     value = text[value_start:value_end]
     if value_start == value_end:

@@ -30,7 +30,7 @@ from linter.model import (
     Token,
 )
 from linter.parsers import templates
-from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings, parse_logical_lines
+from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings, parse_logical_lines, split_nameval
 
 BLANKS = " \t\r\n"  # PCF_MASTER_BLANKS
 _PLAIN_WORD = re.compile(r"[^ \t\r\n]+")
@@ -96,30 +96,6 @@ def unwrap(text: str, start: int, end: int) -> tuple[int, int]:
     while inner_start < inner_end and text[inner_start] in SPACE:
         inner_start += 1
     return inner_start, inner_end
-
-
-def _split_nameval(text: str, start: int, end: int) -> tuple[int, int, int, int] | None:
-    """``split_nameval()`` on ``text[start:end]``: name and value offsets, or None."""
-    i = start
-    while i < end and text[i] in SPACE:
-        i += 1
-    if i == end or text[i] == "=":
-        return None
-    name_start = i
-    while i < end and text[i] not in SPACE and text[i] != "=":
-        i += 1
-    name_end = i
-    while i < end and text[i] in SPACE:
-        i += 1
-    if i == end or text[i] != "=":
-        return None
-    i += 1
-    while i < end and text[i] in SPACE:
-        i += 1
-    value_end = end
-    while value_end > i and text[value_end - 1] in SPACE:
-        value_end -= 1
-    return name_start, name_end, i, value_end
 
 
 def _check_fields(entry: LogicalLine, words: list[_Word]) -> None:
@@ -193,9 +169,9 @@ def _parse_entry(entry: LogicalLine) -> tuple[Service, list[ParseWarning]]:
             inner_start, inner_end = unwrap(text, value_start, value_end)
         else:
             inner_start, inner_end = value_start, value_end
-        parts = _split_nameval(text, inner_start, inner_end)
+        parts = split_nameval(text, inner_start, inner_end)
         following = words[last + 1] if last + 1 < len(words) else None
-        if parts is None:
+        if isinstance(parts, str):  # not name=value: postconf drops it, the daemon refuses it
             if following is not None and following.text.startswith("="):
                 end = words[last + 2].end if following.text == "=" and last + 2 < len(words) else following.end
                 flag(
@@ -214,7 +190,7 @@ def _parse_entry(entry: LogicalLine) -> tuple[Service, list[ParseWarning]]:
                 )
             index = last + 1
             continue
-        name_start, name_end, val_start, val_end = parts
+        name_start, name_end, _, val_start, val_end = parts
         if (
             not long_form
             and val_start == val_end
