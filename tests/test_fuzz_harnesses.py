@@ -177,3 +177,12 @@ def test_nested_collection_as_a_key_in_the_config_file_is_located(tmp_path):
         load_config(str(path))
     assert [str(p) for p in caught.value.problems] == [
         f"{path}:2:3: invalid YAML: a mapping key holds a nested list or mapping, which cannot be a key"]
+
+
+def test_locating_an_unhashable_key_prints_no_yaml_warning(tmp_path):
+    """The second pass that finds where an unhashable key is must be as quiet as the load."""
+    from linter.policy import load_policy
+
+    path = tmp_path / "p.yaml"
+    path.write_text("policy: p\nrules: []\na: &a [[x]]\nb: &a [[y]]\nd: [?*a]\n")
+    assert _warnings_during(load_policy, [str(path)], False) == []

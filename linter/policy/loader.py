@@ -250,7 +250,9 @@ def unhashable_key(text: str) -> tuple[int, int] | None:
         return None
 
     try:
-        root = YAML(typ="rt", pure=True).compose(text)
+        with warnings.catch_warnings():  # ReusedAnchorWarning: nothing below the CLI prints
+            warnings.simplefilter("ignore")
+            root = YAML(typ="rt", pure=True).compose(text)
     except Exception:  # noqa: BLE001 - only a position is wanted; the load reported the rest
         return None
     return walk(root, set())
