@@ -493,20 +493,20 @@ def _baseline(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from linter.discovery import discover
     from linter.dump import to_json
     from linter.model import ConfigError
     from linter.parsers import detect_format, parse_file
 
     paths = args.paths or ["."]
-    config = load_config_for(args, paths)
-    formats = {**_forced_formats(paths, args.as_format), **config.formats}
-    found = discover(paths, formats, (*config.exclude, *args.exclude), args.as_format)
+    # the same files and formats as check: --as wins over the config file's formats
+    options = load_config_for(args, paths).options(exclude=args.exclude,
+                                                   formats=_forced_formats(paths, args.as_format))
+    found = _discover(args, paths, options)
     _write(err, _note_lines(found.notes))
     documents, errors = [], list(found.errors)
     for path in found.files:
         try:
-            documents.append(parse_file(path, detect_format(path, formats)))
+            documents.append(parse_file(path, detect_format(path, options.formats)))
         except ConfigError as e:
             errors.append(e)
     _write(out, to_json(documents) + "\n")

@@ -409,6 +409,15 @@ def test_parse_prints_the_model_as_json(site, capsys):
     assert status == 2 and err.startswith("weird.txt: error: cannot tell the format")
 
 
+def test_parse_reads_files_as_check_does_as_wins_over_the_config(site, capsys):
+    write(site / ".policy-lint.yaml", "formats:\n  odd.txt: postfix-main\n")
+    write(site / "odd.txt", "smtp inet n - y - - smtpd\n")
+    status, out, _ = run(capsys, "parse", "--as", "postfix-master", "odd.txt")
+    assert status == 0 and json.loads(out)[0]["format"] == "postfix-master"
+    status, out, _ = run(capsys, "check", *OWN, "--as", "postfix-master", "odd.txt")
+    assert status == 0
+
+
 def test_version(capsys):
     assert run(capsys, "--version") == (0, f"policy-lint {__version__}\n", "")
 
