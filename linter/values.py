@@ -520,25 +520,6 @@ def split_list(text: str, fmt: str = POSTFIX, separators: str = ", \t\r\n") -> t
     return tuple(items)
 
 
-# --- policy-side literals -------------------------------------------------------------
-
-
-
-def policy_size(text: str | int) -> int:
-    """A size written in a policy (``10M``, ``512k``, bare bytes), 1024-based as
-    docs/policy-language.md says; one implementation shared with the policy loader."""
-    from linter.policy.units import parse_size
-
-    return parse_size(text)
-
-
-def policy_time(text: str | int) -> int:
-    """A duration written in a policy, in seconds (``60s``, ``5m``, ``1h``, ``2 days``)."""
-    from linter.policy.units import parse_seconds
-
-    return parse_seconds(text)
-
-
 # --- per-parameter typing --------------------------------------------------------------
 
 

@@ -25,8 +25,6 @@ from linter.values import (
     parse_octal,
     parse_size,
     parse_time,
-    policy_size,
-    policy_time,
     references,
     split_list,
     typed_value,
@@ -267,6 +265,9 @@ def test_split_list():
 
 
 def test_policy_literals():
+    from linter.policy.units import parse_seconds as policy_time
+    from linter.policy.units import parse_size as policy_size
+
     assert policy_size("10M") == 10 * 1024 * 1024
     assert policy_size(5) == 5
     assert policy_time("1h") == 3600 and policy_time("2 days") == 172800
