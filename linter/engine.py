@@ -122,9 +122,9 @@ def _dovecot_for_postfix(directory: str) -> str | None:
 def _is_dovecot_root(path: str) -> bool:
     """``dovecot.conf`` (also ``x_dovecot.conf``, ``dovecot.conf.j2``): a file Dovecot starts
     from, unlike an included ``*.conf.ext`` or a dict/SQL driver file next to it."""
-    from linter.parsers import _strip_template_suffix
+    from linter.parsers import strip_template_suffix
 
-    name = _strip_template_suffix(os.path.basename(path))
+    name = strip_template_suffix(os.path.basename(path))
     return name == "dovecot.conf" or name.endswith(("-dovecot.conf", "_dovecot.conf", ".dovecot.conf"))
 
 
@@ -147,7 +147,7 @@ def _postfix_for_dovecot(root: str) -> tuple[str | None, str | None]:
 
 def _counterpart(path: str, this: str, other: str) -> str | None:
     """``master.cf`` for ``main.cf`` (also ``main.cf.j2`` -> ``master.cf.j2``, ``x-main.cf`` ...)."""
-    from linter.parsers import TEMPLATE_SUFFIXES, _strip_template_suffix
+    from linter.parsers import TEMPLATE_SUFFIXES, strip_template_suffix
 
     directory, name = os.path.split(path)
     if this not in name:
@@ -156,7 +156,7 @@ def _counterpart(path: str, this: str, other: str) -> str | None:
     if found:
         return found
     # one file templated, the other not (master.cf next to main.cf.tmpl), or templated otherwise
-    base = _strip_template_suffix(name).replace(this, other, 1)
+    base = strip_template_suffix(name).replace(this, other, 1)
     for suffix in ("", *TEMPLATE_SUFFIXES):
         found = _sibling(directory, base + suffix)
         if found:

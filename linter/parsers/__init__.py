@@ -31,7 +31,7 @@ from linter.model import (
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".erb", ".template", ".in", ".epp")
 
 
-def _strip_template_suffix(name: str) -> str:
+def strip_template_suffix(name: str) -> str:
     for suffix in TEMPLATE_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
@@ -54,7 +54,7 @@ def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | N
             if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
                 return fmt
     p = PurePath(path)
-    name = _strip_template_suffix(p.name)
+    name = strip_template_suffix(p.name)
     for base, fmt in (("main.cf", POSTFIX_MAIN), ("master.cf", POSTFIX_MASTER)):
         if (
             name == base

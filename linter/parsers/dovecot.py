@@ -58,7 +58,7 @@ import os
 from dataclasses import dataclass, field
 
 from linter.model import DOVECOT, ConfigError, Document, MarkedComment, ParseWarning, Section, Setting, Span, TemplateLine
-from linter.parsers import _strip_template_suffix, detect_newline, find_marked_comments, read_text, templates
+from linter.parsers import strip_template_suffix, detect_newline, find_marked_comments, read_text, templates
 
 BLANK = " \t"
 FILTERS = ("protocol", "remote", "local", "local_name")
@@ -88,7 +88,7 @@ _MAX_OPEN_FILES = 200  # far beyond any real tree; guards against include loops 
 
 def parse(path: str, text: str) -> Document:
     """Parse the Dovecot root file ``path`` (content ``text``) with its includes."""
-    name = _strip_template_suffix(os.path.basename(path))
+    name = strip_template_suffix(os.path.basename(path))
     return _Parser(path, simple=name.endswith(".conf.ext")).run(text)
 
 
