@@ -237,9 +237,9 @@ def _read_yaml(path: str) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ConfigFileError([ConfigError(path, 0, 0, f"not UTF-8: {e.reason} at byte {e.start}")]) from None
-    from linter.policy.loader import _prescan  # the policy loader's guard against alias bombs and deep nesting
+    from linter.policy.loader import yaml_bomb
 
-    bomb = _prescan(text, path)
+    bomb = yaml_bomb(text, path)
     if bomb is not None:
         raise ConfigFileError([ConfigError(path, bomb.line, bomb.column, f"{bomb.message} ({bomb.hint})")])
     try:

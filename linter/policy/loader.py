@@ -258,6 +258,13 @@ def unhashable_key(text: str) -> tuple[int, int] | None:
     return walk(root, set())
 
 
+def yaml_bomb(text: str, path: str) -> PolicyProblem | None:
+    """The guard every YAML file of ours passes before ruamel reads it (policies and
+    ``.policy-lint.yaml``): alias bombs and deep nesting, prescanned only when the text
+    could hold them."""
+    return _prescan(text, path) if _may_be_hostile(text) else None
+
+
 def _read_yaml(path: str) -> tuple[_Located | None, list[PolicyProblem]]:
     from linter.model import ConfigError
     from linter.parsers import read_regular_file
@@ -275,7 +282,7 @@ def _read_yaml(path: str) -> tuple[_Located | None, list[PolicyProblem]]:
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         return None, [PolicyProblem(path, line, 1, None, "policy file is not UTF-8")]
-    bomb = _prescan(text, path) if _may_be_hostile(text) else None
+    bomb = yaml_bomb(text, path)
     if bomb:
         return None, [bomb]
 
