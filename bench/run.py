@@ -169,7 +169,7 @@ def run_once(command: list[str], env: dict[str, str]) -> tuple[float, int]:
 
 
 def measure(scenario: Scenario, command: list[str], env: dict[str, str], runs: int,
-            before_each=None) -> Scenario:  # noqa: ANN001 - a callable run before every timed run
+            before_each=None) -> Scenario:
     for _ in range(runs):
         if before_each is not None:
             before_each()

@@ -198,7 +198,7 @@ def expr_seeds() -> list[bytes]:
     return [text.encode("utf-8") for text in dict.fromkeys(found)]
 
 
-def run(one_input, seeds: list[bytes], name: str) -> None:  # noqa: ANN001
+def run(one_input, seeds: list[bytes], name: str) -> None:
     """Start atheris on ``one_input``; without a corpus directory on the command line,
     the seeds are written to ``fuzz/corpus/<name>/`` and that directory is used."""
     import sys

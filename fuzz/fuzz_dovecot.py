@@ -11,8 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fuzz import common  # noqa: E402
-from linter.model import DOVECOT  # noqa: E402
+from fuzz import common
+from linter.model import DOVECOT
 
 
 def one_input(data: bytes) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fuzz import common  # noqa: E402
-from linter.policy.expr import EvalError, Expr, ExprError, UnknownValue  # noqa: E402
+from fuzz import common
+from linter.policy.expr import EvalError, Expr, ExprError, UnknownValue
 
 # What names and context functions see: the kinds of values directives have.
 VALUES = {
@@ -24,18 +24,18 @@ VALUES = {
 
 
 class FakeEnvironment:
-    def lookup(self, name: str):  # noqa: ANN201
+    def lookup(self, name: str):
         if name.startswith("u"):
             raise UnknownValue(name)  # a templated value
         return VALUES.get(name, VALUES[sorted(VALUES)[len(name) % len(VALUES)]])
 
-    def context(self, function: str, argument: str):  # noqa: ANN201
+    def context(self, function: str, argument: str):
         if function in ("is_set", "dovecot_exists"):
             return len(argument) % 2 == 0
         return self.lookup(argument)
 
 
-def _result(expr: Expr):  # noqa: ANN202
+def _result(expr: Expr):
     try:
         return ("value", expr.evaluate(FakeEnvironment()))
     except EvalError as e:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fuzz import common  # noqa: E402
-from linter.policy import PolicyError, load_policy  # noqa: E402
+from fuzz import common
+from linter.policy import PolicyError, load_policy
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _DIRECTORY = tempfile.mkdtemp(prefix="policy-lint-fuzz-policy-")

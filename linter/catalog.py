@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 _DATA = Path(__file__).resolve().parent / "data"
@@ -40,7 +40,7 @@ class Param:
     raw: bool = False  # Postfix: $ is expanded by the daemon at run time, not from main.cf
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> dict:
     import json
 

@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # the reader went away (| head): nothing left to say to it
         try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps interpreter shutdown quiet
+            sys.stdout = open(os.devnull, "w")
         except OSError:
             pass
         return 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from linter.model import ConfigError
@@ -81,7 +81,8 @@ def discover(paths: Sequence[str], formats: dict[str, str] | None = None, exclud
     return Discovery(tuple(files), tuple(errors), tuple(notes))
 
 
-def _walk(root: str, formats: dict[str, str] | None, exclude: Sequence[str], add, errors: list, notes: list) -> None:
+def _walk(root: str, formats: dict[str, str] | None, exclude: Sequence[str], add: Callable[..., None], errors: list,
+          notes: list) -> None:
     from linter.parsers import detect_format
 
     # (device, inode) of the directories on the current path: a link to one is a loop

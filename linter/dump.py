@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from linter.model import Assignment, Document, Service, Setting
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _entry(entry) -> dict:
+def _entry(entry: Any) -> dict:
     common = {"line": entry.span.line, "end_line": entry.span.end_line, "column": entry.span.column}
     if isinstance(entry, Assignment):
         return {"name": entry.name, "value": entry.value, **common, "templated": entry.templated}

@@ -112,8 +112,8 @@ def suppressions_from_comments(comments: Iterable[MarkedComment]) -> tuple[list[
     return found, invalid
 
 
-def apply_suppressions(report, known_rules: Collection[str] | None = None,  # noqa: ANN001 - engine.Report
-                       active_rules: Collection[str] | None = None):  # noqa: ANN201
+def apply_suppressions(report, known_rules: Collection[str] | None = None,  # noqa: ANN001,ANN201 - engine.Report
+                       active_rules: Collection[str] | None = None):
     """``report`` without the suppressed findings, plus PL001-PL003 findings."""
     suppressions: dict[str, list[Suppression]] = {}  # real path -> its suppressions
     extra: list[Diagnostic] = []

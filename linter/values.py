@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from linter.catalog import Param
@@ -523,7 +523,7 @@ def split_list(text: str, fmt: str = POSTFIX, separators: str = ", \t\r\n") -> t
 # --- per-parameter typing --------------------------------------------------------------
 
 
-def typed_value(param: Param, raw: str | _Unknown, fmt: str = POSTFIX):
+def typed_value(param: Param, raw: str | _Unknown, fmt: str = POSTFIX) -> Any:
     """``raw`` (already expanded) converted per the catalogue type of ``param``:
     bool, int (int/uint/size/octal), float seconds (time), tuple (lists), str.
     UNKNOWN stays UNKNOWN.  Bad values raise ValueError in the daemon's words."""

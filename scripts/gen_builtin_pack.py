@@ -16,9 +16,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from linter.policy import PolicyError  # noqa: E402
-from linter.policy.loader import policy_files  # noqa: E402
-from linter.policy.precompiled import PRECOMPILED_PATH, compile_data  # noqa: E402
+from linter.policy import PolicyError
+from linter.policy.loader import policy_files
+from linter.policy.precompiled import PRECOMPILED_PATH, compile_data
 
 
 def main() -> int:

@@ -302,7 +302,7 @@ def postfix_catalogue() -> dict:
         params[name] = entry
     # A default that is just another parameter ($smtpd_tls_security_level) has its type.
     for _ in range(3):
-        for name, entry in params.items():
+        for entry in params.values():
             match = re.fullmatch(r"\$\{?([A-Za-z0-9_]+)\}?", entry.get("default", ""))
             if entry["type"] == "string" and match and match.group(1) in params:
                 source = params[match.group(1)]

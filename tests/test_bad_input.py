@@ -164,7 +164,7 @@ def test_unreadable_file_reported_by_the_reader(tmp_path: Path, monkeypatch: pyt
     path.write_bytes(b"myhostname = mx\n")
     real_open = os.open
 
-    def refusing_open(p, flags, *args, **kwargs):  # noqa: ANN001,ANN002,ANN003,ANN202
+    def refusing_open(p, flags, *args, **kwargs):
         if os.fspath(p) == str(path):
             raise PermissionError(13, "Permission denied", str(p))
         return real_open(p, flags, *args, **kwargs)

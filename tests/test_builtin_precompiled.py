@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from linter.policy import PolicyError, load_policy
+from linter.policy import PolicyError, load_policy, precompiled
 from linter.policy import loader as policy_loader
-from linter.policy import precompiled
 from linter.policy.loader import policy_files
 
 REGENERATE = f"the shipped built-in pack is stale: run '{precompiled.REGENERATE}' and commit linter/data/builtin-pack.json"

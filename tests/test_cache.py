@@ -36,7 +36,7 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = policy_loader.load_policy
 
-    def counting(*args, **kwargs):  # noqa: ANN002,ANN003,ANN202
+    def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
@@ -328,7 +328,7 @@ def test_automatic_parallelism_needs_enough_files(tmp_path: Path, monkeypatch: p
     used: list[int] = []
     real = engine._check_parallel
 
-    def spy(groups, rules, formats, passed, workers):  # noqa: ANN001,ANN202
+    def spy(groups, rules, formats, passed, workers):
         used.append(workers)
         return real(groups, rules, formats, passed, workers)
 

@@ -30,7 +30,7 @@ def _host(name: str) -> Host:
     return Host(str(d / "main.cf"), str(d / "master.cf"), str(d / "dovecot" / "dovecot.conf"))
 
 
-def _lint(name: str):  # noqa: ANN202 - engine.Report
+def _lint(name: str):
     host = _host(name)
     return check([host.main, host.master, host.dovecot], load_policy([], builtin=True), Options(hosts=(host,)))
 

@@ -84,10 +84,10 @@ def write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8", "surrogateescape"))
 
 
-def fix(directory: Path, names: list[str], max_passes: int = 10):  # noqa: ANN201 - FixOutcome
+def fix(directory: Path, names: list[str], max_passes: int = 10):
     files = [str(directory / name) for name in names]
 
-    def run(paths):  # noqa: ANN001, ANN202
+    def run(paths):
         return apply_suppressions(check(list(paths), POLICY, Options()))
 
     return fix_files(run(files), Applicability.UNSAFE, run, write=True, max_passes=max_passes)

@@ -15,7 +15,7 @@ import pytest
 HARNESSES = ["fuzz_postfix_main", "fuzz_master", "fuzz_dovecot", "fuzz_policy", "fuzz_expr"]
 
 
-def harness(name: str):  # noqa: ANN201 - module
+def harness(name: str):
     return importlib.import_module(f"fuzz.{name}")
 
 
@@ -76,14 +76,14 @@ def test_expression_error_column_counts_characters(text, column):
     harness("fuzz_expr").one_input(text.encode())
 
 
-def _warnings_during(function, *args) -> list[str]:  # noqa: ANN001
+def _warnings_during(function, *args) -> list[str]:
     import warnings
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             function(*args)
-        except Exception:  # noqa: BLE001, S110 - only what is printed matters here
+        except Exception:
             pass
     return [str(w.message) for w in caught]
 

@@ -49,13 +49,13 @@ def assert_expr_rejected(tmp_path: Path, expr: str, words: str) -> str:
     return problems[0]
 
 
-def loaded(tmp_path: Path, text: str):  # noqa: ANN201 - Policy
+def loaded(tmp_path: Path, text: str):
     path = tmp_path / "p.yaml"
     path.write_text(text, encoding="utf-8")
     return load_policy([str(path)], builtin=False)
 
 
-def findings(tmp_path: Path, policy, main_cf: str) -> list:  # noqa: ANN001
+def findings(tmp_path: Path, policy, main_cf: str) -> list:
     (tmp_path / "main.cf").write_text(main_cf, encoding="utf-8")
     report = check([str(tmp_path / "main.cf")], policy, Options())
     assert not report.errors, report.errors
@@ -273,7 +273,7 @@ def test_a_full_check_reads_only_its_files_and_uses_no_network(tmp_path: Path,
     host = tmp_path / "host"
     shutil.copytree(EXAMPLES / "insecure", host)
 
-    def no_network(*_args, **_kwargs):  # noqa: ANN002,ANN003,ANN202
+    def no_network(*_args, **_kwargs):
         raise AssertionError("network access attempted")
 
     monkeypatch.setattr(socket, "socket", no_network)

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from linter.model import ConfigError, Document, Setting
-from linter.parsers import read_text
 from linter.parsers import dovecot as dovecot_parser
+from linter.parsers import read_text
 from tests.conftest import corpus_manifest
 
 # -- reading doveconf's output -------------------------------------------------------

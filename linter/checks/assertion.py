@@ -64,7 +64,7 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     if finding is not None:
         try:
             value = unit.raw(anchor)
-        except Exception:  # the anchor's own value is only shown in the message
+        except Exception:  # noqa: BLE001 - the anchor's own value is only shown in the message
             value = None
         yield Finding(span=finding.span, directive=anchor, value=value, missing=finding.missing,
                       section=finding.section)

@@ -34,8 +34,8 @@ from linter.checks.base import Finding
 from linter.checks.constraints import violations
 from linter.checks.context import Unit, dovecot_default, dovecot_sections, dovecot_settings, dovecot_typed
 from linter.policy.expr import UNKNOWN, UnknownValue
-from linter.policy.templates import render, template_fields
 from linter.policy.model import Rule
+from linter.policy.templates import render, template_fields
 
 
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:

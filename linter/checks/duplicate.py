@@ -28,7 +28,6 @@ from linter.checks.context import Unit
 from linter.model import Assignment, Document, Section, Service, Setting, TemplateLine
 from linter.policy.model import Rule
 
-
 # Sections that merge when repeated (filters, plugin {}); other sections without a name
 # are list items (passdb {}, userdb {}, map {} of a dict file): each one is new.
 _MERGING = frozenset({"protocol", "remote", "local", "local_name", "plugin", "dict"})

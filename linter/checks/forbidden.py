@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from linter.checks.base import Finding
+from linter.checks.common import judged_value, target
 from linter.checks.constraints import violations
 from linter.checks.context import Unit
-from linter.checks.common import judged_value, target
 from linter.policy.model import Rule
 
 

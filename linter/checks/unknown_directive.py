@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from linter import catalog, values
 from linter.checks.base import Finding
 from linter.checks.common import documents
-from linter import catalog, values
 from linter.checks.context import Unit
 from linter.model import DOVECOT, POSTFIX_MAIN, Assignment, Service, Setting
 from linter.policy.dovecot_path import section_kind

@@ -57,8 +57,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from linter.model import DOVECOT, ConfigError, Document, MarkedComment, ParseWarning, Section, Setting, Span, TemplateLine
-from linter.parsers import strip_template_suffix, detect_newline, find_marked_comments, read_text, templates
+from linter.model import (
+    DOVECOT,
+    ConfigError,
+    Document,
+    MarkedComment,
+    ParseWarning,
+    Section,
+    Setting,
+    Span,
+    TemplateLine,
+)
+from linter.parsers import detect_newline, find_marked_comments, read_text, strip_template_suffix, templates
 
 BLANK = " \t"
 FILTERS = ("protocol", "remote", "local", "local_name")

@@ -16,7 +16,6 @@ value may wrap around them, and are returned for the document to keep.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass

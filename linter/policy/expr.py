@@ -281,7 +281,7 @@ def regex_error(pattern: Any) -> str | None:
 
     try:
         re2.compile(pattern, _quiet_options())
-    except Exception as e:  # re2 raises its own error type; the message is what matters
+    except Exception as e:  # noqa: BLE001 - re2 raises its own error type; the message is what matters
         message = e.args[0] if e.args else "invalid pattern"
         return message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
     return None

@@ -551,7 +551,7 @@ class _RuleBuilder:
             return None
         try:
             found = self.catalog.suggest(name, fmt)
-        except Exception:  # a did-you-mean is a nicety; never let it break loading
+        except Exception:  # noqa: BLE001 - a did-you-mean is a nicety; never let it break loading
             return None
         return f"did you mean {found!r}?" if found else None
 
