@@ -1,12 +1,18 @@
 """Benchmark policy-lint: start-up (warm and cold policy cache), bulk throughput, scaling, memory.
 
-Every figure is a ratio against, or sits next to, a baseline measured in the same run
-(``python -c pass`` with the same interpreter), so results from different machines can be
-compared.  Run from the repository root::
+It measures what users get: the working tree is installed with a plain, non-editable
+``pip install`` into a fresh virtual environment made for the run, and every scenario runs
+that environment's ``policy-lint`` console script from a neutral directory.  The baseline is
+``python -c pass`` of the same environment, measured interleaved with each scenario (one
+baseline run before every scenario run), so a slow or busy machine moves both alike; its
+absolute time is printed, so a reader sees when it is inflated (an editable install's import
+hook, or other ``.pth`` files, make every process start slower and hide the linter's cost).
+Run from the repository root::
 
-    python bench/run.py                 # the full table (about a minute on 2 cores)
+    python bench/run.py                 # the full table (a few minutes on 2 cores)
     python bench/run.py --runs 5 --json bench/out/latest.json
     python bench/run.py --quick         # smaller trees, fewer runs: a smoke test
+    python bench/run.py --python PY     # an existing environment instead of a fresh one
 
 The bulk tree is generated from the real configs in ``../shared/corpus`` (``--corpus``):
 each host directory gets a main.cf, a master.cf and a dovecot.conf copied from corpus files
@@ -57,6 +63,14 @@ class Scenario:
     status: int | None = None
     rss_self_kib: int = 0
     rss_children_kib: int = 0
+    paired_baseline: list[float] = field(default_factory=list)  # python -c pass, run just before each run
+
+    @property
+    def ratio(self) -> float | None:
+        """Median over the runs of (run time / the baseline run just before it)."""
+        if not self.paired_baseline:
+            return None
+        return statistics.median(t / b for t, b in zip(self.times, self.paired_baseline))
 
     @property
     def median(self) -> float:
@@ -154,37 +168,63 @@ def child_env(cache_dir: str, pycache: str) -> dict[str, str]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = pycache
     env["POLICY_LINT_CACHE_DIR"] = cache_dir
-    env["PYTHONPATH"] = REPO + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env.pop("GITHUB_ACTIONS", None)
+    # the installed package only: nothing from the working tree or the caller's environment
+    for name in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "GITHUB_ACTIONS"):
+        env.pop(name, None)
     return env
 
 
-def run_once(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+def make_venv(work: str) -> str:
+    """A fresh virtual environment with the working tree installed as users install it
+    (``pip install .``, not editable); returns its directory."""
+    venv = os.path.join(work, "venv")
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    python = os.path.join(venv, "bin", "python")
+    done = subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", REPO],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if done.returncode:
+        raise SystemExit(f"bench: pip install of {REPO} failed:\n{done.stdout.decode()[-2000:]}")
+    return venv
+
+
+def run_once(command: list[str], env: dict[str, str], cwd: str) -> tuple[float, int]:
     start = time.perf_counter()
-    done = subprocess.run(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"bench: {' '.join(command)} exited {done.returncode}:\n{done.stderr.decode()[-2000:]}")
     return elapsed, done.returncode
 
 
-def measure(scenario: Scenario, command: list[str], env: dict[str, str], runs: int,
-            before_each=None) -> Scenario:
-    for _ in range(runs):
-        if before_each is not None:
-            before_each()
-        elapsed, scenario.status = run_once(command, env)
-        scenario.times.append(elapsed)
-    return scenario
+class Runner:
+    """Runs commands from a neutral directory and interleaves the baseline with them."""
+
+    def __init__(self, python: str, env: dict[str, str], cwd: str):
+        self.python, self.env, self.cwd = python, env, cwd
+        self.baseline = Scenario("baseline: python -c pass")
+
+    def base_once(self) -> None:
+        elapsed, _ = run_once([self.python, "-c", "pass"], self.env, self.cwd)
+        self.baseline.times.append(elapsed)
+
+    def measure(self, scenario: Scenario, command: list[str], runs: int, env: dict[str, str] | None = None,
+                before_each=None) -> Scenario:
+        for _ in range(runs):
+            self.base_once()
+            if before_each is not None:
+                before_each()
+            elapsed, scenario.status = run_once(command, env or self.env, self.cwd)
+            scenario.times.append(elapsed)
+            scenario.paired_baseline.append(self.baseline.times[-1])
+        return scenario
 
 
-def measure_check(scenario: Scenario, linter_args: list[str], env: dict[str, str], runs: int,
-                  work: str) -> Scenario:
+def measure_check(runner: Runner, scenario: Scenario, linter_args: list[str], runs: int, work: str) -> Scenario:
     """A ``check`` run through the driver, which also reports peak RSS."""
     rss_file = os.path.join(work, "rss.txt")
-    command = [sys.executable, "-c", DRIVER, rss_file, *linter_args]
+    command = [runner.python, "-c", DRIVER, rss_file, *linter_args]
     for _ in range(runs):
-        elapsed, scenario.status = run_once(command, env)
+        elapsed, scenario.status = run_once(command, runner.env, runner.cwd)
         scenario.times.append(elapsed)
         with open(rss_file, encoding="utf-8") as f:
             own, children = (int(x) for x in f.read().split())
@@ -197,16 +237,20 @@ def measure_check(scenario: Scenario, linter_args: list[str], env: dict[str, str
 
 
 def table(results: dict) -> str:
-    base = results["baseline"]["median_s"]
+    base = results["baseline"]
     lines = [f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
              f"Python {results['machine']['python']} ({results['machine']['system']})",
+             f"installed: {results['installed']}",
+             f"baseline (python -c pass, same environment, interleaved with every start-up run): "
+             f"median {base['median_s'] * 1000:.1f} ms, min {base['min_s'] * 1000:.1f} ms over {base['runs']} runs",
              f"runs per scenario: {results['runs']} (bulk: {results['bulk_runs']})", ""]
     header = f"{'scenario':<34}{'median':>10}{'min':>10}{'x baseline':>12}{'files':>8}{'files/s':>10}"
     lines += [header, "-" * len(header)]
     for s in results["scenarios"]:
         rate = f"{s['files'] / s['median_s']:.0f}" if s["files"] > 1 else ""
+        ratio = f"{s['ratio']:>11.2f}x" if s["files"] <= 1 else f"{'':>12}"
         lines.append(f"{s['name']:<34}{s['median_s'] * 1000:>8.1f}ms{s['min_s'] * 1000:>8.1f}ms"
-                     f"{s['median_s'] / base:>11.2f}x{s['files'] or '':>8}{rate:>10}")
+                     f"{ratio}{s['files'] or '':>8}{rate:>10}")
     lines.append("")
     scaling = results["scaling"]
     lines.append("scaling (bulk, auto jobs): input size -> time, relative to the 1x tree")
@@ -219,6 +263,10 @@ def table(results: dict) -> str:
         if s["rss_self_kib"]:
             lines.append(f"peak RSS {s['name']}: main process {s['rss_self_kib'] / 1024:.1f} MiB, "
                          f"largest worker {s['rss_children_kib'] / 1024:.1f} MiB")
+    targets = results["targets"]
+    lines += ["", f"targets: warm one host {targets['warm_ratio']:.2f}x baseline (<= 3.0), "
+              f"cold + user policy {targets['cold_user_policy_ms']:.0f} ms (<= 250), "
+              f"bulk 16x {targets['bulk_files_per_s']:.0f} files/s (>= 2,000)"]
     return "\n".join(lines) + "\n"
 
 
@@ -230,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", default=DEFAULT_CORPUS, help="the corpus directory (with MANIFEST.tsv)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--quick", action="store_true", help="1,600 files, 3 runs: a smoke test")
+    parser.add_argument("--python", metavar="PY",
+                        help="measure the environment of this interpreter instead of a fresh venv with pip install .")
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.bulk_runs, args.files = 3, 1, 1600
@@ -252,40 +302,46 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_all(args: argparse.Namespace, work: str) -> dict:
-    cache_dir = os.path.join(work, "cache")
-    env = child_env(cache_dir, os.path.join(work, "pyc"))
-    python = sys.executable
+    if args.python:
+        python = os.path.abspath(args.python)
+        installed = f"existing environment {python}"
+    else:
+        python = os.path.join(make_venv(work), "bin", "python")
+        installed = "fresh venv, pip install . (non-editable)"
+    script = os.path.join(os.path.dirname(python), "policy-lint")
+    linter = [script] if os.path.exists(script) else [python, "-m", "linter"]
+    neutral = os.path.join(work, "cwd")  # no linter/ package here for python to find
+    os.makedirs(neutral)
+    env = child_env(os.path.join(work, "cache"), os.path.join(work, "pyc"))
+    runner = Runner(python, env, neutral)
     single = ["check", SINGLE_HOST, "--format", "text"]
 
     # warm-up: bytecode for the stdlib and the package, and the policy cache
-    run_once([python, "-c", "pass"], env)
-    run_once([python, "-m", "linter", *single], env)
-    run_once([python, "-m", "linter", *single], env)
+    run_once([python, "-c", "pass"], env, neutral)
+    run_once([*linter, *single], env, neutral)
+    run_once([*linter, *single], env, neutral)
 
     scenarios: list[Scenario] = []
-    baseline = measure(Scenario("baseline: python -c pass"), [python, "-c", "pass"], env, args.runs)
-    warm = measure(Scenario("one host, warm cache"),
-                   [python, "-m", "linter", *single], env, args.runs)
+    warm = runner.measure(Scenario("one host, warm cache"), [*linter, *single], args.runs)
     cold_env = dict(env)
 
     def fresh_cache() -> None:
         shutil.rmtree(cold_env["POLICY_LINT_CACHE_DIR"], ignore_errors=True)
 
     cold_env["POLICY_LINT_CACHE_DIR"] = os.path.join(work, "cold-cache")
-    cold = measure(Scenario("one host, cold (empty cache)"),
-                   [python, "-m", "linter", *single], cold_env, args.runs, before_each=fresh_cache)
+    cold = runner.measure(Scenario("one host, cold (empty cache)"), [*linter, *single], args.runs,
+                          env=cold_env, before_each=fresh_cache)
     # a user policy is compiled from YAML (ruamel.yaml, jsonschema); the built-in pack never is
     user_policy = os.path.join(work, "local-policy.yaml")
     with open(user_policy, "w", encoding="utf-8") as f:
         f.write(USER_POLICY)
-    cold_user = measure(Scenario("one host + user policy, cold"),
-                        [python, "-m", "linter", *single, "--policy", user_policy], cold_env, args.runs,
-                        before_each=fresh_cache)
-    warm_user = measure(Scenario("one host + user policy, warm"),
-                        [python, "-m", "linter", *single, "--policy", user_policy], env, args.runs)
-    no_cache = measure(Scenario("one host, --no-cache"),
-                       [python, "-m", "linter", *single, "--no-cache"], env, args.runs)
-    scenarios += [baseline, warm, cold, cold_user, warm_user, no_cache]
+    cold_user = runner.measure(Scenario("one host + user policy, cold"),
+                               [*linter, *single, "--policy", user_policy], args.runs, env=cold_env,
+                               before_each=fresh_cache)
+    warm_user = runner.measure(Scenario("one host + user policy, warm"),
+                               [*linter, *single, "--policy", user_policy], args.runs)
+    no_cache = runner.measure(Scenario("one host, --no-cache"), [*linter, *single, "--no-cache"], args.runs)
+    scenarios += [warm, cold, cold_user, warm_user, no_cache]
 
     sources = corpus_files(args.corpus)
     scaling = []
@@ -295,32 +351,36 @@ def run_all(args: argparse.Namespace, work: str) -> dict:
         size = make_tree(root, n, sources)
         output = os.path.join(work, "report.json")
         linter_args = ["check", root, "--no-config", "--format", "json", "--output", output]
-        s = measure_check(Scenario(f"bulk {factor}x, auto jobs", files=n, input_bytes=size), linter_args, env,
+        s = measure_check(runner, Scenario(f"bulk {factor}x, auto jobs", files=n, input_bytes=size), linter_args,
                           args.bulk_runs, work)
         scenarios.append(s)
         scaling.append(s)
         if factor == 16:
-            serial = measure_check(Scenario("bulk 16x, --jobs 1", files=n, input_bytes=size),
-                                   [*linter_args, "--jobs", "1"], env, args.bulk_runs, work)
+            serial = measure_check(runner, Scenario("bulk 16x, --jobs 1", files=n, input_bytes=size),
+                                   [*linter_args, "--jobs", "1"], args.bulk_runs, work)
             scenarios.append(serial)
         shutil.rmtree(root)
 
+    baseline = runner.baseline
     first = scaling[0]
     return {
         "machine": machine(),
+        "installed": installed,
         "runs": args.runs,
         "bulk_runs": args.bulk_runs,
-        "baseline": {"median_s": baseline.median, "min_s": baseline.best},
-        "scenarios": [{"name": s.name, "median_s": s.median, "min_s": s.best, "ratio": s.median / baseline.median,
+        "baseline": {"median_s": baseline.median, "min_s": baseline.best, "runs": len(baseline.times)},
+        "scenarios": [{"name": s.name, "median_s": s.median, "min_s": s.best,
+                       "ratio": s.ratio if s.ratio is not None else s.median / baseline.median,
                        "files": s.files, "files_per_s": s.files / s.median if s.files > 1 else None,
                        "input_bytes": s.input_bytes, "rss_self_kib": s.rss_self_kib,
-                       "rss_children_kib": s.rss_children_kib, "times_s": s.times} for s in scenarios],
+                       "rss_children_kib": s.rss_children_kib, "times_s": s.times,
+                       "paired_baseline_s": s.paired_baseline} for s in scenarios],
         "scaling": [{"factor": f, "files": s.files, "input_bytes": s.input_bytes, "median_s": s.median,
                      "time_ratio": s.median / first.median,
                      "per_file_ratio": (s.median / s.files) / (first.median / first.files)}
                     for f, s in zip((1, 4, 16), scaling)],
         "targets": {
-            "warm_ratio": warm.median / baseline.median,
+            "warm_ratio": warm.ratio,
             "cold_ms": cold.median * 1000,
             "cold_user_policy_ms": cold_user.median * 1000,
             "bulk_files_per_s": scaling[-1].files / scaling[-1].median,
