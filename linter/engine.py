@@ -20,7 +20,17 @@ from linter.checks import DOCUMENT_KINDS, REGISTRY
 from linter.checks.base import Finding
 from linter.checks.context import SMTPD_COMMANDS, HostDocs, Unit, service_overrides
 from linter.diagnostics import Diagnostic, Edit, Fix
-from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, MarkedComment, Service, Span
+from linter.model import (
+    DOVECOT,
+    POSTFIX_MAIN,
+    POSTFIX_MASTER,
+    ConfigError,
+    Document,
+    MarkedComment,
+    Section,
+    Service,
+    Span,
+)
 from linter.options import Host, Options
 from linter.policy.dovecot_path import split_path
 from linter.policy.expr import UNKNOWN, EvalError, UnknownValue
@@ -265,7 +275,7 @@ def _units(rule: Rule, host: HostDocs, services: _HostServices) -> Iterator[Unit
             yield Unit(scope, host)
     elif scope == "dovecot":
         if host.dovecot is not None:
-            yield Unit(scope, host)
+            yield from _dovecot_units(rule, host)
     elif scope == "postfix-master":
         for service, overrides in services.all:
             yield Unit(scope, host, service, overrides)
@@ -276,6 +286,36 @@ def _units(rule: Rule, host: HostDocs, services: _HostServices) -> Iterator[Unit
             return
         for service, overrides in services.smtpd:
             yield Unit(scope, host, service, overrides)
+
+
+def _dovecot_units(rule: Rule, host: HostDocs) -> Iterator[Unit]:
+    """The top level, then each filter block (``protocol pop3 { }``, ``local ... { }``) that
+    sets something: a setting is judged wherever its effective value can differ.  A rule
+    on a wildcard path (``protocol * / ssl``) is judged once per matching section."""
+    from linter.checks.context import dovecot_sections, filter_blocks, has_wildcard, is_filter_header
+
+    path = rule.check.path
+    if rule.check.kind == "dovecot-section":
+        yield Unit("dovecot", host)
+        return
+    if has_wildcard(path):
+        matches = dovecot_sections(host.dovecot, path)
+        for section in matches:
+            yield Unit("dovecot", host, within=section.path, block=section)
+        if not matches:
+            yield Unit("dovecot", host)
+        return
+    yield Unit("dovecot", host)
+    if path and is_filter_header(path[0]):
+        return
+    for section in filter_blocks(host.dovecot):
+        yield Unit("dovecot", host, within=section.path, block=section)
+
+
+def _inside(span: Span, section: Section) -> bool:
+    close = section.close_span
+    return span.path == section.span.path and close is not None and \
+        section.span.line <= span.line <= close.line
 
 
 class _HostServices:
@@ -543,9 +583,17 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
                 comments.add(comment if spelled == comment.path else comment._replace(path=spelled))
     services = _HostServices(docs)
     for rule in rules:
+        seen: set[Span] = set()  # Dovecot: a setting inherited by several blocks is reported once
         for unit in _units(rule, docs, services):
             env = _Env(unit, rule)
             for finding in evaluate_rule(rule, unit, env):
+                if unit.block is not None:
+                    if finding.span in seen:
+                        continue
+                    if not _inside(finding.span, unit.block) and unit.block.span not in finding.related:
+                        # judged in the block, but found where the block inherits it from
+                        finding = finding._replace(related=(*finding.related, unit.block.span))
+                seen.add(finding.span)
                 if _real(finding.span.path) in reported:
                     diagnostics.add(diagnose(rule, unit, finding, env))
 

@@ -127,6 +127,41 @@ def dovecot_settings(doc: Document | None, path: tuple[str, ...]) -> list[Settin
             and section_matches(tuple(sections), e.section)]
 
 
+FILTER_KINDS = ("protocol", "remote", "local", "local_name")  # Dovecot's filter sections (catalog: filter_sections)
+
+
+def is_filter_header(header: str) -> bool:
+    return header.split(" ", 1)[0] in FILTER_KINDS
+
+
+def dovecot_resolve(doc: Document | None, path: tuple[str, ...]) -> list[Setting]:
+    """The settings that give the effective value at ``path``: the path itself, else, for
+    a path inside filter sections (``protocol pop3 / ssl``, ``local 10.0.0.0/8 /
+    protocol imap / ssl``), the enclosing filter's (innermost first), else the top level's.
+    A filter block inherits what it does not set, as Dovecot reads it."""
+    *sections, name = path
+    filters = 0
+    while filters < len(sections) and is_filter_header(sections[filters]):
+        filters += 1
+    for keep in range(filters, -1, -1):
+        found = dovecot_settings(doc, (*sections[:keep], *sections[filters:], name))
+        if found:
+            return found
+    return []
+
+
+def filter_blocks(doc: Document | None) -> list[Section]:
+    """The filter sections of ``doc`` (nested ones too) that set something directly."""
+    if doc is None:
+        return []
+    setting = {e.section for e in doc.entries if isinstance(e, Setting) and e.section}
+    return [s for s in doc.sections if s.path in setting and all(is_filter_header(h) for h in s.path)]
+
+
+def has_wildcard(patterns: tuple[str, ...]) -> bool:
+    return any(c in header.partition(" ")[2] for header in patterns for c in "*?[")
+
+
 def dovecot_sections(doc: Document | None, patterns: tuple[str, ...]) -> list[Section]:
     if doc is None:
         return []
@@ -188,10 +223,29 @@ class Unit:
     service: Service | None = None  # None in smtpd-service scope = the implicit "smtp inet"
     overrides: dict[str, Override] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
+    # Dovecot scope: the concrete section path this unit judges (a filter block such as
+    # ("protocol pop3",), or one match of a wildcard path); () is the top level
+    within: tuple[str, ...] = ()
+    block: Section | None = None  # the section of ``within``
 
     @property
     def dovecot_scope(self) -> bool:
         return self.scope == "dovecot"
+
+    def dovecot_parts(self, path: str) -> tuple[str, ...]:
+        """A Dovecot path as this unit reads it: a path whose sections match ``within``
+        (a wildcard's match) is narrowed to it; in a filter block, a path that does not
+        start with a filter section is read inside the block (inheriting what it does not set)."""
+        parts = split_path(path)
+        within = self.within
+        if not within:
+            return parts
+        sections = parts[:-1]
+        if sections and section_matches(sections, within):
+            return (*within, parts[-1])
+        if all(is_filter_header(h) for h in within) and not (sections and is_filter_header(sections[0])):
+            return (*within, *parts)
+        return parts
 
     # -- values
     def effective(self, name: str) -> Any:
@@ -212,10 +266,11 @@ class Unit:
     def raw(self, name: str) -> str | None:
         """The value as written (Postfix ``$name`` not expanded), or its default."""
         if self.dovecot_scope:
-            found = dovecot_settings(self.host.dovecot, split_path(name))
+            parts = self.dovecot_parts(name)
+            found = dovecot_resolve(self.host.dovecot, parts)
             if found and found[-1].templated:
                 raise UnknownValue(name)
-            return found[-1].value if found else dovecot_default(split_path(name))
+            return found[-1].value if found else dovecot_default(parts)
         return self.host.postfix.written(name, self.overrides)
 
     def expanded(self, name: str) -> str | None:
@@ -231,12 +286,12 @@ class Unit:
 
     def is_set(self, name: str) -> bool:
         if self.dovecot_scope:
-            return bool(dovecot_settings(self.host.dovecot, split_path(name)))
+            return bool(dovecot_resolve(self.host.dovecot, self.dovecot_parts(name)))
         return name in self.overrides or name in self.host.postfix.explicit
 
     def default(self, name: str) -> Any:
         if self.dovecot_scope:
-            raw = dovecot_default(split_path(name))
+            raw = dovecot_default(self.dovecot_parts(name))
             return UNKNOWN if raw is None else raw
         param = catalog.postfix_param(name)
         if param is None or param.default is None:
@@ -244,8 +299,8 @@ class Unit:
         return postfix_typed(name, param.default)
 
     def dovecot_value(self, path: str) -> Any:
-        parts = split_path(path)
-        found = dovecot_settings(self.host.dovecot, parts)
+        parts = self.dovecot_parts(path)
+        found = dovecot_resolve(self.host.dovecot, parts)
         if found:
             if found[-1].templated:
                 raise UnknownValue(path)
@@ -284,7 +339,7 @@ class Unit:
     def explicit_span(self, name: str) -> tuple[Span | None, Any]:
         """Where ``name`` is explicitly set here: (value span, entry) or (None, None)."""
         if self.dovecot_scope:
-            found = dovecot_settings(self.host.dovecot, split_path(name))
+            found = dovecot_resolve(self.host.dovecot, self.dovecot_parts(name))
             return (found[-1].span, found[-1]) if found else (None, None)
         if name in self.overrides:
             return self.overrides[name].span, self.overrides[name]
@@ -319,6 +374,8 @@ class Unit:
         doc = self.host.dovecot
         if doc is None:
             return None
+        if sections and self.within and section_matches(sections, self.within):
+            sections = self.within
         if sections:
             found = [s for s in dovecot_sections(doc, sections) if s.close_span is not None]
             if not found:

@@ -1,0 +1,140 @@
+"""The policy language a platform team writes (issue 12), from the user's side: a
+policy, a tree of configs, the command, the output."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from linter import cli
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    (tmp_path / ".policy-lint.yaml").write_text("{}\n", encoding="utf-8")  # stops the walk up
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+# -- Dovecot filter blocks and wildcard paths ------------------------------------------
+
+TLS_FLOOR = """\
+policy: team
+rules:
+  - id: TX101
+    name: weak-tls-floor
+    scope: dovecot
+    message: "ssl_min_protocol is {value}: below TLSv1.2"
+    check:
+      kind: value
+      directive: ssl_min_protocol
+      one_of: [TLSv1.2, TLSv1.3]
+    fix:
+      title: "Set ssl_min_protocol = TLSv1.2"
+      set: {ssl_min_protocol: TLSv1.2}
+  - id: TX102
+    name: protocol-without-required-ssl
+    scope: dovecot
+    message: "ssl is {value} for a protocol"
+    check:
+      kind: value
+      directive: "protocol * / ssl"
+      equals: required
+"""
+
+FILTERED = """\
+ssl_min_protocol = TLSv1.2
+ssl = required
+protocol pop3 {
+  ssl_min_protocol = TLSv1
+  ssl = yes
+}
+protocol imap {
+  ssl = no
+}
+protocol lmtp {
+  mail_plugins = quota
+}
+local 10.0.0.0/8 {
+  protocol imap {
+    ssl_min_protocol = SSLv3
+  }
+}
+"""
+
+
+def test_a_setting_is_judged_in_every_filter_block_that_sets_it(site, capsys):
+    write(site / "pol.yaml", TLS_FLOOR)
+    write(site / "h" / "dovecot.conf", FILTERED)
+    status, out, _ = run(capsys, "--no-builtin", "--policy", "pol.yaml", "--select", "TX101", "h")
+    assert status == 1
+    assert out.splitlines()[:4] == [
+        "h/dovecot.conf:4:3: warning TX101 ssl_min_protocol is TLSv1: below TLSv1.2",
+        "  fix: Set ssl_min_protocol = TLSv1.2 [safe]",
+        "h/dovecot.conf:15:5: warning TX101 ssl_min_protocol is SSLv3: below TLSv1.2",
+        "  fix: Set ssl_min_protocol = TLSv1.2 [safe]",
+    ]
+    # the fix changes the block's own value, nothing else
+    status, out, _ = run(capsys, "--no-builtin", "--policy", "pol.yaml", "--select", "TX101", "--fix", "h")
+    assert status == 0
+    assert (site / "h" / "dovecot.conf").read_text() == FILTERED.replace("= TLSv1\n", "= TLSv1.2\n").replace(
+        "SSLv3", "TLSv1.2")
+
+
+def test_a_wildcard_path_judges_every_match_with_what_it_inherits(site, capsys):
+    write(site / "pol.yaml", TLS_FLOOR)
+    write(site / "h" / "dovecot.conf", FILTERED)
+    status, out, _ = run(capsys, "--no-builtin", "--policy", "pol.yaml", "--select", "TX102", "h")
+    assert [line for line in out.splitlines() if "TX102" in line] == [
+        "h/dovecot.conf:5:3: warning TX102 ssl is yes for a protocol",
+        "h/dovecot.conf:8:3: warning TX102 ssl is no for a protocol",
+    ]
+    # lmtp inherits "required" from the top level: fine.  With a weak top level, the
+    # inherited value is reported once, at the top level, with the block as related
+    write(site / "h" / "dovecot.conf", FILTERED.replace("ssl = required", "ssl = yes"))
+    status, out, _ = run(capsys, "--no-builtin", "--policy", "pol.yaml", "--select", "TX102", "h",
+                         "--format", "json")
+    import json
+
+    found = [(d["line"], [r["line"] for r in d["related"]]) for d in json.loads(out)]
+    assert found == [(2, [10]), (5, []), (8, [])]
+
+
+def test_a_filter_block_that_does_not_set_the_value_inherits_it(site, capsys):
+    write(site / "pol.yaml", TLS_FLOOR)
+    write(site / "h" / "dovecot.conf", "ssl_min_protocol = TLSv1\nprotocol imap {\n  ssl = yes\n}\n")
+    status, out, _ = run(capsys, "--no-builtin", "--policy", "pol.yaml", "--select", "TX101", "h")
+    assert [line for line in out.splitlines() if "TX101" in line] == [
+        "h/dovecot.conf:1:1: warning TX101 ssl_min_protocol is TLSv1: below TLSv1.2",
+    ]
+
+
+def test_dovecot_function_reads_a_filter_path_with_inheritance(site, capsys):
+    write(site / "pol.yaml", """\
+        policy: team
+        rules:
+          - id: TX103
+            name: imap-floor
+            scope: dovecot
+            message: "IMAP accepts {value}"
+            check: {kind: assert, expr: "dovecot('protocol imap / ssl_min_protocol') != 'TLSv1'"}
+        """)
+    write(site / "h" / "dovecot.conf", "ssl_min_protocol = TLSv1\nprotocol imap {\n  ssl = yes\n}\n")
+    status, out, _ = run(capsys, "--no-builtin", "--policy", "pol.yaml", "h")
+    assert out.splitlines()[0] == "h/dovecot.conf:1:1: warning TX103 IMAP accepts TLSv1"
