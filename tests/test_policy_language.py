@@ -6,9 +6,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
+from tests import test_cli
 
-from tests.test_cli import run, site  # noqa: F401 - site: the fixture of an empty working directory
+site = test_cli.site  # the fixture: an empty working directory, no config above it that matters
+run = test_cli.run
 
 
 def write(path: Path, text: str) -> Path:
