@@ -255,6 +255,8 @@ class _Env:
             value = unit.dovecot_value(argument)
         elif function == "dovecot_exists":
             return unit.dovecot_exists(argument)
+        elif function == "dovecot_filter":
+            return unit.dovecot_filter(argument)
         else:
             raise ValueError(f"unknown function {function}")
         if value is UNKNOWN:
@@ -291,10 +293,13 @@ def _units(rule: Rule, host: HostDocs, services: _HostServices) -> Iterator[Unit
 def _dovecot_units(rule: Rule, host: HostDocs) -> Iterator[Unit]:
     """The top level, then each filter block (``protocol pop3 { }``, ``local ... { }``) that
     sets something: a setting is judged wherever its effective value can differ.  A rule
-    on a wildcard path (``protocol * / ssl``) is judged once per matching section."""
+    on a wildcard path (``protocol * / ssl``) is judged once per matching section; for an
+    ``assert``, the path is its anchor's (``service auth / inet_listener * / address``)."""
     from linter.checks.context import dovecot_sections, filter_blocks, has_wildcard, is_filter_header
 
     path = rule.check.path
+    if not path and rule.check.kind == "assert" and rule.check.anchor:
+        path = split_path(rule.check.anchor)[:-1]
     if rule.check.kind == "dovecot-section":
         yield Unit("dovecot", host)
         return

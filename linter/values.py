@@ -548,3 +548,80 @@ def typed_value(param: Param, raw: str | _Unknown, fmt: str = POSTFIX) -> Any:
     if kind in ("list", "maptype-list", "restriction-list"):
         return split_list(text, fmt)
     return text
+
+
+# --- IP networks (mynetworks, login_trusted_networks, ...) ------------------------------
+
+# Special-purpose blocks whose addresses are not reachable from the Internet (RFC 6890
+# and its registries: "this network", private, shared, loopback, link local, the
+# documentation and benchmarking ranges, multicast, reserved).  A network that lies
+# inside one of them holds no public address.
+_NON_PUBLIC_V4 = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+                  "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15",
+                  "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/3")
+_NON_PUBLIC_V6 = ("::/127", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "fc00::/7",
+                  "fe80::/10", "ff00::/8")
+
+
+def ip_network(item: str) -> Any:
+    """An address or network as Postfix (``[::1]/128``, ``10.0.0.0/8``) or Dovecot
+    (``::1/128``, ``10.1.2.3/8``: host bits are ignored) writes it, as an
+    ``ipaddress`` network; None for anything else (a hostname, ``type:table``,
+    ``/file``, a ``!``-negated item, a netmask instead of a prefix length)."""
+    import ipaddress
+
+    text = item.strip()
+    address, slash, bits = text.partition("/")
+    if address.startswith("[") and address.endswith("]"):
+        address = address[1:-1]
+    if slash and not (bits.isdigit() and bits.isascii()):
+        return None
+    try:
+        host = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if not slash:
+        return ipaddress.ip_network(host)
+    if int(bits) > host.max_prefixlen:
+        return None
+    return ipaddress.ip_network(f"{host}/{int(bits)}", strict=False)
+
+
+def network_items(value: Any) -> tuple[str, ...]:
+    """The items of a list value (a tuple, or text split at blanks and commas, as both
+    Postfix and Dovecot split address lists)."""
+    if isinstance(value, tuple):
+        return tuple(w for item in value for w in str(item).replace(",", " ").split())
+    if value is None or value is UNKNOWN:
+        return ()
+    return tuple(str(value).replace(",", " ").split())
+
+
+def wide_networks(value: Any, v4_prefix: int, v6_prefix: int) -> tuple[str, ...]:
+    """The items (as written) that are networks wider than ``/v4_prefix`` (IPv4) or
+    ``/v6_prefix`` (IPv6): ``wide_networks('0.0.0.0/0 10.0.0.0/8', 8, 32)`` is
+    ``('0.0.0.0/0',)``."""
+    found = []
+    for item in network_items(value):
+        net = ip_network(item)
+        if net is not None and net.prefixlen < (v4_prefix if net.version == 4 else v6_prefix):
+            found.append(item)
+    return tuple(found)
+
+
+def network_is_public(net: Any) -> bool:
+    """Whether an ``ipaddress`` network holds an address reachable from the Internet."""
+    import ipaddress
+
+    blocks = _NON_PUBLIC_V4 if net.version == 4 else _NON_PUBLIC_V6
+    return not any(net.subnet_of(ipaddress.ip_network(block)) for block in blocks)
+
+
+def public_networks(value: Any) -> tuple[str, ...]:
+    """The items (as written) that are addresses or networks holding a public address."""
+    found = []
+    for item in network_items(value):
+        net = ip_network(item)
+        if net is not None and network_is_public(net):
+            found.append(item)
+    return tuple(found)

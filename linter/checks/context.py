@@ -19,7 +19,7 @@ from typing import Any
 from linter import catalog, values
 from linter.model import Assignment, Document, Override, Section, Service, Setting, Span
 from linter.policy.dovecot_path import header_matches, section_kind, section_matches, split_path
-from linter.policy.expr import UNKNOWN, UnknownValue
+from linter.policy.expr import FILTER_KINDS, UNKNOWN, UnknownValue  # FILTER_KINDS: catalog filter_sections
 
 # A policy's ``type:`` -> the catalogue type whose conversion it asks for.
 _POLICY_TYPES = {"string": "string", "path": "string", "bool": "bool", "int": "int", "size": "size",
@@ -127,7 +127,6 @@ def dovecot_settings(doc: Document | None, path: tuple[str, ...]) -> list[Settin
             and section_matches(tuple(sections), e.section)]
 
 
-FILTER_KINDS = ("protocol", "remote", "local", "local_name")  # Dovecot's filter sections (catalog: filter_sections)
 
 
 def is_filter_header(header: str) -> bool:
@@ -313,6 +312,16 @@ class Unit:
         if dovecot_settings(self.host.dovecot, parts):
             return True
         return bool(dovecot_sections(self.host.dovecot, parts))
+
+    def dovecot_filter(self, kind: str) -> str:
+        """The argument of the innermost ``kind`` filter section (``protocol``, ``local``,
+        ...) this unit is judged in: ``lmtp`` inside ``protocol lmtp { }``; '' at the top
+        level and outside such a section."""
+        for header in reversed(self.within):
+            hkind, _, argument = " ".join(header.split()).partition(" ")
+            if hkind == kind and is_filter_header(header):
+                return argument.strip('"').strip("'")
+        return ""
 
     def service_column(self, column: str) -> Any:
         s = self.service

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from linter.policy.units import parse_seconds, parse_size
+from linter.values import public_networks, wide_networks
 
 
 class ExprError(Exception):
@@ -108,6 +109,12 @@ def _str(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _prefix(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"a prefix length must be a number, not {value!r}")
+    return value
+
+
 # name -> (minimum args, maximum args, implementation)
 PURE_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "len": (1, 1, lambda x: len(x) if x is not None else 0),
@@ -122,10 +129,15 @@ PURE_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "size": (1, 1, parse_size),
     "seconds": (1, 1, parse_seconds),
     "matches": (2, 2, None),  # compiled specially: the pattern is RE2, compiled once
+    # address lists (mynetworks, login_trusted_networks): the items that are networks
+    # wider than /v4 or /v6, or that hold a public address
+    "wide_networks": (3, 3, lambda v, v4, v6: wide_networks(v, _prefix(v4), _prefix(v6))),
+    "public_networks": (1, 1, public_networks),
 }
 # Functions that ask the environment; their one argument must be a string literal,
 # so the loader can check what they name.
-CONTEXT_FUNCTIONS = ("is_set", "default", "param", "service", "dovecot", "dovecot_exists")
+CONTEXT_FUNCTIONS = ("is_set", "default", "param", "service", "dovecot", "dovecot_exists", "dovecot_filter")
+FILTER_KINDS = ("protocol", "remote", "local", "local_name")  # dovecot_filter(): Dovecot's filter sections
 FUNCTIONS = tuple(PURE_FUNCTIONS) + CONTEXT_FUNCTIONS
 SERVICE_COLUMNS = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command", "args")
 
@@ -262,6 +274,9 @@ class _Translator:
             if name == "service" and args[0][1] not in SERVICE_COLUMNS:
                 raise self.fail(n.args[0], f"service() has no column {args[0][1]!r}",
                                 "columns: " + ", ".join(SERVICE_COLUMNS))
+            if name == "dovecot_filter" and args[0][1] not in FILTER_KINDS:
+                raise self.fail(n.args[0], f"dovecot_filter() takes a filter kind, not {args[0][1]!r}",
+                                "kinds: " + ", ".join(FILTER_KINDS))
         else:
             low, high, _ = PURE_FUNCTIONS[name]
             if not low <= len(args) <= high:

@@ -605,7 +605,7 @@ class _RuleBuilder:
                 elif not self.postfix_known(argument):
                     self.fail(key, f"{function}(): unknown Postfix parameter {argument!r}",
                               self.suggestion(argument, POSTFIX_MAIN), offset=offset)
-            elif function in ("dovecot", "dovecot_exists"):
+            elif function in ("dovecot", "dovecot_exists", "dovecot_filter"):
                 if self.scope not in DOVECOT_READING_SCOPES:
                     self.fail(key, f"{function}() needs scope {', '.join(DOVECOT_READING_SCOPES)}, not {self.scope}",
                               offset=offset)
