@@ -14,11 +14,13 @@ from linter.policytest import run_examples
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = load_policy([], builtin=True)
 RULES = {rule.id: rule for rule in POLICY.rules}
-# pack id -> the rule id prefixes it owns (PF1xx DoS, PF2xx/DC2xx SASL, PF0xx/DC0xx hygiene)
+# pack id -> the rule id prefixes it owns (PF1xx DoS, PF2xx/DC2xx SASL, PF0xx/DC0xx hygiene,
+# DC3xx Dovecot hardening)
 GROUPS = {
     "postfix-dos": re.compile(r"PF1\d\d"),
     "postfix-sasl-dovecot": re.compile(r"(PF|DC)2\d\d"),
     "config-hygiene": re.compile(r"(PF|DC)0\d\d"),
+    "dovecot-hardening": re.compile(r"DC3\d\d"),
 }
 
 
@@ -39,7 +41,7 @@ NEEDS_CATALOG = {"PF101", "PF104", "PF106", "PF201", "PF202", "PF203", "PF206", 
 def test_the_builtin_packs_are_loaded() -> None:
     assert {p.id for p in POLICY.packs} >= set(GROUPS)
     assert sorted(Path(f).name for f in builtin_pack_dir().glob("*.yaml")) == [
-        "config-hygiene.yaml", "postfix-dos.yaml", "postfix-sasl-dovecot.yaml"]
+        "config-hygiene.yaml", "dovecot-hardening.yaml", "postfix-dos.yaml", "postfix-sasl-dovecot.yaml"]
     assert len(RULES) == len(POLICY.rules), "rule ids are unique"
     assert len({r.name for r in POLICY.rules}) == len(POLICY.rules), "rule names are unique"
 

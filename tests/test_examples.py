@@ -108,6 +108,9 @@ INSECURE = {
     ("DC208", "dovecot/conf.d/10-auth.conf", 2),  # disable_plaintext_auth = no
     ("DC203", "dovecot/conf.d/10-master.conf", 10),  # mode = 666
     ("DC001", "dovecot/conf.d/10-master.conf", 10),  # ... without a leading 0
+    ("DC301", "dovecot/dovecot.conf", 3),  # ssl = no
+    ("DC307", "dovecot/dovecot.conf", 5),  # auth_verbose_passwords = plain
+    ("DC309", "dovecot/dovecot.conf", 7),  # login_trusted_networks = 0.0.0.0/0
 }
 INSECURE_WITH_CATALOG = {
     ("PF203", "main.cf", 20),  # absolute smtpd_sasl_path, chrooted smtpd (needs queue_directory)
