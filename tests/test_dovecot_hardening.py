@@ -13,16 +13,11 @@ from linter.policy import PolicyError
 from linter.policy.expr import Expr
 from linter.policy.loader import load_policy
 from linter.values import ip_network, public_networks, wide_networks
-from tests import test_cli
+from tests import test_policy_language
 
-site = test_cli.site  # the fixture: an empty working directory, no config above it that matters
-run = test_cli.run
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
+site = test_policy_language.site  # the fixture: an empty working directory, no config above it that matters
+run = test_policy_language.run
+write = test_policy_language.write  # dedented text to a file, directories made
 
 
 def findings(capsys, *argv: str) -> set[tuple[str, str, int]]:
