@@ -259,10 +259,21 @@ def load_rules(paths: Sequence[str], builtin: bool, use_cache: bool = True):  # 
 
 def _policy_and_options(args: argparse.Namespace, config, formats: dict[str, str] | None = None):  # noqa: ANN001,ANN202
     from linter.config import check_against_policy
+    from linter.policy import PolicyError, load_policy
     from linter.suppressions import tool_rule_ids
 
-    policy = load_rules([*config.policies, *args.policy], builtin=config.builtin and not args.no_builtin,
-                        use_cache=not args.no_cache)
+    paths, builtin = [*config.policies, *args.policy], config.builtin and not args.no_builtin
+    try:
+        policy = load_rules(paths, builtin=builtin, use_cache=not args.no_cache)
+    except Failure:
+        # every error in one run: the config's problems with the rules that did load too
+        try:
+            load_policy(paths, builtin=builtin)
+        except PolicyError as e:
+            problems = check_against_policy(config, e.loaded, extra_ids=tool_rule_ids(), unbuilt=e.defined) \
+                if e.loaded is not None else []
+            raise Failure([str(p) for p in e.problems] + [_error_line(p) for p in problems]) from None
+        raise
     problems = check_against_policy(config, policy, extra_ids=tool_rule_ids())
     if problems:
         raise Failure([_error_line(p) for p in problems])

@@ -418,10 +418,14 @@ def _same_kind(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
-def check_against_policy(config: Config, policy, extra_ids: Sequence[str] = ()) -> list[ConfigError]:  # noqa: ANN001
+def check_against_policy(config: Config, policy, extra_ids: Sequence[str] = (),  # noqa: ANN001
+                         unbuilt: Sequence[str] = ()) -> list[ConfigError]:
     """Problems only the loaded policy reveals: unknown rule ids and parameters, wrong types.
 
-    ``extra_ids`` are rules of the tool itself (suppression findings): a severity is fine."""
+    ``extra_ids`` are rules of the tool itself (suppression findings): a severity is fine.
+    ``unbuilt`` are ids a policy file defines but that failed to load (their own errors
+    are reported): they are not unknown, and their parameters cannot be checked."""
+    extra_ids = (*extra_ids, *unbuilt)
     problems = []
     path = config.path or "<config>"
 
@@ -436,7 +440,8 @@ def check_against_policy(config: Config, policy, extra_ids: Sequence[str] = ()) 
                 fail((section,), f"{section}: {prefix!r} matches no loaded rule{did_you_mean(prefix, ids)}")
     for section in ("severity", "params"):
         for rule_id in getattr(config, section):
-            if policy.rule(rule_id) is None and not (section == "severity" and rule_id in extra_ids):
+            if policy.rule(rule_id) is None and not (section == "severity" and rule_id in extra_ids) \
+                    and rule_id not in unbuilt:
                 fail((section, rule_id), f"{section}: no loaded rule has id {rule_id!r}{did_you_mean(rule_id, ids)}")
     for rule_id, values in config.params.items():
         rule = policy.rule(rule_id)

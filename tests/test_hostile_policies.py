@@ -44,7 +44,7 @@ def assert_expr_rejected(tmp_path: Path, expr: str, words: str) -> str:
     problems = problems_of(tmp_path, text)
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"{tmp_path / 'p.yaml'}:9:"), problems
-    assert "==> At Rule(id='HX001') ==> At key: check.expr:" in problems[0]
+    assert "rule HX001, check.expr:" in problems[0]
     assert words in problems[0], problems
     return problems[0]
 

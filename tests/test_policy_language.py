@@ -124,3 +124,40 @@ def test_dovecot_function_reads_a_filter_path_with_inheritance(site, capsys):
     write(site / "h" / "dovecot.conf", "ssl_min_protocol = TLSv1\nprotocol imap {\n  ssl = yes\n}\n")
     status, out, _ = run(capsys, "--no-builtin", "--policy", "pol.yaml", "h")
     assert out.splitlines()[0] == "h/dovecot.conf:1:1: warning TX103 IMAP accepts TLSv1"
+
+
+# -- every error of a policy file (and the config) in one run ---------------------------
+
+
+def test_schema_semantic_and_config_errors_are_reported_together(site, capsys):
+    write(site / "team.yaml", """\
+        policy: team
+        rules:
+          - id: TX001
+            name: size-cap
+            scope: postfix-main
+            severty: error
+            message: "message_size_limit is {valeu}"
+            check:
+              kind: value
+              directive: message_size_limit
+              max: fifty megabytes
+          - id: TX002
+            name: helo
+            scope: postfix-main
+            message: "HELO is optional"
+            params: {strict: true}
+            check: {kind: value, directive: smtpd_helo_required, equals: true}
+        """)
+    write(site / ".policy-lint.yaml", "policies: [team.yaml]\nparams:\n  TX002: {strct: false}\n  TX001: {x: 1}\n")
+    write(site / "main.cf", "smtpd_helo_required = yes\n")
+    status, out, err = run(capsys, "main.cf")
+    assert status == 2 and out == ""
+    assert err.splitlines() == [
+        "team.yaml:6:5: rule TX001, severty: unexpected key 'severty' (did you mean 'severity'?)",
+        "team.yaml:7:14: rule TX001, message: placeholder {valeu} names nothing (did you mean 'value'?)",
+        "team.yaml:11:12: rule TX001, check.max: 'fifty megabytes' is not a size (a number with an optional unit "
+        "k, M, G)",
+        ".policy-lint.yaml:3:11: error: params.TX002: rule TX002 has no parameter 'strct' (did you mean "
+        "'strict'?); its parameters: strict",
+    ]

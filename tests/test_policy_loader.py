@@ -49,8 +49,8 @@ def test_breadcrumb_names_the_rule_and_key_and_all_problems_are_collected(tmp_pa
         load_policy([str(policy)], builtin=False)
     text = [str(p) for p in info.value.problems]
     assert len(text) == 2
-    assert text[0].startswith(f"{policy}:7:") and "==> At Rule(id='PF101') ==> At key: check.min:" in text[0]
-    assert text[1].startswith(f"{policy}:12:") and "==> At Rule(id='PF102') ==> At key: when: subscripts" in text[1]
+    assert text[0].startswith(f"{policy}:7:") and "rule PF101, check.min:" in text[0]
+    assert text[1].startswith(f"{policy}:12:") and "rule PF102, when: subscripts" in text[1]
     assert info.value.problems[1].rule_id == "PF102" and info.value.problems[1].hint
 
 

@@ -2,7 +2,8 @@
 
 Every problem in every file is collected before anything is raised, each with the
 policy file's line and column, a breadcrumb naming the rule by id and a hint
-(``path:12:7: ==> At Rule(id='PF101') ==> At key: check.min: ... (hint)``).
+(``path:12:7: rule PF101, check.min: ... (hint)``).  A rule the schema rejects still
+gets the semantic checks of its schema-valid parts, so one run shows every error.
 """
 
 from __future__ import annotations
@@ -55,22 +56,24 @@ class PolicyProblem(NamedTuple):
     key: str | None = None  # where in the rule (or file): "check.min", "examples[0].bad"
 
     def __str__(self) -> str:
-        out = f"{self.path}:{self.line}:{self.column}:"
-        if self.rule_id is not None:
-            out += f" ==> At Rule(id={self.rule_id!r})"
-        if self.key:
-            out += f" ==> At key: {self.key}"
-        out += f": {self.message}" if (self.rule_id is not None or self.key) else f" {self.message}"
+        where = ", ".join(part for part in (f"rule {self.rule_id}" if self.rule_id else "", self.key or "") if part)
+        out = f"{self.path}:{self.line}:{self.column}: " + (f"{where}: {self.message}" if where else self.message)
         if self.hint:
             out += f" ({self.hint})"
         return out
 
 
 class PolicyError(Exception):
-    """One or more problems in the policy files; ``problems`` lists them all."""
+    """One or more problems in the policy files; ``problems`` lists them all.
 
-    def __init__(self, problems: Sequence[PolicyProblem]):
+    ``loaded`` holds the rules that did load and ``defined`` every rule id the files
+    define, so that the config file can be checked in the same run."""
+
+    def __init__(self, problems: Sequence[PolicyProblem], loaded: Policy | None = None,
+                 defined: Sequence[str] = ()):
         self.problems = tuple(sorted(problems, key=lambda p: (p.path, p.line, p.column, p.message)))
+        self.loaded = loaded
+        self.defined = tuple(defined)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -123,7 +126,7 @@ def load_policy(paths: Sequence[str], builtin: bool = True) -> Policy:
     for path in files:
         loader.load_file(path)
     if loader.problems:
-        raise PolicyError(loader.problems)
+        raise PolicyError(loader.problems, Policy(tuple(loader.packs), tuple(loader.rules)), list(loader.rule_ids))
     return Policy(tuple(loader.packs), tuple(loader.rules))
 
 
@@ -425,7 +428,8 @@ class _Loader:
             self.packs.append(Pack(pack_id, str(data.get("title", "")), data.get("reference"), path))
         rules = data.get("rules") if isinstance(data.get("rules"), list) else []
         for index, rule_data in enumerate(rules):
-            if index in bad_rules or not isinstance(rule_data, dict):
+            bad = bad_rules.get(index)
+            if bad is not None and (not isinstance(rule_data, dict) or _UNBUILDABLE & {p[:1] for p in bad}):
                 rid = rule_data.get("id") if isinstance(rule_data, dict) else None
                 if isinstance(rid, str):
                     if rid in self.rule_ids:
@@ -433,8 +437,12 @@ class _Loader:
                                     f"{self.rule_ids[rid]})", "rule ids must be unique across all loaded packs")
                     self.rule_ids.setdefault(rid, ctx.where(("rules", index, "id")))
                 continue
-            rule = _RuleBuilder(ctx, index, rule_data, pack_id).build()
-            if rule is not None:
+            if not isinstance(rule_data, dict):
+                continue
+            # a rule the schema rejects still gets the semantic checks of its other parts
+            # (every error of a file in one run); it is not built
+            rule = _RuleBuilder(ctx, index, rule_data, pack_id, bad or set()).build()
+            if rule is not None and bad is None:
                 self.rules.append(rule)
 
 
@@ -474,13 +482,22 @@ class _FileContext:
         key = _key_text(path[2:] if rid is not None else path) or None
         self.loader.problems.append(PolicyProblem(self.path, line, column, rid, message, hint, key))
 
-    def validate(self) -> set[int]:
-        """Schema-check the file; returns the indexes of rules with errors."""
-        bad: set[int] = set()
+    def validate(self) -> dict[int, set[tuple]]:
+        """Schema-check the file; returns, for each rule with errors, where in the rule
+        they are (``("check", "min")``; ``()`` for the rule as a whole)."""
+        bad: dict[int, set[tuple]] = {}
         for error in self.loader.validator.iter_errors(self.located.data):
             path = tuple(error.absolute_path)
             if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
-                bad.add(path[1])
+                places = bad.setdefault(path[1], set())
+                inner = path[2:]
+                instance = error.instance if isinstance(error.instance, dict) else {}
+                if error.validator == "additionalProperties":
+                    places.update(inner + (k,) for k in instance if k not in error.schema.get("properties", {}))
+                elif error.validator == "required":
+                    places.update(inner + (k,) for k in error.validator_value if k not in instance)
+                else:
+                    places.add(inner)
             self._schema_problem(error, path)
         return bad
 
@@ -515,24 +532,50 @@ class _FileContext:
         self.problem(path, message, hint)
 
 
-class _RuleBuilder:
-    """Semantic checks and construction of one schema-valid rule."""
+# A schema error here leaves nothing to check semantically: the rule as a whole, its
+# identity, its scope (names mean different things per scope).
+_UNBUILDABLE = {(), ("id",), ("scope",)}
+_SHAPE_ERRORS = (KeyError, TypeError, AttributeError, IndexError, ValueError)
 
-    def __init__(self, ctx: _FileContext, index: int, data: dict, pack_id: str):
+
+class _RuleBuilder:
+    """Semantic checks and construction of one rule.
+
+    ``schema_errors`` are the places in the rule the schema rejected: problems there are
+    not reported twice, and a part whose shape is wrong is skipped (the rule is not built)."""
+
+    def __init__(self, ctx: _FileContext, index: int, data: dict, pack_id: str,
+                 schema_errors: set[tuple] | None = None):
         self.ctx = ctx
         self.base = ("rules", index)
         self.data = data
         self.pack_id = pack_id
         self.ok = True
+        self.schema_errors = schema_errors or set()
         self.scope = data["scope"]
         self.catalog = ctx.loader.catalog
-        self.params = dict(data.get("params") or {})
+        self.params = dict(data["params"]) if isinstance(data.get("params"), dict) else {}
         self.let_names: list[str] = []
 
     def fail(self, key: Sequence, message: str, hint: str | None = None, on_key: bool = False,
              offset: tuple[int, int] | None = None) -> None:
         self.ok = False
-        self.ctx.problem(self.base + tuple(key), message, hint, on_key, offset)
+        key = tuple(key)
+        if any(key[:len(place)] == place for place in self.schema_errors):
+            return  # the schema's error at this place says it already
+        self.ctx.problem(self.base + key, message, hint, on_key, offset)
+
+    def part(self, key: str, build, *args: Any) -> Any:  # noqa: ANN001 - a bound method
+        """``build(*args)``; for a rule the schema rejected, None when the part's shape is wrong."""
+        if not self.schema_errors:
+            return build(*args)
+        if any(place[:2] == (key, "kind") or place == (key,) for place in self.schema_errors):
+            return None
+        try:
+            return build(*args)
+        except _SHAPE_ERRORS:
+            self.ok = False
+            return None
 
     # -- names -------------------------------------------------------------------
 
@@ -711,18 +754,20 @@ class _RuleBuilder:
                 self.fail(("params", name), f"parameter name {name!r} is not a name", on_key=True)
         defined = list(self.params)
         lets = []
-        for name, text in (d.get("let") or {}).items():
-            expr = self.expression(("let", name), text, defined)
+        let_data = d.get("let") if isinstance(d.get("let"), dict) else {}
+        for name, text in let_data.items():
+            expr = self.part("let", self.expression, ("let", name), text, defined)
             if expr is not None:
                 lets.append((name, expr))
             defined.append(name)
             self.let_names.append(name)
-        when = self.expression(("when",), d["when"], defined) if "when" in d else None
-        check = self.check(d["check"], defined)
-        fix = self.fix(d.get("fix"), check)
-        self.template(("message",), d["message"])
-        examples = self.examples(d.get("examples") or [], fix)
-        if not self.ok or check is None:
+        when = self.part("when", self.expression, ("when",), d["when"], defined) if "when" in d else None
+        check = self.part("check", self.check, d.get("check"), defined)
+        fix = self.part("fix", self.fix, d.get("fix"), check)
+        if "message" in d:
+            self.part("message", self.template, ("message",), d["message"])
+        examples = self.part("examples", self.examples, d.get("examples") or [], fix)
+        if not self.ok or check is None or self.schema_errors:
             return None
         line, column, _ = self.ctx.position(self.base)
         return Rule(
