@@ -321,7 +321,8 @@ def _use_color(choice: str, stream: TextIO) -> bool:
 
 
 def _note_lines(notes) -> str:  # noqa: ANN001
-    return "".join(f"{n.path}: note: {n.message}\n" for n in notes)
+    return "".join(f"{n.path}:{n.line}:{n.column}: note: {n.message}\n" if n.line else f"{n.path}: note: {n.message}\n"
+                   for n in notes)
 
 
 def _prepare_check(args: argparse.Namespace, err: TextIO):  # noqa: ANN202
@@ -376,6 +377,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config, policy, options, found = _prepare_check(args, err)
     baseline = _load_baseline(args.baseline or config.baseline, explicit=bool(args.baseline), err=err)
     report = _run_check(found.files, policy, options, args.jobs)
+    _write(err, _note_lines(report.notes))
     hidden = 0
     if baseline is not None:
         report, hidden = _filter_baseline(report, baseline)

@@ -46,6 +46,9 @@ class Report:
     # the "# policy-lint:" comments of the checked files (inline suppressions), found by the
     # parsers, so that nobody re-reads a file for them
     comments: tuple[MarkedComment, ...] = ()
+    # rules skipped somewhere for an error in their expression (a value of a type the
+    # rule does not expect): said, never silent
+    notes: tuple[ConfigError, ...] = ()
 
 
 # -- the decision engine: which rules, how configured -------------------------------
@@ -340,17 +343,22 @@ def _services(host: HostDocs) -> list[Service]:
     return [e for e in host.master.entries if isinstance(e, Service)]
 
 
-def evaluate_rule(rule: Rule, unit: Unit, env: _Env) -> list[Finding]:
-    """Findings of one rule on one unit (none when its condition is false or unknown)."""
+def evaluate_rule(rule: Rule, unit: Unit, env: _Env, skipped: list[str] | None = None) -> list[Finding]:
+    """Findings of one rule on one unit (none when its condition is false or unknown).
+
+    A run-time error of an expression (a value of a type the rule does not expect)
+    skips the rule here; why is appended to ``skipped``."""
     try:
         if rule.when is not None:
             condition = rule.when.evaluate(env)
             if condition is UNKNOWN or not condition:
                 return []
         return list(REGISTRY[rule.check.kind](rule, unit, env))
-    except (UnknownValue, EvalError):
-        # a value the rule needs is unknown (templated), or the expression does not apply
-        # to this value's type: the rule is skipped here rather than guessed
+    except UnknownValue:
+        return []  # a value the rule needs is unknown (templated): skipped rather than guessed
+    except EvalError as e:
+        if skipped is not None:
+            skipped.append(str(e))
         return []
 
 
@@ -515,19 +523,21 @@ def check(files: Sequence[str], policy: Policy, options: Options,
             passed.setdefault(_real(f), f)
         workers = _worker_count(jobs, len(files), len(groups))
         if workers > 1:
-            diagnostics, parse_errors, comments = _check_parallel(groups, rules, formats, passed, workers)
+            diagnostics, parse_errors, comments, notes = _check_parallel(groups, rules, formats, passed, workers)
         else:
-            diagnostics, parse_errors, comments = _check_groups(groups, rules, formats, passed)
+            diagnostics, parse_errors, comments, notes = _check_groups(groups, rules, formats, passed)
     finally:
         _REALPATHS.clear()
     unique = {(e.path, e.line, e.column, e.message): e for e in (*errors, *parse_errors)}
     ordered = tuple(sorted(_merge_services(diagnostics), key=Diagnostic.sort_key))
     return Report(ordered, tuple(sorted(unique.values(), key=lambda e: (e.path, e.line, e.column))), tuple(files),
-                  tuple(sorted(comments, key=lambda c: (c.path, c.line))))
+                  tuple(sorted(comments, key=lambda c: (c.path, c.line))),
+                  tuple(ConfigError(*note) for note in sorted(notes)))
 
 
 def _check_groups(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats: dict[str, str],
-                  passed: dict[str, str]) -> tuple[set[Diagnostic], list[ConfigError], set[MarkedComment]]:
+                  passed: dict[str, str]
+                  ) -> tuple[set[Diagnostic], list[ConfigError], set[MarkedComment], set[tuple]]:
     """Check host groups one by one; a parsed file is dropped once no later group needs it."""
     parsed: dict[str, Document | None] = {}
     comments: set[MarkedComment] = set()
@@ -556,19 +566,21 @@ def _check_groups(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats: 
         return parsed[real]
 
     diagnostics: set[Diagnostic] = set()
+    notes: set[tuple] = set()  # (path, line, column, message)
     for group in groups:
-        _check_group(group, rules, parse, failed, diagnostics, passed, comments)
+        _check_group(group, rules, parse, failed, diagnostics, passed, comments, notes)
         for p in (group.main, group.master, group.dovecot):
             if p:
                 real = _real(p)
                 uses[real] -= 1
                 if not uses[real]:
                     parsed.pop(real, None)  # no file's content is held after it is checked
-    return diagnostics, errors, comments
+    return diagnostics, errors, comments, notes
 
 
 def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[str],  # noqa: ANN001
-                 diagnostics: set[Diagnostic], passed: dict[str, str], comments: set[MarkedComment]) -> None:
+                 diagnostics: set[Diagnostic], passed: dict[str, str], comments: set[MarkedComment],
+                 notes: set[tuple]) -> None:
     if any(_real(p) in failed for p in (group.main, group.master, group.dovecot) if p) and \
             all(r in failed for r in group.reported):
         return
@@ -591,7 +603,8 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
         seen: set[Span] = set()  # Dovecot: a setting inherited by several blocks is reported once
         for unit in _units(rule, docs, services):
             env = _Env(unit, rule)
-            for finding in evaluate_rule(rule, unit, env):
+            skipped: list[str] = []
+            for finding in evaluate_rule(rule, unit, env, skipped):
                 if unit.block is not None:
                     if finding.span in seen:
                         continue
@@ -601,6 +614,18 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
                 seen.add(finding.span)
                 if _real(finding.span.path) in reported:
                     diagnostics.add(diagnose(rule, unit, finding, env))
+            if skipped:
+                notes.update(_skipped_notes(rule, unit, skipped, reported, passed))
+
+
+def _skipped_notes(rule: Rule, unit: Unit, why: list[str], reported: set[str],
+                   passed: dict[str, str]) -> list[tuple]:
+    span = unit.anchor_span()
+    if span is None or _real(span.path) not in reported:
+        return []
+    path = passed.get(_real(span.path), span.path)
+    return [(path, span.line, span.column, f"rule {rule.id} skipped here: its expression failed on a value of "
+             f"another type: {reason}") for reason in why]
 
 
 # -- the bulk path: host groups checked in worker processes ----------------------------------
@@ -642,17 +667,17 @@ def _init_worker(state: tuple) -> None:
     _WORKER_STATE = state
 
 
-def _check_chunk(chunk: list[_HostFiles]) -> tuple[list[Diagnostic], list[tuple], list[MarkedComment]]:
+def _check_chunk(chunk: list[_HostFiles]) -> tuple[list[Diagnostic], list[tuple], list[MarkedComment], list[tuple]]:
     assert _WORKER_STATE is not None
     rules, formats, passed = _WORKER_STATE
-    diagnostics, errors, comments = _check_groups(chunk, rules, formats, passed)
+    diagnostics, errors, comments, notes = _check_groups(chunk, rules, formats, passed)
     # ConfigError does not survive pickling (its args are not its constructor's): send fields
-    return list(diagnostics), [(e.path, e.line, e.column, e.message) for e in errors], list(comments)
+    return list(diagnostics), [(e.path, e.line, e.column, e.message) for e in errors], list(comments), list(notes)
 
 
 def _check_parallel(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats: dict[str, str],
                     passed: dict[str, str], workers: int
-                    ) -> tuple[set[Diagnostic], list[ConfigError], set[MarkedComment]]:
+                    ) -> tuple[set[Diagnostic], list[ConfigError], set[MarkedComment], set[tuple]]:
     """Host groups in chunks over a process pool; the merge (a set, sorted by the caller)
     does not depend on which worker finished first."""
     context = _fork_context()
@@ -661,9 +686,11 @@ def _check_parallel(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats
     diagnostics: set[Diagnostic] = set()
     errors: list[ConfigError] = []
     comments: set[MarkedComment] = set()
+    notes: set[tuple] = set()
     with context.Pool(workers, initializer=_init_worker, initargs=((list(rules), formats, passed),)) as pool:
-        for found, failed, marked in pool.imap_unordered(_check_chunk, chunks):
+        for found, failed, marked, skipped in pool.imap_unordered(_check_chunk, chunks):
             diagnostics.update(found)
             errors += [ConfigError(*fields) for fields in failed]
             comments.update(marked)
-    return diagnostics, errors, comments
+            notes.update(skipped)
+    return diagnostics, errors, comments, notes

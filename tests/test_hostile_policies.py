@@ -197,9 +197,17 @@ def test_rejection_points_at_the_offending_column(tmp_path: Path) -> None:
      "len(myhostname * 1000000000) > 0"],
 )
 def test_repetition_and_formatting_cannot_exhaust_memory(tmp_path: Path, expr: str) -> None:
-    policy = loaded(tmp_path, pack(rule_yaml(f"      kind: assert\n      expr: {expr!r}\n")))
-    # an evaluation error skips the rule on that unit: no finding, no crash, no 1 GB string
-    assert findings(tmp_path, policy, "myhostname = mx.example\n") == []
+    # the loader knows the types: a located type error
+    assert_expr_rejected(tmp_path, expr, "type error: '")
+    # and evaluation stays bounded where types are not known at load: an error, no 1 GB string
+    from linter.policy.expr import EvalError, Expr
+
+    class Env:
+        def lookup(self, name: str) -> str:
+            return "mx.example"
+
+    with pytest.raises(EvalError):
+        Expr.parse(expr).evaluate(Env())
 
 
 def test_let_names_cannot_square_their_way_to_huge_numbers(tmp_path: Path) -> None:

@@ -161,3 +161,74 @@ def test_schema_semantic_and_config_errors_are_reported_together(site, capsys):
         ".policy-lint.yaml:3:11: error: params.TX002: rule TX002 has no parameter 'strct' (did you mean "
         "'strict'?); its parameters: strict",
     ]
+
+
+# -- type checking at load, and what a run-time type error does --------------------------
+
+
+def _load_errors(site, capsys, check_yaml: str) -> list[str]:
+    write(site / "team.yaml", f"""\
+        policy: team
+        rules:
+          - id: TX001
+            name: helo
+            scope: postfix-main
+            message: "HELO is optional"
+            check: {check_yaml}
+        """)
+    write(site / "main.cf", "smtpd_helo_required = yes\nmessage_size_limit = 52428800\n")
+    status, out, err = run(capsys, "--no-builtin", "--policy", "team.yaml", "main.cf")
+    return [status, *err.splitlines()] if status == 2 else [status, *out.splitlines()]
+
+
+def test_equals_a_yes_on_a_boolean_matches_yes(site, capsys):
+    for written in ("yes", "[yes]", "true", "'y'"):
+        found = _load_errors(site, capsys, f"{{kind: value, directive: smtpd_helo_required, equals: {written}}}")
+        assert found == [0, "No findings in 1 file."], written
+    found = _load_errors(site, capsys, "{kind: value, directive: smtpd_helo_required, equals: no}")
+    assert found[:2] == [1, "main.cf:1:1: warning TX001 HELO is optional"]
+
+
+def test_constraints_that_cannot_apply_to_the_type_are_located_errors(site, capsys):
+    assert _load_errors(site, capsys, "{kind: value, directive: smtpd_helo_required, min: 5}") == [
+        2, "team.yaml:7:63: rule TX001, check.min: min compares numbers, but smtpd_helo_required is a boolean "
+           "(use equals or one_of)"]
+    assert _load_errors(site, capsys, "{kind: value, directive: smtpd_helo_required, equals: maybe}") == [
+        2, "team.yaml:7:66: rule TX001, check.equals: equals: 'maybe' is not a boolean, but smtpd_helo_required "
+           "is a boolean (write yes or no)"]
+    assert _load_errors(site, capsys, "{kind: value, directive: message_size_limit, one_of: [10M, fifty]}") == [
+        2, "team.yaml:7:71: rule TX001, check.one_of[1]: 'fifty' is not a size (a number with an optional unit k, M, G)"]
+
+
+def test_sizes_in_equals_and_one_of_take_units(site, capsys):
+    assert _load_errors(site, capsys, "{kind: value, directive: message_size_limit, one_of: [50M, 100M]}") == [
+        0, "No findings in 1 file."]
+
+
+def test_expressions_are_type_checked_where_types_are_known(site, capsys):
+    assert _load_errors(site, capsys, "{kind: assert, expr: \"message_size_limit <= '50M'\"}") == [
+        2, "team.yaml:7:34: rule TX001, check.expr: type error: '<=' compares message_size_limit (a size, in bytes) "
+           "with '50M' (text) (write size('50M') to compare sizes)"]
+    assert _load_errors(site, capsys, "{kind: assert, expr: \"smtpd_helo_required == 'yes'\"}") == [
+        2, "team.yaml:7:34: rule TX001, check.expr: type error: '==' compares smtpd_helo_required (a boolean) with "
+           "'yes' (text): always false (compare a boolean with true or false)"]
+    # what the checker accepts runs
+    assert _load_errors(site, capsys, "{kind: assert, expr: \"message_size_limit <= size('50M') and "
+                                      "smtpd_helo_required\"}") == [0, "No findings in 1 file."]
+
+
+def test_a_rule_skipped_for_a_run_time_type_error_says_so(site, capsys):
+    write(site / "team.yaml", """\
+        policy: team
+        rules:
+          - id: TX003
+            name: size-cap
+            scope: postfix-main
+            message: "size {value}"
+            check: {kind: assert, expr: "message_size_limit <= size('50M')"}
+        """)
+    write(site / "main.cf", "message_size_limit = 60M\n")  # Postfix reads no unit: not a size
+    status, out, err = run(capsys, "--no-builtin", "--policy", "team.yaml", "main.cf")
+    assert status == 0 and out == "No findings in 1 file.\n"
+    assert err == ("main.cf:1:25: note: rule TX003 skipped here: its expression failed on a value of another type: "
+                   "message_size_limit <= size('50M'): '<=' not supported between instances of 'str' and 'int'\n")

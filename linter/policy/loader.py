@@ -31,6 +31,7 @@ from linter.policy.model import (
     Rule,
 )
 from linter.policy.templates import template_fields
+from linter.policy.typecheck import Typed
 from linter.policy.units import parse_seconds, parse_size
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -556,6 +557,7 @@ class _RuleBuilder:
         self.catalog = ctx.loader.catalog
         self.params = dict(data["params"]) if isinstance(data.get("params"), dict) else {}
         self.let_names: list[str] = []
+        self.let_types: dict[str, Typed] = {}  # let name -> the type of its expression
 
     def fail(self, key: Sequence, message: str, hint: str | None = None, on_key: bool = False,
              offset: tuple[int, int] | None = None) -> None:
@@ -657,7 +659,56 @@ class _RuleBuilder:
             elif function == "service" and self.scope not in SERVICE_SCOPES:
                 self.fail(key, f"service() needs scope smtpd-service or postfix-master, not {self.scope}",
                           f"service columns: {', '.join(SERVICE_COLUMNS)}", offset=offset)
+        if not self.ok:
+            return None
+        self.type_check(key, text, expr)
         return expr if self.ok else None
+
+    # -- types -------------------------------------------------------------------
+
+    def catalog_kind(self, name: str, dovecot: bool) -> str | None:
+        if self.catalog is None:
+            return None
+        if dovecot:
+            parts = split_path(name)
+            param = self.catalog.dovecot_setting(parts[-1], section_kind(parts[:-1]))
+        else:
+            param = self.catalog.postfix_param(name)
+        return getattr(param, "type", None) if param is not None else None
+
+    def name_type(self, name: str) -> Typed | None:
+        from linter.policy.typecheck import describe_kind, kind_type, value_typed
+
+        if name in self.let_types:
+            return self.let_types[name]
+        if name in self.params:
+            found = value_typed(self.params[name])
+            return Typed(found.type, f"{name} ({found.what.split(' (')[-1]}", focus=name)
+        kind = self.catalog_kind(name, self.is_dovecot())
+        if kind is None:
+            return None
+        return Typed(kind_type(kind), f"{name} ({describe_kind(kind)})", kind, name)
+
+    def context_type(self, function: str, argument: str) -> Typed | None:
+        from linter.policy.typecheck import describe_kind, kind_type
+
+        if function not in ("default", "param", "dovecot"):
+            return None
+        kind = self.catalog_kind(argument, function == "dovecot" or self.is_dovecot())
+        if kind is None:
+            return None
+        return Typed(kind_type(kind), f"{function}('{argument}') ({describe_kind(kind)})", kind, argument)
+
+    def type_check(self, key: Sequence, text: str, expr: Expr) -> Typed:
+        """Report what cannot work with the types the catalogue, params and literals give."""
+        from linter.policy.typecheck import Checker
+
+        checker = Checker(self.name_type, self.context_type)
+        result = checker.check(expr.ir)
+        for problem in checker.problems:
+            column = (text.find(problem.focus) + 1 or 1) if problem.focus else 1
+            self.fail(key, f"type error: {problem.message}", problem.hint, offset=self.offset_in(key, text, column))
+        return result
 
     def offset_in(self, key: Sequence, text: str, column: int) -> tuple[int, int]:
         """The file position of character ``column`` (1-based) of the expression at ``key``."""
@@ -685,14 +736,26 @@ class _RuleBuilder:
         kind = getattr(param, "type", None) if param is not None else None
         return str(kind) if kind else None
 
-    def constraints(self, key: Sequence, data: dict, value_type: str | None) -> Constraints:
+    def constraints(self, key: Sequence, data: dict, value_type: str | None, name: str = "") -> Constraints:
+        from linter.policy.typecheck import constraint_problems, kind_type
+
+        problems = constraint_problems(value_type, name or "the value", data) if value_type else []
+        for constraint, message, hint in problems:
+            self.fail(tuple(key) + (constraint,), message, hint)
+        vtype = kind_type(value_type)
         values: dict[str, Any] = {}
         for name in CONSTRAINT_KEYS:
-            if name not in data:
+            if name not in data or any(p[0] == name for p in problems):
                 continue
             value = data[name]
+            if name in ("equals", "not_equals") and isinstance(value, list) and len(value) == 1 and \
+                    vtype not in (None, "list"):
+                value = value[0]  # equals: [yes] on a boolean means yes
             if name in ("min", "max") and isinstance(value, str):
                 value = self.unit_number(tuple(key) + (name,), value, value_type)
+            elif name in ("equals", "not_equals", "one_of", "not_one_of") and vtype == "number" and \
+                    (value_type or "") in ("size", "time"):
+                value = self.unit_values(tuple(key) + (name,), value, value_type)
             elif name in ("matches", "not_matches"):
                 error = regex_error(value)
                 if error:
@@ -702,6 +765,14 @@ class _RuleBuilder:
                 value = tuple(value)
             values[name] = value
         return Constraints(**values)
+
+    def unit_values(self, key: tuple, value: Any, value_type: str | None) -> Any:
+        """``equals: 50M`` (one_of items too) on a size or time: the number it means."""
+        if isinstance(value, list):
+            return [self.unit_values(key + (i,), item, value_type) for i, item in enumerate(value)]
+        if isinstance(value, str) and not value.strip().isdigit():
+            return self.unit_number(key, value, value_type)
+        return value
 
     def unit_number(self, key: tuple, text: str, value_type: str | None) -> int | None:
         kind = (value_type or "").lower()
@@ -759,6 +830,12 @@ class _RuleBuilder:
             expr = self.part("let", self.expression, ("let", name), text, defined)
             if expr is not None:
                 lets.append((name, expr))
+                from linter.policy.typecheck import Checker
+
+                found = Checker(self.name_type, self.context_type).check(expr.ir)
+                what = {"number": "a number", "string": "text", "bool": "a boolean", "list": "a list"}
+                self.let_types[name] = Typed(found.type, f"{name} ({what[found.type]})" if found.type else name,
+                                             found.kind, name)
             defined.append(name)
             self.let_names.append(name)
         when = self.part("when", self.expression, ("when",), d["when"], defined) if "when" in d else None
@@ -817,8 +894,11 @@ class _RuleBuilder:
                 if not self.dovecot_known(setting, kind_name):
                     self.fail(key + ("settings", setting), f"unknown Dovecot setting {setting!r} in {section[-1]!r}",
                               self.suggestion(setting, DOVECOT), on_key=True)
-                settings.append((setting, self.constraints(key + ("settings", setting), constraint_data, None)))
-        constraints = self.constraints(key, c, self.value_type(c))
+                param = self.catalog.dovecot_setting(setting, kind_name) if self.catalog is not None else None
+                settings.append((setting, self.constraints(key + ("settings", setting), constraint_data,
+                                                           getattr(param, "type", None), setting)))
+        constraints = self.constraints(key, c, self.value_type(c), c.get("directive") if isinstance(
+            c.get("directive"), str) else " / ".join(map(str, c.get("directive") or ())))
         if kind == "value" and not any(k in c for k in CONSTRAINT_KEYS):
             self.fail(key, "a value check needs at least one constraint",
                       "e.g. min, max, equals, one_of, contains, matches")
