@@ -6,6 +6,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests import test_cli
 
 site = test_cli.site  # the fixture: an empty working directory, no config above it that matters
@@ -189,29 +191,32 @@ def test_equals_a_yes_on_a_boolean_matches_yes(site, capsys):
     assert found[:2] == [1, "main.cf:1:1: warning TX001 HELO is optional"]
 
 
-def test_constraints_that_cannot_apply_to_the_type_are_located_errors(site, capsys):
-    assert _load_errors(site, capsys, "{kind: value, directive: smtpd_helo_required, min: 5}") == [
-        2, "team.yaml:7:63: rule TX001, check.min: min compares numbers, but smtpd_helo_required is a boolean "
-           "(use equals or one_of)"]
-    assert _load_errors(site, capsys, "{kind: value, directive: smtpd_helo_required, equals: maybe}") == [
-        2, "team.yaml:7:66: rule TX001, check.equals: equals: 'maybe' is not a boolean, but smtpd_helo_required "
-           "is a boolean (write yes or no)"]
-    assert _load_errors(site, capsys, "{kind: value, directive: message_size_limit, one_of: [10M, fifty]}") == [
-        2, "team.yaml:7:71: rule TX001, check.one_of[1]: 'fifty' is not a size (a number with an optional unit k, M, G)"]
+TYPE_ERRORS = [
+    ("{kind: value, directive: smtpd_helo_required, min: 5}",
+     "team.yaml:7:63: rule TX001, check.min: min compares numbers, but smtpd_helo_required is a boolean "
+     "(use equals or one_of)"),
+    ("{kind: value, directive: smtpd_helo_required, equals: maybe}",
+     "team.yaml:7:66: rule TX001, check.equals: equals: 'maybe' is not a boolean, but smtpd_helo_required "
+     "is a boolean (write yes or no)"),
+    ("{kind: value, directive: message_size_limit, one_of: [10M, fifty]}",
+     "team.yaml:7:71: rule TX001, check.one_of[1]: 'fifty' is not a size (a number with an optional unit k, M, G)"),
+    ("{kind: assert, expr: \"message_size_limit <= '50M'\"}",
+     "team.yaml:7:34: rule TX001, check.expr: type error: '<=' compares message_size_limit (a size, in bytes) "
+     "with '50M' (text) (write size('50M') to compare sizes)"),
+    ("{kind: assert, expr: \"smtpd_helo_required == 'yes'\"}",
+     "team.yaml:7:34: rule TX001, check.expr: type error: '==' compares smtpd_helo_required (a boolean) with "
+     "'yes' (text): always false (compare a boolean with true or false)"),
+]
 
 
-def test_sizes_in_equals_and_one_of_take_units(site, capsys):
+@pytest.mark.parametrize(("check_yaml", "error"), TYPE_ERRORS)
+def test_type_mistakes_are_located_errors_at_load(site, capsys, check_yaml, error):
+    assert _load_errors(site, capsys, check_yaml) == [2, error]
+
+
+def test_what_the_type_checker_accepts_runs(site, capsys):
     assert _load_errors(site, capsys, "{kind: value, directive: message_size_limit, one_of: [50M, 100M]}") == [
         0, "No findings in 1 file."]
-
-
-def test_expressions_are_type_checked_where_types_are_known(site, capsys):
-    assert _load_errors(site, capsys, "{kind: assert, expr: \"message_size_limit <= '50M'\"}") == [
-        2, "team.yaml:7:34: rule TX001, check.expr: type error: '<=' compares message_size_limit (a size, in bytes) "
-           "with '50M' (text) (write size('50M') to compare sizes)"]
-    assert _load_errors(site, capsys, "{kind: assert, expr: \"smtpd_helo_required == 'yes'\"}") == [
-        2, "team.yaml:7:34: rule TX001, check.expr: type error: '==' compares smtpd_helo_required (a boolean) with "
-           "'yes' (text): always false (compare a boolean with true or false)"]
     # what the checker accepts runs
     assert _load_errors(site, capsys, "{kind: assert, expr: \"message_size_limit <= size('50M') and "
                                       "smtpd_helo_required\"}") == [0, "No findings in 1 file."]
