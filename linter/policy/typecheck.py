@@ -70,7 +70,8 @@ _ERROR = Typed(None, "a value", focus=None)  # what a reported problem yields: n
 _FUNCTION_RESULTS = {"len": "number", "contains": "bool", "startswith": "bool", "endswith": "bool",
                      "removeprefix": "string", "str": "string", "matches": "bool", "words": "list",
                      "join_path": "string", "size": "number", "seconds": "number", "is_set": "bool",
-                     "dovecot_exists": "bool"}
+                     "dovecot_exists": "bool", "dovecot_filter": "string", "wide_networks": "list",
+                     "public_networks": "list"}
 _SERVICE_COLUMNS = {"process_limit": "number", "args": "list"}
 
 
@@ -162,12 +163,14 @@ class Checker:
         return _ERROR
 
     def call(self, function: str, args: list) -> Typed:
-        if function in ("is_set", "default", "param", "service", "dovecot", "dovecot_exists"):
+        if function in ("is_set", "default", "param", "service", "dovecot", "dovecot_exists", "dovecot_filter"):
             argument = args[0][1] if args and args[0][0] == "const" else ""
             if function == "service":
                 return Typed(_SERVICE_COLUMNS.get(argument, "string"), f"service('{argument}')")
             if function in ("is_set", "dovecot_exists"):
                 return Typed("bool", "a boolean")
+            if function == "dovecot_filter":
+                return Typed("string", f"dovecot_filter('{argument}') (text)")
             found = self.context_type(function, argument)
             return found or Typed(None, f"{function}('{argument}')")
         types = [self.check(a) for a in args]
