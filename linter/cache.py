@@ -33,7 +33,8 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _POLICY_SOURCES = ("__init__.py", "catalog.py", "diagnostics.py", "model.py", "parsers/__init__.py",
                    "policy/__init__.py", "policy/dovecot_path.py", "policy/expr.py", "policy/loader.py",
                    "policy/model.py", "policy/templates.py", "policy/units.py", "data/policy.schema.json",
-                   "data/postfix.json", "data/dovecot.json")
+                   "data/postfix-3.7.json", "data/postfix-3.10.json",
+                   "data/dovecot-2.3.json", "data/dovecot-2.4.json")
 try:  # hashlib loads OpenSSL (~2 ms at start-up); the built-in BLAKE2 module does not
     from _blake2 import blake2b as _hash
 except ImportError:  # pragma: no cover - an interpreter without the built-in module

@@ -25,7 +25,7 @@ CONFIG_NAME = ".policy-lint.yaml"
 MAX_CONFIG_BYTES = 1024 * 1024
 LEVELS = ("error", "warning", "info")
 KEYS = ("policies", "builtin", "select", "ignore", "severity", "params", "fail-on", "formats", "hosts",
-        "exclude", "baseline")
+        "exclude", "baseline", "versions")
 HOST_KEYS = ("main", "master", "dovecot")
 RULE_ID = re.compile(r"[A-Z]+[0-9]+")
 RULE_PREFIX = re.compile(r"[A-Z]+[0-9]*")
@@ -47,6 +47,7 @@ class Config:
     hosts: tuple[Host, ...] = ()
     exclude: tuple[str, ...] = ()
     baseline: str | None = None
+    versions: dict[str, str] = field(default_factory=dict)  # product -> catalogue version
     # (key, rule id[, param]) -> (line, column) of the key, to locate problems found later
     positions: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict, compare=False)
 
@@ -63,6 +64,7 @@ class Config:
             formats={**(formats or {}), **{k: v for k, v in self.formats.items() if k not in (formats or {})}},
             hosts=self.hosts,
             exclude=self.exclude + tuple(exclude),
+            versions=dict(self.versions),
         )
 
 
@@ -386,6 +388,31 @@ def _read_hosts(r: _Reader, tree: Any, key: str) -> tuple[Host, ...] | None:
     return tuple(hosts)
 
 
+def _read_versions(r: _Reader, tree: Any, key: str) -> dict[str, str] | None:
+    from linter.catalog import VERSIONS
+
+    node = r.mapping(tree, key)
+    if node is None:
+        return None
+    out = {}
+    for product in node:
+        if product not in VERSIONS:
+            r.fail(r.key_at(node, product), f"versions: unknown key {product!r}"
+                                            f"{did_you_mean(str(product), tuple(VERSIONS))}; known keys: "
+                                            f"{', '.join(VERSIONS)}")
+            continue
+        value = node[product]
+        text = str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+        if text not in VERSIONS[product]:
+            quote = " (quote it: a YAML number 3.10 is 3.1)" if isinstance(value, float) else ""
+            r.fail(r.value_at(node, product), f"versions.{product}: expected one of "
+                                              f"{', '.join(VERSIONS[product])}, not "
+                                              f"{text if text is not None else _show(value)}{quote}")
+            continue
+        out[str(product)] = text
+    return out
+
+
 def _read_exclude(r: _Reader, tree: Any, key: str) -> tuple[str, ...]:
     return tuple(r.rebase_glob(p) for p in r.strings(tree, key, "glob patterns"))
 
@@ -396,6 +423,7 @@ def _read_baseline(r: _Reader, tree: Any, key: str) -> str | None:
 
 
 _KEY_READERS = {
+    "versions": _read_versions,
     "policies": _read_policies,
     "builtin": _read_builtin,
     "select": _read_select,

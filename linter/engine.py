@@ -32,7 +32,6 @@ from linter.model import (
     Span,
 )
 from linter.options import Host, Options
-from linter.policy.dovecot_path import split_path
 from linter.policy.expr import UNKNOWN, EvalError, UnknownValue
 from linter.policy.model import Policy, Rule
 from linter.policy.templates import render, unfilled
@@ -433,15 +432,16 @@ def build_fix(rule: Rule, unit: Unit, finding: Finding, values: dict) -> Fix | N
 
 def _set_edit(unit: Unit, name: str, value: str, after: str | None, finding: Finding) -> Edit | None:
     if unit.dovecot_scope:
-        parts = split_path(name)
+        target = unit.dovecot_name(name)  # the name and value as the tree's version spells them
+        value = target.tree_value(value)
         span, entry = unit.explicit_span(name)
         if entry is not None:
             return Edit(entry.value_span, value)
-        sections = parts[:-1] or finding.section
+        sections = target.parts[:-1] or finding.section
         place = unit.dovecot_insertion(sections)
         if place is None:
             return None
-        return Edit(place[1], f"{place[2]}{parts[-1]} = {value}\n")
+        return Edit(place[1], f"{place[2]}{target.parts[-1]} = {value}\n")
     if name in unit.overrides:
         override = unit.overrides[name]
         if override.long_form or not any(c.isspace() for c in value):
@@ -461,8 +461,9 @@ def _remove_edits(unit: Unit, name: str) -> list[Edit]:
     if unit.dovecot_scope:
         from linter.checks.context import dovecot_settings
 
+        target = unit.dovecot_name(name)
         return [Edit(Span(s.span.path, s.span.line, 1, s.span.end_line + 1, 1), "")
-                for s in dovecot_settings(unit.host.dovecot, split_path(name))]
+                for s in dovecot_settings(unit.host.dovecot, target.parts, target.version)]
     if name in unit.overrides:
         o = unit.overrides[name].span
         start = max(o.column - 1, 1)  # the blank before "-o" goes too
@@ -515,6 +516,10 @@ def check(files: Sequence[str], policy: Policy, options: Options,
     ``PARALLEL_MIN_FILES`` files), else one.  The report does not depend on it.
     """
     rules = configure(policy, options, rule_ids)
+    from linter import catalog
+
+    # The versions a run reads (forked workers inherit them); no JSON is loaded here.
+    catalog.select(postfix=options.versions.get("postfix"), dovecot=options.versions.get("dovecot"))
     _REALPATHS.clear()  # a path's target may have changed since the last run (the fixer, tests)
     try:
         groups, errors, formats = group_hosts(files, options)

@@ -25,3 +25,4 @@ class Options:
     formats: dict[str, str] = field(default_factory=dict)  # glob -> format
     hosts: tuple[Host, ...] = ()  # explicit grouping; default: by directory
     exclude: tuple[str, ...] = ()  # globs skipped when walking directories
+    versions: dict[str, str] = field(default_factory=dict)  # product -> catalogue version (linter.catalog)

@@ -100,8 +100,32 @@ DOVECOT_LISTS = (
 )
 
 
+# ``--root DIR``: run the reference programs of another distribution's root (the Debian 13
+# root that .ci/trixie-root builds) with chroot; probe files are written under DIR/tmp.
+CHROOT: str | None = None
+
+
+def inside(path: str | Path) -> str:
+    """A host path as the chrooted program sees it (unchanged without --root)."""
+    text = str(path)
+    if CHROOT and text.startswith(CHROOT.rstrip("/") + "/"):
+        return text[len(CHROOT.rstrip("/")):]
+    return text
+
+
+def host(path: str) -> Path:
+    """A path of the (chrooted) system on this machine."""
+    return Path(CHROOT.rstrip("/") + path) if CHROOT else Path(path)
+
+
+def temporary_directory() -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(dir=str(host("/tmp")) if CHROOT else None)
+
+
 def run(argv: list[str], check: bool = True) -> subprocess.CompletedProcess:
     env = dict(os.environ, LC_ALL="C")
+    if CHROOT:
+        argv = ["chroot", CHROOT, *(inside(a) for a in argv)]
     return subprocess.run(argv, capture_output=True, text=True, check=check, env=env)
 
 
@@ -134,7 +158,7 @@ def troff_to_text(lines: list[str]) -> str:
 
 def man_sections() -> tuple[dict[str, str], set[str]]:
     """(parameter name -> its postconf(5) text, the read-only names)."""
-    lines = gzip.decompress(MAN_PAGE.read_bytes()).decode("utf-8", "replace").splitlines()
+    lines = gzip.decompress(host(str(MAN_PAGE)).read_bytes()).decode("utf-8", "replace").splitlines()
     sections: dict[str, list[str]] = {}
     read_only: set[str] = set()
     current = None
@@ -223,7 +247,7 @@ def postfix_type(name: str, default: str, expanded: str, text: str) -> tuple[str
 
 
 def postfix_catalogue() -> dict:
-    with tempfile.TemporaryDirectory() as empty:
+    with temporary_directory() as empty:
         for f in ("main.cf", "master.cf"):
             Path(empty, f).write_text("")
         defaults = parse_pairs(run(["postconf", "-c", empty, "-d"]).stdout)
@@ -422,7 +446,7 @@ def _accepted(error: str | None) -> bool:
 def enum_strings() -> list[list[str]]:
     """``a:b:c`` strings in Dovecot's programs and libraries (enum definitions)."""
     found: set[str] = set()
-    roots = [Path("/usr/lib/dovecot"), Path("/usr/bin/doveconf"), Path("/usr/sbin/dovecot")]
+    roots = [host("/usr/lib/dovecot"), host("/usr/bin/doveconf"), host("/usr/sbin/dovecot")]
     files = []
     for r in roots:
         if r.is_file():
@@ -461,7 +485,7 @@ def dovecot_type(error: str | None, default: str, name: str) -> tuple[str, str |
 def dovecot_catalogue() -> dict:
     header = run(["doveconf", "-d"], check=False).stdout.splitlines()[0]
     version = re.match(r"# (\S+)", header).group(1)
-    with tempfile.TemporaryDirectory() as workdir:
+    with temporary_directory() as workdir:
         probe_file = Path(workdir, "probe.conf")
         probe_file.write_text(PROBE_CONFIG)
         tree = parse_doveconf_tree(run(["doveconf", "-a", "-c", str(probe_file)]).stdout)
@@ -541,6 +565,106 @@ def dovecot_catalogue() -> dict:
     }
 
 
+# --- Dovecot 2.4 ------------------------------------------------------------------------
+# 2.4 settings are flat names (``passdb_driver``, ``unix_listener_mode``) that filters
+# (``passdb sql { }``, ``ssl_server { }``) narrow; inside ``K NAME { }`` a name ``n``
+# means ``n``, else ``K_n``, else ``K_NAME_n`` (doveconf's "passdb_query or
+# passdb_foo_query not found either"). ``doveconf -a`` prints every flat name.
+
+V24_HEADER = "dovecot_config_version = 2.4.0\ndovecot_storage_version = 2.4.0\n"
+
+
+def probe24(name: str, value: str, workdir: str) -> str | None:
+    """doveconf 2.4's error for a top-level ``name = value``; None if accepted."""
+    fd, path = tempfile.mkstemp(suffix=".conf", dir=workdir)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"{V24_HEADER}{name} = {value}\n")
+    result = run(["doveconf", "-n", "-c", path], check=False)
+    os.unlink(path)
+    if result.returncode == 0:
+        return None
+    match = re.search(r"Fatal: Error in configuration file [^:]*(?: line \d+)?: (.*)", result.stderr)
+    error = match.group(1) if match else result.stderr.strip().splitlines()[-1]
+    return error[len(name) + 2:] if error.startswith(name + ": ") else error
+
+
+def dovecot24_catalogue() -> dict:
+    header = run(["doveconf", "-d"], check=False).stdout.splitlines()[0]
+    version = re.match(r"# (\S+)", header).group(1)
+    with temporary_directory() as workdir:
+        empty = Path(workdir, "empty.conf")
+        empty.write_text(V24_HEADER)
+        tree = parse_doveconf_tree(run(["doveconf", "-a", "-c", str(empty)]).stdout)
+        shipped = parse_doveconf_tree(run(["doveconf", "-d", "-c", str(empty)]).stdout)
+        # -a prints boolean lists empty (auth_mechanisms); -d has their defaults (plain).
+        flat = {**tree["settings"], **{k: v for k, v in shipped["settings"].items() if k in tree["settings"]}}
+        # Top-level blocks of -d are string-list settings (import_environment { }).
+        lists = {h: node for h, node in shipped["blocks"] if " " not in h and h in flat}
+        names = sorted(flat)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            errors = dict(zip(names, pool.map(lambda n: probe24(n, "zzbogus", workdir), names)))
+        candidates = enum_strings()
+        settings: dict[str, dict] = {}
+        for name in names:
+            default, error = flat[name], errors[name]
+            kind_type, unit = dovecot_type(error, default, name)
+            if error and error.startswith("Setting is a string list"):
+                kind_type = "strlist"
+            entry: dict = {"type": kind_type, "default": default}
+            if unit:
+                entry["unit"] = unit
+            if kind_type == "port":
+                kind_type = entry["type"] = "uint"
+                entry["max"] = 65535
+            if kind_type == "uint":
+                entry["min"] = 0
+            if kind_type == "enum":
+                for values in candidates:
+                    if values[0] == default and len(values) > 1 and all(
+                        _accepted(probe24(name, v, workdir)) for v in values if v
+                    ):
+                        entry["choices"] = values
+                        break
+            settings[name] = entry
+        for name, node in lists.items():
+            settings[name] = {"type": "strlist", "default": " ".join(
+                f"{k}={v}" for k, v in sorted(node["settings"].items()))}
+        # Defaults of the services Dovecot defines itself, where they differ (short names).
+
+        def short(kind: str) -> dict[str, str]:
+            return {n[len(kind) + 1:]: e["default"] for n, e in settings.items() if n.startswith(kind + "_")}
+
+        named: dict[str, dict[str, str]] = {}
+        service_defaults = short("service")
+        for header_text, node in shipped["blocks"]:
+            if not header_text.startswith("service "):
+                continue
+            diff = {k: v for k, v in node["settings"].items() if service_defaults.get(k) != v}
+            if diff:
+                named[header_text] = diff
+            for sub_header, sub in node["blocks"]:
+                sub_defaults = short(sub_header.split(" ", 1)[0])
+                sub_diff = {k: v for k, v in sub["settings"].items() if sub_defaults.get(k) != v}
+                if sub_diff:
+                    named[f"{header_text} / {sub_header}"] = sub_diff
+    counts: dict[str, int] = {}
+    for entry in settings.values():
+        counts[entry["type"]] = counts.get(entry["type"], 0) + 1
+    return {
+        "generator": "scripts/gen_catalog.py",
+        "version": version,
+        "layout": "flat",
+        "settings": settings,
+        "filter_sections": ["protocol", "remote", "local", "local_name"],
+        "named_defaults": named,
+        "type_counts": dict(sorted(counts.items())),
+    }
+
+
+def major_minor(version: str) -> str:
+    return ".".join(re.findall(r"\d+", version)[:2])
+
+
 def write(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
 
@@ -548,17 +672,30 @@ def write(path: Path, data: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
+    global CHROOT
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--output", type=Path, default=DATA, help="directory for the JSON files")
+    parser.add_argument("--root", help="a system root (chroot) whose postconf/doveconf to read, e.g. "
+                        "the Debian 13 root of .ci/trixie-root (needs root)")
+    parser.add_argument("--only", choices=("postfix", "dovecot"), help="generate one catalogue")
     args = parser.parse_args(argv)
+    CHROOT = os.path.abspath(args.root) if args.root else None
     args.output.mkdir(parents=True, exist_ok=True)
-    postfix = postfix_catalogue()
-    write(args.output / "postfix.json", postfix)
-    dovecot = dovecot_catalogue()
-    write(args.output / "dovecot.json", dovecot)
-    print(f"postfix {postfix['version']}: {len(postfix['params'])} parameters, types by rule {postfix['type_rules']}")
-    total = len(dovecot["settings"]) + sum(len(s) for s in dovecot["sections"].values())
-    print(f"dovecot {dovecot['version']}: {total} settings, types {dovecot['type_counts']}")
+    if args.only != "dovecot":
+        postfix = postfix_catalogue()
+        write(args.output / f"postfix-{major_minor(postfix['version'])}.json", postfix)
+        print(f"postfix {postfix['version']}: {len(postfix['params'])} parameters, "
+              f"types by rule {postfix['type_rules']}")
+    if args.only != "postfix":
+        header = run(["doveconf", "-d"], check=False).stdout.splitlines()[0]
+        if major_minor(re.match(r"# (\S+)", header).group(1)) >= "2.4":
+            dovecot = dovecot24_catalogue()
+            total = len(dovecot["settings"])
+        else:
+            dovecot = dovecot_catalogue()
+            total = len(dovecot["settings"]) + sum(len(s) for s in dovecot["sections"].values())
+        write(args.output / f"dovecot-{major_minor(dovecot['version'])}.json", dovecot)
+        print(f"dovecot {dovecot['version']}: {total} settings, types {dovecot['type_counts']}")
     return 0
 
 

@@ -36,6 +36,28 @@ def doveconf() -> str:
     return _need("doveconf")
 
 
+TRIXIE_ROOT = os.environ.get("POLICY_LINT_TRIXIE_ROOT", "/var/cache/policy-lint/trixie-root")
+
+
+@pytest.fixture(scope="session")
+def trixie_root() -> Path:
+    """The Debian 13 root of ``.ci/trixie-root`` (Dovecot 2.4, Postfix 3.10), whose oracles
+    run as ``chroot ROOT doveconf ...`` (needs root). Skipped when absent outside CI."""
+    root = Path(TRIXIE_ROOT)
+    usable = (root / ".policy-lint-root").is_file() and os.geteuid() == 0 and shutil.which("chroot")
+    if usable:
+        import subprocess
+
+        usable = subprocess.run(["chroot", str(root), "doveconf", "-d"], capture_output=True,
+                                check=False, timeout=60).returncode == 0
+    if usable:
+        return root
+    if IN_CI:
+        pytest.fail(f"the Debian 13 root {root} is missing or broken: .ci/run must build it "
+                    "(bash .ci/trixie-root); oracle tests cannot be skipped in CI")
+    pytest.skip(f"no Debian 13 root at {root} (as root: bash .ci/trixie-root)")
+
+
 def corpus_manifest() -> list[dict[str, str]]:
     """Rows of ``../shared/corpus/MANIFEST.tsv`` (empty when the corpus is absent)."""
     manifest = CORPUS / "MANIFEST.tsv"

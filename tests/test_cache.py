@@ -115,7 +115,7 @@ def test_changed_package_source_invalidates(monkeypatch: pytest.MonkeyPatch, tmp
         target = package / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(Path(cache._PACKAGE) / name, target)
-    with open(package / "data" / "postfix.json", "a", encoding="utf-8") as f:
+    with open(package / "data" / "postfix-3.7.json", "a", encoding="utf-8") as f:
         f.write("\n")
     monkeypatch.setattr(cache, "_PACKAGE", str(package))
     load_policy_cached([], builtin=True, directory=cache_dir)

@@ -218,7 +218,7 @@ def test_dovecot_sections_and_filters():
 
 
 def test_every_dovecot_default_is_valid_for_its_type():
-    data = json.loads((ROOT / "linter" / "data" / "dovecot.json").read_text())
+    data = json.loads((ROOT / "linter" / "data" / "dovecot-2.3.json").read_text())
     checked = 0
     for kind in [None, *data["sections"]]:
         names = data["settings"] if kind is None else data["sections"][kind]
@@ -281,18 +281,29 @@ def test_dovecot_types_parse_like_doveconf(doveconf, tmp_path, name, section):
 # --- the generator ---------------------------------------------------------------------
 
 
-def test_generator_reproduces_the_committed_catalogues(postconf, doveconf, tmp_path):
-    committed = {n: (ROOT / "linter" / "data" / n).read_text() for n in ("postfix.json", "dovecot.json")}
-    installed = subprocess.run([postconf, "-d", "-h", "mail_version"], capture_output=True, text=True).stdout.strip()
-    if installed != json.loads(committed["postfix.json"])["version"]:
-        pytest.skip(f"installed Postfix {installed} is not the catalogue's version")
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_catalog.py"), "--output", str(tmp_path)],
+def _regenerated(tmp_path, names: tuple[str, str], *root: str) -> None:
+    committed = {n: (ROOT / "linter" / "data" / n).read_text() for n in names}
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_catalog.py"), "--output", str(tmp_path), *root],
                    check=True, capture_output=True, env=ENV)
     for name, text in committed.items():
-        assert (tmp_path / name).read_text() == text, f"{name} is stale: run python scripts/gen_catalog.py"
+        assert (tmp_path / name).read_text() == text, f"{name} is stale: run python scripts/gen_catalog.py {' '.join(root)}"
+
+
+def test_generator_reproduces_the_committed_catalogues(postconf, doveconf, tmp_path):
+    installed = subprocess.run([postconf, "-d", "-h", "mail_version"], capture_output=True, text=True).stdout.strip()
+    if installed != catalog.postfix_version("3.7"):
+        pytest.skip(f"installed Postfix {installed} is not the 3.7 catalogue's version")
+    _regenerated(tmp_path, ("postfix-3.7.json", "dovecot-2.3.json"))
+
+
+def test_generator_reproduces_the_debian_13_catalogues(trixie_root, tmp_path):
+    _regenerated(tmp_path, ("postfix-3.10.json", "dovecot-2.4.json"), "--root", str(trixie_root))
 
 
 def test_catalogues_are_compact_and_load_once():
-    for name in ("postfix.json", "dovecot.json"):
-        assert (ROOT / "linter" / "data" / name).stat().st_size < 400_000
-    assert catalog._load("postfix.json") is catalog._load("postfix.json")
+    for product, versions in catalog.VERSIONS.items():
+        for version in versions:
+            path = ROOT / "linter" / "data" / f"{product}-{version}.json"
+            assert path.stat().st_size < 400_000
+            assert json.loads(path.read_text())["version"].startswith(version + ".")
+    assert catalog._load("postfix-3.7.json") is catalog._load("postfix-3.7.json")

@@ -118,13 +118,51 @@ def postfix_typed(name: str, text: str) -> Any:
 # -- Dovecot values --------------------------------------------------------------
 
 
-def dovecot_settings(doc: Document | None, path: tuple[str, ...]) -> list[Setting]:
-    """Settings at ``path`` (section patterns then a name), in read order."""
+def dovecot_version(doc: Document | None) -> str:
+    """The catalogue version that reads this Dovecot tree (see catalog.dovecot_tree_version)."""
+    return catalog.dovecot_tree_version(doc.meta.get("dovecot_config_version") if doc is not None else None)
+
+
+def _flat_name(name: str, headers: tuple[str, ...], version: str) -> tuple[str, tuple[str, ...]]:
+    """2.4: (flat name, the filter path it applies under) of ``name`` written in ``headers``:
+    nameless groups fold into the name (``ssl_server { cert_file }`` is
+    ``ssl_server_cert_file``), a named section resolves it (``passdb sql { query }`` is
+    ``passdb_sql_query``); the path keeps the filters and named sections."""
+    headers = tuple(headers)
+    while headers:
+        kind, _, arg = headers[-1].partition(" ")
+        param = catalog.dovecot_setting(name, kind, version, arg.strip('"') or None)
+        if arg or kind in ("protocol", "remote", "local", "local_name"):
+            return (param.name if param is not None and param.section is not None else name), headers
+        if param is None or param.section is None:
+            return name, headers  # a list item, or an unknown group: as written
+        name, headers = param.name, headers[:-1]
+    return name, headers
+
+
+def dovecot_settings(doc: Document | None, path: tuple[str, ...], version: str | None = None) -> list[Setting]:
+    """Settings at ``path`` (section patterns then a name), in read order.  In a 2.4 tree
+    the name is compared as a flat name (``mode`` in a unix_listener is
+    ``unix_listener_mode``, however the tree spells it)."""
     if doc is None:
         return []
     *sections, name = path
-    return [e for e in doc.entries if isinstance(e, Setting) and e.name == name
-            and section_matches(tuple(sections), e.section)]
+    version = version or dovecot_version(doc)
+    if not catalog.dovecot_is_flat(version):
+        return [e for e in doc.entries if isinstance(e, Setting) and e.name == name
+                and section_matches(tuple(sections), e.section)]
+    kind, _, arg = sections[-1].partition(" ") if sections else (None, "", "")
+    arg = arg.strip('"')
+    target = catalog.dovecot_setting(name, kind, version, arg if arg and arg != "*" else None)
+    wanted = target.name if target is not None else name
+    found = []
+    for e in doc.entries:
+        if not isinstance(e, Setting):
+            continue
+        flat, headers = _flat_name(e.name, e.section, version)
+        if flat == wanted and section_matches(tuple(sections), headers):
+            found.append(e)
+    return found
 
 
 
@@ -133,7 +171,7 @@ def is_filter_header(header: str) -> bool:
     return header.split(" ", 1)[0] in FILTER_KINDS
 
 
-def dovecot_resolve(doc: Document | None, path: tuple[str, ...]) -> list[Setting]:
+def dovecot_resolve(doc: Document | None, path: tuple[str, ...], version: str | None = None) -> list[Setting]:
     """The settings that give the effective value at ``path``: the path itself, else, for
     a path inside filter sections (``protocol pop3 / ssl``, ``local 10.0.0.0/8 /
     protocol imap / ssl``), the enclosing filter's (innermost first), else the top level's.
@@ -143,7 +181,7 @@ def dovecot_resolve(doc: Document | None, path: tuple[str, ...]) -> list[Setting
     while filters < len(sections) and is_filter_header(sections[filters]):
         filters += 1
     for keep in range(filters, -1, -1):
-        found = dovecot_settings(doc, (*sections[:keep], *sections[filters:], name))
+        found = dovecot_settings(doc, (*sections[:keep], *sections[filters:], name), version)
         if found:
             return found
     return []
@@ -167,16 +205,53 @@ def dovecot_sections(doc: Document | None, patterns: tuple[str, ...]) -> list[Se
     return [s for s in doc.sections if section_matches(patterns, s.path)]
 
 
-def dovecot_typed(setting_name: str, sections: tuple[str, ...], raw: str) -> Any:
-    param = catalog.dovecot_setting(setting_name, section_kind(sections))
+def dovecot_typed(setting_name: str, sections: tuple[str, ...], raw: str, version: str | None = None) -> Any:
+    kind, _, arg = sections[-1].partition(" ") if sections else (None, "", "")
+    param = catalog.dovecot_setting(setting_name, kind, version, arg.strip('"') or None)
     if param is None:
         return raw
     return convert(raw, param.type, values.DOVECOT, setting_name, param.unit)
 
 
-def dovecot_default(parts: tuple[str, ...]) -> str | None:
+def dovecot_default(parts: tuple[str, ...], version: str | None = None) -> str | None:
     """The default of a Dovecot setting at ``parts`` (named services' own defaults first)."""
-    return catalog.dovecot_named_default(parts[:-1], parts[-1])
+    return catalog.dovecot_named_default(parts[:-1], parts[-1], version)
+
+
+@dataclass(frozen=True)
+class DovecotName:
+    """A policy's Dovecot path as one tree reads it: the tree's ``parts`` (the name
+    translated to the tree's version), value conversions both ways, and the version
+    whose catalogue types the policy's name."""
+
+    parts: tuple[str, ...]
+    version: str
+    name_version: str
+    to_policy: Any = None  # tree value -> the policy name's value (None: the same)
+    to_tree: Any = None
+
+    def policy_value(self, raw: str) -> str:
+        return self.to_policy(raw) if self.to_policy is not None else raw
+
+    def tree_value(self, value: str) -> str:
+        return self.to_tree(value) if self.to_tree is not None else value
+
+
+def dovecot_name(doc: Document | None, path: str | tuple[str, ...]) -> DovecotName:
+    """How the tree ``doc`` reads the policy's Dovecot ``path`` (linter.versions)."""
+    from linter import versions
+
+    parts = split_path(path) if isinstance(path, str) else tuple(path)
+    version = dovecot_version(doc)
+    kind = section_kind(parts[:-1])
+    known = catalog.dovecot_setting(parts[-1], kind, version) is not None
+    found = None if known else versions.translate(kind, parts[-1], version)
+    if found is None:
+        return DovecotName(parts, version, version)
+    other = next(v for v in catalog.VERSIONS["dovecot"]
+                 if catalog.dovecot_is_flat(v) != catalog.dovecot_is_flat(version))
+    tree_name, to_policy, to_tree = found
+    return DovecotName(parts[:-1] + (tree_name,), version, other, to_policy, to_tree)
 
 
 # -- hosts and units -------------------------------------------------------------
@@ -262,14 +337,18 @@ class Unit:
             raise UnknownValue(name)
         return value
 
+    def dovecot_name(self, name: str | tuple[str, ...]) -> DovecotName:
+        return dovecot_name(self.host.dovecot, name)
+
     def raw(self, name: str) -> str | None:
         """The value as written (Postfix ``$name`` not expanded), or its default."""
         if self.dovecot_scope:
-            parts = self.dovecot_parts(name)
-            found = dovecot_resolve(self.host.dovecot, parts)
+            target = self.dovecot_name(self.dovecot_parts(name))
+            found = dovecot_resolve(self.host.dovecot, target.parts, target.version)
             if found and found[-1].templated:
                 raise UnknownValue(name)
-            return found[-1].value if found else dovecot_default(parts)
+            raw = found[-1].value if found else dovecot_default(target.parts, target.version)
+            return None if raw is None else target.policy_value(raw)
         return self.host.postfix.written(name, self.overrides)
 
     def expanded(self, name: str) -> str | None:
@@ -285,13 +364,15 @@ class Unit:
 
     def is_set(self, name: str) -> bool:
         if self.dovecot_scope:
-            return bool(dovecot_resolve(self.host.dovecot, self.dovecot_parts(name)))
+            target = self.dovecot_name(self.dovecot_parts(name))
+            return bool(dovecot_resolve(self.host.dovecot, target.parts, target.version))
         return name in self.overrides or name in self.host.postfix.explicit
 
     def default(self, name: str) -> Any:
         if self.dovecot_scope:
-            raw = dovecot_default(self.dovecot_parts(name))
-            return UNKNOWN if raw is None else raw
+            target = self.dovecot_name(self.dovecot_parts(name))
+            raw = dovecot_default(target.parts, target.version)
+            return UNKNOWN if raw is None else target.policy_value(raw)
         param = catalog.postfix_param(name)
         if param is None or param.default is None:
             return UNKNOWN
@@ -299,17 +380,22 @@ class Unit:
 
     def dovecot_value(self, path: str) -> Any:
         parts = self.dovecot_parts(path)
-        found = dovecot_resolve(self.host.dovecot, parts)
+        target = self.dovecot_name(parts)
+        found = dovecot_resolve(self.host.dovecot, target.parts, target.version)
         if found:
             if found[-1].templated:
                 raise UnknownValue(path)
-            return dovecot_typed(parts[-1], parts[:-1], found[-1].value)
-        raw = dovecot_default(parts)
-        return UNKNOWN if raw is None else dovecot_typed(parts[-1], parts[:-1], raw)
+            raw = found[-1].value
+        else:
+            raw = dovecot_default(target.parts, target.version)
+            if raw is None:
+                return UNKNOWN
+        return dovecot_typed(parts[-1], parts[:-1], target.policy_value(raw), target.name_version)
 
     def dovecot_exists(self, path: str) -> bool:
         parts = split_path(path)
-        if dovecot_settings(self.host.dovecot, parts):
+        target = self.dovecot_name(parts)
+        if dovecot_settings(self.host.dovecot, target.parts, target.version):
             return True
         return bool(dovecot_sections(self.host.dovecot, parts))
 
@@ -348,7 +434,8 @@ class Unit:
     def explicit_span(self, name: str) -> tuple[Span | None, Any]:
         """Where ``name`` is explicitly set here: (value span, entry) or (None, None)."""
         if self.dovecot_scope:
-            found = dovecot_resolve(self.host.dovecot, self.dovecot_parts(name))
+            target = self.dovecot_name(self.dovecot_parts(name))
+            found = dovecot_resolve(self.host.dovecot, target.parts, target.version)
             return (found[-1].span, found[-1]) if found else (None, None)
         if name in self.overrides:
             return self.overrides[name].span, self.overrides[name]

@@ -32,7 +32,14 @@ from typing import Any
 
 from linter.checks.base import Finding
 from linter.checks.constraints import violations
-from linter.checks.context import Unit, dovecot_default, dovecot_sections, dovecot_settings, dovecot_typed
+from linter.checks.context import (
+    Unit,
+    dovecot_default,
+    dovecot_name,
+    dovecot_sections,
+    dovecot_settings,
+    dovecot_typed,
+)
 from linter.policy.expr import UNKNOWN, UnknownValue
 from linter.policy.model import Rule
 from linter.policy.templates import render, template_fields
@@ -61,17 +68,18 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
         return
     for section in sections:
         for name, constraints in check.settings:
-            exact = tuple(section.path) + (name,)
-            found = [s for s in dovecot_settings(doc, exact) if s.section == section.path]
+            target = dovecot_name(doc, tuple(section.path) + (name,))  # the tree version's spelling
+            found = [s for s in dovecot_settings(doc, target.parts, target.version) if s.section == section.path]
             if found:
                 if found[-1].templated:
                     continue
-                raw = found[-1].value
+                raw = target.policy_value(found[-1].value)
             else:
-                raw = dovecot_default(exact)
+                raw = dovecot_default(target.parts, target.version)
                 if raw is None:
                     continue
-            value = dovecot_typed(name, section.path, raw)
+                raw = target.policy_value(raw)
+            value = dovecot_typed(name, section.path, raw, target.name_version)
             if not violations(constraints, value, raw):
                 continue
             if found:

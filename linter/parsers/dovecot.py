@@ -242,6 +242,7 @@ class _Parser:
         self.pending = _Pending()
         self.saw_template = False
         self.marked_comments: list[MarkedComment] = []
+        self.config_version: str | None = None  # dovecot_config_version: Dovecot 2.4 reads the tree
 
     # The current physical position, for errors.
     def _here(self) -> tuple[str, int]:
@@ -285,7 +286,8 @@ class _Parser:
             files=tuple(self.files),
             newline=newline,
             end=Span.point(self.root, max(len(lines), 1), len(last) + 1),
-            meta={"include_redirects": tuple(self.redirects)} if self.redirects else {},
+            meta={**({"include_redirects": tuple(self.redirects)} if self.redirects else {}),
+                  **({"dovecot_config_version": self.config_version} if self.config_version is not None else {})},
             marked_comments=tuple(self.marked_comments),
         )
 
@@ -452,6 +454,8 @@ class _Parser:
     def _setting(self, key: str, text: str, where: list[tuple[str, int, int]], k: int) -> None:
         written = text[k:]
         section = tuple(s.header for s in self.open)
+        if key == "dovecot_config_version" and not section and self.config_version is None:
+            self.config_version = written  # from here on the tree is read as 2.4 reads it
         if not self.simple and written.startswith("<"):
             p = k + 1
             while p < len(text) and text[p] in BLANK:
@@ -495,8 +499,10 @@ class _Parser:
             tokens.append(rest[:end])
             rest = rest[end:].lstrip(" \t")
         out: list[str] = []
+        # 2.3 expands ``$key``; 2.4 expands ``$SET:key`` and keeps ``$key`` as written.
+        reference = "$" + key if self.config_version is None else "$SET:" + key
         for token in tokens:
-            if token == "$" + key:
+            if token == reference:
                 previous = self._previous(section, key)
                 out.append(token if previous is None else previous)
             else:
@@ -512,10 +518,15 @@ class _Parser:
                 return found
         from linter import catalog
 
-        param = catalog.dovecot_setting(key, section[-1].split(" ", 1)[0] if section else None)
-        if param is not None and param.default is not None:
-            return param.default
-        return SELF_REFERENCE_DEFAULTS.get(key)  # None: the token stays as written
+        if self.config_version is None:
+            param = catalog.dovecot_setting(key, section[-1].split(" ", 1)[0] if section else None, "2.3")
+            if param is not None and param.default is not None:
+                return param.default
+            return SELF_REFERENCE_DEFAULTS.get(key)  # None: the token stays as written
+        version = catalog.dovecot_tree_version(self.config_version)
+        kind, _, name = section[-1].partition(" ") if section else (None, "", "")
+        param = catalog.dovecot_setting(key, kind, version, name or None)
+        return param.default if param is not None else None
 
     # -- sections ------------------------------------------------------------------
 

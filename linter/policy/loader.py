@@ -587,9 +587,18 @@ class _RuleBuilder:
         return self.catalog.postfix_param(name) is not None
 
     def dovecot_known(self, name: str, kind: str | None) -> bool:
+        """Known to any Dovecot version we have a catalogue of: a check reads a name
+        through linter.versions in the tree's version."""
         if self.catalog is None:
             return True
-        return self.catalog.dovecot_setting(name, kind) is not None
+        return self.dovecot_param(name, kind) is not None
+
+    def dovecot_param(self, name: str, kind: str | None) -> Any:  # a catalog.Param, or None
+        for version in self.catalog.VERSIONS["dovecot"]:
+            param = self.catalog.dovecot_setting(name, kind, version)
+            if param is not None:
+                return param
+        return None
 
     def suggestion(self, name: str, fmt: str) -> str | None:
         if self.catalog is None:
@@ -730,7 +739,7 @@ class _RuleBuilder:
         param = None
         if self.catalog is not None and directive and self.is_dovecot():
             parts = split_path(directive)
-            param = self.catalog.dovecot_setting(parts[-1], section_kind(parts[:-1]))
+            param = self.dovecot_param(parts[-1], section_kind(parts[:-1]))
         elif self.catalog is not None and isinstance(directive, str) and not self.is_dovecot():
             param = self.catalog.postfix_param(directive)
         kind = getattr(param, "type", None) if param is not None else None
