@@ -32,6 +32,7 @@ from linter.model import (
     Span,
 )
 from linter.options import Host, Options
+from linter.policy.dovecot_path import split_path
 from linter.policy.expr import UNKNOWN, EvalError, UnknownValue
 from linter.policy.model import Policy, Rule
 from linter.policy.templates import render, unfilled

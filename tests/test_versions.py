@@ -145,7 +145,7 @@ def test_the_rename_table_names_settings_each_version_knows():
         assert catalog.dovecot_setting(old, kind, "2.4") is None, old
         assert catalog.dovecot_setting(new, kind, "2.4") is not None, new
         assert catalog.dovecot_setting(new, kind, "2.3") is None, new
-    for old, new in versions.PLUGIN_RENAMED_24.items():
+    for new in versions.PLUGIN_RENAMED_24.values():
         assert catalog.dovecot_setting(new, None, "2.4") is not None, new
 
 
