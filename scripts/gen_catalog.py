@@ -482,6 +482,29 @@ def dovecot_type(error: str | None, default: str, name: str) -> tuple[str, str |
     return ("list" if name in DOVECOT_LISTS else "string"), None
 
 
+def typed_entry(name: str, default: str, error: str | None, candidates: list[list[str]],
+                try_value) -> dict:
+    """A setting's catalogue entry from doveconf's error for ``name = zzbogus``; enum
+    choices are the candidate strings whose every value doveconf accepts."""
+    kind_type, unit = dovecot_type(error, default, name)
+    if error and error.startswith("Setting is a string list"):  # 2.4: import_environment { }
+        kind_type = "strlist"
+    entry: dict = {"type": kind_type, "default": default}
+    if unit:
+        entry["unit"] = unit
+    if kind_type == "port":
+        kind_type = entry["type"] = "uint"
+        entry["max"] = 65535
+    if kind_type == "uint":
+        entry["min"] = 0
+    if kind_type == "enum":
+        for values in candidates:
+            if values[0] == default and len(values) > 1 and all(_accepted(try_value(v)) for v in values if v):
+                entry["choices"] = values
+                break
+    return entry
+
+
 def dovecot_catalogue() -> dict:
     header = run(["doveconf", "-d"], check=False).stdout.splitlines()[0]
     version = re.match(r"# (\S+)", header).group(1)
@@ -515,24 +538,8 @@ def dovecot_catalogue() -> dict:
         candidates = enum_strings()
         typed: dict[str | None, dict[str, dict]] = {}
         for (kind, name), error in errors.items():
-            default = kinds[kind][name]
-            kind_type, unit = dovecot_type(error, default, name)
-            entry: dict = {"type": kind_type, "default": default}
-            if unit:
-                entry["unit"] = unit
-            if kind_type == "port":
-                kind_type = entry["type"] = "uint"
-                entry["max"] = 65535
-            if kind_type == "uint":
-                entry["min"] = 0
-            if kind_type == "enum":
-                for values in candidates:
-                    if values[0] == default and len(values) > 1 and all(
-                        _accepted(probe(kind, name, v, workdir)) for v in values if v
-                    ):
-                        entry["choices"] = values
-                        break
-            typed.setdefault(kind, {})[name] = entry
+            typed.setdefault(kind, {})[name] = typed_entry(
+                name, kinds[kind][name], error, candidates, lambda v, k=kind, n=name: probe(k, n, v, workdir))
 
         # Defaults of the services Dovecot defines itself, where they differ.
         shipped = parse_doveconf_tree(run(["doveconf", "-d", "-c", str(probe_file)]).stdout)
@@ -606,26 +613,8 @@ def dovecot24_catalogue() -> dict:
         candidates = enum_strings()
         settings: dict[str, dict] = {}
         for name in names:
-            default, error = flat[name], errors[name]
-            kind_type, unit = dovecot_type(error, default, name)
-            if error and error.startswith("Setting is a string list"):
-                kind_type = "strlist"
-            entry: dict = {"type": kind_type, "default": default}
-            if unit:
-                entry["unit"] = unit
-            if kind_type == "port":
-                kind_type = entry["type"] = "uint"
-                entry["max"] = 65535
-            if kind_type == "uint":
-                entry["min"] = 0
-            if kind_type == "enum":
-                for values in candidates:
-                    if values[0] == default and len(values) > 1 and all(
-                        _accepted(probe24(name, v, workdir)) for v in values if v
-                    ):
-                        entry["choices"] = values
-                        break
-            settings[name] = entry
+            settings[name] = typed_entry(name, flat[name], errors[name], candidates,
+                                         lambda v, n=name: probe24(n, v, workdir))
         for name, node in lists.items():
             settings[name] = {"type": "strlist", "default": " ".join(
                 f"{k}={v}" for k, v in sorted(node["settings"].items()))}
