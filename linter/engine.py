@@ -18,7 +18,15 @@ from typing import Any
 
 from linter.checks import DOCUMENT_KINDS, REGISTRY
 from linter.checks.base import Finding
-from linter.checks.context import SMTPD_COMMANDS, HostDocs, Unit, service_overrides
+from linter.checks.context import (
+    DOVECOT_TREE,
+    MAIN_CF,
+    MASTER_CF,
+    SMTPD_COMMANDS,
+    HostDocs,
+    Unit,
+    service_overrides,
+)
 from linter.diagnostics import Diagnostic, Edit, Fix
 from linter.model import (
     DOVECOT,
@@ -47,7 +55,8 @@ class Report:
     # parsers, so that nobody re-reads a file for them
     comments: tuple[MarkedComment, ...] = ()
     # rules skipped somewhere for an error in their expression (a value of a type the
-    # rule does not expect): said, never silent
+    # rule does not expect), or because a counterpart of the host was not found (one note
+    # per file): said, never silent, never an exit status of its own
     notes: tuple[ConfigError, ...] = ()
 
 
@@ -94,6 +103,10 @@ class _HostFiles:
     master: str | None = None
     dovecot: str | None = None
     reported: set[str] = field(default_factory=set)  # real paths whose findings are shown
+    # counterparts this host has but that were not found (MAIN_CF, MASTER_CF, DOVECOT_TREE
+    # -> why): values they hold are unknown, never their defaults
+    missing: dict[str, str] = field(default_factory=dict)
+
 
 
 _REALPATHS: dict[str, str] = {}  # per check() run: realpath costs a few lstat calls per path
@@ -113,9 +126,17 @@ def _sibling(directory: str, name: str) -> str | None:
 
 def _dovecot_root_for(path: str) -> str:
     """The root ``dovecot.conf`` a conf.d file belongs to (the file itself when none)."""
-    directory = os.path.dirname(path)
-    if os.path.basename(directory) == "conf.d":
-        root = _sibling(os.path.dirname(directory), "dovecot.conf")
+    from linter.parsers import in_conf_d
+
+    if in_conf_d(path):
+        # from the directory's absolute path: "10-master.conf" given inside conf.d/ has the
+        # same root as "etc/dovecot/conf.d/10-master.conf" given from the repository root
+        directory = os.path.dirname(path) or os.curdir
+        if os.path.basename(os.path.abspath(directory)) == "conf.d":
+            parent = os.path.normpath(os.path.join(directory, os.pardir))
+        else:  # the file links into a conf.d: the tree it resolves to
+            parent = os.path.dirname(os.path.dirname(os.path.realpath(path)))
+        root = _sibling(parent, "dovecot.conf")
         if root:
             return root
     return path
@@ -128,11 +149,11 @@ def _dovecot_for_postfix(directory: str) -> str | None:
     if found:
         return found
     if os.path.basename(os.path.abspath(directory)) == "postfix":
-        return _sibling(os.path.join(os.path.dirname(os.path.abspath(directory)), "dovecot"), "dovecot.conf")
+        return _sibling(os.path.normpath(os.path.join(directory, os.pardir, "dovecot")), "dovecot.conf")
     return None
 
 
-def _is_dovecot_root(path: str) -> bool:
+def is_dovecot_root(path: str) -> bool:
     """``dovecot.conf`` (also ``x_dovecot.conf``, ``dovecot.conf.j2``): a file Dovecot starts
     from, unlike an included ``*.conf.ext`` or a dict/SQL driver file next to it."""
     from linter.parsers import strip_template_suffix
@@ -145,12 +166,12 @@ def _postfix_for_dovecot(root: str) -> tuple[str | None, str | None]:
     """The inverse of :func:`_dovecot_for_postfix`: main.cf/master.cf next to the root,
     or for ``X/dovecot/dovecot.conf`` in ``X/`` or ``X/postfix/``; none for a file
     that is no root (its settings say nothing about the host's auth service)."""
-    if not _is_dovecot_root(root):
+    if not is_dovecot_root(root):
         return None, None
     directory = os.path.dirname(root)
     main, master = _sibling(directory, "main.cf"), _sibling(directory, "master.cf")
     if not (main or master) and os.path.basename(os.path.abspath(directory)) == "dovecot":
-        parent = os.path.dirname(directory)
+        parent = os.path.normpath(os.path.join(directory, os.pardir))
         for other in (parent, os.path.join(parent, "postfix")):
             main, master = _sibling(other, "main.cf"), _sibling(other, "master.cf")
             if main or master:
@@ -158,23 +179,104 @@ def _postfix_for_dovecot(root: str) -> tuple[str | None, str | None]:
     return main, master
 
 
-def _counterpart(path: str, this: str, other: str) -> str | None:
-    """``master.cf`` for ``main.cf`` (also ``main.cf.j2`` -> ``master.cf.j2``, ``x-main.cf`` ...)."""
-    from linter.parsers import TEMPLATE_SUFFIXES, strip_template_suffix
+# Where configuration-management repositories keep a role's files: Ansible roles, Puppet
+# modules, Chef cookbooks and Salt formulas put rendered templates in ``templates/`` and
+# copied files in ``files/``, under the same relative path (or a flattened name).
+_ROLE_DIRECTORIES = ("templates", "files")
 
-    directory, name = os.path.split(path)
-    if this not in name:
-        return None
-    found = _sibling(directory, name.replace(this, other, 1))
-    if found:
-        return found
-    # one file templated, the other not (master.cf next to main.cf.tmpl), or templated otherwise
-    base = strip_template_suffix(name).replace(this, other, 1)
-    for suffix in ("", *TEMPLATE_SUFFIXES):
-        found = _sibling(directory, base + suffix)
-        if found:
-            return found
+
+def _rank(candidate: str, name: str, this: str, other: str) -> int | None:
+    """How well the file name ``candidate`` answers for the counterpart of ``name``
+    (``this`` = main.cf, ``other`` = master.cf or the reverse): 0 the same name with
+    ``other`` for ``this`` (``x-main.cf.j2`` -> ``x-master.cf.j2``), 1 the same but
+    templated otherwise (``main.cf.tmpl`` -> ``master.cf``), 2 the plain ``other`` for a
+    variant (``main.cf.dovecot`` -> ``master.cf``); None when it is none of those."""
+    from linter.parsers import strip_template_suffix
+
+    if this in name and candidate == name.replace(this, other, 1):
+        return 0
+    stem, wanted = strip_template_suffix(candidate), strip_template_suffix(name)
+    if this in wanted and stem == wanted.replace(this, other, 1):
+        return 1
+    if stem == other:
+        return 2
     return None
+
+
+def _neighbours(directory: str) -> list[str]:
+    """The directories searched when a counterpart is not next to a file: the parent,
+    the subdirectories (``conf/postfix/main.cf`` with ``conf/postfix/plain/master.cf``)
+    and the role mirror (``templates/...`` with ``files/...``)."""
+    found: list[str] = []
+    absolute = os.path.abspath(directory)
+    parent = os.path.normpath(os.path.join(directory, os.pardir))
+    if os.path.dirname(absolute) != absolute:
+        found.append(parent)
+    try:
+        with os.scandir(directory or os.curdir) as it:
+            found += sorted(os.path.join(directory, e.name) for e in it
+                            if not e.name.startswith(".") and e.is_dir())
+    except OSError:
+        pass
+    parts = directory.split(os.sep) if directory else []
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in _ROLE_DIRECTORIES:
+            mirror = _ROLE_DIRECTORIES[1 - _ROLE_DIRECTORIES.index(parts[i])]
+            found.append(os.sep.join([*parts[:i], mirror, *parts[i + 1:]]))
+            break
+    return found
+
+
+def _candidates(directory: str, name: str, this: str, other: str) -> list[tuple[int, str]]:
+    out = []
+    try:
+        with os.scandir(directory or os.curdir) as it:
+            entries = sorted(e.name for e in it)
+    except OSError:
+        return []
+    for entry in entries:
+        rank = _rank(entry, name, this, other)
+        if rank is not None:
+            path = _sibling(directory, entry)
+            if path is not None:
+                out.append((rank, path))
+    return out
+
+
+def find_counterpart(path: str, this: str, other: str) -> tuple[str | None, str]:
+    """The ``other`` file (``master.cf`` for ``main.cf`` and the reverse) of ``path``, or
+    (None, why not).
+
+    First the file's own directory, then its neighbours (:func:`_neighbours`); at each
+    step the best-ranked candidate wins (:func:`_rank`), and two equally good ones are
+    ambiguous: no guess is made, the caller skips what needs the counterpart."""
+    directory, name = os.path.split(path)
+    for step in ([directory], _neighbours(directory)):
+        found: list[tuple[int, str]] = []
+        seen: set[str] = set()
+        for place in step:
+            for rank, candidate in _candidates(place, name, this, other):
+                if _real(candidate) not in seen and _real(candidate) != _real(path):
+                    seen.add(_real(candidate))
+                    found.append((rank, candidate))
+        if found:
+            best = min(rank for rank, _ in found)
+            winners = [candidate for rank, candidate in found if rank == best]
+            if len(winners) == 1:
+                return winners[0], ""
+            return None, f"{len(winners)} files could be its {other} ({', '.join(winners)}), so none is assumed"
+    return None, f"no {other} was found next to it, in its parent or subdirectories, or in a templates/ or " \
+                 "files/ mirror"
+
+
+def _postfix_pair(main: str | None, master: str | None) -> tuple[str | None, str | None, dict[str, str]]:
+    """main.cf and master.cf of a host found from one of them, and what is missing."""
+    if main and master:
+        return main, master, {}
+    given, this, other = (main, MAIN_CF, MASTER_CF) if main else (master, MASTER_CF, MAIN_CF)
+    found, why = find_counterpart(given, this, other)
+    missing = {other: why} if found is None else {}
+    return (main, found, missing) if main else (found, master, missing)
 
 
 def group_hosts(files: Sequence[str], options: Options) -> tuple[list[_HostFiles], list[ConfigError], dict]:
@@ -186,10 +288,13 @@ def group_hosts(files: Sequence[str], options: Options) -> tuple[list[_HostFiles
     hosts: dict[tuple, _HostFiles] = {}
     explicit = {(_real(p)): h for h in options.hosts for p in (h.main, h.master, h.dovecot) if p}
 
-    def add(main: str | None, master: str | None, dovecot: str | None, reported: str) -> None:
+    def add(main: str | None, master: str | None, dovecot: str | None, reported: str,
+            missing: dict[str, str] | None = None) -> None:
         key = tuple(_real(p) if p else None for p in (main, master, dovecot))
         host = hosts.setdefault(key, _HostFiles(main, master, dovecot))
         host.reported.add(_real(reported))
+        for kind, why in (missing or {}).items():
+            host.missing.setdefault(kind, why)
 
     for path in files:
         fmt = detect_format(path, options.formats)
@@ -202,17 +307,23 @@ def group_hosts(files: Sequence[str], options: Options) -> tuple[list[_HostFiles
             h: Host = explicit[_real(path)]
             add(h.main, h.master, h.dovecot, path)
             continue
-        directory = os.path.dirname(path)
-        if fmt == POSTFIX_MAIN:
-            master = _counterpart(path, "main.cf", "master.cf")
-            add(path, master, _dovecot_for_postfix(directory), path)
-        elif fmt == POSTFIX_MASTER:
-            main = _counterpart(path, "master.cf", "main.cf")
-            add(main, path, _dovecot_for_postfix(directory), path)
+        # a host found by its directories: a counterpart not found is unknown, not stock
+        if fmt in (POSTFIX_MAIN, POSTFIX_MASTER):
+            main, master, missing = _postfix_pair(path if fmt == POSTFIX_MAIN else None,
+                                                  path if fmt == POSTFIX_MASTER else None)
+            dovecot = None
+            for directory in dict.fromkeys(os.path.dirname(p) for p in (main, master) if p):
+                dovecot = dovecot or _dovecot_for_postfix(directory)
+            if dovecot is None:
+                missing[DOVECOT_TREE] = "no Dovecot configuration (dovecot.conf) was found for it"
+            add(main, master, dovecot, path, missing)
         else:
             root = _dovecot_root_for(path)
             main, master = _postfix_for_dovecot(root)
-            add(main, master, root, path)
+            missing = {}
+            if main or master:
+                main, master, missing = _postfix_pair(main, master)
+            add(main, master, root, path, missing)
     return list(hosts.values()), errors, formats
 
 
@@ -286,8 +397,10 @@ def _units(rule: Rule, host: HostDocs, services: _HostServices) -> Iterator[Unit
             yield Unit(scope, host, service, overrides)
     elif scope == "smtpd-service":
         if host.master is None:
-            if host.main is not None:
-                yield Unit(scope, host)  # the implicit "smtp inet ... smtpd"
+            # the implicit "smtp inet ... smtpd" of the stock master.cf, unless the host has
+            # a master.cf of its own that was not found: its services are unknown
+            if host.main is not None and not host.lacks(MASTER_CF):
+                yield Unit(scope, host)
             return
         for service, overrides in services.smtpd:
             yield Unit(scope, host, service, overrides)
@@ -590,8 +703,14 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
     if any(_real(p) in failed for p in (group.main, group.master, group.dovecot) if p) and \
             all(r in failed for r in group.reported):
         return
-    docs = HostDocs(parse(group.main, POSTFIX_MAIN), parse(group.master, POSTFIX_MASTER),
-                    parse(group.dovecot, DOVECOT), main_path=group.main)
+    main, master, dovecot = (parse(group.main, POSTFIX_MAIN), parse(group.master, POSTFIX_MASTER),
+                             parse(group.dovecot, DOVECOT))
+    missing = dict(group.missing)
+    for kind, path, doc in ((MAIN_CF, group.main, main), (MASTER_CF, group.master, master),
+                            (DOVECOT_TREE, group.dovecot, dovecot)):
+        if path and doc is None:
+            missing[kind] = f"its {kind} {passed.get(_real(path), path)} does not parse"
+    docs = HostDocs(main, master, dovecot, main_path=group.main, missing=missing)
     reported = set(group.reported)
     if docs.dovecot is not None and docs.dovecot.files and _real(group.dovecot) in reported:
         reported |= {_real(f) for f in docs.dovecot.files}
@@ -605,12 +724,22 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
                 spelled = passed.get(real, comment.path)
                 comments.add(comment if spelled == comment.path else comment._replace(path=spelled))
     services = _HostServices(docs)
+    lacking: dict[str, set[str]] = {}  # missing counterpart -> ids of the rules that needed it
     for rule in rules:
         seen: set[Span] = set()  # Dovecot: a setting inherited by several blocks is reported once
-        for unit in _units(rule, docs, services):
+        docs.consulted.clear()
+        units = list(_units(rule, docs, services))
+        needed = set(docs.consulted)
+        for unit in units:
+            docs.consulted.clear()
             env = _Env(unit, rule)
             skipped: list[str] = []
-            for finding in evaluate_rule(rule, unit, env, skipped):
+            found = evaluate_rule(rule, unit, env, skipped)
+            # a value from a missing counterpart made the rule skip here (a per-document kind
+            # skips only the names that needed it, and may still report others)
+            if docs.consulted and (not found or rule.check.kind in DOCUMENT_KINDS):
+                needed |= docs.consulted
+            for finding in found:
                 if unit.block is not None:
                     if finding.span in seen:
                         continue
@@ -619,9 +748,13 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
                         finding = finding._replace(related=(*finding.related, unit.block.span))
                 seen.add(finding.span)
                 if _real(finding.span.path) in reported:
-                    diagnostics.add(diagnose(rule, unit, finding, env))
+                    diagnostics.add(_respelled(diagnose(rule, unit, finding, env), passed))
             if skipped:
                 notes.update(_skipped_notes(rule, unit, skipped, reported, passed))
+        for kind in needed:
+            lacking.setdefault(kind, set()).add(rule.id)
+    if lacking:
+        notes.update(_lacking_notes(group, docs, lacking, reported, passed))
 
 
 def _skipped_notes(rule: Rule, unit: Unit, why: list[str], reported: set[str],
@@ -632,6 +765,42 @@ def _skipped_notes(rule: Rule, unit: Unit, why: list[str], reported: set[str],
     path = passed.get(_real(span.path), span.path)
     return [(path, span.line, span.column, f"rule {rule.id} skipped here: its expression failed on a value of "
              f"another type: {reason}") for reason in why]
+
+
+_DEFAULTS_OF = {MAIN_CF: "Postfix's defaults", MASTER_CF: "Postfix's stock master.cf",
+                DOVECOT_TREE: "Dovecot's defaults"}
+
+
+def _lacking_notes(group: _HostFiles, docs: HostDocs, lacking: dict[str, set[str]], reported: set[str],
+                   passed: dict[str, str]) -> Iterator[tuple]:
+    """One note per missing counterpart, on the host's file that lacks it (its Postfix
+    file when it has one that was passed, else its first reported file)."""
+    postfix = [p for p in (group.main, group.master) if p and _real(p) in reported]
+    if postfix:
+        path = passed.get(_real(postfix[0]), postfix[0])
+    else:
+        path = min(passed.get(r, r) for r in reported)
+    for kind, ids in sorted(lacking.items()):
+        why = docs.missing[kind]
+        yield (path, 0, 0, f"{why}: {', '.join(sorted(ids))} skipped rather than judged with {_DEFAULTS_OF[kind]} "
+                           f"(name the files of this host with 'hosts:' in .policy-lint.yaml to pair them)")
+
+
+def _respelled(d: Diagnostic, passed: dict[str, str]) -> Diagnostic:
+    """``d`` with its paths spelled as the files were passed: a file reached through its
+    Dovecot root (``../conf.d/10-master.conf`` from inside conf.d/) is shown as given."""
+
+    def spell(span: Span) -> Span:
+        given = passed.get(_real(span.path), span.path)
+        return span if given == span.path else span._replace(path=given)
+
+    fix = d.fix
+    paths = {d.span.path, *(r.path for r in d.related), *(e.span.path for e in (fix.edits if fix else ()))}
+    if all(passed.get(_real(p), p) == p for p in paths):
+        return d
+    if fix is not None:
+        fix = dataclasses.replace(fix, edits=tuple(Edit(spell(e.span), e.content) for e in fix.edits))
+    return dataclasses.replace(d, span=spell(d.span), related=tuple(spell(r) for r in d.related), fix=fix)
 
 
 # -- the bulk path: host groups checked in worker processes ----------------------------------

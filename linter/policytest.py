@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from linter.diagnostics import Applicability, Diagnostic
 from linter.edits import apply_edits
 from linter.model import Span
-from linter.options import Options
+from linter.options import Host, Options
 from linter.policy.model import Example, Policy, Rule
 
 MAX_FIX_PASSES = 5
@@ -58,7 +58,22 @@ def _describe(diagnostics: Sequence[Diagnostic], directory: str) -> str:
 def _run(rule: Rule, policy: Policy, paths: list[str]):  # noqa: ANN202 - engine.Report
     from linter.engine import check
 
-    return check(paths, policy, Options(), rule_ids=[rule.id])
+    return check(paths, policy, Options(hosts=(_host(paths),)), rule_ids=[rule.id])
+
+
+def _host(paths: list[str]) -> Host:
+    """An example's files are the whole host, as a ``hosts:`` entry declares one: a file it
+    leaves out is the stock one (Postfix's master.cf, Dovecot's defaults), not unknown."""
+    from linter.engine import is_dovecot_root
+    from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER
+    from linter.parsers import detect_format
+
+    found: dict[str, str] = {}
+    for path in paths:
+        fmt = detect_format(path)
+        if fmt in (POSTFIX_MAIN, POSTFIX_MASTER) or (fmt == DOVECOT and is_dovecot_root(path)):
+            found.setdefault(fmt, path)
+    return Host(main=found.get(POSTFIX_MAIN), master=found.get(POSTFIX_MASTER), dovecot=found.get(DOVECOT))
 
 
 def _apply_fixes(rule: Rule, policy: Policy, paths: list[str]) -> tuple[dict[str, str], str | None]:

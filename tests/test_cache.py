@@ -328,9 +328,9 @@ def test_automatic_parallelism_needs_enough_files(tmp_path: Path, monkeypatch: p
     used: list[int] = []
     real = engine._check_parallel
 
-    def spy(groups, rules, formats, passed, workers):
+    def spy(groups, rules, formats, passed, workers, *rest):
         used.append(workers)
-        return real(groups, rules, formats, passed, workers)
+        return real(groups, rules, formats, passed, workers, *rest)
 
     monkeypatch.setattr(engine, "_check_parallel", spy)
     monkeypatch.setattr(engine.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)

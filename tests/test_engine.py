@@ -9,7 +9,7 @@ import pytest
 from linter.diagnostics import Severity
 from linter.edits import apply_edits
 from linter.engine import check, is_selected
-from linter.options import Options
+from linter.options import Host, Options
 from linter.policy import load_policy
 
 POLICY = """policy: engine-test
@@ -75,8 +75,10 @@ def test_smtpd_service_override_and_inherited_value(tmp_path: Path) -> None:
 def test_default_value_finding_points_at_insertion_point(tmp_path: Path) -> None:
     pytest.importorskip("linter.catalog")
     policy, paths = setup(tmp_path, {"main.cf": "myhostname = mx\nsmtpd_sasl_auth_enable = yes\n# end\n"})
-    (d,) = check([paths["main.cf"]], policy, Options(select=("EN101",))).diagnostics
-    assert d.message == "smtp: SASL without TLS-only auth"  # the implicit smtp service
+    # a host declared without master.cf runs the stock one: its implicit smtp service
+    declared = (Host(main=paths["main.cf"]),)
+    (d,) = check([paths["main.cf"]], policy, Options(select=("EN101",), hosts=declared)).diagnostics
+    assert d.message == "smtp: SASL without TLS-only auth"
     assert d.span.line == 2
     fixed = apply_edits(Path(paths["main.cf"]).read_text(), d.fix.edits)
     assert fixed == "myhostname = mx\nsmtpd_sasl_auth_enable = yes\nsmtpd_tls_auth_only = yes\n# end\n"
@@ -295,5 +297,8 @@ def test_master_cf_finds_templated_main_cf(tmp_path: Path) -> None:
     (host / "master.cf").write_text("submission inet n - n - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n")
     assert check([str(host / "master.cf")], policy, Options()).diagnostics == ()
     (host / "main.cf.tmpl").unlink()
-    assert [d.message for d in check([str(host / "master.cf")], policy, Options()).diagnostics] == [
-        "submission: not dovecot"]
+    # without its main.cf the SASL type is unknown, not the default cyrus (issue 10, cause 3)
+    report = check([str(host / "master.cf")], policy, Options())
+    assert report.diagnostics == ()
+    assert [n.message.split(":")[0] for n in report.notes] == [
+        "no main.cf was found next to it, in its parent or subdirectories, or in a templates/ or files/ mirror"]

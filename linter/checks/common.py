@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from linter.checks.base import Finding
-from linter.checks.context import Unit
+from linter.checks.context import MASTER_CF, HostDocs, Unit
 from linter.diagnostics import Edit
 from linter.model import Document, Span
 from linter.policy.expr import UnknownValue
@@ -71,6 +71,16 @@ def documents(unit: Unit, check: Check) -> Iterator[Document]:
     for doc in by_scope:
         if doc is not None and (check.format is None or doc.format == check.format):
             yield doc
+
+
+def maybe_service_defined(host: HostDocs, name: str) -> bool:
+    """``<transport>_<suffix>`` (``dovecot_destination_recipient_limit``) on a host whose
+    master.cf was not found: its services are unknown, so the name may be valid (recorded
+    as needing master.cf)."""
+    from linter import catalog
+
+    prefixes = [name[:i] for i, c in enumerate(name) if c == "_" and i]
+    return bool(prefixes) and catalog.service_parameter(name, prefixes) is not None and host.lacks(MASTER_CF)
 
 
 def line_text(path: str, line: int) -> str | None:

@@ -13,6 +13,7 @@ Values come from :mod:`linter.values` (``$`` expansion, typed conversion) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,9 @@ class PostfixView:
     doc: Document | None
     services: tuple[tuple[str, str], ...] = ()  # (name, command) of master.cf: service-defined parameters
     explicit: dict[str, Assignment] = field(default_factory=dict)  # the last assignment of each name
+    # set when the host's main.cf exists but was not found or does not parse: a value not
+    # set by -o is then unknown (never its default), and this is called to say so
+    missing_main: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         if self.doc is not None:
@@ -70,6 +74,9 @@ class PostfixView:
         def lookup(name: str) -> Any:
             if name in overrides:
                 return overrides[name].value
+            if self.missing_main is not None:
+                self.missing_main()
+                return values.UNKNOWN
             assignment = self.explicit.get(name)
             if assignment is not None:
                 return values.UNKNOWN if assignment.templated else assignment.value
@@ -256,21 +263,43 @@ def dovecot_name(doc: Document | None, path: str | tuple[str, ...]) -> DovecotNa
 
 # -- hosts and units -------------------------------------------------------------
 
+# The counterparts of a host, as HostDocs.missing names them.
+MAIN_CF, MASTER_CF, DOVECOT_TREE = "main.cf", "master.cf", "Dovecot configuration"
+
 
 @dataclass
 class HostDocs:
-    """The parsed files of one host; ``main_path`` is where main.cf is or would be."""
+    """The parsed files of one host; ``main_path`` is where main.cf is or would be.
+
+    ``missing`` names the counterparts the host has but that were not found or do not
+    parse (``main.cf``, ``master.cf``, ``Dovecot configuration`` -> why): what they would
+    say is unknown, not their defaults.  A check that needed one records it in
+    ``consulted`` (the engine then skips the rule there and says so once)."""
 
     main: Document | None = None
     master: Document | None = None
     dovecot: Document | None = None
     main_path: str | None = None
+    missing: dict[str, str] = field(default_factory=dict)
     postfix: PostfixView = field(init=False)
+    consulted: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         services = tuple((e.service, e.command) for e in (self.master.entries if self.master else ())
                          if isinstance(e, Service))
-        self.postfix = PostfixView(self.main, services)
+        missing_main = None
+        if self.main is None and MAIN_CF in self.missing:
+            def missing_main() -> None:
+                self.consulted.add(MAIN_CF)
+        self.postfix = PostfixView(self.main, services, missing_main=missing_main)
+
+    def lacks(self, kind: str) -> bool:
+        """Whether counterpart ``kind`` is missing (and record that a check needed it)."""
+        doc = {MAIN_CF: self.main, MASTER_CF: self.master, DOVECOT_TREE: self.dovecot}[kind]
+        if doc is None and kind in self.missing:
+            self.consulted.add(kind)
+            return True
+        return False
 
     def referenced_names(self) -> set[str]:
         """Names used as ``$name`` anywhere in main.cf and master.cf (postconf counts them as used)."""
@@ -343,6 +372,8 @@ class Unit:
     def raw(self, name: str) -> str | None:
         """The value as written (Postfix ``$name`` not expanded), or its default."""
         if self.dovecot_scope:
+            if self.host.lacks(DOVECOT_TREE):
+                raise UnknownValue(name)
             target = self.dovecot_name(self.dovecot_parts(name))
             found = dovecot_resolve(self.host.dovecot, target.parts, target.version)
             if found and found[-1].templated:
@@ -364,9 +395,15 @@ class Unit:
 
     def is_set(self, name: str) -> bool:
         if self.dovecot_scope:
+            if self.host.lacks(DOVECOT_TREE):
+                raise UnknownValue(name)
             target = self.dovecot_name(self.dovecot_parts(name))
             return bool(dovecot_resolve(self.host.dovecot, target.parts, target.version))
-        return name in self.overrides or name in self.host.postfix.explicit
+        if name in self.overrides:
+            return True
+        if self.host.lacks(MAIN_CF):
+            raise UnknownValue(name)
+        return name in self.host.postfix.explicit
 
     def default(self, name: str) -> Any:
         if self.dovecot_scope:
@@ -379,6 +416,8 @@ class Unit:
         return postfix_typed(name, param.default)
 
     def dovecot_value(self, path: str) -> Any:
+        if self.host.lacks(DOVECOT_TREE):
+            raise UnknownValue(path)
         parts = self.dovecot_parts(path)
         target = self.dovecot_name(parts)
         found = dovecot_resolve(self.host.dovecot, target.parts, target.version)
@@ -393,6 +432,8 @@ class Unit:
         return dovecot_typed(parts[-1], parts[:-1], target.policy_value(raw), target.name_version)
 
     def dovecot_exists(self, path: str) -> bool:
+        if self.host.lacks(DOVECOT_TREE):
+            raise UnknownValue(path)
         parts = split_path(path)
         target = self.dovecot_name(parts)
         if dovecot_settings(self.host.dovecot, target.parts, target.version):

@@ -33,6 +33,7 @@ from typing import Any
 from linter.checks.base import Finding
 from linter.checks.constraints import violations
 from linter.checks.context import (
+    DOVECOT_TREE,
     Unit,
     dovecot_default,
     dovecot_name,
@@ -48,6 +49,7 @@ from linter.policy.templates import render, template_fields
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     doc = unit.host.dovecot
     if doc is None:
+        unit.host.lacks(DOVECOT_TREE)  # a tree that was not found: say that this rule needed it
         return
     check = rule.check
     values: dict[str, Any] = {}

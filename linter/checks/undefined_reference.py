@@ -29,8 +29,8 @@ from typing import Any
 
 from linter import catalog, values
 from linter.checks.base import Finding
-from linter.checks.common import documents
-from linter.checks.context import Unit
+from linter.checks.common import documents, maybe_service_defined
+from linter.checks.context import MAIN_CF, Unit
 from linter.model import Assignment, Service, Span
 from linter.policy.model import Rule
 
@@ -60,7 +60,12 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     set_by_overrides = {o.name for e in entries if isinstance(e, Service) for o in e.overrides}
 
     def defined(name: str, local: set[str]) -> bool:
-        return name in postfix.explicit or catalog.is_known_postfix(name, services, local)
+        if name in postfix.explicit or catalog.is_known_postfix(name, services, local):
+            return True
+        # a main.cf that was not found may define what a master.cf -o value names (the usual
+        # "-o smtpd_client_restrictions=$mua_client_restrictions"); a master.cf that was not
+        # found, the <transport>_* names of its services: unknown, not undefined
+        return unit.host.lacks(MAIN_CF) or maybe_service_defined(unit.host, name)
 
     for doc in documents(unit, rule.check):
         for entry in doc.entries:

@@ -22,7 +22,7 @@ from typing import Any
 
 from linter import catalog, values
 from linter.checks.base import Finding
-from linter.checks.common import documents
+from linter.checks.common import documents, maybe_service_defined
 from linter.checks.context import Unit
 from linter.model import DOVECOT, POSTFIX_MAIN, Assignment, Service, Setting
 from linter.policy.dovecot_path import section_kind
@@ -62,6 +62,6 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
                 if fmt == DOVECOT:
                     known = catalog.dovecot_setting(name, kind) is not None
                 else:
-                    known = catalog.is_known_postfix(name, services, used)
+                    known = catalog.is_known_postfix(name, services, used) or maybe_service_defined(unit.host, name)
                 if not known:
                     yield Finding(span=span, directive=name, note=_suggestion(name, fmt, kind))

@@ -64,9 +64,21 @@ def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | N
             return fmt
     if name == "dovecot.conf" or name.endswith((".conf.ext", "_dovecot.conf")):
         return DOVECOT
-    if name.endswith(".conf") and (p.parent.name == "conf.d" or name.startswith(("dovecot", "etc_dovecot"))):
+    if name.endswith(".conf") and (name.startswith(("dovecot", "etc_dovecot")) or in_conf_d(path)):
         return DOVECOT
     return None
+
+
+def in_conf_d(path: str) -> bool:
+    """Whether ``path`` is in a directory named ``conf.d``, judged by its absolute path (and
+    its resolved one), so that ``10-master.conf`` given inside ``conf.d/`` is recognised as
+    from the repository root: the answer must not depend on the current directory."""
+    if PurePath(os.path.abspath(path)).parent.name == "conf.d":
+        return True
+    try:
+        return PurePath(os.path.realpath(path)).parent.name == "conf.d"
+    except (OSError, ValueError):
+        return False
 
 
 # A "# policy-lint:" comment (linter.suppressions reads what follows the colon).

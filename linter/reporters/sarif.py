@@ -112,6 +112,14 @@ def to_sarif(report, policy, settings: OutputSettings = OutputSettings()) -> dic
             **({"region": {"startLine": e.line, "startColumn": max(e.column, 1)}} if e.line else {}),
         }}],
     } for e in report.errors]
+    notifications += [{
+        "level": "note",
+        "message": {"text": n.message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": _artifact(n.path, settings.root),
+            **({"region": {"startLine": n.line, "startColumn": max(n.column, 1)}} if n.line else {}),
+        }}],
+    } for n in getattr(report, "notes", ())]
     invocation: dict = {"executionSuccessful": not report.errors}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications

@@ -1,0 +1,169 @@
+"""Which files are checked together and as what (issue 10, causes 3, 6, 7 and 11).
+
+Each test is a minimal reproduction: a tree, the command run from the directory where
+the problem showed, and the output a user sees.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests import test_cli
+
+site = test_cli.site  # the fixture: an empty working directory, no config above it that matters
+run = test_cli.run
+write = test_cli.write
+
+
+def findings(out: str) -> list[tuple[str, str, int]]:
+    return [(d["rule"], d["path"], d["line"]) for d in json.loads(out)]
+
+
+# -- cause 11: format detection does not depend on the current directory -------------------
+
+OPEN_SOCKET = "service auth {\n  unix_listener /var/spool/postfix/private/auth {\n    mode = 0666\n  }\n}\n"
+
+
+@pytest.fixture
+def dovecot_tree(site):
+    write(site / "etc/dovecot/dovecot.conf", "!include conf.d/*.conf\n")
+    write(site / "etc/dovecot/conf.d/10-master.conf", OPEN_SOCKET)
+    return site
+
+
+@pytest.mark.parametrize(("cwd", "argument", "shown"), [
+    (".", "etc/dovecot/conf.d/10-master.conf", "etc/dovecot/conf.d/10-master.conf"),
+    (".", ".", "etc/dovecot/conf.d/10-master.conf"),
+    ("etc/dovecot", ".", "conf.d/10-master.conf"),
+    ("etc/dovecot", "conf.d/10-master.conf", "conf.d/10-master.conf"),
+    ("etc/dovecot/conf.d", "10-master.conf", "10-master.conf"),
+    ("etc/dovecot/conf.d", ".", "10-master.conf"),
+    ("etc/dovecot/conf.d", "./10-master.conf", "10-master.conf"),
+    ("etc", "dovecot/conf.d/10-master.conf", "dovecot/conf.d/10-master.conf"),
+])
+def test_a_conf_d_file_is_recognised_from_every_working_directory(dovecot_tree, capsys, monkeypatch, cwd,
+                                                                  argument, shown):
+    # issue 10 (11): inside conf.d/, "check 10-master.conf" said it could not tell the
+    # format and "check ." found nothing, while the root found DC203
+    monkeypatch.chdir(dovecot_tree / cwd)
+    status, out, err = run(capsys, "check", "--format", "json", "--select", "DC203", argument)
+    assert (status, err) == (1, "")
+    assert findings(out) == [("DC203", shown, 3)]
+
+
+def test_a_conf_d_file_is_fixed_from_inside_conf_d(dovecot_tree, capsys, monkeypatch):
+    monkeypatch.chdir(dovecot_tree / "etc/dovecot/conf.d")
+    status, out, err = run(capsys, "check", "--select", "DC203", "--fix", "--unsafe-fixes", "10-master.conf")
+    assert status == 0, out + err
+    assert "mode = 0660" in (dovecot_tree / "etc/dovecot/conf.d/10-master.conf").read_text()
+
+
+# -- cause 3: counterparts in other folders, missing or broken ---------------------------
+
+MAIN_WITH_SASL_AND_TLS = """smtpd_sasl_type = dovecot
+smtpd_sasl_path = private/auth
+smtpd_tls_cert_file = /etc/ssl/mail.pem
+smtpd_tls_key_file = /etc/ssl/mail.key
+"""
+MASTER_SUBMISSION = """smtp      inet  n       -       y       -       -       smtpd
+submission inet n       -       y       -       -       smtpd
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+"""
+# what master.cf alone gave, judged against Postfix's defaults (cyrus, no certificate)
+FROM_DEFAULTS = ["PF201", "PF212"]
+
+
+def check_json(capsys, *argv: str) -> tuple[int, list, str]:
+    status, out, err = run(capsys, "check", "--format", "json", "--select", "PF2", *argv)
+    return status, findings(out), err
+
+
+@pytest.mark.parametrize(("main", "master"), [
+    ("conf/postfix/main.cf", "conf/postfix/plain/master.cf"),  # master.cf in a subdirectory
+    ("roles/mail/templates/main.cf.j2", "roles/mail/files/master.cf"),  # Ansible templates/ and files/
+    ("roles/mail/templates/etc_postfix_main.cf.j2", "roles/mail/files/etc_postfix_master.cf"),  # flattened
+    ("modules/mail/files/etc/postfix/main.cf", "modules/mail/templates/etc/postfix/master.cf.epp"),  # Puppet
+])
+def test_counterparts_in_other_folders_are_paired(site, capsys, main, master):
+    write(site / main, MAIN_WITH_SASL_AND_TLS)
+    write(site / master, MASTER_SUBMISSION)
+    for given in (master, main, "."):
+        status, out, err = run(capsys, "check", "--format", "json", "--select", "PF201,PF212", given)
+        assert (status, findings(out), err) == (0, [], ""), given
+
+
+def test_master_cf_without_main_cf_is_not_judged_against_defaults(site, capsys):
+    # issue 10 (3): "SMTP AUTH is on but smtpd_sasl_type is cyrus" and "no server
+    # certificate", both set in the real main.cf that was not found
+    write(site / "postfix/master.cf", MASTER_SUBMISSION)
+    status, found, err = check_json(capsys, "postfix/master.cf")
+    assert (status, found) == (0, [])
+    assert err == ("postfix/master.cf: note: no main.cf was found next to it, in its parent or subdirectories, "
+                   "or in a templates/ or files/ mirror: PF201, PF202, PF203, PF204, PF205, PF206, PF207, PF208, PF209, "
+                   "PF210, PF211, PF212, PF213 skipped rather than judged "
+                   "with Postfix's defaults (name the files of this host with 'hosts:' in .policy-lint.yaml "
+                   "to pair them)\n")
+    # the note is said once, whatever the format; SARIF carries it as a notification
+    status, out, err = run(capsys, "check", "--format", "sarif", "--select", "PF2", "postfix/master.cf")
+    (run_,) = json.loads(out)["runs"]
+    (note,) = run_["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "note" and note["message"]["text"].startswith("no main.cf was found")
+    assert run_["invocations"][0]["executionSuccessful"] is True and err.count("note:") == 1
+    # paired by hand with hosts:, it is judged with that main.cf
+    write(site / "elsewhere/main.cf", MAIN_WITH_SASL_AND_TLS)
+    (site / ".policy-lint.yaml").write_text("hosts:\n  - main: elsewhere/main.cf\n    master: postfix/master.cf\n")
+    status, out, err = run(capsys, "check", "--format", "json", "--select", "PF201,PF212", "postfix/master.cf")
+    assert (status, findings(out), err) == (0, [], "")
+
+
+def test_a_master_cf_that_does_not_parse_is_not_replaced_by_defaults(site, capsys):
+    write(site / "main.cf", "smtpd_sasl_auth_enable = yes\n")  # the type comes from -o in master.cf
+    write(site / "master.cf", "smtp inet n - y - - smtpd\n  -o smtpd_sasl_type=dovecot\nbroken line\n")
+    status, found, err = check_json(capsys, "main.cf")
+    assert (status, found) == (0, [])
+    assert err.startswith("main.cf: note: its master.cf master.cf does not parse: ")
+    assert "PF201" in err and "skipped rather than judged with Postfix's stock master.cf" in err
+
+
+def test_two_candidates_are_not_guessed(site, capsys):
+    write(site / "postfix/main.cf", MAIN_WITH_SASL_AND_TLS + "smtpd_sasl_auth_enable = no\n")
+    write(site / "postfix/a/master.cf", MASTER_SUBMISSION)
+    write(site / "postfix/b/master.cf", MASTER_SUBMISSION)
+    status, found, err = check_json(capsys, "postfix/main.cf")
+    assert (status, found) == (0, [])
+    assert err.startswith("postfix/main.cf: note: 2 files could be its master.cf "
+                          "(postfix/a/master.cf, postfix/b/master.cf), so none is assumed: ")
+    # each master.cf has one main.cf above it: that pairing is unambiguous
+    status, out, err = run(capsys, "check", "--format", "json", "--select", "PF201,PF212", "postfix/a/master.cf")
+    assert (status, findings(out), err) == (0, [], "")
+
+
+def test_transport_parameters_of_an_unseen_master_cf_are_not_unknown(site, capsys):
+    # issue 10 (3): main.cf without its master.cf got PF004 for the transports master.cf defines
+    main = "dovecot_destination_recipient_limit = 1\nsmtpd_tls_securty_level = may\n"
+    write(site / "templates/main.cf.j2", main)
+    status, out, err = run(capsys, "check", "--format", "json", "--select", "PF004", "templates/main.cf.j2")
+    assert findings(out) == [("PF004", "templates/main.cf.j2", 2)]  # a typo is still one
+    assert "PF004 skipped rather than judged with Postfix's stock master.cf" in err
+    # once paired (files/ beside templates/), the transport is known and nothing is skipped
+    write(site / "files/master.cf", "dovecot unix - n n - - pipe\n  flags=DRhu user=vmail argv=/bin/true\n")
+    status, out, err = run(capsys, "check", "--format", "json", "--select", "PF004", "templates/main.cf.j2")
+    assert (findings(out), err) == ([("PF004", "templates/main.cf.j2", 2)], "")
+
+
+def test_dovecot_rules_skip_with_a_note_when_the_tree_is_not_found(site, capsys):
+    main = ("smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\nsmtpd_sasl_path = private/auth\n"
+            "smtpd_sasl_security_options = noanonymous, noplaintext\n")
+    write(site / "postfix/main.cf", main)
+    write(site / "postfix/master.cf", "smtp inet n - y - - smtpd\n")
+    status, found, err = check_json(capsys, "--select", "DC2", "postfix")
+    assert found == [] and err.count("note:") == 1
+    assert err.startswith("postfix/main.cf: note: no Dovecot configuration (dovecot.conf) was found for it: DC201")
+    assert "skipped rather than judged with Dovecot's defaults" in err
+    # with the tree next to it (postfix/ and dovecot/ side by side), DC201 judges it
+    write(site / "dovecot/dovecot.conf", "service auth {\n}\n")
+    status, found, err = check_json(capsys, "--select", "DC2", "postfix", "dovecot")
+    assert ("DC201", "dovecot/dovecot.conf", 2) in found and err == ""
