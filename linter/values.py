@@ -625,3 +625,242 @@ def public_networks(value: Any) -> tuple[str, ...]:
         if net is not None and network_is_public(net):
             found.append(item)
     return tuple(found)
+# --- TLS protocol lists (tls_misc.c tls_proto_mask_lims) -------------------------------
+
+# Postfix's protocol names in order, with OpenSSL's version numbers (SSL2_VERSION is 2).
+TLS_PROTOCOLS: Final = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+_TLS_NUMBERS = {"SSLv2": 0x0002, "SSLv3": 0x0300, "TLSv1": 0x0301, "TLSv1.1": 0x0302, "TLSv1.2": 0x0303,
+                "TLSv1.3": 0x0304}
+# ">=name"/"<=name" take these names (no SSLv2) or a hexadecimal number
+_TLS_BOUND_NAMES = {"none": 0, "sslv3": 0x0300, "tlsv1": 0x0301, "tlsv1.1": 0x0302, "tlsv1.2": 0x0303,
+                    "tlsv1.3": 0x0304}
+TLS_INVALID: Final = "invalid"
+
+
+def _tls_bound(text: str) -> int | None:
+    """parse_tls_version(): a name (any case) or strtoul(text, 16); None when invalid."""
+    known = _TLS_BOUND_NAMES.get(text.lower())
+    if known is not None:
+        return known
+    match = re.fullmatch(r"([+-]?)(?:0[xX](?=[0-9a-fA-F]))?([0-9a-fA-F]*)", text)
+    if not match:
+        return None
+    number = int(match.group(2) or "0", 16)
+    if match.group(1) == "-" and number:
+        return None  # strtoul wraps a negative number to a huge one: > INT_MAX
+    return number if number <= 0x7FFFFFFF else None
+
+
+def tls_protocols(value: str | tuple) -> tuple[str, ...] | None:
+    """The protocols a Postfix ``*_tls_protocols`` value leaves enabled, lowest first;
+    None when Postfix rejects the list ("Invalid TLS protocol list": TLS is disabled).
+
+    As ``tls_proto_mask_lims()``: items split on blanks, commas and colons; ``!name``
+    excludes, a bare name includes (listing any excludes every known protocol not
+    listed), ``>=v`` / ``<=v`` set a floor / ceiling (a name other than SSLv2, or hex:
+    ``0x0303``, ``303``); names in any case.  An empty list enables every protocol.
+    """
+    text = " ".join(value) if isinstance(value, tuple) else str(value)
+    include: set[str] = set()
+    exclude: set[str] = set()
+    floor = ceiling = 0
+    by_name = {p.lower(): p for p in TLS_PROTOCOLS}
+    for token in re.split(r"[, \t\r\n:]+", text):
+        if not token:
+            continue
+        if token.startswith((">=", "<=")):
+            bound = _tls_bound(token[2:])
+            if bound is None:
+                return None
+            if token[0] == ">":
+                floor = bound
+            else:
+                ceiling = bound
+            continue
+        negated = token.startswith("!")
+        name = by_name.get(token[1:].lower() if negated else token.lower())
+        if name is None:
+            return None
+        (exclude if negated else include).add(name)
+    enabled = []
+    for name in TLS_PROTOCOLS:
+        number = _TLS_NUMBERS[name]
+        if name in exclude or (include and name not in include):
+            continue
+        if (floor and number < floor) or (ceiling and number > ceiling):
+            continue
+        enabled.append(name)
+    return tuple(enabled)
+
+
+def tls_floor(value: str | tuple) -> str:
+    """The lowest protocol a ``*_tls_protocols`` value enables (``'SSLv3'``, ``'TLSv1.2'``);
+    ``''`` when it enables none, ``'invalid'`` when Postfix rejects the list."""
+    enabled = tls_protocols(value)
+    if enabled is None:
+        return TLS_INVALID
+    return enabled[0] if enabled else ""
+
+
+# --- SMTP access restriction lists (smtpd_check.c) --------------------------------------
+
+# The restrictions one of which must be reachable in smtpd_relay_restrictions or
+# smtpd_recipient_restrictions (rcpt_required[] in smtpd_check_init), else smtpd exits:
+# "fatal: in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, specify
+# at least one working instance of: ..."
+RELAY_GUARDS: Final = ("reject_unauth_destination", "defer_unauth_destination", "reject", "defer",
+                       "defer_if_permit", "check_relay_domains")
+_REJECT_ALL = frozenset(("reject", "defer", "defer_if_permit"))
+_TAKES_ARGUMENT = frozenset((
+    "check_policy_service", "reject_rbl_client", "reject_rhsbl_client", "reject_rhsbl_reverse_client",
+    "reject_rhsbl_helo", "reject_rhsbl_sender", "reject_rhsbl_recipient", "permit_dnswl_client",
+    "permit_rhswl_client", "sleep", "warn_if_reject",
+))
+# Permit whatever client, HELO name, sender or certificate a table or service says OK for,
+# whatever the destination: before reject_unauth_destination they can open the relay
+# (SMTPD_ACCESS_README "Dangerous use of smtpd_recipient_restrictions").
+_CONDITIONAL_PERMITS = frozenset((
+    "check_policy_service", "permit_dnswl_client", "permit_rhswl_client", "permit_tls_all_clientcerts",
+    "permit_naked_ip_address",
+))
+# Permit only for a trusted client, an authenticated one, or an authorized destination.
+_TRUSTED_PERMITS = frozenset((
+    "permit_mynetworks", "permit_sasl_authenticated", "permit_inet_interfaces", "permit_tls_clientcerts",
+    "permit_auth_destination", "permit_mx_backup",
+))
+_KNOWN = frozenset((
+    *RELAY_GUARDS, *_TAKES_ARGUMENT, *_CONDITIONAL_PERMITS, *_TRUSTED_PERMITS, "permit", "defer_if_reject",
+    "reject_invalid_helo_hostname", "reject_invalid_hostname", "reject_maps_rbl", "reject_multi_recipient_bounce",
+    "reject_non_fqdn_helo_hostname", "reject_non_fqdn_hostname", "reject_non_fqdn_recipient",
+    "reject_non_fqdn_sender", "reject_plaintext_session", "reject_rbl", "reject_sender_login_mismatch",
+    "reject_authenticated_sender_login_mismatch", "reject_unauthenticated_sender_login_mismatch",
+    "reject_known_sender_login_mismatch", "reject_unauth_pipelining", "reject_unknown_address",
+    "reject_unknown_client", "reject_unknown_client_hostname", "reject_unknown_forward_client_hostname",
+    "reject_unknown_helo_hostname", "reject_unknown_hostname", "reject_unknown_recipient_domain",
+    "reject_unknown_reverse_client_hostname", "reject_unknown_sender_domain", "reject_unlisted_recipient",
+    "reject_unlisted_sender", "reject_unverified_recipient", "reject_unverified_sender",
+))
+_MAX_CLASS_DEPTH = 20
+
+# Outcomes of a list for one kind of client and destination
+BLOCK, PASS, MAYBE, GOON = "block", "pass", "maybe", "continue"
+
+
+def _is_access_check(name: str) -> bool:
+    return name.startswith("check_") and name.endswith("_access")
+
+
+def _recipient_scoped(name: str) -> bool:
+    return name.startswith("check_recipient_")
+
+
+class RestrictionWalker:
+    """Walks a restriction list as smtpd's generic_checks() does, expanding the
+    restriction classes of ``smtpd_restriction_classes``.
+
+    ``classes`` is the value of smtpd_restriction_classes; ``definition(name)`` gives a
+    class's value (raising when it is unknown).  ``judge(name, argument)`` says what one
+    restriction does for the request in question: BLOCK, PASS, MAYBE or GOON.
+    """
+
+    def __init__(self, classes: Iterable[str], definition: Callable[[str], Any]):
+        self.classes = set(classes)
+        self.definition = definition
+
+    @staticmethod
+    def items(value: Any) -> list[tuple[str, str, str]]:
+        """(restriction in lower case, its argument or '', the token as written) of one list."""
+        tokens = list(value) if isinstance(value, tuple) else list(split_list(str(value or "")))
+        items = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            name, argument = token.lower(), ""
+            if ":" in token:  # a bare type:table is short for this list's check_*_access
+                name, argument = "type:table", token
+            elif name != "warn_if_reject" and (name in _TAKES_ARGUMENT or _is_access_check(name)) \
+                    and i + 1 < len(tokens):
+                argument = tokens[i + 1]
+                i += 1
+            items.append((name, argument, token))
+            i += 1
+        return items
+
+    def expansion(self, token: str, depth: int) -> list[tuple[str, str, str]] | None:
+        # smtpd looks classes up case-sensitively ("XXX ... should not be case-sensitive")
+        if token not in self.classes:
+            return None
+        if depth > _MAX_CLASS_DEPTH:
+            raise ValueError(f"restriction class {token} nests too deeply")
+        return self.items(self.definition(token))
+
+    def has_guard(self, value: Any, depth: int = 0) -> bool:
+        """has_required(): a relay guard is reachable (not after a bare permit; the
+        restriction after warn_if_reject does not count)."""
+        items = self.items(value) if depth == 0 else value
+        skip = False
+        for index, (name, argument, token) in enumerate(items):
+            if skip:
+                skip = False
+                continue
+            if name == "warn_if_reject" and index + 1 < len(items):
+                skip = True
+                continue
+            if name == "permit":
+                return False
+            if name in RELAY_GUARDS:
+                return True
+            inner = None if argument else self.expansion(token, depth + 1)
+            if inner is not None and self.has_guard(inner, depth + 1):
+                return True
+        return False
+
+    def walk(self, value: Any, judge: Callable[[str, str], str], depth: int = 0) -> tuple[str, str]:
+        """(outcome, the restriction that decides it) for the list: BLOCK or PASS when
+        that is certain, MAYBE (with the first such restriction) when a restriction
+        whose answer depends on a table, a service or DNS comes first."""
+        items = self.items(value) if depth == 0 else value
+        warned = False
+        for name, argument, token in items:
+            if name == "warn_if_reject":
+                warned = True  # the next restriction only logs what it would reject
+                continue
+            inner = None if argument else self.expansion(token, depth + 1)
+            if inner is not None:
+                verdict, why = self.walk(inner, judge, depth + 1)
+                what = f"{token} ({why})"
+            else:
+                verdict = judge(name, argument)
+                what = argument if name == "type:table" else f"{token} {argument}".strip()
+            if warned and verdict == BLOCK:
+                verdict = GOON
+            warned = False
+            if verdict != GOON:
+                return verdict, what
+        return PASS, "the end of the list"
+
+
+def judge_relay(name: str, argument: str) -> str:
+    """For a stranger (not in mynetworks, not authenticated) and a remote destination."""
+    if name in RELAY_GUARDS:
+        return BLOCK
+    if name == "permit":
+        return PASS
+    if name in _CONDITIONAL_PERMITS or (_is_access_check(name) and not _recipient_scoped(name)):
+        return MAYBE
+    if name in _KNOWN or _is_access_check(name) or name == "type:table":
+        return GOON
+    return BLOCK  # "unknown smtpd restriction": smtpd answers 451 4.3.5 Server configuration error
+
+
+def judge_unauthenticated(name: str, argument: str) -> str:
+    """For a client that has not authenticated (not in mynetworks) and a local destination."""
+    if name in _REJECT_ALL:
+        return BLOCK
+    if name in ("permit", "permit_auth_destination"):
+        return PASS
+    if _is_access_check(name) or name in ("type:table", "check_policy_service"):
+        return MAYBE  # the table or service may reject (or permit) anyone
+    if name in _KNOWN:
+        return GOON
+    return BLOCK

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from linter import values
 from linter.policy.units import parse_seconds, parse_size
 from linter.values import public_networks, wide_networks
 
@@ -133,12 +134,47 @@ PURE_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     # wider than /v4 or /v6, or that hold a public address
     "wide_networks": (3, 3, lambda v, v4, v6: wide_networks(v, _prefix(v4), _prefix(v6))),
     "public_networks": (1, 1, public_networks),
+    "tls_floor": (1, 1, values.tls_floor),
+}
+
+
+# -- functions over Postfix restriction lists: they also read smtpd_restriction_classes
+# and the classes it names, through the environment ------------------------------------
+
+
+def _walker(env: Environment) -> values.RestrictionWalker:
+    classes = env.context("param", "smtpd_restriction_classes")
+    return values.RestrictionWalker(words(classes), lambda name: env.context("param", name))
+
+
+def _relay_guard(env: Environment, restrictions: Any) -> bool:
+    return _walker(env).has_guard(restrictions)
+
+
+def _relay_outcome(env: Environment, restrictions: Any) -> str:
+    return _walker(env).walk(restrictions, values.judge_relay)[0]
+
+
+def _relay_decider(env: Environment, restrictions: Any) -> str:
+    return _walker(env).walk(restrictions, values.judge_relay)[1]
+
+
+def _auth_outcome(env: Environment, restrictions: Any) -> str:
+    return _walker(env).walk(restrictions, values.judge_unauthenticated)[0]
+
+
+# name -> (minimum args, maximum args, implementation(env, *args))
+ENV_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
+    "relay_guard": (1, 1, _relay_guard),
+    "relay_outcome": (1, 1, _relay_outcome),
+    "relay_decider": (1, 1, _relay_decider),
+    "auth_outcome": (1, 1, _auth_outcome),
 }
 # Functions that ask the environment; their one argument must be a string literal,
 # so the loader can check what they name.
 CONTEXT_FUNCTIONS = ("is_set", "default", "param", "service", "dovecot", "dovecot_exists", "dovecot_filter")
 FILTER_KINDS = ("protocol", "remote", "local", "local_name")  # dovecot_filter(): Dovecot's filter sections
-FUNCTIONS = tuple(PURE_FUNCTIONS) + CONTEXT_FUNCTIONS
+FUNCTIONS = tuple(PURE_FUNCTIONS) + tuple(ENV_FUNCTIONS) + CONTEXT_FUNCTIONS
 SERVICE_COLUMNS = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command", "args")
 
 _CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
@@ -278,7 +314,7 @@ class _Translator:
                 raise self.fail(n.args[0], f"dovecot_filter() takes a filter kind, not {args[0][1]!r}",
                                 "kinds: " + ", ".join(FILTER_KINDS))
         else:
-            low, high, _ = PURE_FUNCTIONS[name]
+            low, high, _ = PURE_FUNCTIONS[name] if name in PURE_FUNCTIONS else ENV_FUNCTIONS[name]
             if not low <= len(args) <= high:
                 raise self.fail(n, f"{name}() takes {low} argument{'s' if low > 1 else ''}, not {len(args)}")
             if name == "matches" and args[1][0] == "const":
@@ -513,6 +549,9 @@ def _compile_call(name: str, arg_irs: list) -> Evaluator:
                 raise ValueError(f"invalid RE2 pattern {pattern(env)!r}") from e
 
         return _matches
+    if name in ENV_FUNCTIONS:
+        env_fn = ENV_FUNCTIONS[name][2]
+        return lambda env: env_fn(env, *[f(env) for f in args])
     fn = PURE_FUNCTIONS[name][2]
     if len(args) == 1:
         (a,) = args
