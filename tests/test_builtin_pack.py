@@ -22,6 +22,8 @@ GROUPS = {
     "config-hygiene": re.compile(r"(PF|DC)0\d\d"),
     "dovecot-hardening": re.compile(r"DC3\d\d"),
     "postfix-relay": re.compile(r"PF3\d\d"),
+    "postfix-tls": re.compile(r"PF4\d\d"),
+    "postfix-exposure": re.compile(r"PF5\d\d"),
 }
 
 
@@ -42,8 +44,8 @@ NEEDS_CATALOG = {"PF101", "PF104", "PF106", "PF201", "PF202", "PF203", "PF206", 
 def test_the_builtin_packs_are_loaded() -> None:
     assert {p.id for p in POLICY.packs} >= set(GROUPS)
     assert sorted(Path(f).name for f in builtin_pack_dir().glob("*.yaml")) == [
-        "config-hygiene.yaml", "dovecot-hardening.yaml", "postfix-dos.yaml", "postfix-relay.yaml",
-        "postfix-sasl-dovecot.yaml"]
+        "config-hygiene.yaml", "dovecot-hardening.yaml", "postfix-dos.yaml", "postfix-exposure.yaml",
+        "postfix-relay.yaml", "postfix-sasl-dovecot.yaml", "postfix-tls.yaml"]
     assert len(RULES) == len(POLICY.rules), "rule ids are unique"
     assert len({r.name for r in POLICY.rules}) == len(POLICY.rules), "rule names are unique"
 

@@ -1,0 +1,92 @@
+"""The Postfix relay, TLS and exposure packs (issue 11) from the user's side: a host's
+main.cf and master.cf, the command, the findings at the lines that set what is wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests import test_policy_language
+
+site = test_policy_language.site  # the fixture: an empty working directory, no config above it that matters
+run = test_policy_language.run
+write = test_policy_language.write  # dedented text to a file, directories made
+
+
+def findings(capsys, *argv: str) -> list[tuple[str, str, int, str]]:
+    """(rule, file name, line, message) of every PF3xx/PF4xx/PF5xx finding of the built-in pack."""
+    status, out, err = run(capsys, "check", "--no-cache", "--format", "json", *argv)
+    assert status in (0, 1), err
+    return sorted((f["rule"], Path(f["path"]).name, f["line"], f["message"]) for f in json.loads(out)
+                  if f["rule"][:3] in ("PF3", "PF4", "PF5"))
+
+
+def test_the_sample_host_of_issue_11_gets_a_finding_for_each_postfix_problem(site, capsys):
+    write(site / "host" / "main.cf", """\
+        compatibility_level = 3.6
+        myhostname = mx.example.org
+        mynetworks = 0.0.0.0/0
+        smtpd_relay_restrictions = permit_mynetworks, permit
+        smtpd_tls_chain_files = /etc/postfix/tls/key.pem, /etc/postfix/tls/chain.pem
+        smtpd_tls_security_level = may
+        smtpd_tls_protocols = !SSLv2
+        smtpd_tls_loglevel = 4
+        smtp_tls_security_level = may
+        disable_vrfy_command = yes
+        """)
+    found = findings(capsys, "host")
+    assert [(rule, name, line) for rule, name, line, _ in found] == [
+        ("PF301", "main.cf", 4), ("PF305", "main.cf", 3), ("PF401", "main.cf", 7), ("PF412", "main.cf", 8)]
+    messages = {rule: message for rule, _, _, message in found}
+    assert "smtpd stops with a fatal error and accepts no mail" in messages["PF301"]
+    assert messages["PF305"].startswith("mynetworks includes 0.0.0.0/0")
+    assert messages["PF401"] == "smtpd_tls_protocols ('!SSLv2') leaves SSLv3 enabled for opportunistic TLS"
+
+
+def test_the_relay_is_judged_per_service_with_its_overrides(site, capsys):
+    write(site / "host" / "main.cf", """\
+        compatibility_level = 3.6
+        mynetworks = 127.0.0.0/8
+        smtpd_restriction_classes = trusted
+        trusted = permit
+        smtpd_tls_chain_files = /etc/postfix/tls/key.pem, /etc/postfix/tls/chain.pem
+        smtpd_tls_mandatory_protocols = >=TLSv1.2
+        smtp_tls_security_level = may
+        disable_vrfy_command = yes
+        """)
+    write(site / "host" / "master.cf", """\
+        smtp       inet  n  -  y  -  -  smtpd
+        submission inet  n  -  y  -  -  smtpd
+          -o smtpd_tls_security_level=encrypt
+          -o smtpd_sasl_auth_enable=yes
+          -o smtpd_client_auth_rate_limit=20
+          -o smtpd_relay_restrictions=trusted,reject_unauth_destination
+          -o smtpd_recipient_restrictions=
+        """)
+    found = findings(capsys, "host")
+    # the class permits before the guard: an open relay on submission only, at its -o line;
+    # no finding for port 25, whose default relay list stops strangers
+    assert [(rule, name, line) for rule, name, line, _ in found] == [
+        ("PF302", "master.cf", 6), ("PF308", "master.cf", 2)]
+    assert "passes at trusted (permit)" in found[0][3]
+
+
+def test_the_safe_fixes_leave_nothing_to_report(site, capsys):
+    write(site / "host" / "main.cf", """\
+        smtpd_tls_cert_file = /etc/postfix/cert.pem
+        smtpd_tls_security_level = may
+        smtpd_tls_protocols = !SSLv2
+        smtpd_tls_loglevel = 4
+        smtpd_banner = $myhostname ESMTP $mail_version
+        """)
+    status, _, err = run(capsys, "check", "--no-cache", "--fix", "--select", "PF4,PF5", "host")
+    assert status == 0, err  # every finding fixed
+    assert (site / "host" / "main.cf").read_text(encoding="utf-8") == (
+        "smtpd_tls_cert_file = /etc/postfix/cert.pem\n"
+        "smtpd_tls_security_level = may\n"
+        "smtpd_tls_protocols = !SSLv2,!SSLv3\n"
+        "smtpd_tls_loglevel = 1\n"
+        "smtpd_banner = $myhostname ESMTP $mail_name\n"
+        "smtp_tls_security_level = may\n"
+        "disable_vrfy_command = yes\n")
+    assert findings(capsys, "host") == []
