@@ -208,7 +208,7 @@ def _config_data(config) -> dict | None:  # noqa: ANN001
     """The config as JSON data, or None when it does not survive the round trip exactly."""
     data = {
         "path": config.path, "policies": list(config.policies), "builtin": config.builtin,
-        "select": list(config.select), "ignore": list(config.ignore),
+        "profiles": list(config.profiles), "select": list(config.select), "ignore": list(config.ignore),
         "severity": {k: str(v) for k, v in config.severity.items()}, "params": config.params,
         "fail_on": str(config.fail_on) if config.fail_on is not None else None,
         "formats": config.formats, "hosts": [[h.main, h.master, h.dovecot] for h in config.hosts],
@@ -232,7 +232,7 @@ def _config_from(data: dict):  # noqa: ANN202 - config.Config
 
     return Config(
         path=data["path"], policies=tuple(data["policies"]), builtin=data["builtin"],
-        select=tuple(data["select"]), ignore=tuple(data["ignore"]),
+        profiles=tuple(data["profiles"]), select=tuple(data["select"]), ignore=tuple(data["ignore"]),
         severity={k: Severity.parse(v) for k, v in data["severity"].items()}, params=data["params"],
         fail_on=Severity.parse(data["fail_on"]) if data["fail_on"] is not None else None,
         formats=data["formats"], hosts=tuple(Host(*h) for h in data["hosts"]), exclude=tuple(data["exclude"]),

@@ -78,6 +78,9 @@ def _add_policy_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--policy", action="append", default=[], metavar="PATH",
                    help="a policy file or directory of policy files (repeatable)")
     g.add_argument("--no-builtin", action="store_true", help="do not load the built-in policy pack")
+    g.add_argument("--profile", type=_comma_list, action="extend", default=[], metavar="NAMES",
+                   help="also load these opt-in profiles (comma list; adds to the config's profiles; "
+                        "'policy-lint rules --profiles' lists them)")
     g.add_argument("--config", metavar="FILE", help="the config file (default: .policy-lint.yaml found "
                                                     "walking up from the checked paths)")
     g.add_argument("--no-config", action="store_true", help="ignore every .policy-lint.yaml")
@@ -135,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rules", help="list the rules: id, name, severity, scope, fix")
     _add_policy_options(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--profiles", action="store_true", help="list the opt-in profiles instead")
     p = sub.add_parser("explain", help="a rule's message, rationale, reference, fix and examples")
     p.add_argument("rule", metavar="RULE", help="a rule id (PF101) or name")
     _add_policy_options(p)
@@ -262,7 +266,8 @@ def _policy_and_options(args: argparse.Namespace, config, formats: dict[str, str
     from linter.policy import PolicyError, load_policy
     from linter.suppressions import tool_rule_ids
 
-    paths, builtin = [*config.policies, *args.policy], config.builtin and not args.no_builtin
+    paths = [*config.policies, *_profile_paths(config, args), *args.policy]
+    builtin = config.builtin and not args.no_builtin
     try:
         policy = load_rules(paths, builtin=builtin, use_cache=not args.no_cache)
     except Failure:
@@ -280,6 +285,17 @@ def _policy_and_options(args: argparse.Namespace, config, formats: dict[str, str
     options = config.options(select=args.select, ignore=args.ignore, exclude=getattr(args, "exclude", ()),
                              formats=formats)
     return policy, options
+
+
+def _profile_paths(config, args: argparse.Namespace) -> list[str]:  # noqa: ANN001
+    """The policy files of the config's and the command line's profiles (unknown names: exit 2)."""
+    from linter.config import profile_paths, profile_problem
+
+    for name in args.profile:
+        problem = profile_problem(name)
+        if problem:
+            raise UsageError(f"--profile: {problem}")
+    return profile_paths([*config.profiles, *args.profile])
 
 
 def _forced_formats(paths: Sequence[str], fmt: str | None) -> dict[str, str]:
@@ -540,6 +556,8 @@ def _fix_label(rule) -> str:  # noqa: ANN001
 def _rules(args: argparse.Namespace, out: TextIO) -> int:
     from linter.engine import configure
 
+    if args.profiles:
+        return _list_profiles(args, out)
     _config, policy, options = _loaded_policy(args)
     rules = configure(policy, options)
     if args.format == "json":
@@ -554,6 +572,25 @@ def _rules(args: argparse.Namespace, out: TextIO) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     _write(out, "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4] + "\n"
                         for row in rows))
+    return 0
+
+
+def _list_profiles(args: argparse.Namespace, out: TextIO) -> int:
+    """``rules --profiles``: each opt-in profile with its title and rule ids."""
+    from linter.config import available_profiles, profile_paths
+
+    rows = []
+    for name in available_profiles():
+        policy = load_rules(profile_paths([name]), builtin=False, use_cache=not args.no_cache)
+        title = policy.packs[0].title if policy.packs else ""
+        rows.append({"profile": name, "title": title, "rules": [r.id for r in policy.rules]})
+    if args.format == "json":
+        from linter.reporters.json_ import dumps
+
+        _write(out, dumps(rows) + "\n")
+        return 0
+    width = max((len(r["profile"]) for r in rows), default=0)
+    _write(out, "".join(f"{r['profile'].ljust(width)}  {', '.join(r['rules'])}  {r['title']}\n" for r in rows))
     return 0
 
 
@@ -587,8 +624,10 @@ def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from linter.policytest import run_examples
 
     if args.policies:
-        policy = load_rules([*args.policies, *args.policy], builtin=False, use_cache=not args.no_cache)
-        options = load_config_for(args, ["."]).options(select=args.select, ignore=args.ignore)
+        config = load_config_for(args, ["."])
+        policy = load_rules([*args.policies, *_profile_paths(config, args), *args.policy], builtin=False,
+                            use_cache=not args.no_cache)
+        options = config.options(select=args.select, ignore=args.ignore)
     else:
         _config, policy, options = _loaded_policy(args)
     rule_ids = [r.id for r in policy.rules if is_selected(r.id, options)]

@@ -24,8 +24,8 @@ from linter.options import Host, Options
 CONFIG_NAME = ".policy-lint.yaml"
 MAX_CONFIG_BYTES = 1024 * 1024
 LEVELS = ("error", "warning", "info")
-KEYS = ("policies", "builtin", "select", "ignore", "severity", "params", "fail-on", "formats", "hosts",
-        "exclude", "baseline", "versions")
+KEYS = ("policies", "builtin", "profiles", "select", "ignore", "severity", "params", "fail-on", "formats",
+        "hosts", "exclude", "baseline", "versions")
 HOST_KEYS = ("main", "master", "dovecot")
 RULE_ID = re.compile(r"[A-Z]+[0-9]+")
 RULE_PREFIX = re.compile(r"[A-Z]+[0-9]*")
@@ -38,6 +38,7 @@ class Config:
     path: str | None = None
     policies: tuple[str, ...] = ()
     builtin: bool = True
+    profiles: tuple[str, ...] = ()  # opt-in profile packs (policies/profiles/NAME.yaml)
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)
@@ -100,6 +101,43 @@ def _cwd_relative(path: str) -> str:
 def split_ids(text: str) -> tuple[str, ...]:
     """``"PF1, DV2"`` -> ``("PF1", "DV2")``."""
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+# -- profiles: opt-in packs shipped with the tool -------------------------------------
+
+
+def profile_dir() -> str:
+    """``policies/profiles`` (in a wheel ``linter/policies/profiles``)."""
+    from linter.policy.loader import builtin_pack_dir
+
+    return os.path.join(str(builtin_pack_dir()), "profiles")
+
+
+def available_profiles() -> tuple[str, ...]:
+    """The profile names (``stig``, ``cis``, ``null-client``): the packs in :func:`profile_dir`."""
+    try:
+        names = os.listdir(profile_dir())
+    except OSError:
+        return ()
+    return tuple(sorted(n[: -len(".yaml")] for n in names if n.endswith(".yaml")))
+
+
+def profile_problem(name: str) -> str | None:
+    """Why ``name`` is no profile, with a did-you-mean, or None."""
+    known = available_profiles()
+    if name in known:
+        return None
+    return f"unknown profile {name!r}{did_you_mean(name, known)}; profiles: {', '.join(known) or 'none'}"
+
+
+def profile_paths(names: Iterable[str]) -> list[str]:
+    """The policy files of the named profiles (validated before), each once, in order."""
+    paths: list[str] = []
+    for name in names:
+        path = os.path.join(profile_dir(), f"{name}.yaml")
+        if path not in paths:
+            paths.append(path)
+    return paths
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
@@ -297,6 +335,19 @@ def _read_builtin(r: _Reader, tree: Any, key: str) -> bool | None:
     return None
 
 
+def _read_profiles(r: _Reader, tree: Any, key: str) -> tuple[str, ...]:
+    names = []
+    items = tree[key]
+    for index, name in enumerate(r.strings(tree, key, "profile names", split_commas=True)):
+        problem = profile_problem(name)
+        if problem:
+            where = r.value_at(items, index) if isinstance(items, list) else r.value_at(tree, key)
+            r.fail(where, f"profiles: {problem}")
+        elif name not in names:
+            names.append(name)
+    return tuple(names)
+
+
 def _read_select(r: _Reader, tree: Any, key: str) -> tuple[str, ...]:
     return r.rule_ids(tree, key, prefixes=True)
 
@@ -426,6 +477,7 @@ _KEY_READERS = {
     "versions": _read_versions,
     "policies": _read_policies,
     "builtin": _read_builtin,
+    "profiles": _read_profiles,
     "select": _read_select,
     "ignore": _read_select,
     "severity": _read_severity,

@@ -52,7 +52,7 @@ def test_a_baselined_repository_is_clean_until_something_new_appears(legacy, pol
     main.write_text("# managed by hand\n\n" + main.read_text() + "smtpd_client_message_rate_limit = 0\n")
     again = check(files(), policy, Options())
     kept = filter_baseline(again, baseline).diagnostics
-    assert [(d.rule, d.span.line) for d in kept] == [("PF104", 34)]  # was an implicit 0, now written
+    assert [(d.rule, d.span.line) for d in kept] == [("PF104", 38)]  # was an implicit 0, now written
     # the implicit-0 finding it replaces is stale; every other entry still matches despite the shift
     assert [e.rule for e in match_baseline(again, baseline).stale] == ["PF104"]
 

@@ -97,7 +97,7 @@ hosts:
 exclude: {a: 1}
 """)
     assert _problems(path) == [
-        f"{path}:1:1: unknown key 'selct' (did you mean 'select'?); known keys: policies, builtin, select, ignore, "
+        f"{path}:1:1: unknown key 'selct' (did you mean 'select'?); known keys: policies, builtin, profiles, select, ignore, "
         "severity, params, fail-on, formats, hosts, exclude, baseline, versions",
         f"{path}:2:10: builtin: expected true or false, not 'no'",
         f"{path}:4:10: severity.PF101: expected one of error, warning, info, not 'fatal'",

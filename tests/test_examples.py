@@ -103,6 +103,8 @@ INSECURE = {
     ("PF103", "main.cf", 26),  # event limit exceptions include 0.0.0.0/0
     ("PF105", "main.cf", 27),  # default_process_limit = 2000
     ("PF101", "main.cf", 31),  # ... and the later value is 0
+    ("PF401", "main.cf", 34),  # smtpd_tls_protocols = !SSLv2 leaves SSLv3
+    ("PF412", "main.cf", 35),  # smtpd_tls_loglevel = 4 logs the plaintext
     ("PF015", "master.cf", 6),  # $mua_client_restrictions, not defined in main.cf
     ("PF010", "master.cf", 7),  # -o name = value
     ("DC208", "dovecot/conf.d/10-auth.conf", 2),  # disable_plaintext_auth = no
@@ -115,10 +117,14 @@ INSECURE = {
 INSECURE_WITH_CATALOG = {
     ("PF203", "main.cf", 20),  # absolute smtpd_sasl_path, chrooted smtpd (needs queue_directory)
     ("PF004", "main.cf", 25),  # smtpd_client_mesage_rate_limit
-    ("PF104", "main.cf", 31),  # so the message rate stays unlimited (inserted after the last line)
+    ("PF104", "main.cf", 35),  # so the message rate stays unlimited (inserted after the last line)
     ("PF005", "main.cf", 28),  # mailbox_size_limit default < message_size_limit (inserted after it)
     ("PF106", "main.cf", 28),  # queue_minfree not set (inserted after message_size_limit)
-    ("PF206", "main.cf", 31),  # noplaintext + plain/login + AUTH before TLS on port 25
+    ("PF206", "main.cf", 35),  # noplaintext + plain/login + AUTH before TLS on port 25
+    ("PF403", "main.cf", 35),  # submission requires TLS, the default mandatory protocols allow TLSv1
+    ("PF421", "main.cf", 35),  # no outbound TLS (smtp_tls_security_level empty)
+    ("PF501", "main.cf", 35),  # AUTH without smtpd_client_auth_rate_limit
+    ("PF503", "main.cf", 35),  # VRFY answered
     ("PF207", "main.cf", 21),  # smtpd_sasl_tls_security_options inherits noplaintext
     ("DC204", "dovecot/conf.d/10-master.conf", 11),  # listener without user = postfix
     ("DC205", "dovecot/conf.d/10-master.conf", 11),  # ... and without group = postfix

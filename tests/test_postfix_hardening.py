@@ -90,3 +90,60 @@ def test_the_safe_fixes_leave_nothing_to_report(site, capsys):
         "smtp_tls_security_level = may\n"
         "disable_vrfy_command = yes\n")
     assert findings(capsys, "host") == []
+
+
+# -- opt-in profiles -----------------------------------------------------------------------
+
+NULL_CLIENT = """\
+    myhostname = host.example.org
+    """
+
+
+def test_profiles_are_off_by_default(site, capsys):
+    write(site / "host" / "main.cf", NULL_CLIENT)
+    assert not [f for f in findings(capsys, "host") if f[0].startswith("PF9")]
+
+
+def test_a_profile_from_the_config_file(site, capsys):
+    write(site / "host" / "main.cf", NULL_CLIENT)
+    write(site / ".policy-lint.yaml", "profiles: [null-client]\n")
+    status, out, err = run(capsys, "check", "--no-cache", "--select", "PF9", "host")
+    assert (status, err) == (1, "")
+    assert [line.split(" ")[2] for line in out.splitlines() if ": warning PF9" in line] == [
+        "PF921", "PF922", "PF923"]
+
+
+def test_a_profile_from_the_command_line_adds_to_the_config(site, capsys):
+    write(site / "host" / "main.cf", NULL_CLIENT)
+    write(site / ".policy-lint.yaml", "profiles: stig\n")
+    status, out, _ = run(capsys, "check", "--no-cache", "--select", "PF9", "--profile", "cis", "host")
+    assert status == 1
+    assert sorted(line.split(" ")[2] for line in out.splitlines() if ": warning PF9" in line) == ["PF901", "PF911"]
+
+
+def test_an_unknown_profile_is_an_error_with_a_suggestion(site, capsys):
+    write(site / "host" / "main.cf", NULL_CLIENT)
+    status, _, err = run(capsys, "check", "--no-cache", "--profile", "null_client", "host")
+    assert status == 2
+    assert "unknown profile 'null_client' (did you mean 'null-client'?); profiles: cis, null-client, stig" in err
+    write(site / ".policy-lint.yaml", "profiles:\n  - stig\n  - sitg\n")
+    status, _, err = run(capsys, "check", "--no-cache", "host")
+    assert status == 2
+    assert err.startswith(".policy-lint.yaml:3:5: error: profiles: unknown profile 'sitg' (did you mean 'stig'?)")
+
+
+def test_rules_lists_the_profiles_and_their_rules(site, capsys):
+    status, out, _ = run(capsys, "rules", "--no-cache", "--profiles")
+    assert status == 0
+    assert [line.split()[0] for line in out.splitlines()] == ["cis", "null-client", "stig"]
+    assert "PF921, PF922, PF923" in out
+    status, out, _ = run(capsys, "rules", "--no-cache", "--profile", "stig")
+    assert "PF901  stig-client-restrictions" in out
+    status, out, _ = run(capsys, "rules", "--no-cache")
+    assert "PF901" not in out
+
+
+def test_the_profiles_examples_pass(capsys):
+    status, out, _ = run(capsys, "test", "--no-cache", str(Path(__file__).resolve().parent.parent / "policies"
+                                                              / "profiles"))
+    assert (status, out.strip()) == (0, "14 examples of 5 rules: all passed.")
