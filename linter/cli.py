@@ -468,7 +468,12 @@ def _emit_report(args: argparse.Namespace, report, policy, out: TextIO, fixed: i
         if directory and not os.path.isdir(directory):
             raise Failure([f"{args.output}: error: cannot write the report: no such directory {directory}"])
     color = fmt == "text" and not args.output and _use_color(args.color, out)
-    settings = OutputSettings(color=color, root=os.getcwd(), unsafe_fixes=args.unsafe_fixes, fixed=fixed,
+    root = os.getcwd()
+    if fmt == "github":  # annotations name files relative to the repository, wherever the run started
+        from linter.reporters.github import repository_root
+
+        root = repository_root(root)
+    settings = OutputSettings(color=color, root=root, unsafe_fixes=args.unsafe_fixes, fixed=fixed,
                               quiet=args.quiet, baselined=hidden)
     text = renderer(fmt)(report, policy, settings)
     if args.quiet and fmt == "text" and not report.diagnostics and not report.errors:

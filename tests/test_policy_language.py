@@ -237,3 +237,38 @@ def test_a_rule_skipped_for_a_run_time_type_error_says_so(site, capsys):
     assert status == 0 and out == "No findings in 1 file.\n"
     assert err == ("main.cf:1:25: note: rule TX003 skipped here: its expression failed on a value of another type: "
                    "message_size_limit <= size('50M'): '<=' not supported between instances of 'str' and 'int'\n")
+
+
+# -- GitHub annotations -------------------------------------------------------------------
+
+BANNER_POLICY = """\
+policy: team
+rules:
+  - id: TX201
+    name: banner-set
+    scope: postfix-main
+    message: "smtpd_banner is set"
+    rationale: |
+      The default banner is what RFC 5321 expects.
+    reference: https://www.postfix.org/postconf.5.html#smtpd_banner
+    check: {kind: forbidden, directive: smtpd_banner}
+"""
+
+
+@pytest.mark.parametrize("workspace", [True, False])
+def test_github_annotations_are_relative_to_the_repository(site, capsys, monkeypatch, workspace):
+    repo = site / "repo"
+    (repo / ".git").mkdir(parents=True)
+    write(repo / "team.yaml", BANNER_POLICY)
+    write(repo / "mail" / "main.cf", "smtpd_banner = $myhostname\n    ESMTP\n")  # one value over two lines
+    monkeypatch.chdir(repo / "mail")
+    if workspace:
+        monkeypatch.setenv("GITHUB_WORKSPACE", str(repo))
+    else:
+        monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    status, out, _ = run(capsys, "--no-builtin", "--policy", "../team.yaml", "--format", "github", "main.cf")
+    assert status == 1
+    # no col/endColumn on a span over several lines; the rationale and help link in the message
+    assert out == ("::warning file=mail/main.cf,line=1,endLine=2,title=TX201 banner-set::smtpd_banner is set"
+                   "%0AThe default banner is what RFC 5321 expects."
+                   "%0Ahelp: https://www.postfix.org/postconf.5.html#smtpd_banner\n")

@@ -1,7 +1,12 @@
 """GitHub Actions workflow commands: one annotation per finding and per input error.
 
 Escaping is exactly @actions/core's ``command.ts``: in the message ``%``, CR and LF;
-in properties also ``:`` and ``,``.
+in properties also ``:`` and ``,``.  ``file=`` is relative to the repository
+(``GITHUB_WORKSPACE``, else the git top level, else the working directory), so that
+annotations land on the file whatever directory the linter ran from.  ``col`` and
+``endColumn`` are left out of a span over several lines, which GitHub cannot show
+(as ruff's github.rs does).  The message carries the fix, the rule's rationale and
+its help link.
 """
 
 from __future__ import annotations
@@ -25,10 +30,30 @@ def command(name: str, properties: dict[str, object], message: str) -> str:
     return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
 
 
+def repository_root(start: str) -> str:
+    """Where annotation paths start: ``GITHUB_WORKSPACE`` when it is a directory, else
+    the git top level above ``start`` (a ``.git`` directory or file), else ``start``."""
+    import os
+
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if workspace and os.path.isdir(workspace):
+        return workspace
+    directory = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return start
+        directory = parent
+
+
 def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001
+    """Annotations with paths relative to ``settings.root`` (the CLI passes :func:`repository_root`)."""
+    root = settings.root
     lines = []
     for error in report.errors:
-        properties: dict[str, object] = {"file": relative_path(error.path, settings.root)}
+        properties: dict[str, object] = {"file": relative_path(error.path, root)}
         if error.line:
             properties.update(line=error.line, col=error.column)
         properties["title"] = "policy-lint: cannot check this file"
@@ -38,12 +63,15 @@ def render(report, policy, settings: OutputSettings = OutputSettings()) -> str: 
         message = d.message
         if d.fix is not None:
             message += f"\nfix: {d.fix.title} [{d.fix.applicability}]"
-        lines.append(command(COMMANDS[d.severity], {
-            "file": relative_path(s.path, settings.root),
-            "line": s.line,
-            "endLine": s.end_line,
-            "col": s.column,
-            "endColumn": s.end_column,
-            "title": f"{d.rule} {d.name}",
-        }, message))
+        rule = policy.rule(d.rule) if policy is not None else None
+        rationale = " ".join(rule.rationale.split()) if rule is not None and rule.rationale else ""
+        if rationale:
+            message += f"\n{rationale}"
+        if d.help_uri:
+            message += f"\nhelp: {d.help_uri}"
+        properties = {"file": relative_path(s.path, root), "line": s.line, "endLine": s.end_line}
+        if s.end_line == s.line:
+            properties.update(col=s.column, endColumn=s.end_column)
+        properties["title"] = f"{d.rule} {d.name}"
+        lines.append(command(COMMANDS[d.severity], properties, message))
     return "".join(line + "\n" for line in lines)
