@@ -210,6 +210,28 @@ def is_known_postfix(
 # --- Dovecot -------------------------------------------------------------------------
 
 
+def dovecot_section_kinds() -> frozenset[str]:
+    """Every section kind a Dovecot version we know accepts: filters, sections with
+    settings, free-form ones; for flat (2.4) layouts every prefix of a setting name
+    (``unix_listener`` of ``unix_listener_mode``) and every list setting."""
+    return _dovecot_section_kinds()
+
+
+@cache
+def _dovecot_section_kinds() -> frozenset[str]:
+    kinds: set[str] = set()
+    for version in VERSIONS["dovecot"]:
+        data = _load(_file("dovecot", version))
+        kinds.update(data["filter_sections"], data.get("sections", {}), data.get("free_form_sections", ()))
+        if data.get("layout") == "flat":
+            for name, entry in data["settings"].items():
+                parts = name.split("_")
+                kinds.update("_".join(parts[:i]) for i in range(1, len(parts)))
+                if entry.get("type") in ("strlist", "list", "boollist"):
+                    kinds.add(name)
+    return frozenset(kinds)
+
+
 def dovecot_setting(name: str, section_kind: str | None = None, version: str | None = None,
                     section_name: str | None = None) -> Param | None:
     """A Dovecot setting valid in a section of ``section_kind`` (None: top level).

@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run the rules' examples (policy tests)")
     p.add_argument("policies", nargs="*", metavar="POLICY",
                    help="policy files to test (default: the built-in pack and the config's policies)")
+    p.add_argument("--strict", action="store_true", help="fail (exit 1) when a tested rule has no examples")
     _add_policy_options(p)
     p = sub.add_parser("baseline", help="record the current findings so that check hides them")
     _add_check_options(p, fixing=False)
@@ -602,7 +603,7 @@ def _list_profiles(args: argparse.Namespace, out: TextIO) -> int:
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
     from linter.reporters.rule_doc import explain
 
-    _config, policy, _options = _loaded_policy(args)
+    _config, policy, options = _loaded_policy(args)
     wanted = args.rule.strip()
     rule = policy.rule(wanted.upper()) or next((r for r in policy.rules if r.name == wanted), None)
     if rule is None:
@@ -611,7 +612,10 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
         names = [r.id for r in policy.rules] + [r.name for r in policy.rules]
         hint = did_you_mean(wanted, names) or f"; '{PROG} rules' lists them"
         raise Failure([f"{PROG}: error: no rule {wanted!r}{hint}"])
-    _write(out, explain(rule))
+    from linter.engine import configure
+
+    configured = configure(policy, options, [rule.id])  # the params .policy-lint.yaml sets
+    _write(out, explain(configured[0] if configured else rule))
     return 0
 
 
@@ -651,6 +655,8 @@ def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     summary += f"{len(failed)} failed." if failed else "all passed."
     if without:
         summary += f" Rules without examples: {', '.join(without)}."
+        if args.strict:
+            summary += " (--strict: every rule needs examples)"
     lines.append(summary)
     _write(out, "".join(line + "\n" for line in lines))
-    return 1 if failed else 0
+    return 1 if failed or (args.strict and without) else 0

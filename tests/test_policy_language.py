@@ -272,3 +272,63 @@ def test_github_annotations_are_relative_to_the_repository(site, capsys, monkeyp
     assert out == ("::warning file=mail/main.cf,line=1,endLine=2,title=TX201 banner-set::smtpd_banner is set"
                    "%0AThe default banner is what RFC 5321 expects."
                    "%0Ahelp: https://www.postfix.org/postconf.5.html#smtpd_banner\n")
+
+
+# -- smaller: explain, test --strict, a misspelt Dovecot section ----------------------------
+
+BRACES = """\
+policy: team
+rules:
+  - id: TX301
+    name: rate-limit-low
+    scope: postfix-main
+    message: "smtpd_client_connection_rate_limit is {value}, below {limit} (a {{literal}} brace)"
+    params: {limit: 30}
+    check: {kind: value, directive: smtpd_client_connection_rate_limit, min: 1}
+    fix:
+      title: "Set {directive} = {limit}"
+      set: {smtpd_client_connection_rate_limit: "{limit}"}
+"""
+
+
+def test_explain_renders_placeholders_for_a_reader(site, capsys):
+    write(site / "team.yaml", BRACES)
+    write(site / ".policy-lint.yaml", "params:\n  TX301: {limit: 50}\n")
+    status, out, _ = run(capsys, "explain", "TX301", "--no-builtin", "--policy", "team.yaml")
+    assert status == 0
+    assert "Message: smtpd_client_connection_rate_limit is <value>, below 50 (a {literal} brace)\n" in out
+    assert "Fix: Set <directive> = 50 [safe]\n" in out
+
+
+def test_rules_without_examples_fail_with_strict(site, capsys):
+    write(site / "team.yaml", BRACES)
+    status, out, _ = run(capsys, "test", "team.yaml")
+    assert (status, out) == (0, "0 examples of 1 rule: all passed. Rules without examples: TX301.\n")
+    status, out, _ = run(capsys, "test", "--strict", "team.yaml")
+    assert (status, out) == (1, "0 examples of 1 rule: all passed. Rules without examples: TX301. "
+                                "(--strict: every rule needs examples)\n")
+
+
+def test_a_misspelt_dovecot_section_is_reported_with_did_you_mean(site, capsys):
+    write(site / "team.yaml", """\
+        policy: team
+        rules:
+          - id: TX302
+            name: auth-socket-mode
+            scope: dovecot
+            message: "mode {value}"
+            check: {kind: value, directive: "servce auth / unix_listener * / mode", octal: true}
+          - id: TX303
+            name: auth-socket
+            scope: dovecot
+            message: "no listener"
+            check: {kind: dovecot-section, section: "service auth / unix_listner /var/spool/postfix/private/auth"}
+        """)
+    status, _, err = run(capsys, "test", "team.yaml")
+    assert status == 2
+    assert err.splitlines() == [
+        "team.yaml:7:37: rule TX302, check.directive: unknown Dovecot section 'servce' in 'servce auth' "
+        "(did you mean 'service'?)",
+        "team.yaml:12:45: rule TX303, check.section: unknown Dovecot section 'unix_listner' in "
+        "'unix_listner /var/spool/postfix/private/auth' (did you mean 'unix_listener'?)",
+    ]

@@ -113,7 +113,7 @@ def try_repo(tmp_path_factory):
 def test_try_repo_runs_every_hook(try_repo):
     status, found, output, _, _ = try_repo
     assert status == 1, output
-    assert set(found) == {"policy-lint", "policy-lint-fix", "policy-lint-test"}, output
+    assert set(found) == {"policy-lint", "policy-lint-fix", "policy-lint-test", "policy-lint-recheck"}, output
 
 
 def test_check_hook_reports_findings_in_config_files_only(try_repo):
@@ -144,6 +144,15 @@ def test_policy_test_hook_runs_the_examples_of_changed_policies(try_repo):
     state, text = found["policy-lint-test"]
     assert state == "Passed", output
     assert "2 examples of 1 rule: all passed." in text
+
+
+def test_recheck_hook_checks_every_config_when_a_policy_changes(try_repo):
+    _, found, output, _, _ = try_repo
+    state, text = found["policy-lint-recheck"]
+    assert state == "Failed" and "- exit code: 1" in text, output
+    # no config file was passed (policies/team.yaml changed): the whole repository is checked
+    assert re.search(r"^mail/main\.cf:\d+:\d+: warning PF101 ", text, flags=re.M), text
+    assert re.search(r"^templates/main\.cf\.j2:2:1: warning PF101 ", text, flags=re.M), text
 
 
 # -- the manifest, and each entry exactly as declared (no environment build) ---------------
@@ -199,6 +208,8 @@ def run_entry(hook_id: str, repo: Path) -> subprocess.CompletedProcess:
     pattern = re.compile(declared["files"])
     files = sorted(str(p.relative_to(repo)) for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts)
     selected = [f for f in files if pattern.search(f)]
+    if declared.get("pass_filenames", True) is False:
+        selected = []
     command = [*shlex.split(declared["entry"]), *declared.get("args", []), *selected]
     env = dict(os.environ, NO_COLOR="1")
     env.pop("GITHUB_ACTIONS", None)
@@ -209,6 +220,21 @@ def test_check_entry_passes_on_a_hardened_tree(tmp_path):
     shutil.copytree(EXAMPLES / "hardened", tmp_path / "mail")
     result = run_entry("policy-lint", tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_recheck_pattern_and_entry(tmp_path):
+    pattern = re.compile(hook("policy-lint-recheck")["files"])
+    assert all(pattern.search(p) for p in ["policies/team.yaml", ".policy-lint.yaml", "ops/.policy-lint.yaml",
+                                           ".policy-lint/extra.yml"])
+    assert not any(pattern.search(p) for p in ["main.cf", "policies/README.md", "ansible/site.yml"])
+    # a policy changed, no config passed: every config of the repository is checked
+    shutil.copytree(EXAMPLES / "insecure", tmp_path / "mail", ignore=shutil.ignore_patterns(".policy-lint.yaml"))
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "team.yaml").write_text(TEAM_POLICY)
+    (tmp_path / ".policy-lint.yaml").write_text("policies: [policies]\n")
+    result = run_entry("policy-lint-recheck", tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(r"^mail/main\.cf:\d+:\d+: warning TM001 relayhost is not set", result.stdout, flags=re.M)
 
 
 def test_test_entry_fails_on_a_policy_whose_example_is_wrong(tmp_path):

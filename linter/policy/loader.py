@@ -613,9 +613,24 @@ class _RuleBuilder:
         if not self.postfix_known(name):
             self.fail(key, f"unknown {what} {name!r}", self.suggestion(name, POSTFIX_MAIN))
 
+    def check_dovecot_sections(self, key: Sequence, headers: Sequence[str]) -> bool:
+        """Each header's section kind is one Dovecot knows (a misspelt one with a did-you-mean)."""
+        if self.catalog is None:
+            return True
+        kinds = self.catalog.dovecot_section_kinds()
+        for header in headers:
+            kind = header.split(" ", 1)[0]
+            if kind and kind not in kinds:
+                self.fail(key, f"unknown Dovecot section {kind!r} in {header!r}",
+                          _suggest(kind, sorted(kinds)))
+                return False
+        return True
+
     def check_dovecot_path(self, key: Sequence, parts: tuple[str, ...]) -> None:
         if not parts or not parts[-1]:
             self.fail(key, "empty Dovecot path")
+            return
+        if not self.check_dovecot_sections(key, parts[:-1]):
             return
         name = parts[-1]
         if " " in name:
@@ -898,6 +913,7 @@ class _RuleBuilder:
             section = split_path(c["section"])
             for header in section:
                 self.template(key + ("section",), header)
+            self.check_dovecot_sections(key + ("section",), section)
             kind_name = section_kind(section)
             for setting, constraint_data in (c.get("settings") or {}).items():
                 if not self.dovecot_known(setting, kind_name):

@@ -42,3 +42,14 @@ def render(template: str, values: dict[str, Any]) -> str:
         if name is not None:
             out.append(show(values[name]) if name in values else "?")
     return "".join(out)
+
+
+def describe(template: str, values: dict[str, Any]) -> str:
+    """``template`` for a reader (``explain``): ``{{``/``}}`` as braces, the names in
+    ``values`` (params) filled, every other placeholder shown as ``<name>``."""
+    out = []
+    for literal, name, _spec, _conversion in Formatter().parse(template):
+        out.append(literal)
+        if name is not None:
+            out.append(show(values[name]) if name in values else f"<{name}>")
+    return "".join(out)

@@ -13,9 +13,13 @@ def _block(name: str, content: str) -> list[str]:
 
 
 def explain(rule) -> str:  # noqa: ANN001 - policy.Rule
+    """The rule as a reader wants it: placeholders of the message and fix title shown as
+    ``<value>`` (parameters filled with their values), ``{{ }}`` as plain braces."""
+    from linter.policy.templates import describe
+
     out = [f"# {rule.id} {rule.name}", "",
            f"Severity: {rule.severity} · Scope: {rule.scope}" + (f" · Pack: {rule.pack}" if rule.pack else ""), "",
-           f"Message: {rule.message}", ""]
+           f"Message: {describe(rule.message, rule.params)}", ""]
     if rule.rationale.strip():
         out += [rule.rationale.strip(), ""]
     if rule.reference:
@@ -25,7 +29,7 @@ def explain(rule) -> str:  # noqa: ANN001 - policy.Rule
         out += [f"- {name}: {value!r}" for name, value in rule.params.items()]
         out.append("")
     if rule.fix is not None:
-        out += [f"Fix: {rule.fix.title} [{rule.fix.applicability}]", ""]
+        out += [f"Fix: {describe(rule.fix.title, rule.params)} [{rule.fix.applicability}]", ""]
     else:
         out += ["Fix: none (fix it by hand)", ""]
     for index, example in enumerate(rule.examples, 1):
