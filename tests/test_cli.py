@@ -346,7 +346,7 @@ def test_explain(site, capsys):
     assert out.startswith("# GX101 rate-limit-unset\n")
     assert "One client may hold every smtpd process." in out
     assert "Reference: https://www.postfix.org/postconf.5.html#smtpd_client_connection_rate_limit" in out
-    assert "Fix: Set smtpd_client_connection_rate_limit = {limit} [unsafe]" in out
+    assert "Fix: Set smtpd_client_connection_rate_limit = 30 [unsafe]" in out
     assert run(capsys, "explain", "tls-disabled", *OWN)[1].startswith("# GX102 tls-disabled")
     status, _, err = run(capsys, "explain", "GX110", *OWN)
     assert status == 2 and err.startswith("policy-lint: error: no rule 'GX110'")
