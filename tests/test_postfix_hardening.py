@@ -21,6 +21,12 @@ def findings(capsys, *argv: str) -> list[tuple[str, str, int, str]]:
                   if f["rule"][:3] in ("PF3", "PF4", "PF5"))
 
 
+# the smtpd services of a host are read from its master.cf: without one they are unknown
+STOCK_SMTP = """\
+    smtp      inet  n       -       y       -       -       smtpd
+    """
+
+
 def test_the_sample_host_of_issue_11_gets_a_finding_for_each_postfix_problem(site, capsys):
     write(site / "host" / "main.cf", """\
         compatibility_level = 3.6
@@ -34,6 +40,7 @@ def test_the_sample_host_of_issue_11_gets_a_finding_for_each_postfix_problem(sit
         smtp_tls_security_level = may
         disable_vrfy_command = yes
         """)
+    write(site / "host" / "master.cf", STOCK_SMTP)
     found = findings(capsys, "host")
     assert [(rule, name, line) for rule, name, line, _ in found] == [
         ("PF301", "main.cf", 4), ("PF305", "main.cf", 3), ("PF401", "main.cf", 7), ("PF412", "main.cf", 8)]
@@ -79,6 +86,7 @@ def test_the_safe_fixes_leave_nothing_to_report(site, capsys):
         smtpd_tls_loglevel = 4
         smtpd_banner = $myhostname ESMTP $mail_version
         """)
+    write(site / "host" / "master.cf", STOCK_SMTP)
     status, _, err = run(capsys, "check", "--no-cache", "--fix", "--select", "PF4,PF5", "host")
     assert status == 0, err  # every finding fixed
     assert (site / "host" / "main.cf").read_text(encoding="utf-8") == (
