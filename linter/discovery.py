@@ -1,7 +1,9 @@
 """Which files to check: explicit files as given, directories walked.
 
 Walking skips ``.git``, ``node_modules``, hidden directories and ``exclude`` globs,
-and keeps the files whose format is known by name (``formats`` globs first).  A file
+and keeps the files whose format is known by name (``formats`` globs first), except
+prototypes and backups (``main.cf.proto``, ``master.cf.orig``: see
+:data:`linter.parsers.NOT_LIVE_SUFFIXES`) that no ``formats`` glob names.  A file
 named explicitly must have a known format (or be forced with ``--as``).  Symbolic
 links to directories are followed once: a link back into a directory already being
 walked is a loop and is skipped with a note.
@@ -81,9 +83,15 @@ def discover(paths: Sequence[str], formats: dict[str, str] | None = None, exclud
     return Discovery(tuple(files), tuple(errors), tuple(notes))
 
 
+def _forced(path: str, formats: dict[str, str] | None) -> bool:
+    """Whether a ``formats:`` glob names ``path`` (the user asked for it by name)."""
+    return bool(formats) and any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(os.path.basename(path), p)
+                                 for p in formats)
+
+
 def _walk(root: str, formats: dict[str, str] | None, exclude: Sequence[str], add: Callable[..., None], errors: list,
           notes: list) -> None:
-    from linter.parsers import detect_format
+    from linter.parsers import detect_format, is_not_live
 
     # (device, inode) of the directories on the current path: a link to one is a loop
     def identity(path: str) -> tuple[int, int]:
@@ -121,6 +129,8 @@ def _walk(root: str, formats: dict[str, str] | None, exclude: Sequence[str], add
             elif is_file:
                 if is_excluded(path, exclude) or detect_format(path, formats) is None:
                     continue
+                if is_not_live(path) and not _forced(path, formats):
+                    continue  # main.cf.proto, master.cf.orig: not what the daemon reads
                 add(path)
             elif entry.is_symlink() and detect_format(path, formats) is not None:
                 notes.append(ConfigError(path, 0, 0, "skipped: broken symbolic link"))

@@ -32,6 +32,7 @@ from linter.model import (
     DOVECOT,
     POSTFIX_MAIN,
     POSTFIX_MASTER,
+    Assignment,
     ConfigError,
     Document,
     MarkedComment,
@@ -710,6 +711,10 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
                             (DOVECOT_TREE, group.dovecot, dovecot)):
         if path and doc is None:
             missing[kind] = f"its {kind} {passed.get(_real(path), path)} does not parse"
+    if main is not None and MAIN_CF not in missing:
+        partial = _partial_main(passed.get(_real(group.main), group.main), main)
+        if partial:
+            missing[MAIN_CF] = partial
     docs = HostDocs(main, master, dovecot, main_path=group.main, missing=missing)
     reported = set(group.reported)
     if docs.dovecot is not None and docs.dovecot.files and _real(group.dovecot) in reported:
@@ -782,8 +787,27 @@ def _lacking_notes(group: _HostFiles, docs: HostDocs, lacking: dict[str, set[str
         path = min(passed.get(r, r) for r in reported)
     for kind, ids in sorted(lacking.items()):
         why = docs.missing[kind]
+        if kind == MAIN_CF and docs.main is not None:  # a fragment or a stub: nothing to pair
+            hint = "for what it does not set"
+        else:
+            hint = "(name the files of this host with 'hosts:' in .policy-lint.yaml to pair them)"
         yield (path, 0, 0, f"{why}: {', '.join(sorted(ids))} skipped rather than judged with {_DEFAULTS_OF[kind]} "
-                           f"(name the files of this host with 'hosts:' in .policy-lint.yaml to pair them)")
+                           + hint)
+
+
+def _partial_main(path: str, doc: Document) -> str | None:
+    """Why ``doc`` is only part of a main.cf (what it does not set is set elsewhere), or None.
+
+    A file that sets no parameter at all is a stub ("# managed by puppet") or a template
+    whose every line is generated; ``main.cf.<part>`` (``main.cf.amavisd``, not a template
+    suffix, a prototype or a backup) is a piece an installer appends to main.cf."""
+    from linter.parsers import is_fragment_name
+
+    if not any(isinstance(e, Assignment) for e in doc.entries):
+        return "it sets no parameter (a stub, or a template that generates every line)"
+    if is_fragment_name(path):
+        return "it is a main.cf.<part> fragment, not a whole main.cf"
+    return None
 
 
 def _respelled(d: Diagnostic, passed: dict[str, str]) -> Diagnostic:

@@ -167,3 +167,48 @@ def test_dovecot_rules_skip_with_a_note_when_the_tree_is_not_found(site, capsys)
     write(site / "dovecot/dovecot.conf", "service auth {\n}\n")
     status, found, err = check_json(capsys, "--select", "DC2", "postfix", "dovecot")
     assert ("DC201", "dovecot/dovecot.conf", 2) in found and err == ""
+
+
+# -- cause 6: files that are not live configs -----------------------------------------------
+
+# Postfix's own prototype: what a fresh install's main.cf starts from, every default commented
+PROTO = "# Global Postfix configuration file.\nqueue_directory = /var/spool/postfix\n#message_size_limit = 10240000\n"
+DOS = "PF101,PF104,PF106,PF109"
+
+
+def test_prototypes_and_backups_are_not_walked(site, capsys):
+    for name in ("main.cf.proto", "master.cf.proto", "main.cf.default", "main.cf.dist", "main.cf.sample",
+                 "main.cf.orig", "main.cf.dpkg-dist", "main.cf.proto.j2"):
+        write(site / "etc/postfix" / name, PROTO)
+    status, out, err = run(capsys, "check", "--select", DOS, ".")
+    assert (status, out) == (0, "No findings in 0 files.\n")
+    # named on the command line (or by a formats: glob), a prototype is checked as asked
+    status, out, err = run(capsys, "check", "--format", "json", "--select", "PF109", "etc/postfix/main.cf.proto")
+    assert findings(out) == [("PF109", "etc/postfix/main.cf.proto", 2)]
+    (site / ".policy-lint.yaml").write_text('formats:\n  "*.dist": postfix-main\n')
+    status, out, err = run(capsys, "check", "--format", "json", "--select", "PF109", ".")
+    assert findings(out) == [("PF109", "etc/postfix/main.cf.dist", 2)]
+
+
+def test_a_stub_gets_no_missing_directive_findings_and_is_never_edited(site, capsys):
+    # issue 10 (6): a one-line "managed by puppet" main.cf got four DoS findings, and --fix edited it
+    stub = write(site / "postfix/main.cf", "# file managed by puppet\n")
+    write(site / "postfix/master.cf", "smtp inet n - y - - smtpd\n")
+    status, out, err = run(capsys, "check", "--format", "json", "--select", DOS, "postfix")
+    assert (status, findings(out)) == (0, [])
+    assert err == ("postfix/main.cf: note: it sets no parameter (a stub, or a template that generates every line): "
+                   "PF101, PF104, PF106, PF109 skipped rather than judged with Postfix's defaults for what it does "
+                   "not set\n")
+    status, out, err = run(capsys, "check", "--select", DOS, "--fix", "--unsafe-fixes", "postfix")
+    assert status == 0 and stub.read_text() == "# file managed by puppet\n"
+
+
+def test_a_main_cf_fragment_is_judged_on_what_it_sets(site, capsys):
+    # an installer's main.cf.amavisd is appended to main.cf: what it does not set is set there
+    write(site / "postfix/main.cf", "message_size_limit = 20480000\nsmtpd_client_connection_rate_limit = 30\n")
+    write(site / "postfix/main.cf.amavisd", "content_filter = smtp-amavis:[127.0.0.1]:10024\n"
+                                            "smtpd_client_message_rate_limit = 0\n")
+    status, out, err = run(capsys, "check", "--format", "json", "--select", DOS, "postfix/main.cf.amavisd")
+    assert findings(out) == [("PF104", "postfix/main.cf.amavisd", 2)]  # set here, to 0: judged
+    assert err.startswith("postfix/main.cf.amavisd: note: it is a main.cf.<part> fragment, not a whole main.cf: "
+                          "PF101, PF106, PF109 skipped rather than judged with Postfix's defaults")

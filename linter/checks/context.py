@@ -57,8 +57,9 @@ class PostfixView:
     doc: Document | None
     services: tuple[tuple[str, str], ...] = ()  # (name, command) of master.cf: service-defined parameters
     explicit: dict[str, Assignment] = field(default_factory=dict)  # the last assignment of each name
-    # set when the host's main.cf exists but was not found or does not parse: a value not
-    # set by -o is then unknown (never its default), and this is called to say so
+    # set when the host's main.cf was not found, does not parse, or is only part of one (a
+    # fragment, a stub): a value it does not set is then unknown (never its default), and
+    # this is called to say so
     missing_main: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
@@ -74,12 +75,12 @@ class PostfixView:
         def lookup(name: str) -> Any:
             if name in overrides:
                 return overrides[name].value
-            if self.missing_main is not None:
-                self.missing_main()
-                return values.UNKNOWN
             assignment = self.explicit.get(name)
             if assignment is not None:
                 return values.UNKNOWN if assignment.templated else assignment.value
+            if self.missing_main is not None:
+                self.missing_main()
+                return values.UNKNOWN
             return self._defaults(name)
 
         return lookup
@@ -272,8 +273,8 @@ class HostDocs:
     """The parsed files of one host; ``main_path`` is where main.cf is or would be.
 
     ``missing`` names the counterparts the host has but that were not found or do not
-    parse (``main.cf``, ``master.cf``, ``Dovecot configuration`` -> why): what they would
-    say is unknown, not their defaults.  A check that needed one records it in
+    parse (``main.cf``, ``master.cf``, ``Dovecot configuration`` -> why), or a main.cf
+    that is only part of one: what they would say is unknown, not their defaults.  A check that needed one records it in
     ``consulted`` (the engine then skips the rule there and says so once)."""
 
     main: Document | None = None
@@ -288,15 +289,15 @@ class HostDocs:
         services = tuple((e.service, e.command) for e in (self.master.entries if self.master else ())
                          if isinstance(e, Service))
         missing_main = None
-        if self.main is None and MAIN_CF in self.missing:
+        if MAIN_CF in self.missing:
             def missing_main() -> None:
                 self.consulted.add(MAIN_CF)
         self.postfix = PostfixView(self.main, services, missing_main=missing_main)
 
     def lacks(self, kind: str) -> bool:
-        """Whether counterpart ``kind`` is missing (and record that a check needed it)."""
-        doc = {MAIN_CF: self.main, MASTER_CF: self.master, DOVECOT_TREE: self.dovecot}[kind]
-        if doc is None and kind in self.missing:
+        """Whether counterpart ``kind`` is missing, or only partly there (a main.cf fragment),
+        and record that a check needed it."""
+        if kind in self.missing:
             self.consulted.add(kind)
             return True
         return False
@@ -399,11 +400,11 @@ class Unit:
                 raise UnknownValue(name)
             target = self.dovecot_name(self.dovecot_parts(name))
             return bool(dovecot_resolve(self.host.dovecot, target.parts, target.version))
-        if name in self.overrides:
+        if name in self.overrides or name in self.host.postfix.explicit:
             return True
         if self.host.lacks(MAIN_CF):
             raise UnknownValue(name)
-        return name in self.host.postfix.explicit
+        return False
 
     def default(self, name: str) -> Any:
         if self.dovecot_scope:

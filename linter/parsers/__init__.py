@@ -31,6 +31,29 @@ from linter.model import (
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".erb", ".template", ".in", ".epp")
 
 
+# Names of files that sit next to a live config but are not one: prototypes and examples
+# (Postfix's main.cf.proto and main.cf.default, Debian's main.cf.dist, FreeBSD's
+# *.sample), backups and package-manager leftovers. A directory walk skips them; a file
+# named on the command line (or matched by a formats: glob) is checked as given.
+NOT_LIVE_SUFFIXES = (
+    ".proto", ".dist", ".default", ".sample", ".example", ".orig", ".bak", ".old", ".save",
+    ".dpkg-dist", ".dpkg-old", ".dpkg-new", ".dpkg-bak", ".ucf-dist", ".ucf-old", ".ucf-new",
+    ".rpmnew", ".rpmsave", ".rpmorig", ".pacnew", ".pacsave", "~",
+)
+
+
+def is_not_live(path: str) -> bool:
+    """A prototype, example or backup of a config (``main.cf.proto``, ``master.cf.orig``)."""
+    return strip_template_suffix(os.path.basename(path)).endswith(NOT_LIVE_SUFFIXES)
+
+
+def is_fragment_name(path: str) -> bool:
+    """``main.cf.<part>`` (``main.cf.amavisd``): a piece installers append to main.cf, not
+    a template (``main.cf.j2``), prototype or backup of one."""
+    name = strip_template_suffix(os.path.basename(path))
+    return name.startswith("main.cf.") and len(name) > len("main.cf.") and not is_not_live(path)
+
+
 def strip_template_suffix(name: str) -> str:
     for suffix in TEMPLATE_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
