@@ -47,6 +47,9 @@ RENAMED_24: dict[tuple[str | None, str], tuple[str, str]] = {
     ("service", "idle_kill"): ("idle_kill_interval", SAME),
     ("service", "service_count"): ("restart_request_count", SAME),
     ("event_exporter", "transport"): ("driver", SAME),
+    # 2.4 has no inet_listener address: the global listen, set inside the listener
+    # (master-settings.c; dovecot/documentation#1350)
+    ("inet_listener", "address"): ("listen", SAME),
 }
 # 2.3 settings with no one-to-one 2.4 name: what the upgrade notes say to do instead.
 REPLACED_24: dict[tuple[str | None, str], str] = {

@@ -169,7 +169,7 @@ def test_plaintext_auth_matters_only_where_ssl_is_not_required(site, capsys):
     assert [r["line"] for r in finding["related"]] == [5]  # the block that inherits it
 
 
-def test_certificate_rules_need_ssl_set_in_the_tree_and_skip_dovecot_24(site, capsys):
+def test_certificate_rules_need_ssl_set_in_the_tree_and_read_dovecot_24_names(site, capsys):
     write(site / "frag" / "dovecot.conf", "auth_mechanisms = plain\n")  # a fragment: ssl left to others
     assert findings(capsys, "frag") == set()
     write(site / "v23" / "dovecot.conf", "ssl = yes\nssl_key = </k\n")
@@ -177,10 +177,39 @@ def test_certificate_rules_need_ssl_set_in_the_tree_and_skip_dovecot_24(site, ca
     write(site / "v24" / "dovecot.conf", """\
         dovecot_config_version = 2.4.0
         ssl = required
-        ssl_server_cert_file = /etc/ssl/certs/mail.pem
-        ssl_server_key_file = /etc/ssl/private/mail.key
+        ssl_server {
+          cert_file = /etc/ssl/certs/mail.pem
+        }
         """)
-    assert {f for f in findings(capsys, "v24") if f[0] in ("DC302", "DC303")} == set()
+    status, out, _ = run(capsys, "check", "--no-cache", "v24")
+    assert status == 1
+    assert out.splitlines()[:2] == [
+        'v24/dovecot.conf:2:1: error DC303 ssl = required but ssl_server_key_file is empty: the login processes log '
+        '"SSL context initialization failed, disabling SSL" and offer no TLS',
+        "  fix: Set ssl_server_key_file = /path/to/private.key [display-only]"]
+    assert "DC302" not in out and "DC304" not in out  # 2.4's cert_file is a path, no '<'
+
+
+def test_dovecot_24_auth_listener_address_is_listen(site, capsys):
+    write(site / "v24" / "dovecot.conf", """\
+        dovecot_config_version = 2.4.0
+        dovecot_storage_version = 2.4.0
+        listen = 127.0.0.1
+        auth_allow_cleartext = yes
+        service auth {
+          inet_listener restricted {
+            port = 12345
+          }
+          inet_listener open {
+            listen = *, ::
+            port = 12346
+          }
+        }
+        """)
+    assert findings(capsys, "v24") == {("DC208", "dovecot.conf", 4), ("DC316", "dovecot.conf", 10)}
+    status, out, _ = run(capsys, "check", "--no-cache", "--select", "DC208,DC316", "v24")
+    assert "warning DC208 auth_allow_cleartext = yes: IMAP and POP3 accept passwords" in out
+    assert "fix: Set listen = 127.0.0.1 in the listener (Postfix on this host) [unsafe]" in out
 
 
 def test_the_certificate_fix_puts_the_missing_angle_bracket(site, capsys):
