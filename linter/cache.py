@@ -213,6 +213,7 @@ def _config_data(config) -> dict | None:  # noqa: ANN001
         "fail_on": str(config.fail_on) if config.fail_on is not None else None,
         "formats": config.formats, "hosts": [[h.main, h.master, h.dovecot] for h in config.hosts],
         "exclude": list(config.exclude), "baseline": config.baseline,
+        "roots": [list(item) for item in config.roots],
         "positions": [[list(k), list(v)] for k, v in config.positions.items()],
     }
     try:
@@ -236,5 +237,6 @@ def _config_from(data: dict):  # noqa: ANN202 - config.Config
         severity={k: Severity.parse(v) for k, v in data["severity"].items()}, params=data["params"],
         fail_on=Severity.parse(data["fail_on"]) if data["fail_on"] is not None else None,
         formats=data["formats"], hosts=tuple(Host(*h) for h in data["hosts"]), exclude=tuple(data["exclude"]),
-        baseline=data["baseline"], positions={tuple(k): tuple(v) for k, v in data["positions"]},
+        baseline=data["baseline"], roots=tuple((str(a), str(b)) for a, b in data["roots"]),
+        positions={tuple(k): tuple(v) for k, v in data["positions"]},
     )

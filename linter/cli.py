@@ -1,8 +1,11 @@
 """The command line: build the objects, print, return the exit status.
 
 0: clean; 1: findings at or above the failing severity (or a failing policy example,
-or a non-empty ``--diff``); 2: usage, config, policy or input error.  This is the only
-module that prints.  Heavy modules (reporters, the fixer, ruamel.yaml, jsonschema) are
+or a non-empty ``--diff``); 2: usage, config, policy or input error, always with a message.
+This is the only module that prints: findings on stdout (or ``--output``), errors and notes
+on stderr, in every format; text from inputs has its control characters escaped, and under
+GitHub Actions (or ``--format github``) no line can be taken for a workflow command.
+Heavy modules (reporters, the fixer, ruamel.yaml, jsonschema) are
 imported inside the functions that need them, so ``--version`` and ``--help`` stay
 fast, and the policy is loaded in one place (:func:`load_rules`) that a compiled-policy
 cache can take over.
@@ -25,6 +28,8 @@ FORMAT_CHOICES = ("postfix-main", "postfix-master", "dovecot")  # linter.model.F
 REPORT_FORMATS = ("text", "json", "github", "sarif")  # the keys of linter.reporters.REPORTERS
 DEFAULT_BASELINE = ".policy-lint-baseline.json"
 ISSUES_URL = "https://github.com/policy-lint/policy-lint/issues"
+_GITHUB = False  # set per main() call: output goes to a GitHub Actions log
+_CONFINED = None  # the token of the confinement _confine() set for this main() call
 
 
 class UsageError(Exception):
@@ -166,10 +171,13 @@ def _with_default_command(argv: list[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global _GITHUB, _CONFINED
     out, err = sys.stdout, sys.stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _GITHUB = os.environ.get("GITHUB_ACTIONS") == "true"
     try:
         args = build_parser().parse_args(_with_default_command(args_list))
+        _GITHUB = os.environ.get("GITHUB_ACTIONS") == "true" or getattr(args, "format", None) == "github"
         return _dispatch(args, out, err)
     except _Exit as e:
         return e.status
@@ -191,14 +199,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return 1
     except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback for users
-        _write(err, f"{PROG}: internal error: {type(e).__name__}: {' '.join(str(e).split())} "
+        from linter.reporters import printable
+
+        _write(err, f"{PROG}: internal error: {type(e).__name__}: {printable(' '.join(str(e).split()))} "
                     f"(please report this at {ISSUES_URL})\n")
         return 2
+    finally:
+        if _CONFINED is not None:
+            from linter import confine
+
+            confine._CURRENT.reset(_CONFINED)
+            _CONFINED = None
 
 
-def _write(stream: TextIO, text: str) -> None:
-    """Write text that may hold undecodable bytes (lone surrogates) as backslash escapes."""
+def _write(stream: TextIO, text: str, commands: bool = False) -> None:
+    """Write text that may hold undecodable bytes (lone surrogates) as backslash escapes.
+
+    Under GitHub Actions, plain text (not ``commands`` built escaped) is made unable to act
+    as a workflow command."""
     if text:
+        if _GITHUB and not commands:
+            from linter.reporters import workflow_safe
+
+            text = workflow_safe(text)
         encoding = getattr(stream, "encoding", None) or "utf-8"
         stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
         stream.flush()
@@ -337,21 +360,52 @@ def _use_color(choice: str, stream: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
+def _problem_lines(problems, kind: str) -> str:  # noqa: ANN001 - model.ConfigError
+    """Input errors (``kind`` "error") or notes, one line each, as stderr shows them: located
+    lines, or under GitHub Actions ``::error``/``::notice`` commands (escaped)."""
+    if _GITHUB:
+        from linter.reporters.github import problem
+
+        name, title = (("error", "policy-lint: cannot check this file") if kind == "error"
+                       else ("notice", "policy-lint: not checked"))
+        return "".join(problem(name, p, os.getcwd(), title) + "\n" for p in problems)
+    if kind == "error":
+        return "".join(_error_line(p) + "\n" for p in problems)
+    from linter.reporters import printable
+
+    return "".join(f"{printable(n.path)}{f':{n.line}:{n.column}' if n.line else ''}: note: "
+                   f"{printable(n.message)}\n" for n in problems)
+
+
 def _note_lines(notes) -> str:  # noqa: ANN001
-    return "".join(f"{n.path}:{n.line}:{n.column}: note: {n.message}\n" if n.line else f"{n.path}: note: {n.message}\n"
-                   for n in notes)
+    return _problem_lines(notes, "note")
 
 
 def _prepare_check(args: argparse.Namespace, err: TextIO):  # noqa: ANN202
     paths = args.paths or ["."]
     config = load_config_for(args, paths)
     policy, options = _policy_and_options(args, config, _forced_formats(paths, args.as_format))
+    _confine(paths, config)
     found = _discover(args, paths, options)
-    _write(err, _note_lines(found.notes))
+    _write(err, _note_lines(found.notes), commands=True)
     if not found.files and not found.errors:
-        _write(err, f"{PROG}: note: no Postfix or Dovecot config file found in {', '.join(paths)} "
+        from linter.reporters import printable
+
+        _write(err, f"{PROG}: note: no Postfix or Dovecot config file found in {printable(', '.join(paths))} "
                     "(names such as main.cf, master.cf, dovecot.conf, conf.d/*.conf; see --as and formats)\n")
     return config, policy, options, found
+
+
+def _confine(paths: Sequence[str], config) -> None:  # noqa: ANN001 - config.Config
+    """Read and write only inside the repositories of ``paths`` for the rest of the command
+    (see :mod:`linter.confine`); the config's ``roots:`` map Dovecot's absolute includes."""
+    global _CONFINED
+    from linter import confine
+
+    token = confine._CURRENT.set(confine.for_paths(paths, mapping=getattr(config, "roots", ()),
+                                                   config=getattr(config, "path", None)))
+    if _CONFINED is None:
+        _CONFINED = token
 
 
 def _run_check(files: Sequence[str], policy, options, jobs: int | None = None):  # noqa: ANN001,ANN202
@@ -394,7 +448,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config, policy, options, found = _prepare_check(args, err)
     baseline = _load_baseline(args.baseline or config.baseline, explicit=bool(args.baseline), err=err)
     report = _run_check(found.files, policy, options, args.jobs)
-    _write(err, _note_lines(report.notes))
+    _write(err, _note_lines(report.notes), commands=True)
     hidden = 0
     if baseline is not None:
         report, hidden = _filter_baseline(report, baseline)
@@ -409,21 +463,25 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         wanted = Applicability.UNSAFE if args.unsafe_fixes else Applicability.SAFE
         outcome = fix_files(report, wanted, recheck, write=args.fix)
-        _write(err, "".join(f"{e.path}: note: a fix was undone because it broke the file: {e}\n"
-                            for e in outcome.rolled_back))
+        from linter.reporters import printable
+
+        _write(err, "".join(f"{printable(e.path)}: note: a fix was undone because it broke the file: "
+                            f"{printable(str(e))}\n" for e in outcome.rolled_back))
         if args.diff:
             _write(out, outcome.diff)
             count = len(outcome.applied)
             from linter.reporters.text import plural
             _write(err, f"{plural(count, 'fix', 'fixes')} would be applied to {plural(len(outcome.changed), 'file')}.\n")
             if report.errors or found.errors:
-                _write(err, "".join(_error_line(e) + "\n" for e in (*found.errors, *report.errors)))
+                _write(err, _problem_lines((*found.errors, *report.errors), "error"), commands=True)
                 return 2
             return 1 if outcome.diff else 0
         fixed = len(outcome.applied)
         report = outcome.remaining
     report = _with_errors(report, found.errors)
     _emit_report(args, report, policy, out, fixed, hidden)
+    # every format: errors on stderr (JSON keeps its array of findings; SARIF also carries them)
+    _write(err, _problem_lines(report.errors, "error"), commands=True)
     return _status(report, args, config)
 
 
@@ -455,7 +513,9 @@ def _filter_baseline(report, baseline):  # noqa: ANN001,ANN202
 
 
 def _error_line(e) -> str:  # noqa: ANN001 - model.ConfigError
-    return f"{e.path}:{e.line}:{e.column}: error: {e.message}" if e.line else f"{e.path}: error: {e.message}"
+    from linter.reporters.text import error_line
+
+    return error_line(e)
 
 
 def _emit_report(args: argparse.Namespace, report, policy, out: TextIO, fixed: int,  # noqa: ANN001
@@ -480,13 +540,19 @@ def _emit_report(args: argparse.Namespace, report, policy, out: TextIO, fixed: i
     if args.quiet and fmt == "text" and not report.diagnostics and not report.errors:
         text = ""
     if args.output:
+        # a new file renamed over the path: a symbolic link planted there is replaced, not followed
+        from linter.cache import write_atomically
+
+        if _GITHUB and fmt != "github":
+            from linter.reporters import workflow_safe
+
+            text = workflow_safe(text)
         try:
-            with open(args.output, "w", encoding="utf-8", errors="backslashreplace") as f:
-                f.write(text)
+            write_atomically(args.output, text.encode("utf-8", "backslashreplace"), prefix=".policy-lint-report.")
         except OSError as e:
             raise Failure([f"{args.output}: error: cannot write the report: {e.strerror or e}"]) from None
         return
-    _write(target, text)
+    _write(target, text, commands=fmt == "github")
 
 
 def _status(report, args: argparse.Namespace, config) -> int:  # noqa: ANN001
@@ -508,9 +574,10 @@ def _baseline(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     config, policy, options, found = _prepare_check(args, err)
     report = _run_check(found.files, policy, options, args.jobs)
+    _write(err, _note_lines(report.notes), commands=True)
     errors = (*found.errors, *report.errors)
     if errors:
-        _write(err, "".join(_error_line(e) + "\n" for e in errors))
+        _write(err, _problem_lines(errors, "error"), commands=True)
         _write(err, "baseline not written: every file must be readable to record its findings\n")
         return 2
     path = args.output or config.baseline or DEFAULT_BASELINE
@@ -534,10 +601,11 @@ def _parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     paths = args.paths or ["."]
     # the same files and formats as check: --as wins over the config file's formats
-    options = load_config_for(args, paths).options(exclude=args.exclude,
-                                                   formats=_forced_formats(paths, args.as_format))
+    config = load_config_for(args, paths)
+    options = config.options(exclude=args.exclude, formats=_forced_formats(paths, args.as_format))
+    _confine(paths, config)
     found = _discover(args, paths, options)
-    _write(err, _note_lines(found.notes))
+    _write(err, _note_lines(found.notes), commands=True)
     documents, errors = [], list(found.errors)
     for path in found.files:
         try:
@@ -545,7 +613,8 @@ def _parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except ConfigError as e:
             errors.append(e)
     _write(out, to_json(documents) + "\n")
-    _write(err, "".join(_error_line(e) + "\n" for e in errors))
+    _write(err, _note_lines([n for d in documents for n in d.notes]), commands=True)
+    _write(err, _problem_lines(errors, "error"), commands=True)
     return 2 if errors else 0
 
 

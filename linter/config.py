@@ -25,7 +25,7 @@ CONFIG_NAME = ".policy-lint.yaml"
 MAX_CONFIG_BYTES = 1024 * 1024
 LEVELS = ("error", "warning", "info")
 KEYS = ("policies", "builtin", "profiles", "select", "ignore", "severity", "params", "fail-on", "formats",
-        "hosts", "exclude", "baseline", "versions")
+        "hosts", "exclude", "baseline", "versions", "roots")
 HOST_KEYS = ("main", "master", "dovecot")
 RULE_ID = re.compile(r"[A-Z]+[0-9]+")
 RULE_PREFIX = re.compile(r"[A-Z]+[0-9]*")
@@ -49,6 +49,8 @@ class Config:
     exclude: tuple[str, ...] = ()
     baseline: str | None = None
     versions: dict[str, str] = field(default_factory=dict)  # product -> catalogue version
+    # absolute Dovecot include prefix -> the repository folder that holds those files
+    roots: tuple[tuple[str, str], ...] = ()
     # (key, rule id[, param]) -> (line, column) of the key, to locate problems found later
     positions: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict, compare=False)
 
@@ -155,6 +157,30 @@ class _Reader:
         self.base = os.path.dirname(path)
         self.problems: list[ConfigError] = []
         self.positions: dict[tuple[str, ...], tuple[int, int]] = {}
+        self._repository: str | None = None
+
+    @property
+    def repository(self) -> str:
+        """The repository root of the config file: the paths it names must stay inside."""
+        if self._repository is None:
+            from linter.confine import repository_root
+
+            self._repository = repository_root(self.path)
+        return self._repository
+
+    def confined(self, node: Any, key: Any, what: str, path: str) -> str | None:
+        """``path`` (rebased) when it is inside the config's repository, else a located problem:
+        a repository's config must not make the linter read or write the machine's files."""
+        from linter.confine import inside
+
+        real = os.path.realpath(path)
+        if inside(real, self.repository):
+            return path
+        via = f" (a symbolic link to {real})" if real != os.path.abspath(path) else ""
+        self.fail(self.value_at(node, key), f"{what}: {path}{via} is outside the repository {self.repository}; "
+                                            "a config file may name only files inside its own repository "
+                                            "(name it on the command line instead)")
+        return None
 
     def fail(self, where: tuple[int, int], message: str) -> None:
         self.problems.append(ConfigError(self.path, where[0], where[1], message))
@@ -325,7 +351,13 @@ def load_config(path: str) -> Config:
 
 
 def _read_policies(r: _Reader, tree: Any, key: str) -> tuple[str, ...]:
-    return tuple(r.rebase(p) for p in r.strings(tree, key, "policy files"))
+    kept = []
+    for i, p in enumerate(r.strings(tree, key, "policy files")):
+        node, at = (tree[key], i) if isinstance(tree[key], list) else (tree, key)
+        path = r.confined(node, at, f"{key}[{i}]" if node is not tree else key, r.rebase(p))
+        if path is not None:
+            kept.append(path)
+    return tuple(kept)
 
 
 def _read_builtin(r: _Reader, tree: Any, key: str) -> bool | None:
@@ -433,7 +465,9 @@ def _read_hosts(r: _Reader, tree: Any, key: str) -> tuple[Host, ...] | None:
                 continue
             value = r.string(item, name, f"hosts[{i}].{name}")
             if value is not None:
-                files[name] = r.rebase(value)
+                path = r.confined(item, name, f"hosts[{i}].{name}", r.rebase(value))
+                if path is not None:
+                    files[name] = path
         if files:
             hosts.append(Host(**files))
     return tuple(hosts)
@@ -470,7 +504,28 @@ def _read_exclude(r: _Reader, tree: Any, key: str) -> tuple[str, ...]:
 
 def _read_baseline(r: _Reader, tree: Any, key: str) -> str | None:
     value = r.string(tree, key, key)
-    return r.rebase(value) if value is not None else None
+    return r.confined(tree, key, key, r.rebase(value)) if value is not None else None
+
+
+def _read_roots(r: _Reader, tree: Any, key: str) -> tuple[tuple[str, str], ...] | None:
+    """``roots: {/usr/share/dovecot: vendor/dovecot}``: where the files a Dovecot
+    ``!include /usr/share/dovecot/...`` names are kept in the repository."""
+    node = r.mapping(tree, key)
+    if node is None:
+        return None
+    out = []
+    for prefix in node:
+        if not isinstance(prefix, str) or not prefix.startswith("/"):
+            r.fail(r.key_at(node, prefix), f"roots: {_show(prefix)} is not an absolute path (the folder "
+                                           "as the target host has it, such as /etc/dovecot)")
+            continue
+        folder = r.string(node, prefix, f"roots.{prefix}")
+        if folder is None:
+            continue
+        path = r.confined(node, prefix, f"roots.{prefix}", r.rebase(folder))
+        if path is not None:
+            out.append((prefix, path))
+    return tuple(out)
 
 
 _KEY_READERS = {
@@ -487,6 +542,7 @@ _KEY_READERS = {
     "hosts": _read_hosts,
     "exclude": _read_exclude,
     "baseline": _read_baseline,
+    "roots": _read_roots,
 }
 
 

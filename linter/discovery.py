@@ -6,7 +6,8 @@ prototypes and backups (``main.cf.proto``, ``master.cf.orig``: see
 :data:`linter.parsers.NOT_LIVE_SUFFIXES`) that no ``formats`` glob names.  A file
 named explicitly must have a known format (or be forced with ``--as``).  Symbolic
 links to directories are followed once: a link back into a directory already being
-walked is a loop and is skipped with a note.
+walked is a loop and is skipped with a note, and so is a link that leaves the repository
+root (:mod:`linter.confine`): a repository cannot make the walk read the machine's files.
 
 Paths come out relative to the current directory (absolute when given so and outside it), the
 frame the ``formats`` and ``exclude`` globs of the config are expressed in.
@@ -19,6 +20,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from linter import confine
 from linter.model import ConfigError
 
 SKIPPED_DIRECTORIES = frozenset({".git", "node_modules", "__pycache__"})
@@ -112,6 +114,10 @@ def _walk(root: str, formats: dict[str, str] | None, exclude: Sequence[str], add
                 is_file = not is_dir and entry.is_file()
             except OSError as e:
                 notes.append(ConfigError(path, 0, 0, f"skipped: {e.strerror or e}"))
+                continue
+            if (is_dir or is_file) and entry.is_symlink() and not confine.may_read(path):
+                if is_dir or detect_format(path, formats) is not None:
+                    notes.append(ConfigError(path, 0, 0, f"skipped: {confine.outside_message(path)}"))
                 continue
             if is_dir:
                 if entry.name in SKIPPED_DIRECTORIES or entry.name.startswith(".") or is_excluded(path, exclude):

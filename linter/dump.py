@@ -25,7 +25,7 @@ from typing import Any
 
 from linter.model import Assignment, Document, Service, Setting
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = re.compile("[\x7f-\x9f\ud800-\udfff]")  # and DEL and C1 controls
 
 
 def _entry(entry: Any) -> dict:

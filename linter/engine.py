@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from linter import confine
 from linter.checks import DOCUMENT_KINDS, REGISTRY
 from linter.checks.base import Finding
 from linter.checks.context import (
@@ -55,10 +56,14 @@ class Report:
     # the "# policy-lint:" comments of the checked files (inline suppressions), found by the
     # parsers, so that nobody re-reads a file for them
     comments: tuple[MarkedComment, ...] = ()
-    # rules skipped somewhere for an error in their expression (a value of a type the
-    # rule does not expect), or because a counterpart of the host was not found (one note
-    # per file): said, never silent, never an exit status of its own
+    # what was not checked, said rather than silent and never an exit status of its own:
+    # rules skipped somewhere for an error in their expression (a value of a type the rule
+    # does not expect), a counterpart of the host not found (one note per file), an
+    # include kept out of the repository or leading out of it
     notes: tuple[ConfigError, ...] = ()
+    # real path -> digest of the bytes the findings were computed from (None: the file changed
+    # while it was being checked); the fixer edits only files that still hold them
+    digests: dict[str, bytes | None] = field(default_factory=dict, compare=False)
 
 
 # -- the decision engine: which rules, how configured -------------------------------
@@ -122,7 +127,8 @@ def _real(path: str) -> str:
 
 def _sibling(directory: str, name: str) -> str | None:
     path = os.path.join(directory, name)
-    return path if os.path.isfile(path) else None
+    # a counterpart outside the repository root (or a link leaving it) is not read
+    return path if os.path.isfile(path) and confine.may_read(path) else None
 
 
 def _dovecot_root_for(path: str) -> str:
@@ -630,12 +636,16 @@ def check(files: Sequence[str], policy: Policy, options: Options,
     ``jobs``: worker processes; None picks the CPU count for large runs (at least
     ``PARALLEL_MIN_FILES`` files), else one.  The report does not depend on it.
     """
+    from linter.parsers import READ_DIGESTS
+
     rules = configure(policy, options, rule_ids)
     from linter import catalog
 
     # The versions a run reads (forked workers inherit them); no JSON is loaded here.
     catalog.select(postfix=options.versions.get("postfix"), dovecot=options.versions.get("dovecot"))
     _REALPATHS.clear()  # a path's target may have changed since the last run (the fixer, tests)
+    READ_DIGESTS.clear()
+    digests: dict[str, bytes | None] = {}
     try:
         groups, errors, formats = group_hosts(files, options)
         passed: dict[str, str] = {}  # real path -> the path as given (the first spelling)
@@ -643,16 +653,26 @@ def check(files: Sequence[str], policy: Policy, options: Options,
             passed.setdefault(_real(f), f)
         workers = _worker_count(jobs, len(files), len(groups))
         if workers > 1:
-            diagnostics, parse_errors, comments, notes = _check_parallel(groups, rules, formats, passed, workers)
+            diagnostics, parse_errors, comments, notes = _check_parallel(groups, rules, formats, passed, workers,
+                                                                         digests)
         else:
             diagnostics, parse_errors, comments, notes = _check_groups(groups, rules, formats, passed)
+        _merge_digests(digests, READ_DIGESTS)
     finally:
         _REALPATHS.clear()
+        READ_DIGESTS.clear()
     unique = {(e.path, e.line, e.column, e.message): e for e in (*errors, *parse_errors)}
     ordered = tuple(sorted(_merge_services(diagnostics), key=Diagnostic.sort_key))
     return Report(ordered, tuple(sorted(unique.values(), key=lambda e: (e.path, e.line, e.column))), tuple(files),
                   tuple(sorted(comments, key=lambda c: (c.path, c.line))),
-                  tuple(ConfigError(*note) for note in sorted(notes)))
+                  tuple(ConfigError(*note) for note in sorted(notes)), digests)
+
+
+def _merge_digests(into: dict[str, bytes | None], found: dict[str, bytes | None]) -> None:
+    """Digests of several readers (worker processes): a file read with two contents is None."""
+    for real, digest in found.items():
+        if into.setdefault(real, digest) != digest:
+            into[real] = None
 
 
 def _check_groups(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats: dict[str, str],
@@ -722,6 +742,9 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
     reported -= failed
     if not reported:
         return
+    if docs.dovecot is not None:
+        notes.update((passed.get(_real(n.path), n.path), n.line, n.column, n.message)
+                     for n in docs.dovecot.notes if _real(n.path) in reported)
     for doc in (docs.main, docs.master, docs.dovecot):
         for comment in doc.marked_comments if doc is not None else ():
             real = _real(comment.path)
@@ -866,16 +889,21 @@ def _init_worker(state: tuple) -> None:
     _WORKER_STATE = state
 
 
-def _check_chunk(chunk: list[_HostFiles]) -> tuple[list[Diagnostic], list[tuple], list[MarkedComment], list[tuple]]:
+def _check_chunk(chunk: list[_HostFiles]) -> tuple[list[Diagnostic], list[tuple], list[MarkedComment], list[tuple],
+                                                   dict]:
+    from linter.parsers import READ_DIGESTS
+
     assert _WORKER_STATE is not None
     rules, formats, passed = _WORKER_STATE
+    READ_DIGESTS.clear()
     diagnostics, errors, comments, notes = _check_groups(chunk, rules, formats, passed)
     # ConfigError does not survive pickling (its args are not its constructor's): send fields
-    return list(diagnostics), [(e.path, e.line, e.column, e.message) for e in errors], list(comments), list(notes)
+    return (list(diagnostics), [(e.path, e.line, e.column, e.message) for e in errors], list(comments), list(notes),
+            dict(READ_DIGESTS))
 
 
 def _check_parallel(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats: dict[str, str],
-                    passed: dict[str, str], workers: int
+                    passed: dict[str, str], workers: int, digests: dict | None = None
                     ) -> tuple[set[Diagnostic], list[ConfigError], set[MarkedComment], set[tuple]]:
     """Host groups in chunks over a process pool; the merge (a set, sorted by the caller)
     does not depend on which worker finished first."""
@@ -887,7 +915,8 @@ def _check_parallel(groups: Sequence[_HostFiles], rules: Sequence[Rule], formats
     comments: set[MarkedComment] = set()
     notes: set[tuple] = set()
     with context.Pool(workers, initializer=_init_worker, initargs=((list(rules), formats, passed),)) as pool:
-        for found, failed, marked, skipped in pool.imap_unordered(_check_chunk, chunks):
+        for found, failed, marked, skipped, read in pool.imap_unordered(_check_chunk, chunks):
+            _merge_digests(digests if digests is not None else {}, read)
             diagnostics.update(found)
             errors += [ConfigError(*fields) for fields in failed]
             comments.update(marked)

@@ -23,8 +23,19 @@ written (or that changed on disk while fixing) is not written; its error is adde
 Files are decoded with :func:`linter.model.decode` and encoded back with
 :func:`linter.model.encode`, so every byte outside the edits is kept (CRLF, a missing
 final newline, undecodable Latin-1 bytes).  Writing goes through a temporary file in
-the target's directory, fsync, the original's mode (and owner when permitted), then
-``os.replace``; a symlink is written through to its target and stays a link.
+the target's directory, fsync, the original's mode and group, then ``os.replace``; a
+symlink is written through to its target and stays a link.
+
+What is never edited (each a located error, so the run exits 2 with the reason):
+
+- a file whose bytes are not those the findings were computed from: the check keeps a
+  digest of every file it read (``report.digests``), and a file saved since (an editor,
+  a second run) is left alone rather than edited at stale positions;
+- a file changed on disk between the fix's read and its write;
+- a file outside the repository root, or a symbolic link leading out of it
+  (:mod:`linter.confine`);
+- a file the user could not write (no write permission bit for them: 0444, even as root)
+  or that is not theirs (another user's file: replacing it would change its owner).
 """
 
 from __future__ import annotations
@@ -62,16 +73,28 @@ def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[
     frozen: set[str] = set()  # files left alone: unreadable, or a fix broke them
     rolled_back: list[ConfigError] = []
     applied: list[Diagnostic] = []
+    refused: list[ConfigError] = []  # files not edited because they changed since the check
     current = report
 
+    # a report without digests was not made by engine.check() (tests build them by hand)
+    digests = getattr(report, "digests", None) or None
+
     def text_of(path: str) -> str | None:
+        from linter.parsers import content_digest
+
         real = os.path.realpath(path)
         if real in frozen:
             return None
         if real not in texts:
             try:
                 with open(path, "rb") as f:
-                    originals[real] = texts[real] = decode(f.read(), path)
+                    data = f.read()
+                if digests is not None and digests.get(real) != content_digest(data):
+                    refused.append(ConfigError(path, 0, 0, "changed since it was checked (or while): not fixed, "
+                                                           "the findings' positions would be stale; run again"))
+                    frozen.add(real)
+                    return None
+                originals[real] = texts[real] = decode(data, path)
             except (OSError, ConfigError):
                 frozen.add(real)
                 return None
@@ -122,6 +145,9 @@ def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[
 
     changed = {shown[real]: (originals[real], texts[real]) for real in texts if texts[real] != originals[real]}
     diff = unified_diff(changed)
+    if refused:
+        merged = tuple(sorted((*current.errors, *refused), key=lambda e: (e.path, e.line, e.column)))
+        current = dataclasses.replace(current, errors=merged)
     if write and changed:
         errors = []
         for path, (old, new) in changed.items():
@@ -204,21 +230,46 @@ def unified_diff(changed: dict[str, tuple[str, str]]) -> str:
     return "".join(out)
 
 
+def _refusal(path: str, target: str, info: os.stat_result) -> str | None:
+    """Why the file ``target`` (``path`` as spelled) must not be replaced, or None."""
+    import stat
+
+    from linter import confine
+
+    if not confine.may_write(target):
+        via = f"a symbolic link to {target}, " if target != os.path.abspath(path) else ""
+        return f"{via}outside the repository root: not written"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file: not written"
+    euid = os.geteuid() if hasattr(os, "geteuid") else None
+    if euid is not None and info.st_uid != euid:
+        return (f"owned by uid {info.st_uid}, not by the user fixing it (uid {euid}): not written "
+                "(replacing it would change its owner)")
+    mode = stat.S_IMODE(info.st_mode)
+    if not mode & stat.S_IWUSR:
+        return f"read-only (mode {mode:04o}): not written"
+    return None
+
+
 def write_text(path: str, expected: str, text: str) -> ConfigError | None:
     """Atomically replace the file at ``path`` (through a symlink) by ``text``.
 
-    Refuses when the file no longer holds ``expected`` (it changed while we fixed it).
-    Returns the error instead of raising, so one unwritable file does not stop the others.
+    Refuses when the file no longer holds ``expected`` (it changed while we fixed it),
+    and for the files :func:`_refusal` names.  Returns the error instead of raising, so
+    one unwritable file does not stop the others.
     """
     import stat
     import tempfile
 
     target = os.path.realpath(path)
     try:
+        info = os.stat(target)
+        refusal = _refusal(path, target, info)
+        if refusal is not None:
+            return ConfigError(path, 0, 0, refusal)
         with open(target, "rb") as f:
             if f.read() != encode(expected):
                 return ConfigError(path, 0, 0, "changed on disk while fixing; not written")
-        info = os.stat(target)
     except OSError as e:
         return ConfigError(path, 0, 0, f"cannot write: {e.strerror or e}")
     directory, name = os.path.split(target)
@@ -230,11 +281,11 @@ def write_text(path: str, expected: str, text: str) -> ConfigError | None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(temporary, stat.S_IMODE(info.st_mode))
-        if hasattr(os, "chown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+        if hasattr(os, "chown") and os.stat(temporary).st_gid != info.st_gid:
             try:
-                os.chown(temporary, info.st_uid, info.st_gid)
+                os.chown(temporary, -1, info.st_gid)
             except OSError:
-                pass  # only root may give a file away; the mode is kept anyway
+                return ConfigError(path, 0, 0, f"cannot keep its group (gid {info.st_gid}): not written")
         os.replace(temporary, target)
         temporary = None
     except OSError as e:

@@ -201,6 +201,9 @@ class Document:
     end: Span | None = None  # zero-width span at the end of the root file's last line
     meta: dict = field(default_factory=dict, compare=False)
     marked_comments: tuple[MarkedComment, ...] = field(default=(), compare=False)  # in every file read
+    # what the tool could not check but that does not stop the check (an include kept out of
+    # the repository, one outside it): located, shown once as notes, never an exit status 2
+    notes: tuple[ConfigError, ...] = field(default=(), compare=False)
 
 
 class ConfigError(Exception):

@@ -301,7 +301,10 @@ def _bulk_tree(root: Path, hosts: int, corpus: Path | None = None) -> list[str]:
             name = "master.cf" if "master" in source.name or i % 2 else "main.cf"
             shutil.copyfile(source, host / name)
         if i % 17 == 5:  # a file the parser rejects: an error in the report, not a crash
-            (host / "dovecot" / "dovecot.conf").write_text("!include /nonexistent/policy-lint-test.conf\n",
+            (host / "dovecot" / "dovecot.conf").write_text("service {\n",  # Missing '}'
+                                                          encoding="utf-8")
+        if i % 13 == 3:  # an include kept out of the repository: a note, and the rest is checked
+            (host / "dovecot" / "dovecot.conf").write_text("!include auth-sql.conf.ext\nprotocols = imap\n",
                                                           encoding="utf-8")
     return _host_files(root)
 
@@ -314,8 +317,10 @@ def test_parallel_results_equal_serial_results(tmp_path: Path, request: pytest.F
     policy = load_policy([], builtin=True)
     serial = check(files, policy, Options(), jobs=1)
     parallel = check(files, policy, Options(), jobs=2)
-    assert serial.diagnostics and serial.errors, "the tree must have findings and errors for this test to mean anything"
+    assert serial.diagnostics and serial.errors and serial.notes, \
+        "the tree must have findings, errors and notes for this test to mean anything"
     assert parallel.diagnostics == serial.diagnostics
+    assert [str(n) for n in parallel.notes] == [str(n) for n in serial.notes]
     assert [str(e) for e in parallel.errors] == [str(e) for e in serial.errors]
     assert parallel.files == serial.files
     # and a second parallel run is identical (the merge does not depend on finishing order)

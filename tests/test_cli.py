@@ -114,17 +114,18 @@ def test_usage_errors_exit_2_with_one_line(site, capsys, argv, message):
 
 def test_missing_path_exits_2(site, capsys):
     write(site / "main.cf", DIRTY)
-    status, out, _ = run(capsys, *OWN, "main.cf", "nope/main.cf")
+    status, out, err = run(capsys, *OWN, "main.cf", "nope/main.cf")
     assert status == 2  # an input error wins over findings, which are still shown
-    assert "nope/main.cf: error: no such file or directory" in out.splitlines()
+    assert err.splitlines() == ["nope/main.cf: error: no such file or directory"]  # errors on stderr
     assert "main.cf:2:1: error GX102 smtpd_tls_security_level is none" in out
+    assert "nope" not in out and out.splitlines()[-1] == "1 error: not everything could be checked."
 
 
 def test_unknown_format_needs_as(site, capsys):
     write(site / "mail.conf.tmpl", DIRTY)
-    status, out, _ = run(capsys, *OWN, "mail.conf.tmpl")
+    status, _, err = run(capsys, *OWN, "mail.conf.tmpl")
     assert status == 2
-    assert out.splitlines()[0].startswith("mail.conf.tmpl: error: cannot tell the format from the name; use --as")
+    assert err.splitlines()[0].startswith("mail.conf.tmpl: error: cannot tell the format from the name; use --as")
     status, out, _ = run(capsys, *OWN, "--as", "postfix-main", "mail.conf.tmpl")
     assert status == 1 and "mail.conf.tmpl:2:1: error GX102" in out
     status, _, err = run(capsys, *OWN, "--as", "postfix-main", ".")
@@ -133,9 +134,9 @@ def test_unknown_format_needs_as(site, capsys):
 
 def test_file_the_parser_rejects_exits_2(site, capsys):
     write(site / "main.cf", "smtpd_tls_security_level\n")  # postconf: missing '=' after attribute name
-    status, out, _ = run(capsys, *OWN, "main.cf")
+    status, _, err = run(capsys, *OWN, "main.cf")
     assert status == 2
-    assert out.splitlines()[0].startswith("main.cf:1:") and ": error: " in out.splitlines()[0]
+    assert err.splitlines()[0].startswith("main.cf:1:") and ": error: " in err.splitlines()[0]
 
 
 def test_internal_error_is_one_line(site, capsys, monkeypatch):
@@ -175,7 +176,7 @@ def test_config_errors_exit_2_with_positions(site, capsys):
     assert status == 2 and out == ""
     assert err.splitlines() == [
         ".policy-lint.yaml:1:1: error: unknown key 'selectt' (did you mean 'select'?); known keys: policies, "
-        "builtin, profiles, select, ignore, severity, params, fail-on, formats, hosts, exclude, baseline, versions"]
+        "builtin, profiles, select, ignore, severity, params, fail-on, formats, hosts, exclude, baseline, versions, roots"]
     write(site / ".policy-lint.yaml", "severity: {GX999: error}\n")
     status, _, err = run(capsys, *OWN, "main.cf")
     assert status == 2 and err.startswith(".policy-lint.yaml:1:12: error: severity: no loaded rule has id 'GX999'")

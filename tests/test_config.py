@@ -98,7 +98,7 @@ exclude: {a: 1}
 """)
     assert _problems(path) == [
         f"{path}:1:1: unknown key 'selct' (did you mean 'select'?); known keys: policies, builtin, profiles, select, ignore, "
-        "severity, params, fail-on, formats, hosts, exclude, baseline, versions",
+        "severity, params, fail-on, formats, hosts, exclude, baseline, versions, roots",
         f"{path}:2:10: builtin: expected true or false, not 'no'",
         f"{path}:4:10: severity.PF101: expected one of error, warning, info, not 'fatal'",
         f"{path}:5:3: severity: 'pf102' is not a rule id (like PF101)",

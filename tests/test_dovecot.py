@@ -296,17 +296,27 @@ def test_sections_and_continuations_span_include_boundaries(tmp_path):
     assert doc.sections[0].close_span.path == str(tmp_path / "close.inc")
 
 
-def test_include_without_match_is_an_error_but_include_try_is_not(tmp_path):
-    root = write(tmp_path, {"dovecot.conf": "k = 1\n!include_try none/*.conf\n!include none/*.conf\n"})
-    with pytest.raises(ConfigError) as caught:
-        parse_file(root)
-    assert (caught.value.path, caught.value.line, caught.value.message) == (root, 3, "No matches")
+def test_include_without_match_is_a_note_and_the_rest_is_read_but_include_try_is_silent(tmp_path):
+    # issue 10 cause 9: a secrets file kept out of git (doveconf stops with "No matches");
+    # we say so once at its line and read everything else
+    root = write(tmp_path, {"dovecot.conf": "k = 1\n!include_try none/*.conf\n!include auth-sql.conf.ext\nj = 2\n"})
+    doc = parse_file(root)
+    assert values(doc) == [((), "k", "1"), ((), "j", "2")]
+    (note,) = doc.notes
+    assert (note.path, note.line, note.column) == (root, 3, 1)
+    assert note.message.startswith("!include auth-sql.conf.ext: No matches")
+
+
+def test_a_missing_include_in_a_file_read_twice_is_one_note(tmp_path):
+    root = write(tmp_path, {"dovecot.conf": "!include a.conf\n!include a.conf\n", "a.conf": "!include secret.conf\n"})
+    doc = parse_file(root)
+    assert [(n.path, n.line) for n in doc.notes] == [(str(tmp_path / "a.conf"), 1)]
 
 
 def test_quoted_include_path_is_not_unquoted(tmp_path):
     root = write(tmp_path, {"dovecot.conf": '!include "a.conf"\n', "a.conf": "k = 1\n"})
-    with pytest.raises(ConfigError, match="No matches"):
-        parse_file(root)
+    doc = parse_file(root)
+    assert values(doc) == [] and "No matches" in doc.notes[0].message
 
 
 def test_recursive_include(tmp_path):
@@ -349,11 +359,87 @@ def test_absolute_include_reads_the_repositorys_copy(tmp_path):
                         "resolved": str(tmp_path / "etc/dovecot/conf.d/*.conf")}
 
 
-def test_absolute_include_of_a_missing_file_fails_only_for_include(tmp_path):
-    root = write(tmp_path, {"dovecot.conf": "!include_try /nonexistent/dir/x.conf\n!include /nonexistent/dir/y.conf\n"})
+def test_absolute_include_that_maps_nowhere_is_a_note_and_never_read(tmp_path):
+    # issue 14 point 1: an absolute include names a file of the target host, not of this
+    # machine; /etc/passwd is not read (doveconf would read it), and the rest is checked
+    root = write(tmp_path, {"dovecot.conf": "!include_try /nonexistent/dir/x.conf\n!include /etc/passwd\n"
+                                            "!include /etc/dovecot/../../etc/passwd\nk = 1\n"})
+    doc = parse_file(root)
+    assert values(doc) == [((), "k", "1")] and doc.files == (root,)
+    assert [(n.line, n.message.split(":")[0]) for n in doc.notes] == [
+        (2, "!include /etc/passwd"), (3, "!include /etc/dovecot/../../etc/passwd")]
+    assert "maps to no folder of the repository" in doc.notes[0].message
+
+
+def test_absolute_include_under_etc_dovecot_maps_to_the_root_folder(tmp_path):
+    root = write(tmp_path, {"dovecot/dovecot.conf": "!include /etc/dovecot//conf.d/*.conf\n",
+                            "dovecot/conf.d/10-a.conf": "k = 1\n"})
+    root = str(tmp_path / "dovecot/dovecot.conf")
+    doc = parse_file(root)
+    assert [(e.value, e.file) for e in doc.entries] == [("1", str(tmp_path / "dovecot/conf.d/10-a.conf"))]
+    assert not doc.notes
+
+
+def test_roots_mapping_maps_other_prefixes(tmp_path):
+    from linter import confine
+
+    root = write(tmp_path, {"dovecot.conf": "!include /usr/share/dovecot/protocols.d/*.protocol\n",
+                            "vendor/protocols.d/imap.protocol": "k = imap\n"})
+    mapping = [("/usr/share/dovecot", str(tmp_path / "vendor"))]
+    with confine.confined(confine.for_paths([str(tmp_path)], mapping=mapping)):
+        doc = parse_file(root)
+    assert [e.value for e in doc.entries] == ["imap"] and not doc.notes
+
+
+def test_include_outside_the_repository_root_is_a_note_and_not_read(tmp_path):
+    from linter import confine
+
+    write(tmp_path, {"repo/dovecot.conf": "!include ../outside/*.conf\n!include link.conf\nk = 1\n",
+                     "outside/auth.conf": "secret = 1\n"})
+    (tmp_path / "repo" / "link.conf").symlink_to(tmp_path / "outside" / "auth.conf")
+    root = str(tmp_path / "repo" / "dovecot.conf")
+    with confine.confined(confine.for_paths([str(tmp_path / "repo")])):
+        doc = parse_file(root)
+    assert values(doc) == [((), "k", "1")] and doc.files == (root,)
+    assert [n.line for n in doc.notes] == [1, 2]
+    assert all("outside the repository root" in n.message for n in doc.notes)
+    assert "a symbolic link to" in doc.notes[1].message
+
+
+def test_include_fan_out_stops_at_the_bound_with_a_located_error(tmp_path):
+    # issue 14 point 3: 48 files, each including the 4 files of the next level, means
+    # 4**12 reads; the bound on inclusions per root stops it at once
+    from linter.parsers import dovecot
+
+    files = {"dovecot.conf": "!include l0/*.conf\n"}
+    for level in range(12):
+        for i in range(4):
+            files[f"l{level}/f{i}.conf"] = f"k{level}{i} = v\n" + (
+                f"!include ../l{level + 1}/*.conf\n" if level < 11 else "")
+    root = write(tmp_path, files)
+    reads = []
+    real_read = dovecot.read_text
+    dovecot.read_text = lambda path: reads.append(path) or real_read(path)
+    try:
+        with pytest.raises(ConfigError) as caught:
+            parse_file(root)
+    finally:
+        dovecot.read_text = real_read
+    assert len(reads) == dovecot.MAX_INCLUDED_FILES  # bounded work, not 4**12
+    assert caught.value.line == 2 and caught.value.path.endswith(".conf")
+    assert caught.value.message.startswith(f"include limit: more than {dovecot.MAX_INCLUDED_FILES} files included")
+
+
+def test_included_bytes_are_bounded_per_root(tmp_path, monkeypatch):
+    from linter.parsers import dovecot
+
+    monkeypatch.setattr(dovecot, "MAX_INCLUDED_BYTES", 1000)
+    root = write(tmp_path, {"dovecot.conf": "!include a/*.conf\n", "a/1.conf": "k = " + "x" * 600 + "\n",
+                            "a/2.conf": "j = " + "y" * 600 + "\n"})
     with pytest.raises(ConfigError) as caught:
         parse_file(root)
-    assert (caught.value.line, caught.value.message) == (2, "No matches")
+    assert (caught.value.path, caught.value.line) == (root, 1)
+    assert caught.value.message.startswith("include limit: more than 1000 bytes included from")
 
 
 def test_an_absolute_tail_naming_the_root_is_not_a_loop(tmp_path):

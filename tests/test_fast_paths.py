@@ -24,7 +24,11 @@ _JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(
 @settings(max_examples=300, deadline=None)
 @given(_JSON_VALUES)
 def test_json_report_text_is_the_json_modules(value: object) -> None:
-    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    # but DEL and C1 controls, which a terminal acts on, are \u escapes (issue 14 point 5)
+    expected = re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}",
+                      json.dumps(value, indent=2, ensure_ascii=False))
+    assert dumps(value) == expected
+    assert json.loads(dumps(value)) == value
 
 
 def test_json_values_the_fast_writer_leaves_alone_are_still_written() -> None:
@@ -93,7 +97,7 @@ _DIAGNOSTICS = st.builds(
 def test_json_report_is_the_json_modules_rendering_of_the_findings(diagnostics: list[Diagnostic]) -> None:
     report = Report(tuple(diagnostics), (), ())
     expected = json.dumps([finding(d) for d in diagnostics], indent=2, ensure_ascii=False)
-    expected = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", expected)
+    expected = re.sub("[\x7f-\x9f\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", expected)
     assert render(report, None) == expected + "\n"
 
 

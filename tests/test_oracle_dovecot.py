@@ -343,9 +343,17 @@ def test_generated_trees_agree_with_doveconf(tree, tmp_path_factory, doveconf):
     doc, error = _ours(root)
     failure = _first_error(result.stderr) if result.returncode else ""
     fatal = _ERROR.search(failure)
+    if fatal is not None and fatal.group(3) == "No matches":
+        # doveconf stops at a missing !include; we note it at the same line and read on
+        # (issue 10 cause 9), so a later syntax error may still be ours to report
+        event("doveconf stops at a missing include; we note it")
+        if doc is not None:
+            assert [(n.path, n.line) for n in doc.notes if "No matches" in n.message][:1] == \
+                [(fatal.group(1), int(fatal.group(2)))]
+        return
     structural = fatal is not None and (
         any(key in fatal.group(3) for key, why in REJECTED.items() if why == "syntax")
-        or fatal.group(3).startswith(("No matches", "Recursive include", "protocol must not"))
+        or fatal.group(3).startswith(("Recursive include", "protocol must not"))
     )
     if structural:
         event("both reject: " + fatal.group(3).split(" (")[0].split(":")[0])
@@ -358,6 +366,7 @@ def test_generated_trees_agree_with_doveconf(tree, tmp_path_factory, doveconf):
         event("doveconf rejects a value (setting level)")
         return  # a setting-level rejection (a value of the wrong type): nothing to compare
     assert error is None, f"we reject ({error}), doveconf accepts"
+    assert not doc.notes, "doveconf reads every include we note as missing"
     printed = read_doveconf_output(result.stdout)
     event("compared")
     assert differences(doc, printed) == []

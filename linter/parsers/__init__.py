@@ -156,6 +156,25 @@ def overlay(texts: dict[str, str]) -> Iterator[None]:
         _OVERLAY.reset(token)
 
 
+# The bytes each file held when the check read it (real path -> digest; None when two reads
+# during one check differed): the fixer edits a file only while it still holds them
+# (issue 14 point 4).  engine.check() clears it and hands it on in its Report.
+READ_DIGESTS: dict[str, bytes | None] = {}
+
+
+def content_digest(data: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=20).digest()
+
+
+def _record_read(path: str, data: bytes) -> None:
+    real = os.path.realpath(path)
+    digest = content_digest(data)
+    if READ_DIGESTS.setdefault(real, digest) != digest:
+        READ_DIGESTS[real] = None  # changed between two reads of the same check
+
+
 def read_text(path: str) -> str:
     """Read and decode a config file, turning every OS error into a ConfigError."""
     pending = _OVERLAY.get()
@@ -163,6 +182,10 @@ def read_text(path: str) -> str:
         text = pending.get(os.path.realpath(path))
         if text is not None:
             return text
+    from linter import confine
+
+    if not confine.may_read(path):
+        raise ConfigError(path, 0, 0, confine.outside_message(path))
     try:
         if os.path.isdir(path):
             raise ConfigError(path, 0, 0, "is a directory, not a config file")
@@ -171,6 +194,7 @@ def read_text(path: str) -> str:
         raise
     except OSError as e:
         raise ConfigError(path, 0, 0, f"cannot read: {e.strerror or e}") from None
+    _record_read(path, data)
     return decode(data, path)
 
 

@@ -25,15 +25,26 @@ One pass over a stack of open files, like Dovecot's ``input_stack``:
   detected like Dovecot (the path is on the stack of open or pending files), and
   also by real path so that ``./x.conf`` loops cannot run away.
 
-Absolute includes in a repository checkout: ``!include /etc/dovecot/conf.d/*.conf``
-in ``repo/etc/dovecot/dovecot.conf`` means the repository's ``conf.d`` to the person
-linting the repository, not whatever this machine has in ``/etc``. So an absolute
-pattern is first tried with its tail under the root file's directory (longest tail
-first: ``<root dir>/etc/dovecot/conf.d/*.conf``, ``<root dir>/dovecot/conf.d/*.conf``,
-``<root dir>/conf.d/*.conf``, ``<root dir>/*.conf``); the first tail that matches is
-used and recorded in ``Document.meta["include_redirects"]``. Otherwise the absolute
-pattern is used as Dovecot would. When the root file *is* in that directory (linting
-``/etc/dovecot/dovecot.conf`` itself) both give the same files.
+Includes in a repository checkout (see ``docs/robustness.md``): the repository's
+``dovecot.conf`` stands for the deployed one, so its absolute includes name files of the
+target host, not of the machine running the linter, which are never read. An absolute
+pattern under ``/etc/dovecot`` maps to the folder of the root file
+(``!include /etc/dovecot/conf.d/*.conf`` in ``repo/dovecot/dovecot.conf`` reads
+``repo/dovecot/conf.d/*.conf``); other prefixes map through ``roots:`` in
+``.policy-lint.yaml`` (:mod:`linter.confine`); each mapping is recorded in
+``Document.meta["include_redirects"]``. Matches outside the repository root (``../x``,
+a symbolic link leaving it) are not read.
+
+What cannot be read does not stop the check: an ``!include`` that matches nothing (a
+secrets file such as ``auth-sql.conf.ext`` kept out of git; doveconf would stop with
+``No matches``), an absolute pattern that maps nowhere, a match outside the repository:
+each is a located note (``Document.notes``), once per include line, and the rest of the
+tree is checked. ``!include_try`` stays silent, as in Dovecot.
+
+Bounds per root: at most ``MAX_INCLUDED_FILES`` inclusions (a file included twice counts
+twice, as Dovecot reads it twice) and ``MAX_INCLUDED_BYTES``, so an include fan-out (each
+file including all files of the next level) stops at once with a located error instead of
+reading exponentially many files.
 
 ``*.conf.ext`` files given as the root (passdb/userdb/dict ``args`` files) are read by
 Dovecot's simpler ``lib-settings`` parser: the same lines, sections and includes, but
@@ -45,7 +56,7 @@ that does not parse, a stray ``}`` and sections left open at the end (a ``{% if 
 around a section header) are tolerated instead of failing the whole file.
 
 In a templated file an ``!include`` that matches nothing is skipped like
-``!include_try``: the tree it names exists only once rendered.
+``!include_try`` (no note): the tree it names exists only once rendered.
 
 Unknown setting names (even an empty one: ``= x``, which ``plugin { }`` accepts),
 and invalid values are not errors here (doveconf rejects
@@ -57,6 +68,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from linter import confine
 from linter.model import (
     DOVECOT,
     ConfigError,
@@ -94,6 +106,8 @@ SELF_REFERENCE_DEFAULTS = {
     "protocols": "",
 }
 _MAX_OPEN_FILES = 200  # far beyond any real tree; guards against include loops by odd paths
+MAX_INCLUDED_FILES = 1000  # inclusions per root (Debian's stock tree: about 30)
+MAX_INCLUDED_BYTES = 32 * 1024 * 1024  # bytes of included files per root
 
 
 def parse(path: str, text: str) -> Document:
@@ -243,6 +257,9 @@ class _Parser:
         self.saw_template = False
         self.marked_comments: list[MarkedComment] = []
         self.config_version: str | None = None  # dovecot_config_version: Dovecot 2.4 reads the tree
+        self.notes: dict[tuple[str, int], ConfigError] = {}  # (file, line) -> the note of that include
+        self.included_files = 0
+        self.included_bytes = 0
 
     # The current physical position, for errors.
     def _here(self) -> tuple[str, int]:
@@ -289,6 +306,7 @@ class _Parser:
             meta={**({"include_redirects": tuple(self.redirects)} if self.redirects else {}),
                   **({"dovecot_config_version": self.config_version} if self.config_version is not None else {})},
             marked_comments=tuple(self.marked_comments),
+            notes=tuple(self.notes.values()),
         )
 
     def _finish(self) -> None:
@@ -547,25 +565,39 @@ class _Parser:
 
     # -- includes --------------------------------------------------------------------
 
+    def _note(self, span: Span, message: str) -> None:
+        self.notes.setdefault((span.path, span.line), ConfigError(span.path, span.line, span.column, message))
+
     def _include(self, inp: _Input, written: str, optional: bool, span: Span) -> None:
         if templates.has_template(written):
             # The target is only known once rendered.
             self.template_lines.append(TemplateLine(written, span))
             return
-        pattern = _relative_to(inp.path, written)
-        matches = glob_brace(pattern)
-        if pattern.startswith("/"):
-            local = self._local_tail(pattern)
-            if local is not None:
-                self.redirects.append(
-                    {"file": span.path, "line": span.line, "pattern": pattern, "resolved": local[0]}
-                )
-                matches = local[1]
-        if not matches:
-            # A templated file belongs to a tree that exists only once rendered.
-            if optional or inp.templated:
+        # A templated file belongs to a tree that exists only once rendered.
+        quiet = optional or inp.templated
+        keyword = "!include_try" if optional else "!include"
+        if written.startswith("/"):
+            pattern = self._map_absolute(written)
+            if pattern is None:
+                if not quiet:
+                    self._note(span, f"{keyword} {written}: a file of the target host that maps to no folder of "
+                                     "the repository; not read, the rest is checked (map its folder with 'roots:' "
+                                     "in .policy-lint.yaml)")
                 return
-            raise self._error("No matches", span.column)
+            self.redirects.append({"file": span.path, "line": span.line, "pattern": written, "resolved": pattern})
+        else:
+            pattern = _relative_to(inp.path, written)
+        matches = glob_brace(pattern)
+        if not matches:
+            if not quiet:
+                self._note(span, f"{keyword} {written}: No matches (doveconf stops here; a file kept out of the "
+                                 "repository?): not checked, the rest is")
+            return
+        outside = [m for m in matches if not confine.may_read(m)]
+        if outside:
+            if not optional:
+                self._note(span, f"{keyword} {written}: {outside[0]}: {confine.outside_message(outside[0])}")
+            matches = [m for m in matches if m not in outside]
         if len(self.stack) + len(matches) > _MAX_OPEN_FILES:
             raise self._error(f"Too many nested include files at {pattern}")
         # Like Dovecot: push the matches last-first, so the first is read first;
@@ -576,32 +608,40 @@ class _Parser:
                 raise self._error(f"Recursive include file: {match}")
             if os.path.isdir(match):
                 continue  # Dovecot opens a directory and reads nothing from it
+            self.included_files += 1
+            if self.included_files > MAX_INCLUDED_FILES:
+                raise ConfigError(span.path, span.line, span.column,
+                                  f"include limit: more than {MAX_INCLUDED_FILES} files included from {self.root} "
+                                  "(a file included again counts again: an include fan-out?); not checked")
             try:
                 text = read_text(match)
             except ConfigError as e:
                 if optional:
                     continue
                 raise self._error(f"Couldn't open include file {match}: {e.message}") from None
+            self.included_bytes += len(text)
+            if self.included_bytes > MAX_INCLUDED_BYTES:
+                raise ConfigError(span.path, span.line, span.column,
+                                  f"include limit: more than {MAX_INCLUDED_BYTES} bytes included from {self.root}; "
+                                  "not checked")
             lines = _physical_lines(text)
             self.marked_comments += find_marked_comments(match, text)
             self.stack.append(_Input(match, real, lines, has_template_syntax(lines)))
 
-    def _local_tail(self, pattern: str) -> tuple[str, list[str]] | None:
-        """An absolute pattern's longest tail that matches under the root's
-        directory (and names no file being read): (that local pattern, its
-        matches), or None."""
-        base = os.path.dirname(self.root)
-        # "//" is "/": an empty part would make a tail absolute and glob from the root
-        parts = [part for part in pattern.split("/") if part]
-        for first in range(len(parts)):
-            local = "/".join(parts[first:])
-            local = os.path.join(base, local) if base else local
-            if local == pattern:
-                return None  # the root's own directory: the absolute pattern is it
-            found = glob_brace(local)
-            # A tail naming a file being read (``/overrides/dovecot.conf`` from
-            # ``dovecot.conf``) is another file on the real machine, not a loop.
-            open_files = {other.real for other in self.stack}
-            if found and not any(_realpath(f) in open_files for f in found):
-                return local, found
+    def _map_absolute(self, pattern: str) -> str | None:
+        """Where an absolute include pattern is in the repository: ``/etc/dovecot/X`` is
+        ``X`` in the root file's folder, other prefixes come from ``roots:``; None when
+        no prefix applies (or ``..`` leaves the prefix)."""
+        import posixpath
+
+        normal = posixpath.normpath("/" + pattern.lstrip("/"))  # '//x' is '/x'; '/a/../b' is '/b'
+        c = confine.current()
+        prefixes = [*(c.mapping if c is not None else ()), (confine.DOVECOT_PREFIX, os.path.dirname(self.root))]
+        for prefix, directory in sorted(prefixes, key=lambda item: -len(item[0])):
+            prefix = "/" + prefix.strip("/")
+            if normal == prefix or normal.startswith(prefix.rstrip("/") + "/"):
+                tail = normal[len(prefix):].lstrip("/")
+                if not directory:
+                    return tail or "."
+                return os.path.join(directory, tail) if tail else directory
         return None

@@ -7,6 +7,7 @@ only when their format is chosen, so a text run never imports ``json``.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,3 +50,33 @@ def relative_path(path: str, root: str) -> str:
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
         return absolute.replace(os.sep, "/")
     return relative.replace(os.sep, "/")
+
+
+# C0 controls but TAB, DEL and C1: a terminal acts on them (ESC sequences clear the screen,
+# rewrite lines, set the title), GitHub's log viewer renders ANSI sequences.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, newlines: bool = False) -> str:
+    """``text`` from an input (a file name, a value, a message quoting them) safe to print:
+    every control character but TAB (and LF when ``newlines``) as a ``\\xNN`` escape."""
+    pattern = _CONTROL_BUT_NEWLINE if newlines else _CONTROL
+    if pattern.search(text) is None:
+        return text
+    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def workflow_safe(text: str) -> str:
+    """Plain lines that GitHub Actions cannot take for workflow commands: the runner reads a
+    line whose start (after blanks) is ``::`` as a command, and the legacy ``##[`` anywhere."""
+    if "::" not in text and "##[" not in text:
+        return text
+    out = []
+    for line in text.split("\n"):
+        line = line.replace("##[", "#%23[")
+        stripped = line.lstrip()
+        if stripped.startswith("::"):
+            line = line[: len(line) - len(stripped)] + "%3A" + stripped[1:]
+        out.append(line)
+    return "\n".join(out)

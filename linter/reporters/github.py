@@ -6,19 +6,21 @@ in properties also ``:`` and ``,``.  ``file=`` is relative to the repository
 annotations land on the file whatever directory the linter ran from.  ``col`` and
 ``endColumn`` are left out of a span over several lines, which GitHub cannot show
 (as ruff's github.rs does).  The message carries the fix, the rule's rationale and
-its help link.
+its help link.  Other control characters are written as ``\\xNN`` (the log
+viewer renders ANSI sequences).  Input errors are not part of the report: the CLI writes
+them on stderr with :func:`problem` (``::error``, ``::notice``).
 """
 
 from __future__ import annotations
 
 from linter.diagnostics import Severity
-from linter.reporters import OutputSettings, relative_path
+from linter.reporters import OutputSettings, printable, relative_path
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -48,16 +50,19 @@ def repository_root(start: str) -> str:
         directory = parent
 
 
+def problem(name: str, error, root: str, title: str) -> str:  # noqa: ANN001 - model.ConfigError
+    """An input error (``error``) or note (``notice``) as one workflow command."""
+    properties: dict[str, object] = {"file": relative_path(error.path, repository_root(root))}
+    if error.line:
+        properties.update(line=error.line, col=error.column)
+    properties["title"] = title
+    return command(name, properties, error.message)
+
+
 def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001
     """Annotations with paths relative to ``settings.root`` (the CLI passes :func:`repository_root`)."""
     root = settings.root
     lines = []
-    for error in report.errors:
-        properties: dict[str, object] = {"file": relative_path(error.path, root)}
-        if error.line:
-            properties.update(line=error.line, col=error.column)
-        properties["title"] = "policy-lint: cannot check this file"
-        lines.append(command("error", properties, error.message))
     for d in report.diagnostics:
         s = d.span
         message = d.message

@@ -16,7 +16,9 @@ from linter.diagnostics import Diagnostic
 from linter.model import Span
 from linter.reporters import OutputSettings
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# undecodable bytes (lone surrogates), and DEL and C1 controls, which JSON may leave raw but
+# a terminal acts on: written as \u escapes
+_LONE_SURROGATE = re.compile("[\x7f-\x9f\ud800-\udfff]")
 
 
 def _span(span: Span) -> dict:

@@ -21,8 +21,8 @@ SRCROOT = "%SRCROOT%"
 
 
 def _artifact(path: str, root: str) -> dict:
-    relative = relative_path(path, root)
-    if relative.startswith("/"):
+    relative = relative_path(path, root).encode("utf-8", "surrogateescape")  # a name's raw bytes
+    if relative.startswith(b"/"):
         return {"uri": "file://" + quote(relative)}
     return {"uri": quote(relative), "uriBaseId": SRCROOT}
 
@@ -103,7 +103,8 @@ def to_sarif(report, policy, settings: OutputSettings = OutputSettings()) -> dic
         if d.rule not in index:
             index[d.rule] = len(rules)
             rules.append(_descriptor_from(d))
-    root_uri = "file://" + quote(os.path.abspath(settings.root).replace(os.sep, "/").rstrip("/") + "/")
+    root_uri = "file://" + quote((os.path.abspath(settings.root).replace(os.sep, "/").rstrip("/") + "/").encode(
+        "utf-8", "surrogateescape"))
     notifications = [{
         "level": "error",
         "message": {"text": e.message},

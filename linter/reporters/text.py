@@ -1,9 +1,13 @@
-"""Human-readable output: ``path:line:col: severity RULE message``, the fix under it, a summary."""
+"""Human-readable output: ``path:line:col: severity RULE message``, the fix under it, a summary.
+
+Input errors are not part of it (the CLI prints them on stderr); the summary counts them.
+Text from inputs (paths, values quoted in messages) has its control characters escaped.
+"""
 
 from __future__ import annotations
 
 from linter.diagnostics import Applicability, Diagnostic
-from linter.reporters import OutputSettings
+from linter.reporters import OutputSettings, printable
 
 RESET = "\033[0m"
 BOLD = "\033[1m"
@@ -23,6 +27,7 @@ def plural(count: int, word: str, plural_form: str | None = None) -> str:
 
 
 def _location(path: str, line: int, column: int) -> str:
+    path = printable(path)
     return f"{path}:{line}:{column}" if line else path
 
 
@@ -31,10 +36,11 @@ def finding_lines(diagnostic: Diagnostic, color: bool = False) -> list[str]:
     severity = str(diagnostic.severity)
     head = (f"{_paint(_location(s.path, s.line, s.column), BOLD, color)}: "
             f"{_paint(severity, SEVERITY_COLORS[severity], color)} "
-            f"{_paint(diagnostic.rule, BOLD, color)} {diagnostic.message}").replace("\n", "\n    ")
+            f"{_paint(printable(diagnostic.rule), BOLD, color)} "
+            f"{printable(diagnostic.message, newlines=True)}").replace("\n", "\n    ")
     lines = [head]
     if diagnostic.fix is not None:
-        lines.append(_paint(f"  fix: {diagnostic.fix.title} [{diagnostic.fix.applicability}]", DIM, color))
+        lines.append(_paint(f"  fix: {printable(diagnostic.fix.title)} [{diagnostic.fix.applicability}]", DIM, color))
     return lines
 
 
@@ -67,12 +73,14 @@ def summary(report, settings: OutputSettings) -> str:  # noqa: ANN001 - engine.R
     return "\n".join(lines)
 
 
+def error_line(error) -> str:  # noqa: ANN001 - model.ConfigError
+    """``path:line:col: error: message`` on one line, control characters escaped."""
+    return f"{_location(error.path, error.line, error.column)}: error: {printable(' '.join(error.message.split()))}"
+
+
 def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001
     color = settings.color
     out: list[str] = []
-    for error in report.errors:
-        out.append(f"{_paint(_location(error.path, error.line, error.column), BOLD, color)}: "
-                   f"{_paint('error', SEVERITY_COLORS['error'], color)}: {' '.join(error.message.split())}")
     for diagnostic in report.diagnostics:
         out.extend(finding_lines(diagnostic, color))
     if not settings.quiet:

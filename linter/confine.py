@@ -1,0 +1,133 @@
+"""The repository root of a run: what may be read and written.
+
+policy-lint runs on untrusted pull requests (often as root in CI) and in pre-commit.
+A repository's files must not make it read or write the machine's own files, so every
+run has one or more *repository roots*: for each path given on the command line, the
+git top level that holds it (the nearest directory with a ``.git`` entry), else the
+checked directory itself (a file's own directory).  Files are read only inside a root,
+or when named on the command line; files are written only inside a root (a symbolic
+link leaving it is not followed for writing).
+
+The roots of the running command are a context variable (:func:`confined`), so the
+readers deep down (:func:`linter.parsers.read_text`, Dovecot's includes, counterpart
+lookup, discovery, the fixer) ask :func:`current` without being handed them.  Outside
+:func:`confined` (the library used directly, policy tests on temporary files) nothing
+is confined.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+DOVECOT_PREFIX = "/etc/dovecot"  # maps to the folder of the root dovecot.conf by default
+
+
+def _start(path: str) -> str:
+    # where the path is, not where a link named by it leads: the link is in this repository
+    absolute = os.path.abspath(path)
+    return os.path.realpath(absolute if os.path.isdir(absolute) and not os.path.islink(absolute)
+                            else os.path.dirname(absolute))
+
+
+def git_top(path: str) -> str | None:
+    """The nearest directory at or above ``path`` holding a ``.git`` entry (real path), or None."""
+    directory = _start(path)
+    while True:
+        if os.path.lexists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def repository_root(path: str) -> str:
+    """The git top level holding ``path`` (real path), else the directory ``path`` is or is in."""
+    return git_top(path) or _start(path)
+
+
+def inside(path: str, directory: str) -> bool:
+    """Whether real path ``path`` is ``directory`` or below it (both real, absolute)."""
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+@dataclass(frozen=True)
+class Confinement:
+    roots: tuple[str, ...]  # real paths of the repository roots
+    named: frozenset[str] = frozenset()  # real paths named on the command line (readable wherever they are)
+    # absolute prefix -> directory (real) for Dovecot includes (``roots:`` in .policy-lint.yaml)
+    mapping: tuple[tuple[str, str], ...] = field(default=())
+
+    def root_of(self, real: str) -> str | None:
+        return next((r for r in self.roots if inside(real, r)), None)
+
+    def may_read(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        # a named directory (a link to one too) is read whole
+        return self.root_of(real) is not None or any(real == n or inside(real, n) for n in self.named)
+
+    def may_write(self, path: str) -> bool:
+        return self.root_of(os.path.realpath(path)) is not None
+
+    def describe(self) -> str:
+        return ", ".join(self.roots)
+
+
+_CURRENT: contextvars.ContextVar[Confinement | None] = contextvars.ContextVar("confinement", default=None)
+
+
+def current() -> Confinement | None:
+    return _CURRENT.get()
+
+
+def for_paths(paths: Iterable[str], extra_named: Iterable[str] = (),
+              mapping: Iterable[tuple[str, str]] = (), config: str | None = None) -> Confinement:
+    """The confinement of a run checking ``paths`` (each also readable since it is named).
+
+    Outside git, a path below the directory of the run's ``config`` file has that
+    directory (or the config's git top level) as its root: the config's ``hosts:`` pair
+    files across its tree."""
+    paths = list(paths)
+    config_root = repository_root(config) if config else None
+    roots: list[str] = []
+    for path in paths:
+        root = git_top(path)
+        if root is None:
+            start = _start(path)
+            root = config_root if config_root is not None and inside(start, config_root) else start
+        if root not in roots:
+            roots.append(root)
+    named = frozenset(os.path.realpath(p) for p in (*paths, *extra_named))
+    return Confinement(tuple(roots), named, tuple(mapping))
+
+
+@contextlib.contextmanager
+def confined(confinement: Confinement | None) -> Iterator[None]:
+    token = _CURRENT.set(confinement)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def may_read(path: str) -> bool:
+    c = _CURRENT.get()
+    return c is None or c.may_read(path)
+
+
+def may_write(path: str) -> bool:
+    c = _CURRENT.get()
+    return c is None or c.may_write(path)
+
+
+def outside_message(path: str) -> str:
+    """Why ``path`` is not read: it (or the link's target) is outside every root."""
+    c = _CURRENT.get()
+    real = os.path.realpath(path)
+    via = f" (a symbolic link to {real})" if real != os.path.abspath(path) else ""
+    where = f" {c.describe()}" if c is not None else ""
+    return f"outside the repository root{where}{via}: not read (name it on the command line to check it)"
