@@ -775,7 +775,22 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
                         # judged in the block, but found where the block inherits it from
                         finding = finding._replace(related=(*finding.related, unit.block.span))
                 seen.add(finding.span)
-                if _real(finding.span.path) in reported:
+                real = _real(finding.span.path)
+                side = _side(docs, real)
+                if side is not None and rule.check.kind not in DOCUMENT_KINDS and side not in _HOME[rule.scope]:
+                    # a cross-file finding: it carries the other side (what the rule read there)
+                    finding = finding._replace(related=(*finding.related, *_other_side(rule, unit, finding)))
+                    if real not in reported and real not in failed:
+                        # a file of the host not passed (pre-commit passes changed files): the
+                        # finding is reported anyway, unless that file suppresses it
+                        if _suppressed(docs, finding.span, rule.id):
+                            continue
+                        reported_elsewhere = True
+                    else:
+                        reported_elsewhere = False
+                else:
+                    reported_elsewhere = False
+                if real in reported or reported_elsewhere:
                     diagnostics.add(_respelled(diagnose(rule, unit, finding, env), passed))
             if skipped:
                 notes.update(_skipped_notes(rule, unit, skipped, reported, passed))
@@ -783,6 +798,56 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
             lacking.setdefault(kind, set()).add(rule.id)
     if lacking:
         notes.update(_lacking_notes(group, docs, lacking, reported, passed))
+
+
+# Where a scope's own findings are; a finding elsewhere is a cross-file finding.
+_HOME = {"postfix-main": ("main",), "smtpd-service": ("main", "master"), "postfix-master": ("main", "master"),
+         "dovecot": ("dovecot",), "host": ()}
+
+
+def _side(docs: HostDocs, real: str) -> str | None:
+    """Which file of the host ``real`` is: main, master or dovecot (any file of the tree)."""
+    if docs.main is not None and _real(docs.main.path) == real:
+        return "main"
+    if docs.master is not None and _real(docs.master.path) == real:
+        return "master"
+    if docs.dovecot is not None and real in {_real(f) for f in (docs.dovecot.path, *docs.dovecot.files)}:
+        return "dovecot"
+    return None
+
+
+def _other_side(rule: Rule, unit: Unit, finding: Finding) -> list[Span]:
+    """The Postfix settings a cross-file rule read (``smtpd_sasl_path`` for a Dovecot
+    listener it looked for), where they are set, as related locations."""
+    if unit.dovecot_scope:
+        return []
+    names: set[str] = set()
+    for expr in (*(e for _n, e in rule.let), rule.check.expr):
+        if expr is not None:
+            names |= expr.names
+    names -= set(rule.params) | {n for n, _e in rule.let}
+    spans = []
+    for name in sorted(names):
+        try:
+            span, _entry = unit.explicit_span(name)
+        except (UnknownValue, ValueError, KeyError):
+            continue
+        if span is not None and span != finding.span and span not in finding.related:
+            spans.append(span)
+    return spans
+
+
+def _suppressed(docs: HostDocs, span: Span, rule_id: str) -> bool:
+    """Whether an inline suppression in ``span``'s file (not passed, so not collected) covers the finding."""
+    from linter.suppressions import suppressions_from_comments
+
+    real = _real(span.path)
+    comments = [c for doc in (docs.main, docs.master, docs.dovecot) if doc is not None
+                for c in doc.marked_comments if _real(c.path) == real]
+    if not comments:
+        return False
+    found, _invalid = suppressions_from_comments(comments)
+    return any((s.file_wide or s.target == span.line) and any(r.rule == rule_id for r in s.rules) for s in found)
 
 
 def _skipped_notes(rule: Rule, unit: Unit, why: list[str], reported: set[str],

@@ -232,10 +232,12 @@ def test_default_grouping_pairs_postfix_with_dovecot(tmp_path: Path, layout: dic
     def rules(*passed: str) -> list[str]:
         return [d.rule for d in check([str(host / p) for p in passed], policy, Options()).diagnostics]
 
-    assert rules(layout["main.cf"]) == ["EN201"]
-    assert rules(layout["master.cf"]) == []  # both findings are in files not passed
-    assert rules(layout["dovecot"]) == ["EN202"]
-    assert rules(str(conf_d.relative_to(host))) == []  # the finding is in the root, not passed
+    # host-scope rules are cross-file: checking any file of the host reports their
+    # findings wherever they are (pre-commit passes only the changed file)
+    assert sorted(rules(layout["main.cf"])) == ["EN201", "EN202"]
+    assert sorted(rules(layout["master.cf"])) == ["EN201", "EN202"]
+    assert sorted(rules(layout["dovecot"])) == ["EN201", "EN202"]
+    assert sorted(rules(str(conf_d.relative_to(host)))) == ["EN201", "EN202"]
     assert sorted(rules(layout["main.cf"], layout["dovecot"])) == ["EN201", "EN202"]
 
 
@@ -278,9 +280,11 @@ def test_service_scope_reads_dovecot_and_merges_same_finding(tmp_path: Path) -> 
         path.write_text(text)
         paths.append(str(path))
     report = check(paths, policy, Options())
-    found = sorted((d.message, [r.line for r in d.related]) for d in report.diagnostics)
-    assert found == [("no Dovecot listener /var/spool/postfix/private/auth", [2, 4]),
-                     ("no Dovecot listener /var/spool/postfix/private/relay", [6])]
+    found = sorted((d.message, [(Path(r.path).name, r.line) for r in d.related]) for d in report.diagnostics)
+    # related: the other side (where smtpd_sasl_path is set), then the services that need it
+    assert found == [("no Dovecot listener /var/spool/postfix/private/auth",
+                      [("main.cf", 1), ("master.cf", 2), ("master.cf", 4)]),
+                     ("no Dovecot listener /var/spool/postfix/private/relay", [("master.cf", 8), ("master.cf", 6)])]
     assert {d.span.line for d in report.diagnostics} == {2}  # the end of dovecot.conf
 
 

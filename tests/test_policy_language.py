@@ -332,3 +332,51 @@ def test_a_misspelt_dovecot_section_is_reported_with_did_you_mean(site, capsys):
         "team.yaml:12:45: rule TX303, check.section: unknown Dovecot section 'unix_listner' in "
         "'unix_listner /var/spool/postfix/private/auth' (did you mean 'unix_listener'?)",
     ]
+
+
+# -- cross-file rules when only one file is passed (pre-commit) ------------------------------
+
+
+def _sasl_host(site):
+    write(site / "h" / "main.cf", "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+                                  "smtpd_sasl_path = private/auth\n")
+    write(site / "h" / "master.cf", "smtp inet n - y - - smtpd\n")
+    write(site / "h" / "dovecot.conf", "service auth {\n  unix_listener auth-userdb {\n    mode = 0600\n  }\n}\n")
+
+
+def test_a_commit_of_main_cf_alone_reports_the_missing_dovecot_listener(site, capsys):
+    _sasl_host(site)
+    status, out, _ = run(capsys, "--select", "DC201", "--format", "json", "h/main.cf")
+    import json
+
+    [finding] = json.loads(out)
+    assert status == 1 and (finding["rule"], finding["path"], finding["line"]) == ("DC201", "h/dovecot.conf", 5)
+    # the other side: where Postfix names the socket, and the service that needs it
+    assert [(r["path"], r["line"]) for r in finding["related"]] == [("h/main.cf", 3), ("h/master.cf", 1)]
+    # a suppression in the file not passed still speaks for it
+    write(site / "h" / "dovecot.conf", (site / "h" / "dovecot.conf").read_text()
+          + "# policy-lint: disable-file=DC201 -- auth runs on another host\n")
+    assert run(capsys, "--select", "DC201", "h/main.cf")[0] == 0
+
+
+def test_context_functions_take_computed_paths(site, capsys):
+    _sasl_host(site)
+    write(site / "team.yaml", """\
+        policy: team
+        rules:
+          - id: TX401
+            name: auth-socket-missing
+            scope: host
+            message: "Dovecot has no listener {socket}"
+            when: "smtpd_sasl_type == 'dovecot'"
+            let: {socket: "join_path(queue_directory, smtpd_sasl_path)"}
+            check:
+              kind: assert
+              expr: "dovecot_exists('service auth / unix_listener ' + socket)"
+              anchor: smtpd_sasl_path
+        """)
+    status, out, _ = run(capsys, "--no-builtin", "--policy", "team.yaml", "h/main.cf")
+    assert (status, out.splitlines()[0]) == (
+        1, "h/main.cf:3:1: warning TX401 Dovecot has no listener /var/spool/postfix/private/auth")
+    write(site / "h" / "dovecot.conf", "service auth {\n  unix_listener /var/spool/postfix/private/auth {\n  }\n}\n")
+    assert run(capsys, "--no-builtin", "--policy", "team.yaml", "h/main.cf")[0] == 0

@@ -36,7 +36,7 @@ def first_directive(ir: list, skip: set[str]) -> str | None:
     op = ir[0]
     if op == "name":
         return None if ir[1] in skip else ir[1]
-    if op == "call" and ir[1] in ("is_set", "default", "param", "dovecot", "dovecot_exists"):
+    if op == "call" and ir[1] in ("is_set", "default", "param", "dovecot", "dovecot_exists") and ir[2][0][0] == "const":
         return ir[2][0][1]
     for child in children(ir):
         found = first_directive(child, skip)

@@ -173,6 +173,8 @@ ENV_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
 # Functions that ask the environment; their one argument must be a string literal,
 # so the loader can check what they name.
 CONTEXT_FUNCTIONS = ("is_set", "default", "param", "service", "dovecot", "dovecot_exists", "dovecot_filter")
+# Context functions whose path may be computed (a literal is checked at load, a computed one read as is).
+COMPUTED_CONTEXT_FUNCTIONS = ("dovecot", "dovecot_exists")
 FILTER_KINDS = ("protocol", "remote", "local", "local_name")  # dovecot_filter(): Dovecot's filter sections
 FUNCTIONS = tuple(PURE_FUNCTIONS) + tuple(ENV_FUNCTIONS) + CONTEXT_FUNCTIONS
 SERVICE_COLUMNS = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command", "args")
@@ -304,9 +306,12 @@ class _Translator:
         if n.keywords:
             raise self.fail(n.keywords[0].value, f"{name}() takes no keyword arguments")
         args = [self.node(a, d) for a in n.args]
-        if name in CONTEXT_FUNCTIONS:
+        if name in COMPUTED_CONTEXT_FUNCTIONS and len(args) == 1 and args[0][0] != "const":
+            pass  # a computed Dovecot path: dovecot_exists('service auth / unix_listener ' + socket)
+        elif name in CONTEXT_FUNCTIONS:
             if len(args) != 1 or args[0][0] != "const" or not isinstance(args[0][1], str):
-                raise self.fail(n, f"{name}() takes one string literal, e.g. {name}('smtpd_tls_cert_file')")
+                raise self.fail(n, f"{name}() takes one string literal, e.g. {name}('smtpd_tls_cert_file')"
+                                if name not in COMPUTED_CONTEXT_FUNCTIONS else f"{name}() takes one Dovecot path")
             if name == "service" and args[0][1] not in SERVICE_COLUMNS:
                 raise self.fail(n.args[0], f"service() has no column {args[0][1]!r}",
                                 "columns: " + ", ".join(SERVICE_COLUMNS))
@@ -357,12 +362,12 @@ def names(ir: list) -> set[str]:
 
 
 def context_calls(ir: list) -> set[tuple[str, str]]:
-    """``(function, literal argument)`` for every context-function call."""
+    """``(function, literal argument)`` for every context-function call (``""`` for a computed one)."""
     found: set[tuple[str, str]] = set()
 
     def visit(node: list) -> None:
         if node[0] == "call" and node[1] in CONTEXT_FUNCTIONS:
-            found.add((node[1], node[2][0][1]))
+            found.add((node[1], node[2][0][1] if node[2][0][0] == "const" else ""))
 
     _walk(ir, visit)
     return found
@@ -521,6 +526,9 @@ def compile_ir(ir: list) -> Evaluator:
 
 def _compile_call(name: str, arg_irs: list) -> Evaluator:
     if name in CONTEXT_FUNCTIONS:
+        if arg_irs[0][0] != "const":  # a computed path
+            computed = compile_ir(arg_irs[0])
+            return lambda env: env.context(name, _str(computed(env)))
         argument = arg_irs[0][1]
         return lambda env: env.context(name, argument)
     args = [compile_ir(a) for a in arg_irs]

@@ -678,7 +678,7 @@ class _RuleBuilder:
                 if self.scope not in DOVECOT_READING_SCOPES:
                     self.fail(key, f"{function}() needs scope {', '.join(DOVECOT_READING_SCOPES)}, not {self.scope}",
                               offset=offset)
-                elif function == "dovecot":
+                elif function == "dovecot" and argument:
                     self.check_dovecot_path(key, split_path(argument))
             elif function == "service" and self.scope not in SERVICE_SCOPES:
                 self.fail(key, f"service() needs scope smtpd-service or postfix-master, not {self.scope}",
