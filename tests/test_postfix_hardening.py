@@ -155,3 +155,25 @@ def test_the_profiles_examples_pass(capsys):
     status, out, _ = run(capsys, "test", "--no-cache", str(Path(__file__).resolve().parent.parent / "policies"
                                                               / "profiles"))
     assert (status, out.strip()) == (0, "14 examples of 5 rules: all passed.")
+
+
+def test_postfix_3_10_has_the_same_tls_defaults(site, capsys):
+    """3.7 and 3.10 share the defaults these rules read (>=TLSv1, an empty
+    smtp_tls_security_level, the compatibility_level-dependent relay list): the same
+    findings whichever catalogue the host is read with."""
+    write(site / "host" / "main.cf", """\
+        compatibility_level = 3.6
+        smtpd_tls_cert_file = /etc/postfix/cert.pem
+        smtpd_tls_security_level = may
+        """)
+    write(site / "host" / "master.cf", """\
+        smtp      inet  n       -       y       -       -       smtpd
+        submission inet n       -       y       -       -       smtpd
+          -o smtpd_tls_security_level=encrypt
+          -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject
+        """)
+    seen = {}
+    for version in ("3.7", "3.10"):
+        write(site / ".policy-lint.yaml", f'versions: {{postfix: "{version}"}}\n')
+        seen[version] = [(rule, line) for rule, _, line, _ in findings(capsys, "host")]
+    assert seen["3.7"] == seen["3.10"] == [("PF403", 3), ("PF421", 3), ("PF503", 3)]
