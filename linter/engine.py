@@ -573,8 +573,8 @@ def _set_edit(unit: Unit, name: str, value: str, after: str | None, finding: Fin
     if explicit is not None:
         return Edit(explicit.value_span, value)
     place = unit.main_insertion(after)
-    if place is None:
-        return None
+    if place is None or place[1] is None:
+        return None  # no main.cf, or every place is inside a template block
     return Edit(place[1], f"{name} = {value}\n")
 
 

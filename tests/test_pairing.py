@@ -212,3 +212,39 @@ def test_a_main_cf_fragment_is_judged_on_what_it_sets(site, capsys):
     assert findings(out) == [("PF104", "postfix/main.cf.amavisd", 2)]  # set here, to 0: judged
     assert err.startswith("postfix/main.cf.amavisd: note: it is a main.cf.<part> fragment, not a whole main.cf: "
                           "PF101, PF106, PF109 skipped rather than judged with Postfix's defaults")
+
+
+# -- cause 7: templates ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "opener", "closer"), [
+    ("main.cf.j2", "{% if mail_header_privacy == 1 %}", "{% endif %}"),
+    ("main.cf.j2", "{%- for map in maps %}", "{%- endfor %}"),
+    ("main.cf.erb", "<% if @relay -%>", "<% end -%>"),
+    ("main.cf.erb", "<% @maps.each do |map| -%>", "<% end -%>"),
+    ("main.cf.epp", "<% if $relay { -%>", "<% } -%>"),
+    ("main.cf.tmpl", "{{ if .Relay }}", "{{ end }}"),
+])
+def test_a_fix_is_never_inserted_inside_a_template_block(site, capsys, name, opener, closer):
+    # issue 10 (7): the fix went before the final {% endif %}, rendered on some hosts only
+    text = f"myhostname = mx.example.org\n{opener}\nsmtp_header_checks = pcre:/etc/postfix/h.pcre\n{closer}\n"
+    path = write(site / name, text)
+    status, out, err = run(capsys, "check", "--format", "json", "--select", "PF101", name)
+    assert findings(out) == [("PF101", name, 1)]  # the last unconditional line
+    run(capsys, "check", "--select", "PF101", "--fix", "--unsafe-fixes", name)
+    assert path.read_text() == text.replace("org\n", "org\nsmtpd_client_connection_rate_limit = 30\n", 1)
+    # with every assignment inside the block, the line goes after the block's closer
+    text = f"{opener}\nsmtp_header_checks = pcre:/etc/postfix/h.pcre\n{closer}\n# end\n"
+    path.write_text(text)
+    status, out, err = run(capsys, "check", "--format", "json", "--select", "PF101", name)
+    assert findings(out) == [("PF101", name, 3)]
+    run(capsys, "check", "--select", "PF101", "--fix", "--unsafe-fixes", name)
+    assert path.read_text() == text.replace(f"{closer}\n", f"{closer}\nsmtpd_client_connection_rate_limit = 30\n")
+
+
+def test_no_fix_when_every_place_is_inside_a_template_block(site, capsys):
+    text = "{% if relay %}\nrelayhost = [relay.example.org]\n"  # never closed: rendered or not, as a whole
+    path = write(site / "main.cf.j2", text)
+    status, out, err = run(capsys, "check", "--select", "PF101", "--fix", "--unsafe-fixes", "main.cf.j2")
+    assert path.read_text() == text
+    assert "(no fix offered: main.cf ends inside a template block that is never closed)" in out

@@ -30,6 +30,9 @@ def locate(unit: Unit, name: str, sections: tuple[str, ...] = (), after: str | N
     else:
         place = unit.main_insertion(after)
         span = place[0] if place else unit.anchor_span()
+        if place is not None and place[1] is None and not values.get("note"):
+            # the fix would have to go inside a template block: none is offered, and why
+            values["note"] = "no fix offered: main.cf ends inside a template block that is never closed"
     if span is None:
         return None
     return Finding(span=span, directive=name, missing=True, section=sections, **values)

@@ -19,6 +19,7 @@ from typing import Any
 
 from linter import catalog, values
 from linter.model import Assignment, Document, Override, Section, Service, Setting, Span
+from linter.parsers.templates import control_blocks, enclosing_block
 from linter.policy.dovecot_path import header_matches, section_kind, section_matches, split_path
 from linter.policy.expr import FILTER_KINDS, UNKNOWN, UnknownValue  # FILTER_KINDS: catalog filter_sections
 
@@ -486,23 +487,37 @@ class Unit:
             return a.span, a
         return None, None
 
-    def main_insertion(self, after: str | None = None) -> tuple[Span, Span] | None:
+    def main_insertion(self, after: str | None = None) -> tuple[Span, Span | None] | None:
         """(finding span, edit span) for a new main.cf line: after ``after``'s assignment
-        when it is set, else after the last assignment, else at the end of the file."""
+        when it is set, else after the last assignment, else at the end of the file;
+        never inside a template control block (after its closer instead). The edit span
+        is None when no place is safe (a block that is never closed)."""
         doc = self.host.main
         if doc is None:
             return None
         assignments = [e for e in doc.entries if isinstance(e, Assignment)]
         anchor = self.host.postfix.explicit.get(after) if after else None
+        blocks = _template_blocks(doc)
         if anchor is None and assignments:
-            anchor = max(assignments, key=lambda a: a.span.end_line)
+            # the last assignment outside template blocks: a line added inside
+            # "{% if %} ... {% endif %}" would be rendered on some hosts only
+            outside = [a for a in assignments if enclosing_block(blocks, a.span.line) is None]
+            anchor = max(outside or assignments, key=lambda a: a.span.end_line)
         if anchor is not None:
             line = anchor.span.end_line
             at_end = Span.point(doc.path, line, anchor.span.end_column)
+            block = enclosing_block(blocks, anchor.span.line)
+            if block is not None:  # after the block, never inside it
+                if block[1] is None:
+                    return at_end, None  # an unclosed block: no safe place
+                closer = next(t for t in doc.templates if t.span.line == block[1])
+                return Span.point(doc.path, block[1], closer.span.end_column), Span.point(doc.path, block[1] + 1, 1)
             return at_end, Span.point(doc.path, line + 1, 1)
         if doc.end is not None:
             end = doc.end
             edit_line = end.line + 1 if end.column > 1 else end.line
+            if enclosing_block(blocks, edit_line) is not None:
+                return end, None
             return end, Span.point(doc.path, edit_line, 1)
         return Span.point(doc.path, 1, 1), Span.point(doc.path, 1, 1)
 
@@ -534,6 +549,11 @@ class Unit:
             return self.host.dovecot.end
         place = self.main_insertion()
         return place[0] if place else None
+
+
+def _template_blocks(doc: Document) -> list[tuple[int, int | None]]:
+    lines = [(t.span.line, t.text) for t in doc.templates]
+    return control_blocks(lines) if lines else []
 
 
 def matches_header(pattern: str, header: str) -> bool:

@@ -33,3 +33,73 @@ def is_template_line(line: str) -> bool:
 def has_template(text: str) -> bool:
     """True when ``text`` contains a template expression."""
     return bool(_EXPRESSION.search(text))
+
+
+# -- control blocks ------------------------------------------------------------------
+
+_JINJA_TAG = re.compile(r"^\s*\{%[-+]?\s*(\w+)(.*?)[-+]?%\}\s*$")
+_JINJA_OPENERS = frozenset({"if", "for", "macro", "block", "call", "filter", "with", "raw", "autoescape"})
+_GO_TAG = re.compile(r"^\s*\{\{-?\s*(\w+)\b.*?-?\}\}\s*$")
+_GO_OPENERS = frozenset({"if", "range", "with", "define", "block"})
+_ERB_TAG = re.compile(r"^\s*<%-?(?![=#])\s*(.*?)\s*-?%>\s*$")
+_ERB_OPENER = re.compile(r"^(if|unless|case|while|until|for|begin)\b|\bdo(\s*\|[^|]*\|)?$")
+_ERB_MIDDLE = re.compile(r"^(else|elsif|when|rescue|ensure)\b")
+
+
+def block_role(line: str) -> str | None:
+    """Whether a template control line opens a block (``open``), closes one (``close``),
+    continues one (``else``: ``{% else %}``, ``<% } else { -%>``), or none of those
+    (a ``{% set %}``, a comment, an expression line): Jinja, Go templates, ERB and
+    Puppet EPP."""
+    m = _JINJA_TAG.match(line)
+    if m:
+        word, rest = m.group(1), m.group(2)
+        if word.startswith("end"):
+            return "close"
+        if word in ("else", "elif"):
+            return "else"
+        if word in _JINJA_OPENERS or (word == "set" and "=" not in rest):  # {% set x %}...{% endset %}
+            return "open"
+        return None
+    m = _GO_TAG.match(line)
+    if m:
+        word = m.group(1)
+        return "close" if word == "end" else "else" if word == "else" else "open" if word in _GO_OPENERS else None
+    m = _ERB_TAG.match(line)
+    if m:
+        body = m.group(1).strip()
+        if body.startswith("}"):  # EPP: "} -%>" or "} else { -%>"
+            return "else" if body.endswith("{") else "close"
+        if body.endswith("{"):  # EPP: "if $x { -%>", "$list.each |$x| { -%>"
+            return "open"
+        if body == "end" or body.startswith("end ") or body.startswith("end;"):
+            return "close"
+        if _ERB_MIDDLE.match(body):
+            return "else"
+        if _ERB_OPENER.search(body):
+            return "open"
+    return None
+
+
+def control_blocks(lines: list[tuple[int, str]]) -> list[tuple[int, int | None]]:
+    """The control blocks among template lines ``(number, text)``: ``(first line, last
+    line)``, the last None when the block is never closed (or a closer has no opener,
+    which makes every later line unsafe)."""
+    blocks: list[tuple[int, int | None]] = []
+    stack: list[int] = []
+    for number, text in lines:
+        role = block_role(text)
+        if role == "open":
+            stack.append(number)
+        elif role == "close":
+            if not stack:
+                return [*blocks, (0, None)]  # an unbalanced closer: nothing after it is known safe
+            blocks.append((stack.pop(), number))
+    blocks += [(start, None) for start in stack]
+    return blocks
+
+
+def enclosing_block(blocks: list[tuple[int, int | None]], line: int) -> tuple[int, int | None] | None:
+    """The outermost block that ``line`` is inside (between its opener and closer)."""
+    found = [(start, end) for start, end in blocks if start < line and (end is None or line < end)]
+    return min(found, key=lambda b: b[0]) if found else None
