@@ -408,6 +408,120 @@ def _confine(paths: Sequence[str], config) -> None:  # noqa: ANN001 - config.Con
         _CONFINED = token
 
 
+class _Scoped:
+    """Each file judged under its nearest ``.policy-lint.yaml`` (as ruff does), whatever
+    the order of the paths given: the configs found below the run's own config each
+    bring their policy and options for the files under them.  ``--config`` and
+    ``--no-config`` give every file the same settings."""
+
+    def __init__(self, args: argparse.Namespace, config, policy, options):  # noqa: ANN001
+        self.args = args
+        self.default = os.path.realpath(config.path) if config.path else None
+        self.parts: dict[str | None, tuple] = {self.default: (config, policy, options)}
+        self.single = bool(getattr(args, "config", None) or getattr(args, "no_config", False))
+        self.nearest: dict[str, str | None] = {}  # directory -> real path of its nearest config
+
+    def config_of(self, path: str) -> str | None:
+        """The real path of the config that governs ``path`` (the run's own when none is nearer)."""
+        from linter.config import CONFIG_NAME
+
+        if self.single:
+            return self.default
+        directory = os.path.dirname(os.path.abspath(path))
+        walked = []
+        found = None
+        while True:
+            if directory in self.nearest:
+                found = self.nearest[directory]
+                break
+            walked.append(directory)
+            candidate = os.path.join(directory, CONFIG_NAME)
+            if os.path.isfile(candidate):
+                found = os.path.realpath(candidate)
+                break
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                found = self.default
+                break
+            directory = parent
+        for d in walked:
+            self.nearest[d] = found
+        return found
+
+    def part(self, config_path: str | None) -> tuple:
+        if config_path not in self.parts:
+            from linter.config import ConfigFileError
+            from linter.config import load_config as read
+
+            try:
+                config = read(os.path.relpath(config_path))
+            except ConfigFileError as e:
+                raise Failure([_error_line(p) for p in e.problems]) from None
+            policy, options = _policy_and_options(self.args, config, _forced_formats(self.args.paths or ["."],
+                                                                                    self.args.as_format))
+            self.parts[config_path] = (config, policy, options)
+        return self.parts[config_path]
+
+    def split(self, files: Sequence[str]) -> list[tuple]:
+        """(config path, policy, options, files) for each config that governs some of ``files``."""
+        from linter.discovery import is_excluded
+
+        groups: dict[str | None, list[str]] = {}
+        for f in files:
+            groups.setdefault(self.config_of(f), []).append(f)
+        out = []
+        for config_path, members in groups.items():
+            _config, policy, options = self.part(config_path)
+            if config_path != self.default:  # the nested config's own exclude
+                members = [f for f in members if not is_excluded(f, options.exclude)]
+            out.append((config_path, policy, options, members))
+        return out
+
+    def policy(self):  # noqa: ANN202 - the union of the policies, for reporters (rule texts)
+        from linter.policy.model import Policy
+
+        if len(self.parts) == 1:
+            return next(iter(self.parts.values()))[1]
+        packs, rules, seen = [], [], set()
+        for _config, policy, _options in self.parts.values():
+            packs += [p for p in policy.packs if p not in packs]
+            for rule in policy.rules:
+                if rule.id not in seen:
+                    seen.add(rule.id)
+                    rules.append(rule)
+        return Policy(tuple(packs), tuple(rules))
+
+
+def _run_scoped(files: Sequence[str], scoped: _Scoped, jobs: int | None = None):  # noqa: ANN202
+    """:func:`_run_check` per config; a finding is kept by the config of the file it is in
+    (a cross-file rule of relays/ does not report in a file the root config governs)."""
+    import dataclasses
+
+    parts = scoped.split(files)
+    if not parts:
+        _config, policy, options = scoped.parts[scoped.default]
+        return _run_check([], policy, options, jobs)
+    if len(parts) == 1:
+        _path, policy, options, members = parts[0]
+        return _run_check(members, policy, options, jobs)
+    reports = []
+    for config_path, policy, options, members in parts:
+        report = _run_check(members, policy, options, jobs)
+        kept = tuple(d for d in report.diagnostics if scoped.config_of(d.span.path) == config_path)
+        reports.append(dataclasses.replace(report, diagnostics=kept))
+    from linter.diagnostics import Diagnostic
+
+    first = reports[0]
+    return dataclasses.replace(
+        first,
+        diagnostics=tuple(sorted({d for r in reports for d in r.diagnostics}, key=Diagnostic.sort_key)),
+        errors=tuple(sorted({(e.path, e.line, e.column, e.message): e for r in reports for e in r.errors}.values(),
+                            key=lambda e: (e.path, e.line, e.column))),
+        files=tuple(f for r in reports for f in r.files),
+        comments=tuple(c for r in reports for c in r.comments),
+        notes=tuple(n for r in reports for n in r.notes))
+
+
 def _run_check(files: Sequence[str], policy, options, jobs: int | None = None):  # noqa: ANN001,ANN202
     """The engine, then inline suppressions: what a check and every re-check after a fix run."""
     import dataclasses
@@ -447,7 +561,9 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--unsafe-fixes needs --fix or --diff")
     config, policy, options, found = _prepare_check(args, err)
     baseline = _load_baseline(args.baseline or config.baseline, explicit=bool(args.baseline), err=err)
-    report = _run_check(found.files, policy, options, args.jobs)
+    scoped = _Scoped(args, config, policy, options)
+    report = _run_scoped(found.files, scoped, args.jobs)
+    policy = scoped.policy()
     _write(err, _note_lines(report.notes), commands=True)
     hidden = 0
     if baseline is not None:
@@ -458,7 +574,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from linter.fixer import fix_files
 
         def recheck(files: Sequence[str]):  # noqa: ANN202 - engine.Report
-            again = _run_check(files, policy, options)
+            again = _run_scoped(files, scoped)
             return _filter_baseline(again, baseline)[0] if baseline is not None else again
 
         wanted = Applicability.UNSAFE if args.unsafe_fixes else Applicability.SAFE
@@ -573,7 +689,7 @@ def _baseline(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from linter.baseline import write_baseline
 
     config, policy, options, found = _prepare_check(args, err)
-    report = _run_check(found.files, policy, options, args.jobs)
+    report = _run_scoped(found.files, _Scoped(args, config, policy, options), args.jobs)
     _write(err, _note_lines(report.notes), commands=True)
     errors = (*found.errors, *report.errors)
     if errors:

@@ -380,3 +380,31 @@ def test_context_functions_take_computed_paths(site, capsys):
         1, "h/main.cf:3:1: warning TX401 Dovecot has no listener /var/spool/postfix/private/auth")
     write(site / "h" / "dovecot.conf", "service auth {\n  unix_listener /var/spool/postfix/private/auth {\n  }\n}\n")
     assert run(capsys, "--no-builtin", "--policy", "team.yaml", "h/main.cf")[0] == 0
+
+
+# -- nested .policy-lint.yaml ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("paths", [[], ["postfix", "relays"], ["relays", "postfix"], ["relays/main.cf", "."]])
+def test_each_file_is_judged_under_its_nearest_config_whatever_the_order(site, capsys, paths):
+    write(site / ".policy-lint.yaml", "select: [PF101]\n")
+    write(site / "relays" / ".policy-lint.yaml", "policies: [relay.yaml]\nselect: [RL]\n")
+    write(site / "relays" / "relay.yaml", """\
+        policy: relay
+        rules:
+          - id: RL001
+            name: relay-listens-everywhere
+            scope: postfix-main
+            message: "inet_interfaces is {value} on an internal relay"
+            check: {kind: value, directive: inet_interfaces, not_equals: all}
+        """)
+    for host in ("postfix", "relays"):
+        write(site / host / "main.cf", "inet_interfaces = all\nsmtpd_client_connection_rate_limit = 0\n")
+        write(site / host / "master.cf", "smtp inet n - y - - smtpd\n")
+    status, out, _ = run(capsys, "-q", *paths)
+    assert status == 1
+    assert [line for line in out.splitlines() if not line.startswith("  fix:")] == [
+        "postfix/main.cf:2:1: warning PF101 smtpd_client_connection_rate_limit is 0: one client may open "
+        "connections without limit",
+        "relays/main.cf:1:1: warning RL001 inet_interfaces is all on an internal relay",
+    ]
