@@ -287,6 +287,14 @@ def dovecot_named_default(section_path: Iterable[str], name: str, version: str |
     return param.default if param is not None else None
 
 
+def dovecot_knows_section(kind: str, version: str | None = None) -> bool:
+    """2.3: ``kind`` is a section kind doveconf knows (filters, free-form, catalogued)."""
+    data = _load(_file("dovecot", version))
+    if data.get("layout") == "flat":
+        return True
+    return kind in data["sections"] or kind in data["filter_sections"] or kind in data["free_form_sections"]
+
+
 def dovecot_is_flat(version: str | None = None) -> bool:
     """2.4 and later: flat setting names narrowed by filters."""
     return _load(_file("dovecot", version)).get("layout") == "flat"

@@ -60,6 +60,7 @@ class ParseWarning(NamedTuple):
     code: str
     message: str
     span: Span
+    replacement: str | None = None  # the text that repairs ``span`` keeping its meaning, if known
 
 
 class TemplateLine(NamedTuple):
@@ -159,6 +160,9 @@ class Setting(NamedTuple):
     name_span: Span
     value_span: Span  # the value as written (quotes included)
     templated: bool = False
+    # The obsolete setting this one was converted from (Dovecot 2.3 reads
+    # ``ssl_protocols = !SSLv3`` as ``ssl_min_protocol = TLSv1``); spans are that line's.
+    converted_from: str = ""
 
     @property
     def file(self) -> str:

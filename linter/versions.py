@@ -15,6 +15,7 @@ the 2.4 catalogue, every old one in the 2.3 catalogue: tests/test_versions.py).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from linter import catalog
 
@@ -145,3 +146,91 @@ def replacement_note(kind: str | None, name: str, version: str) -> str | None:
     if kind is None and name in PLUGIN_RENAMED_24:
         return f"renamed to {PLUGIN_RENAMED_24[name]} (2.4 has no plugin {{ }} section: a global setting)"
     return REPLACED_24.get((kind, name))
+
+
+# -- Dovecot 2.3's obsolete settings ------------------------------------------------------
+# What doveconf 2.3.19.1 does with a setting it calls obsolete (src/config/old-set-parser.c;
+# each message checked against the real doveconf -n): its warning, and the setting it
+# applies instead, in the same section, or nothing.
+
+
+class Obsolete(NamedTuple):
+    message: str  # doveconf's words after "Obsolete setting in FILE:LINE: "
+    name: str | None = None  # the setting applied instead
+    value: str | None = None
+    error: str | None = None  # doveconf's error when the value cannot be converted
+
+
+_REMOVED_23 = ("login_dir", "dbox_rotate_min_size", "dbox_rotate_days", "director_consistent_hashing",
+               "mail_log_max_lines_per_sec", "maildir_copy_preserve_filename")
+_NOT_NEEDED_23 = ("ssl_parameters_regenerate", "ssl_dh_parameters_length")
+_REPLACED_BY_SERVICE_23 = {
+    "login_process_size": "service { vsz_limit }",
+    "login_max_processes_count": "service { process_limit }",
+    "mail_process_size": "service { vsz_limit }",
+    "auth_process_size": "service auth { vsz_limit }",
+}
+_PROTOCOL_VERSIONS = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2")
+
+
+def ssl_min_protocol_of(ssl_protocols: str) -> tuple[str | None, str | None]:
+    """doveconf 2.3's reading of an obsolete ``ssl_protocols``: (ssl_min_protocol, None) or
+    (None, error).  Items split on spaces and commas; ``!P`` disables P. With any item
+    enabled explicitly, the lowest enabled one; otherwise the lowest not disabled (so an
+    empty value gives SSLv3 and ``!SSLv3`` gives TLSv1)."""
+    state = dict.fromkeys(_PROTOCOL_VERSIONS, 0)
+    explicit = False
+    for item in ssl_protocols.replace(",", " ").split():
+        enable = not item.startswith("!")
+        protocol = item if enable else item[1:]
+        if protocol not in state:
+            return None, f"Unrecognized protocol '{protocol}'"
+        state[protocol] = 1 if enable else -1
+        explicit = explicit or enable
+    for protocol in _PROTOCOL_VERSIONS:
+        if (explicit and state[protocol] > 0) or (not explicit and state[protocol] == 0):
+            return protocol, None
+    return None, "All protocols disabled"
+
+
+def _swap(value: str, yes: str, no: str) -> str:
+    lowered = value.lower()
+    return yes if lowered == "yes" else no if lowered == "no" else value
+
+
+def obsolete_23(name: str, value: str) -> Obsolete | None:
+    """What doveconf 2.3 does with ``name = value`` at the top level or in a filter
+    section, when ``name`` is one of its obsolete settings; None otherwise."""
+    if name == "ssl_protocols":
+        found, error = ssl_min_protocol_of(value)
+        message = "ssl_protocols has been replaced by ssl_min_protocol"
+        if found is None:
+            return Obsolete(message, error=f"Could not find a minimum ssl_min_protocol setting from "
+                                           f"ssl_protocols = {value}: {error}")
+        return Obsolete(message, "ssl_min_protocol", found)
+    if name == "ssl_disable":
+        return Obsolete("ssl_disable has been renamed to ssl", "ssl", _swap(value, "no", "yes"))
+    if name == "fsync_disable":
+        return Obsolete("fsync_disable has been renamed to mail_fsync", "mail_fsync",
+                        _swap(value, "never", "optimized"))
+    if name == "dbox_rotate_size":
+        return Obsolete("dbox_rotate_size has been renamed to mdbox_rotate_size", "mdbox_rotate_size", value)
+    if name.startswith("mail_cache_compress_"):
+        new = "mail_cache_purge_" + name[len("mail_cache_compress_"):]
+        return Obsolete(f"{name} has been renamed to {new}", new, value)
+    if name in ("ssl_key_file", "ssl_ca_file"):
+        if not value:
+            return None  # doveconf ignores it silently
+        new = name[: name.rindex("_")]
+        return Obsolete(f"{name} has been replaced by {new} = <file", new, "<" + value)
+    if name in _REMOVED_23:
+        return Obsolete(f"{name} has been removed")
+    if name in _NOT_NEEDED_23:
+        return Obsolete(f"{name} is no longer needed")
+    if name in _REPLACED_BY_SERVICE_23:
+        return Obsolete(f"{name} has been replaced by {_REPLACED_BY_SERVICE_23[name]}")
+    if name == "sieve":
+        return Obsolete("sieve has been moved into plugin {} section")
+    if name == "sieve_storage":
+        return Obsolete("sieve_storage has been moved into plugin { sieve_dir }")
+    return None

@@ -595,6 +595,22 @@ def probe24(name: str, value: str, workdir: str) -> str | None:
     return error[len(name) + 2:] if error.startswith(name + ": ") else error
 
 
+def setting_strings() -> set[str]:
+    """Strings shaped like setting names (``a_b``) in Dovecot's programs and modules."""
+    found: set[str] = set()
+    roots = [host("/usr/lib/dovecot"), host("/usr/bin/doveconf")]
+    files = [r] if (r := roots[1]).is_file() else []
+    files += [p for p in roots[0].rglob("*") if p.is_file() and not p.is_symlink()] if roots[0].is_dir() else []
+    pattern = re.compile(rb"(?<=\x00)([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?=\x00)")
+    for path in sorted(files):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        found.update(m.group(1).decode() for m in pattern.finditer(data))
+    return found
+
+
 def dovecot24_catalogue() -> dict:
     header = run(["doveconf", "-d"], check=False).stdout.splitlines()[0]
     version = re.match(r"# (\S+)", header).group(1)
@@ -607,6 +623,17 @@ def dovecot24_catalogue() -> dict:
         flat = {**tree["settings"], **{k: v for k, v in shipped["settings"].items() if k in tree["settings"]}}
         # Top-level blocks of -d are string-list settings (import_environment { }).
         lists = {h: node for h, node in shipped["blocks"] if " " not in h and h in flat}
+        # -a leaves out the settings of the protocol binaries (imap_max_line_length): every
+        # name-shaped string in Dovecot's programs that doveconf accepts is one, with the
+        # default doveconf -h prints for it.
+        found = sorted(n for n in setting_strings() if n not in flat)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            probed = dict(zip(found, pool.map(lambda n: probe24(n, "zzbogus", workdir), found)))
+        for name, error in probed.items():
+            if error is None or not error.startswith("Unknown setting"):
+                shown = run(["doveconf", "-c", str(empty), "-h", name], check=False)
+                if shown.returncode == 0 and shown.stdout.count("\n") == 1:
+                    flat[name] = shown.stdout.rstrip("\n")
         names = sorted(flat)
         with ThreadPoolExecutor(max_workers=4) as pool:
             errors = dict(zip(names, pool.map(lambda n: probe24(n, "zzbogus", workdir), names)))

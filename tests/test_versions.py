@@ -156,3 +156,68 @@ def test_24_sections_narrow_flat_names():
     assert catalog.dovecot_setting("cert_file", "ssl_server", "2.4").name == "ssl_server_cert_file"
     assert catalog.dovecot_setting("quota", "mail_plugins", "2.4").type == "string"  # a list item
     assert catalog.dovecot_named_default(["service auth", "unix_listener auth-userdb"], "mode", "2.4") == "0666"
+
+
+# -- Dovecot 2.3's obsolete settings, against the real doveconf 2.3 ---------------------
+
+OBSOLETE_LINES = [
+    "ssl_protocols = !SSLv3", "ssl_protocols = !SSLv2 !SSLv3", "ssl_protocols =", "ssl_protocols = TLSv1.2",
+    "ssl_protocols = TLSv1.1,TLSv1.2", "ssl_protocols = !SSLv3 !TLSv1 !TLSv1.1 !TLSv1.2",
+    "ssl_protocols = TLSv1 !TLSv1 TLSv1.2", "ssl_protocols = TLSv1.3", "ssl_protocols = !SSLv3 TLSv1.1",
+    "ssl_disable = yes", "ssl_disable = NO", "fsync_disable = yes", "fsync_disable = no",
+    "dbox_rotate_size = 2M", "mail_cache_compress_min_size = 1k", "ssl_key_file = /k", "ssl_ca_file = /c",
+    "ssl_key_file =", "login_dir = /x", "ssl_dh_parameters_length = 2048", "ssl_parameters_regenerate = 1d",
+    "mail_process_size = 256", "auth_process_size = 64", "sieve = ~/.dovecot.sieve",
+    "protocol imap {\n  ssl_protocols = !SSLv3\n}", "protocol pop3 {\n  ssl_disable = yes\n}",
+    "ssl_min_protocol = TLSv1.2\nssl_protocols = !SSLv3",
+]
+
+
+@pytest.mark.parametrize("text", OBSOLETE_LINES)
+def test_obsolete_settings_read_as_doveconf_23_reads_them(text, tmp_path, doveconf):
+    import re
+    import subprocess
+
+    from linter.parsers import dovecot as parser
+    from tests.test_oracle_dovecot import differences, read_doveconf_output
+
+    path = tmp_path / "dovecot.conf"
+    path.write_text(text + "\n", encoding="utf-8")
+    result = subprocess.run([doveconf, "-n", "-P", "-c", str(path)], capture_output=True, text=True, check=False)
+    doc = parser.parse(str(path), text + "\n")
+    theirs = re.findall(r"Obsolete setting in [^:]+:(\d+): (.*)", result.stderr)
+    error = re.search(r"Error: (Could not find a minimum .*)", result.stderr)
+    ours = [w for w in doc.warnings if w.code == "obsolete-setting"]
+    assert [(str(w.span.line), w.message.split("; then: ")[0]) for w in ours] == \
+        [(line, f"Obsolete setting: {message}") for line, message in theirs]
+    if error:
+        assert [w.message.split("; then: ")[1] for w in ours] == [f"{error.group(1)} (doveconf fails)"]
+        return
+    fatal = "Fatal:" in result.stderr
+    if not fatal:
+        printed = [p for p in read_doveconf_output(result.stdout) if not p[1].startswith("plugin")]
+        # service { } conversions (mail_process_size...) and plugin moves are reported, not modelled
+        printed = [p for p in printed if not (p[0] and p[0][0].startswith(("service", "plugin")))]
+        assert differences(doc, printed) == []
+
+
+@pytest.mark.parametrize("value", ["!SSLv3", "", "TLSv1.2", "!SSLv3 !TLSv1", "TLSv1 TLSv1.1", "!TLSv1.2",
+                                   "SSLv3,!TLSv1", "!SSLv3 !TLSv1 !TLSv1.1 !TLSv1.2", "TLSv1.3", "!SSLv2"])
+def test_ssl_protocols_conversion(value):
+    found, error = versions.ssl_min_protocol_of(value)
+    expected = {"!SSLv3": "TLSv1", "": "SSLv3", "TLSv1.2": "TLSv1.2", "!SSLv3 !TLSv1": "TLSv1.1",
+                "TLSv1 TLSv1.1": "TLSv1", "!TLSv1.2": "SSLv3", "SSLv3,!TLSv1": "SSLv3"}
+    assert found == expected.get(value)
+    assert (error is None) == (value in expected)
+
+
+def test_a_23_obsolete_ssl_protocols_is_seen_as_tlsv1(tmp_path, monkeypatch, capsys):
+    """Issue 11: ssl_protocols = !SSLv3 is a silent downgrade to TLSv1; DC005 says so and
+    the TLS rules judge ssl_min_protocol = TLSv1 at that line."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".policy-lint.yaml").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "dovecot.conf").write_text("ssl = required\nssl_protocols = !SSLv3\n", encoding="utf-8")
+    cli.main(["check", "--format", "json", "--no-cache", "dovecot.conf"])
+    found = {(d["rule"], d["line"]) for d in json.loads(capsys.readouterr().out)}
+    assert ("DC005", 2) in found
+    assert any(rule != "DC005" and line == 2 for rule, line in found), found  # a TLS floor rule sees TLSv1

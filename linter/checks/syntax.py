@@ -40,6 +40,10 @@ def _edits(warning: ParseWarning) -> tuple[Edit, ...] | None:
         return (Edit(Span.point(s.path, s.line, s.column), " "),)
     if warning.code == "mode-without-leading-zero":
         return (Edit(Span.point(s.path, s.line, s.column), "0"),)
+    if warning.code == "obsolete-setting" and warning.replacement is not None:
+        if warning.replacement:  # the setting doveconf applies instead, in its place
+            return (Edit(s, warning.replacement),)
+        return (Edit(Span(s.path, s.line, 1, s.end_line + 1, 1), ""),)  # removed: the line goes
     return None
 
 

@@ -489,9 +489,12 @@ class _Parser:
         name_span = self._span(where, 0, len(key))
         value_span = self._span(where, k, len(text)) if written else self._span(where, k, k)
         whole = self._span(where, 0, len(text))
-        self.entries.append(
-            Setting(section, key, value, whole, name_span, value_span, templated=templates.has_template(written))
-        )
+        templated = templates.has_template(written)
+        self.entries.append(Setting(section, key, value, whole, name_span, value_span, templated=templated))
+        if not self.simple and self.config_version is None and not templated and all(
+            s.kind in FILTERS for s in self.open
+        ):
+            self._obsolete(section, key, value, whole, name_span, value_span)
         if key == "mode" and value.isdigit() and value.isascii() and not value.startswith("0"):
             self.warnings.append(
                 ParseWarning(
@@ -501,6 +504,28 @@ class _Parser:
                     value_span,
                 )
             )
+
+    def _obsolete(self, section: tuple[str, ...], key: str, value: str, whole: Span, name_span: Span,
+                  value_span: Span) -> None:
+        """Dovecot 2.3's obsolete settings: doveconf's warning, and the setting it applies
+        instead (``ssl_protocols = !SSLv3`` is ``ssl_min_protocol = TLSv1``)."""
+        from linter import versions
+
+        found = versions.obsolete_23(key, value)
+        if found is None:
+            return
+        message = f"Obsolete setting: {found.message}"
+        replacement = None
+        if found.error is not None:
+            message += f"; then: {found.error} (doveconf fails)"
+        elif found.name is not None:
+            replacement = f"{found.name} = {found.value}"
+            self.values[(section, found.name)] = found.value
+            self.entries.append(Setting(section, found.name, found.value, whole, name_span, value_span,
+                                        converted_from=key))
+        else:
+            replacement = ""  # removed: doveconf ignores it
+        self.warnings.append(ParseWarning("obsolete-setting", message, whole, replacement))
 
     def _expand(self, section: tuple[str, ...], key: str, written: str) -> str:
         """``doveconf -n``'s reading of an unquoted value holding ``$``: space-split

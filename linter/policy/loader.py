@@ -42,7 +42,7 @@ POSTFIX_SCOPES = ("postfix-main", "smtpd-service", "postfix-master", "host")
 SERVICE_SCOPES = ("smtpd-service", "postfix-master")
 # Scopes whose units see the host's Dovecot tree (a service's SASL settings meet Dovecot's).
 DOVECOT_READING_SCOPES = ("dovecot", "host", "smtpd-service", "postfix-master")
-OWN_EDIT_KINDS = ("syntax", "duplicate")  # kinds that know their own fix edit
+OWN_EDIT_KINDS = ("syntax", "duplicate", "unknown-directive")  # kinds that know their own fix edit
 BUILTIN_PLACEHOLDERS = ("value", "directive", "default", "detail")
 UNHASHABLE_KEY = "YAML: a mapping key holds a nested list or mapping, which cannot be a key"
 
