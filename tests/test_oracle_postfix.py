@@ -134,14 +134,19 @@ def not_postfix_until_rendered(parser, oracle, text: str, postconf: str, directo
 
     A template is no Postfix file until rendered, so postconf's verdict on the raw
     text says little; we promise no traceback, and a ConfigError only where
-    postconf fails too.  A template without template lines is compared in full.
+    postconf fails too.  A template without template lines is compared in full,
+    unless an entry holds a template item (``PH_MAX_SERVERS`` as maxproc) that we keep
+    opaque and postconf rejects as written.
     """
     try:
         document = parser.parse("template", text)
     except ConfigError:
         assert isinstance(oracle(postconf, directory, text), str)
         return True
-    return bool(document.templates)
+    if document.templates:
+        return True
+    return any(getattr(e, "templated", False) for e in document.entries) and \
+        isinstance(oracle(postconf, directory, text), str)
 
 
 # --- master.cf ---------------------------------------------------------------------

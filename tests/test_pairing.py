@@ -248,3 +248,25 @@ def test_no_fix_when_every_place_is_inside_a_template_block(site, capsys):
     status, out, err = run(capsys, "check", "--select", "PF101", "--fix", "--unsafe-fixes", "main.cf.j2")
     assert path.read_text() == text
     assert "(no fix offered: main.cf ends inside a template block that is never closed)" in out
+
+
+def test_installer_line_templates_are_opaque_items(site, capsys):
+    # issue 10 (7): iRedMail's PH_ placeholders made master.cf fail to parse (maxproc) and
+    # main.cf's message_size_limit read as a unit suffix; %{var} and %(var)s installers alike
+    write(site / "postfix/master.cf", "smtp inet n - n - - smtpd\n"
+                                      "smtp-amavis unix - - n - PH_AMAVISD_MAX_SERVERS smtp\n"
+                                      "  -o smtp_data_done_timeout=1200\n")
+    write(site / "postfix/main.cf", "message_size_limit = PH_MESSAGE_SIZE_LIMIT_BYTES\n"
+                                    "smtp-amavis_destination_recipient_limit = 1\n"
+                                    "smtpd_client_connection_rate_limit = %{rate_limit}\n"
+                                    "smtpd_client_message_rate_limit = %(message_rate)s\n"
+                                    "anvil_rate_time_unit = @ANVIL_UNIT@\n")
+    status, out, err = run(capsys, "check", "--format", "json", "--select", "PF0,PF1", "postfix")
+    assert (status, findings(out), err) == (0, [], "")
+    # the same text is plain where the daemon reads it so: Dovecot's own %{user}, Postfix's $name
+    write(site / "dovecot/dovecot.conf", "mail_location = maildir:/var/vmail/%{user}\n")
+    write(site / "plain/main.cf", "smtpd_client_connection_rate_limit = ${rate}\n")
+    status, out, err = run(capsys, "parse", "dovecot/dovecot.conf", "plain/main.cf")
+    (dovecot, main) = json.loads(out)
+    assert [e["templated"] for e in dovecot["entries"]] == [False]
+    assert [e["templated"] for e in main["entries"]] == [False]

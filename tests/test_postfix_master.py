@@ -201,4 +201,10 @@ def test_templates():
 
 def test_templated_file_that_postfix_rejects_outside_its_template_lines_still_fails():
     with pytest.raises(ConfigError):
-        parse("master.cf", "smtp-amavis unix - - n - PH_MAX_SERVERS smtp\n")
+        parse("master.cf", "{# managed #}\nsmtp inet n - n - - smtpd\nsmtp-amavis unix - - n - many smtp\n")
+
+
+def test_an_installer_placeholder_in_a_field_is_an_opaque_template_item():
+    # issue 10 (7): iRedMail's "PH_AMAVISD_MAX_SERVERS" as maxproc is filled in by the installer
+    (service,) = parse("master.cf", "smtp-amavis unix - - n - PH_MAX_SERVERS smtp\n").entries
+    assert (service.service, service.process_limit, service.templated) == ("smtp-amavis", "PH_MAX_SERVERS", True)

@@ -19,6 +19,7 @@ from typing import Any
 
 from linter import catalog, values
 from linter.model import Assignment, Document, Override, Section, Service, Setting, Span
+from linter.parsers import templates
 from linter.parsers.templates import control_blocks, enclosing_block
 from linter.policy.dovecot_path import header_matches, section_kind, section_matches, split_path
 from linter.policy.expr import FILTER_KINDS, UNKNOWN, UnknownValue  # FILTER_KINDS: catalog filter_sections
@@ -462,6 +463,8 @@ class Unit:
                       "chroot": s.chroot, "wakeup": s.wakeup, "process_limit": s.process_limit,
                       "command": s.command, "args": s.args}
         value = values[column]
+        if isinstance(value, str) and templates.has_template(value, postfix=True):
+            return UNKNOWN  # PH_MAX_SERVERS, {{ maxproc }}: filled in by a template engine
         if value == "-":  # the column's default (master(5), Postfix >= 3.0)
             if column == "process_limit":
                 return self.host.postfix.effective("default_process_limit", {})

@@ -135,7 +135,7 @@ def parse_logical_lines(
         try:
             entry, found = parse_line(line)
         except ConfigError:
-            if templates.has_template(line.text) or next_to_template(line, read.templates):
+            if templates.has_template(line.text, postfix=True) or next_to_template(line, read.templates):
                 template_lines.append(TemplateLine(line.text.rstrip(SPACE), line.whole_span()))
                 continue
             raise

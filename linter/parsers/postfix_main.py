@@ -74,7 +74,7 @@ def _split_nameval(entry: LogicalLine) -> Assignment | tuple[str, int]:
         span=entry.span(name_start, max(value_end, equals + 1)),
         name_span=entry.span(name_start, name_end),
         value_span=value_span,
-        templated=templates.has_template(name) or templates.has_template(value),
+        templated=templates.has_template(name, postfix=True) or templates.has_template(value, postfix=True),
     )
 
 

@@ -107,17 +107,20 @@ def _check_fields(entry: LogicalLine, words: list[_Word]) -> None:
         line, column = entry.start_position(word.start)
         return ConfigError(entry.path, line, column, f'invalid {FIELD_NAMES[index]} field "{word.text}" in "{raw}"')
 
-    if words[1].text not in TYPES:
+    def opaque(index: int) -> bool:  # a template item: what it renders to is not known here
+        return templates.has_template(words[index].text, postfix=True)
+
+    if words[1].text not in TYPES and not opaque(1):
         raise fail(1)
     for index in (2, 3, 4):
-        if len(words[index].text) != 1 or words[index].text not in "yn-":
+        if (len(words[index].text) != 1 or words[index].text not in "yn-") and not opaque(index):
             raise fail(index)
     wakeup = words[5].text
     digits = wakeup[:-1] if wakeup.endswith("?") else wakeup
-    if digits != "-" and not all(c in "0123456789" for c in digits):
+    if digits != "-" and not all(c in "0123456789" for c in digits) and not opaque(5):
         raise fail(5)
     maxproc = words[6].text
-    if maxproc != "-" and not all(c in "0123456789" for c in maxproc):
+    if maxproc != "-" and not all(c in "0123456789" for c in maxproc) and not opaque(6):
         raise fail(6)
 
 
@@ -272,6 +275,6 @@ def _parse_entry(entry: LogicalLine) -> tuple[Service, list[ParseWarning]]:
         overrides=tuple(overrides),
         span=entry.span(words[0].start, last_end),
         fields=fields,
-        templated=templates.has_template(text),
+        templated=templates.has_template(text, postfix=True),
     )
     return service, warnings

@@ -1,9 +1,11 @@
-"""Template syntax found in infrastructure repositories (Jinja, ERB, envsubst).
+"""Template syntax found in infrastructure repositories (Jinja, ERB, envsubst, installers).
 
 A line that is template control flow (``{% if %}``, ``<% end %>``, ``{# ... #}``) is
 kept as an opaque :class:`~linter.model.TemplateLine`; a value that contains a
-template expression (``{{ var }}``, ``<%= @var %>``, ``${UPPER_ENV}``) is parsed as
-usual but marked ``templated``: its value is unknown and checks that need it skip it.
+template expression (``{{ var }}``, ``<%= @var %>``, ``${UPPER_ENV}``, installers' line
+templates ``@VAR@``, ``PH_VAR`` and, in Postfix files, ``%{var}`` and ``%(var)s``) is parsed
+as usual but marked ``templated``: its value is unknown and checks that need it skip it. A
+master.cf field holding one (``PH_MAX_SERVERS`` as maxproc) is not judged by its syntax.
 
 Postfix's own ``${name}`` and ``${{$a} == {b} ? ...}`` syntax is not template syntax:
 Postfix parameter names are lowercase, and Jinja's ``{{`` never follows a ``$``.
@@ -22,6 +24,14 @@ _EXPRESSION = re.compile(
     r"|\{%.*?%\}"  # Jinja statement inline
     r"|\$\{[A-Z][A-Z0-9_]*(?:[:?=+-][^}]*)?\}"  # ${ENV} substitution (upper case)
     r"|@@[A-Za-z_][A-Za-z0-9_]*@@"  # @@VAR@@ placeholders
+    r"|@[A-Z][A-Z0-9_]+@"  # autoconf / sed @VAR@ (upper case: never an address)
+    r"|\bPH_[A-Z0-9_]+\b"  # iRedMail's installer placeholders (PH_SSL_CERT)
+)
+# Line templates that only Postfix files can hold: Dovecot's own %{user} and %u
+# variables look the same, Postfix has no '%' syntax in main.cf or master.cf.
+_POSTFIX_EXPRESSION = re.compile(
+    r"%\{[A-Za-z_][A-Za-z0-9_.]*\}"  # %{var} (RPM macros, Ruby/Python format strings)
+    r"|%\([A-Za-z_][A-Za-z0-9_]*\)[sdr]"  # %(var)s (Python % formatting)
 )
 
 
@@ -30,9 +40,10 @@ def is_template_line(line: str) -> bool:
     return bool(_CONTROL_LINE.match(line))
 
 
-def has_template(text: str) -> bool:
-    """True when ``text`` contains a template expression."""
-    return bool(_EXPRESSION.search(text))
+def has_template(text: str, postfix: bool = False) -> bool:
+    """True when ``text`` contains a template expression (with ``postfix``, also the
+    ``%{var}`` / ``%(var)s`` line templates that Dovecot syntax would clash with)."""
+    return bool(_EXPRESSION.search(text)) or (postfix and "%" in text and bool(_POSTFIX_EXPRESSION.search(text)))
 
 
 # -- control blocks ------------------------------------------------------------------
