@@ -280,3 +280,19 @@ def test_dovecot_filter_takes_a_filter_kind(tmp_path):
         """), encoding="utf-8")
     with pytest.raises(PolicyError, match=r"dovecot_filter\(\) takes a filter kind, not 'service'"):
         load_policy([str(policy)], builtin=False)
+
+
+def test_ssl_protocols_is_judged_as_the_floor_doveconf_converts_it_to(site, capsys):
+    path = write(site / "host" / "dovecot.conf", """\
+        ssl = required
+        ssl_cert = </etc/ssl/certs/mail.pem
+        ssl_key = </etc/ssl/private/mail.key
+        ssl_protocols = !SSLv3
+        """)
+    status, out, _ = run(capsys, "check", "--no-cache", "--select", "DC306", "host")
+    assert status == 1
+    assert out.splitlines()[0] == ("host/dovecot.conf:4:1: warning DC306 ssl_min_protocol = TLSv1 accepts protocols "
+                                   "below TLSv1.2 (the default)")
+    status, out, _ = run(capsys, "check", "--no-cache", "--fix", "--unsafe-fixes", "host")
+    assert status == 0, out
+    assert path.read_text(encoding="utf-8").splitlines()[-1] == "ssl_min_protocol = TLSv1.2"
