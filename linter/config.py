@@ -25,8 +25,9 @@ CONFIG_NAME = ".policy-lint.yaml"
 MAX_CONFIG_BYTES = 1024 * 1024
 LEVELS = ("error", "warning", "info")
 KEYS = ("policies", "builtin", "profiles", "select", "ignore", "severity", "params", "fail-on", "formats",
-        "hosts", "exclude", "baseline", "versions", "roots")
-HOST_KEYS = ("main", "master", "dovecot")
+        "hosts", "exclude", "baseline", "versions", "roots", "roles")
+HOST_KEYS = ("main", "master", "dovecot", "roles")
+ROLE = re.compile(r"[a-z][a-z0-9_-]*")
 RULE_ID = re.compile(r"[A-Z]+[0-9]+")
 RULE_PREFIX = re.compile(r"[A-Z]+[0-9]*")
 
@@ -48,6 +49,7 @@ class Config:
     hosts: tuple[Host, ...] = ()
     exclude: tuple[str, ...] = ()
     baseline: str | None = None
+    roles: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, roles): has_role() of the hosts there
     versions: dict[str, str] = field(default_factory=dict)  # product -> catalogue version
     # absolute Dovecot include prefix -> the repository folder that holds those files
     roots: tuple[tuple[str, str], ...] = ()
@@ -68,6 +70,7 @@ class Config:
             hosts=self.hosts,
             exclude=self.exclude + tuple(exclude),
             versions=dict(self.versions),
+            roles=self.roles,
         )
 
 
@@ -463,6 +466,11 @@ def _read_hosts(r: _Reader, tree: Any, key: str) -> tuple[Host, ...] | None:
                 r.fail(r.key_at(item, name), f"hosts[{i}]: unknown key {name!r}{did_you_mean(str(name), HOST_KEYS)}; "
                                              f"known keys: {', '.join(HOST_KEYS)}")
                 continue
+            if name == "roles":
+                roles = _read_role_list(r, item, name, f"hosts[{i}].roles")
+                if roles:
+                    files["roles"] = roles
+                continue
             value = r.string(item, name, f"hosts[{i}].{name}")
             if value is not None:
                 path = r.confined(item, name, f"hosts[{i}].{name}", r.rebase(value))
@@ -496,6 +504,34 @@ def _read_versions(r: _Reader, tree: Any, key: str) -> dict[str, str] | None:
             continue
         out[str(product)] = text
     return out
+
+
+def _read_role_list(r: _Reader, node: Any, key: Any, what: str) -> tuple[str, ...]:
+    value = node[key]
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else None
+    if items is None:
+        r.fail(r.value_at(node, key), f"{what}: expected a role or a list of roles, not {_show(value)}")
+        return ()
+    out = []
+    for item in items:
+        if isinstance(item, str) and ROLE.fullmatch(item):
+            out.append(item)
+        else:
+            r.fail(r.value_at(node, key), f"{what}: {_show(item)} is not a role name (lowercase, like relay or "
+                                          "public-mx)")
+    return tuple(out)
+
+
+def _read_roles(r: _Reader, tree: Any, key: str) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    node = r.mapping(tree, key)
+    if node is None:
+        return None
+    out = []
+    for pattern in node:
+        roles = _read_role_list(r, node, pattern, f"roles.{pattern}")
+        if roles:
+            out.append((r.rebase_glob(str(pattern)), roles))
+    return tuple(out)
 
 
 def _read_exclude(r: _Reader, tree: Any, key: str) -> tuple[str, ...]:
@@ -543,6 +579,7 @@ _KEY_READERS = {
     "exclude": _read_exclude,
     "baseline": _read_baseline,
     "roots": _read_roots,
+    "roles": _read_roles,
 }
 
 

@@ -109,6 +109,7 @@ class _HostFiles:
     master: str | None = None
     dovecot: str | None = None
     reported: set[str] = field(default_factory=set)  # real paths whose findings are shown
+    roles: set[str] = field(default_factory=set)  # has_role(): from hosts: and the roles: globs
     # counterparts this host has but that were not found (MAIN_CF, MASTER_CF, DOVECOT_TREE
     # -> why): values they hold are unknown, never their defaults
     missing: dict[str, str] = field(default_factory=dict)
@@ -313,6 +314,7 @@ def group_hosts(files: Sequence[str], options: Options) -> tuple[list[_HostFiles
         if _real(path) in explicit:
             h: Host = explicit[_real(path)]
             add(h.main, h.master, h.dovecot, path)
+            hosts[tuple(_real(p) if p else None for p in (h.main, h.master, h.dovecot))].roles.update(h.roles)
             continue
         # a host found by its directories: a counterpart not found is unknown, not stock
         if fmt in (POSTFIX_MAIN, POSTFIX_MASTER):
@@ -331,7 +333,26 @@ def group_hosts(files: Sequence[str], options: Options) -> tuple[list[_HostFiles
             if main or master:
                 main, master, missing = _postfix_pair(main, master)
             add(main, master, root, path, missing)
+    for host in hosts.values():  # roles: by directory glob
+        for pattern, roles in options.roles:
+            if any(_role_glob_matches(p, pattern) for p in (host.main, host.master, host.dovecot) if p):
+                host.roles.update(roles)
     return list(hosts.values()), errors, formats
+
+
+def _role_glob_matches(path: str, pattern: str) -> bool:
+    """``roles:`` globs: the file, or any directory above it (``relays``, ``relays/*``, ``**/relay-*``)."""
+    import fnmatch
+
+    from linter.discovery import normalize
+
+    path = normalize(path)
+    pattern = pattern.rstrip("/")
+    while path and path not in (".", "/"):
+        if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern + "/*"):
+            return True
+        path = os.path.dirname(path)
+    return False
 
 
 # -- checking -------------------------------------------------------------------------
@@ -366,6 +387,8 @@ class _Env:
         unit = self.unit
         if function == "is_set":
             return unit.is_set(argument)
+        if function == "has_role":
+            return argument in unit.host.roles
         if function == "default":
             value = unit.default(argument)
         elif function == "param":
@@ -735,7 +758,7 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
         partial = _partial_main(passed.get(_real(group.main), group.main), main)
         if partial:
             missing[MAIN_CF] = partial
-    docs = HostDocs(main, master, dovecot, main_path=group.main, missing=missing)
+    docs = HostDocs(main, master, dovecot, main_path=group.main, missing=missing, roles=frozenset(group.roles))
     reported = set(group.reported)
     if docs.dovecot is not None and docs.dovecot.files and _real(group.dovecot) in reported:
         reported |= {_real(f) for f in docs.dovecot.files}

@@ -14,6 +14,7 @@ class Host:
     main: str | None = None
     master: str | None = None
     dovecot: str | None = None  # the Dovecot root file (dovecot.conf)
+    roles: tuple[str, ...] = ()  # what the host is (relay, mx ...): has_role() in a rule's when
 
 
 @dataclass(frozen=True)
@@ -25,4 +26,5 @@ class Options:
     formats: dict[str, str] = field(default_factory=dict)  # glob -> format
     hosts: tuple[Host, ...] = ()  # explicit grouping; default: by directory
     exclude: tuple[str, ...] = ()  # globs skipped when walking directories
+    roles: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, roles): hosts with a file there have them
     versions: dict[str, str] = field(default_factory=dict)  # product -> catalogue version (linter.catalog)

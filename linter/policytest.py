@@ -55,10 +55,16 @@ def _describe(diagnostics: Sequence[Diagnostic], directory: str) -> str:
                      for d in diagnostics[:5])
 
 
-def _run(rule: Rule, policy: Policy, paths: list[str]):  # noqa: ANN202 - engine.Report
+def _run(rule: Rule, policy: Policy, paths: list[str], example: Example | None = None):  # noqa: ANN202
+    """The rule on the example's host, with the example's roles and params."""
+    import dataclasses
+
     from linter.engine import check
 
-    return check(paths, policy, Options(hosts=(_host(paths),)), rule_ids=[rule.id])
+    host = _host(paths)
+    options = Options(hosts=(dataclasses.replace(host, roles=example.roles) if example else host,),
+                      params={rule.id: dict(example.params)} if example and example.params else {})
+    return check(paths, policy, options, rule_ids=[rule.id])
 
 
 def _host(paths: list[str]) -> Host:
@@ -76,11 +82,12 @@ def _host(paths: list[str]) -> Host:
     return Host(main=found.get(POSTFIX_MAIN), master=found.get(POSTFIX_MASTER), dovecot=found.get(DOVECOT))
 
 
-def _apply_fixes(rule: Rule, policy: Policy, paths: list[str]) -> tuple[dict[str, str], str | None]:
+def _apply_fixes(rule: Rule, policy: Policy, paths: list[str],
+                 example: Example | None = None) -> tuple[dict[str, str], str | None]:
     """Apply the rule's fixes until stable (bounded); returns texts by path, or an error."""
     texts = {p: _read(p) for p in paths}
     for _ in range(MAX_FIX_PASSES):
-        report = _run(rule, policy, paths)
+        report = _run(rule, policy, paths, example)
         if report.errors:
             return texts, "a fix broke the file: " + "; ".join(str(e) for e in report.errors)
         by_path: dict[str, list] = {}
@@ -108,7 +115,7 @@ def run_example(policy: Policy, rule: Rule, index: int, example: Example) -> Exa
 
     with tempfile.TemporaryDirectory(prefix="policy-lint-test-") as directory:
         paths = _write(directory, example.files)
-        report = _run(rule, policy, paths)
+        report = _run(rule, policy, paths, example)
         if report.errors:
             return result(False, "the example does not parse: " + "; ".join(
                 str(e).replace(directory + os.sep, "") for e in report.errors))
@@ -124,7 +131,7 @@ def run_example(policy: Policy, rule: Rule, index: int, example: Example) -> Exa
                                  f"{_describe(found, directory)}")
         by_name = dict(zip(paths, (n for n, _ in example.files)))
         before = {p: _read(p) for p in paths}
-        texts, error = _apply_fixes(rule, policy, paths)
+        texts, error = _apply_fixes(rule, policy, paths, example)
         if error:
             return result(False, error)
         if example.fixed is None:
@@ -136,7 +143,7 @@ def run_example(policy: Policy, rule: Rule, index: int, example: Example) -> Exa
             want = expected.get(file_name, before[path])
             if texts[path] != want:
                 return result(False, f"fixed {file_name} differs:\n{_diff(want, texts[path], file_name)}")
-        remaining = [d for d in _run(rule, policy, paths).diagnostics if d.rule == rule.id]
+        remaining = [d for d in _run(rule, policy, paths, example).diagnostics if d.rule == rule.id]
         if remaining:
             return result(False, f"the fixed files still give {len(remaining)} finding(s): "
                                  f"{_describe(remaining, directory)}")

@@ -98,14 +98,14 @@ exclude: {a: 1}
 """)
     assert _problems(path) == [
         f"{path}:1:1: unknown key 'selct' (did you mean 'select'?); known keys: policies, builtin, profiles, select, ignore, "
-        "severity, params, fail-on, formats, hosts, exclude, baseline, versions, roots",
+        "severity, params, fail-on, formats, hosts, exclude, baseline, versions, roots, roles",
         f"{path}:2:10: builtin: expected true or false, not 'no'",
         f"{path}:4:10: severity.PF101: expected one of error, warning, info, not 'fatal'",
         f"{path}:5:3: severity: 'pf102' is not a rule id (like PF101)",
         f"{path}:6:10: fail-on: expected one of error, warning, info, not 'loud'",
         f"{path}:8:9: formats.x.cf: expected one of postfix-main, postfix-master, dovecot, not 'postfix-mian' "
         "(did you mean 'postfix-main'?)",
-        f"{path}:11:5: hosts[0]: unknown key 'mastr' (did you mean 'master'?); known keys: main, master, dovecot",
+        f"{path}:11:5: hosts[0]: unknown key 'mastr' (did you mean 'master'?); known keys: main, master, dovecot, roles",
         f"{path}:12:5: hosts[1]: expected a mapping with main, master and/or dovecot, not int 3",
         f"{path}:13:10: exclude: expected a list of glob patterns, not a mapping",
     ]

@@ -408,3 +408,71 @@ def test_each_file_is_judged_under_its_nearest_config_whatever_the_order(site, c
         "connections without limit",
         "relays/main.cf:1:1: warning RL001 inet_interfaces is all on an internal relay",
     ]
+
+
+# -- host roles ------------------------------------------------------------------------------
+
+RELAY_POLICY = """\
+policy: team
+rules:
+  - id: TX501
+    name: relay-listens-everywhere
+    scope: postfix-main
+    message: "inet_interfaces is {value} on an internal relay"
+    when: "has_role('relay')"
+    check: {kind: value, directive: inet_interfaces, not_equals: all}
+    examples:
+      - bad:
+          main.cf: "inet_interfaces = all\\n"
+        roles: [relay]
+      - good:
+          main.cf: "inet_interfaces = all\\n"
+  - id: TX502
+    name: size-cap
+    scope: postfix-main
+    message: "message_size_limit is {value}, above {cap}"
+    params: {cap: 52428800}
+    check: {kind: assert, expr: "message_size_limit <= cap"}
+    examples:
+      - bad:
+          main.cf: "message_size_limit = 20000000\\n"
+        params: {cap: 10000000}
+      - good:
+          main.cf: "message_size_limit = 20000000\\n"
+"""
+
+
+def test_roles_by_directory_glob_and_in_hosts(site, capsys):
+    write(site / "team.yaml", RELAY_POLICY)
+    write(site / ".policy-lint.yaml", """\
+        policies: [team.yaml]
+        builtin: false
+        roles:
+          relays/*: [relay]
+        hosts:
+          - main: odd/place/main.cf
+            roles: [relay]
+        """)
+    for host in ("mx", "relays/r1", "odd/place"):
+        write(site / host / "main.cf", "inet_interfaces = all\n")
+        write(site / host / "master.cf", "smtp inet n - y - - smtpd\n")
+    status, out, _ = run(capsys, "-q", "--select", "TX501", ".")
+    assert status == 1
+    assert out.splitlines() == [
+        "odd/place/main.cf:1:1: warning TX501 inet_interfaces is all on an internal relay",
+        "relays/r1/main.cf:1:1: warning TX501 inet_interfaces is all on an internal relay",
+    ]
+
+
+def test_examples_set_roles_and_params(site, capsys):
+    write(site / "team.yaml", RELAY_POLICY)
+    status, out, _ = run(capsys, "test", "team.yaml")
+    assert (status, out) == (0, "4 examples of 2 rules: all passed.\n")
+    write(site / "team.yaml", RELAY_POLICY.replace("params: {cap: 10000000}", "params: {cap: 30000000}"))
+    status, out, _ = run(capsys, "test", "team.yaml")
+    assert status == 1 and "TX502 bad example 1: FAILED: expected a finding, got none" in out
+    write(site / "team.yaml", RELAY_POLICY.replace("params: {cap: 10000000}", "params: {cpa: 10000000}"))
+    status, _, err = run(capsys, "test", "team.yaml")
+    assert status == 2
+    assert err == ("team.yaml:24:18: rule TX502, examples[0].params.cpa: the rule has no parameter 'cpa' "
+                   "(its parameters: cap)\n")

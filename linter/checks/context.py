@@ -284,6 +284,7 @@ class HostDocs:
     dovecot: Document | None = None
     main_path: str | None = None
     missing: dict[str, str] = field(default_factory=dict)
+    roles: frozenset[str] = frozenset()  # what the host is (has_role)
     postfix: PostfixView = field(init=False)
     consulted: set[str] = field(init=False, default_factory=set)
 

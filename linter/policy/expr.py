@@ -172,7 +172,8 @@ ENV_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
 }
 # Functions that ask the environment; their one argument must be a string literal,
 # so the loader can check what they name.
-CONTEXT_FUNCTIONS = ("is_set", "default", "param", "service", "dovecot", "dovecot_exists", "dovecot_filter")
+CONTEXT_FUNCTIONS = ("is_set", "default", "param", "service", "dovecot", "dovecot_exists", "dovecot_filter",
+                     "has_role")
 # Context functions whose path may be computed (a literal is checked at load, a computed one read as is).
 COMPUTED_CONTEXT_FUNCTIONS = ("dovecot", "dovecot_exists")
 FILTER_KINDS = ("protocol", "remote", "local", "local_name")  # dovecot_filter(): Dovecot's filter sections

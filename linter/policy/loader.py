@@ -539,6 +539,12 @@ _UNBUILDABLE = {(), ("id",), ("scope",)}
 _SHAPE_ERRORS = (KeyError, TypeError, AttributeError, IndexError, ValueError)
 
 
+def _same_kind(default: Any, value: Any) -> bool:
+    from linter.config import _same_kind as same
+
+    return same(default, value)
+
+
 class _RuleBuilder:
     """Semantic checks and construction of one rule.
 
@@ -975,9 +981,19 @@ class _RuleBuilder:
                               "name files main.cf, master.cf, dovecot.conf or conf.d/NN-name.conf", on_key=True)
             if "fixed" in item and fix is None and kind not in OWN_EDIT_KINDS:
                 self.fail(key + ("fixed",), "'fixed' given but the rule has no fix", on_key=True)
+            params = item.get("params") or {}
+            for pname, pvalue in params.items():
+                if pname not in self.params:
+                    self.fail(key + ("params", pname), f"the rule has no parameter {pname!r}",
+                              _suggest(pname, list(self.params)) or
+                              f"its parameters: {', '.join(sorted(self.params)) or 'none'}", on_key=True)
+                elif not _same_kind(self.params[pname], pvalue):
+                    self.fail(key + ("params", pname), f"expected a value like the default "
+                                                       f"{self.params[pname]!r}, not {pvalue!r}")
             line, column, _ = self.ctx.position(self.base + key)
             out.append(Example(
                 kind=which, files=tuple(item[which].items()), name=item.get("name"), count=item.get("count"),
                 fixed=tuple(item["fixed"].items()) if "fixed" in item else None,
-                source=Span(self.ctx.path, line, column, line, column)))
+                source=Span(self.ctx.path, line, column, line, column),
+                roles=tuple(item.get("roles") or ()), params=tuple(params.items())))
         return tuple(out)

@@ -143,17 +143,21 @@ class Example(NamedTuple):
     count: int | None = None
     fixed: tuple[tuple[str, str], ...] | None = None
     source: Span | None = None
+    roles: tuple[str, ...] = ()  # the host's roles (has_role)
+    params: tuple[tuple[str, Any], ...] = ()  # the rule's params as .policy-lint.yaml would set them
 
     def to_data(self) -> dict:
         return {"kind": self.kind, "files": [list(f) for f in self.files], "name": self.name, "count": self.count,
                 "fixed": [list(f) for f in self.fixed] if self.fixed is not None else None,
-                "source": _span_data(self.source)}
+                "source": _span_data(self.source), "roles": list(self.roles),
+                "params": [list(p) for p in self.params]}
 
     @classmethod
     def from_data(cls, data: dict) -> Example:
         return cls(data["kind"], tuple(tuple(f) for f in data["files"]), data["name"], data["count"],
                    tuple(tuple(f) for f in data["fixed"]) if data["fixed"] is not None else None,
-                   _span_from(data["source"]))
+                   _span_from(data["source"]), tuple(data.get("roles", ())),
+                   tuple((k, v) for k, v in data.get("params", ())))
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,11 +163,12 @@ class Checker:
         return _ERROR
 
     def call(self, function: str, args: list) -> Typed:
-        if function in ("is_set", "default", "param", "service", "dovecot", "dovecot_exists", "dovecot_filter"):
+        if function in ("is_set", "default", "param", "service", "dovecot", "dovecot_exists", "dovecot_filter",
+                        "has_role"):
             argument = args[0][1] if args and args[0][0] == "const" else ""
             if function == "service":
                 return Typed(_SERVICE_COLUMNS.get(argument, "string"), f"service('{argument}')")
-            if function in ("is_set", "dovecot_exists"):
+            if function in ("is_set", "dovecot_exists", "has_role"):
                 return Typed("bool", "a boolean")
             if function == "dovecot_filter":
                 return Typed("string", f"dovecot_filter('{argument}') (text)")
