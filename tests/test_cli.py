@@ -176,7 +176,7 @@ def test_config_errors_exit_2_with_positions(site, capsys):
     assert status == 2 and out == ""
     assert err.splitlines() == [
         ".policy-lint.yaml:1:1: error: unknown key 'selectt' (did you mean 'select'?); known keys: policies, "
-        "builtin, profiles, select, ignore, severity, params, fail-on, formats, hosts, exclude, baseline, versions, roots"]
+        "builtin, profiles, select, ignore, severity, params, fail-on, formats, hosts, exclude, baseline, versions, roots, roles"]
     write(site / ".policy-lint.yaml", "severity: {GX999: error}\n")
     status, _, err = run(capsys, *OWN, "main.cf")
     assert status == 2 and err.startswith(".policy-lint.yaml:1:12: error: severity: no loaded rule has id 'GX999'")
