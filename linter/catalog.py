@@ -295,6 +295,17 @@ def dovecot_knows_section(kind: str, version: str | None = None) -> bool:
     return kind in data["sections"] or kind in data["filter_sections"] or kind in data["free_form_sections"]
 
 
+@lru_cache(maxsize=8)
+def _dovecot_prefixes(version: str) -> frozenset[str]:
+    names = _load(_file("dovecot", version))["settings"]
+    return frozenset(n[:i] for n in names for i, c in enumerate(n) if c == "_")
+
+
+def dovecot_is_prefix(prefix: str, version: str | None = None) -> bool:
+    """2.4: some flat setting name starts with ``prefix + "_"`` (``dict_map_key_field``)."""
+    return prefix in _dovecot_prefixes(version or _selected["dovecot"])
+
+
 def dovecot_is_flat(version: str | None = None) -> bool:
     """2.4 and later: flat setting names narrowed by filters."""
     return _load(_file("dovecot", version)).get("layout") == "flat"

@@ -32,6 +32,12 @@ def postconf() -> str:
 
 
 @pytest.fixture(scope="session")
+def postconf_installed() -> str:
+    """The installed postconf, for modules that override ``postconf`` with versions."""
+    return _need("postconf")
+
+
+@pytest.fixture(scope="session")
 def doveconf() -> str:
     return _need("doveconf")
 

@@ -58,6 +58,32 @@ def write_config(directory: Path, main_cf: str, master_cf: str) -> None:
         os.utime(path, (time.time() - 60, time.time() - 60))
 
 
+# Every test here runs against postconf 3.7 (Debian 12, installed) and 3.10 (Debian 13, in
+# the root of .ci/trixie-root, through a wrapper that copies the config directory into it).
+_WRAPPER = """#!/bin/sh
+# postconf 3.10 in ROOT: postconf -c DIR ARGS...
+root={root}
+[ "$1" = -c ] || exec chroot "$root" postconf "$@"
+dir=$2; shift 2
+copy=$(mktemp -d "$root/tmp/policy-lint-postconf.XXXXXX") || exit 1
+cp -p "$dir"/main.cf "$dir"/master.cf "$copy"/ 2>/dev/null
+chroot "$root" postconf -c "${{copy#$root}}" "$@"; status=$?
+rm -rf "$copy"
+exit $status
+"""
+
+
+@pytest.fixture(scope="session", params=["3.7", "3.10"])
+def postconf(request, tmp_path_factory) -> str:
+    if request.param == "3.7":
+        return request.getfixturevalue("postconf_installed")
+    root = request.getfixturevalue("trixie_root")
+    wrapper = tmp_path_factory.mktemp("postconf310") / "postconf"
+    wrapper.write_text(_WRAPPER.format(root=str(root)), encoding="utf-8")
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
 def run_postconf(postconf: str, directory: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [postconf, "-c", str(directory), *args], capture_output=True, timeout=30, check=False

@@ -133,12 +133,30 @@ def dovecot_version(doc: Document | None) -> str:
     return catalog.dovecot_tree_version(doc.meta.get("dovecot_config_version") if doc is not None else None)
 
 
+def canonical_headers(headers: tuple[str, ...], version: str) -> tuple[str, ...]:
+    """2.4: a nested section's kind as doveconf names it: ``key_field x`` inside
+    ``dict_map y`` is ``dict_map_key_field x`` (the parent's kind is a prefix of it)."""
+    out: list[str] = []
+    parent = None
+    for header in headers:
+        kind, sep, arg = header.partition(" ")
+        if kind in ("protocol", "remote", "local", "local_name"):
+            out.append(header)
+            continue
+        if parent is not None and not kind.startswith(parent + "_") and \
+                catalog.dovecot_is_prefix(f"{parent}_{kind}", version):
+            kind = f"{parent}_{kind}"
+        out.append(kind + sep + arg)
+        parent = kind
+    return tuple(out)
+
+
 def _flat_name(name: str, headers: tuple[str, ...], version: str) -> tuple[str, tuple[str, ...]]:
     """2.4: (flat name, the filter path it applies under) of ``name`` written in ``headers``:
     nameless groups fold into the name (``ssl_server { cert_file }`` is
     ``ssl_server_cert_file``), a named section resolves it (``passdb sql { query }`` is
     ``passdb_sql_query``); the path keeps the filters and named sections."""
-    headers = tuple(headers)
+    headers = canonical_headers(tuple(headers), version)
     while headers:
         kind, _, arg = headers[-1].partition(" ")
         param = catalog.dovecot_setting(name, kind, version, arg.strip('"') or None)
