@@ -21,6 +21,7 @@ from linter.checks import DOCUMENT_KINDS, REGISTRY
 from linter.checks.base import Finding
 from linter.checks.context import (
     DOVECOT_TREE,
+    FRAGMENTS,
     MAIN_CF,
     MASTER_CF,
     SMTPD_COMMANDS,
@@ -754,11 +755,18 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
                             (DOVECOT_TREE, group.dovecot, dovecot)):
         if path and doc is None:
             missing[kind] = f"its {kind} {passed.get(_real(path), path)} does not parse"
+    fragment_names: frozenset[str] = frozenset()
     if main is not None and MAIN_CF not in missing:
         partial = _partial_main(passed.get(_real(group.main), group.main), main)
         if partial:
             missing[MAIN_CF] = partial
-    docs = HostDocs(main, master, dovecot, main_path=group.main, missing=missing, roles=frozenset(group.roles))
+        else:
+            fragment_names, fragments = _fragment_names(group.main)
+            if fragment_names:
+                missing[FRAGMENTS] = f"{', '.join(fragments)} next to it may be appended to it (an installer's " \
+                                     "main.cf.<part> fragments) and set what it leaves unset"
+    docs = HostDocs(main, master, dovecot, main_path=group.main, missing=missing, fragment_names=fragment_names,
+                    roles=frozenset(group.roles))
     reported = set(group.reported)
     if docs.dovecot is not None and docs.dovecot.files and _real(group.dovecot) in reported:
         reported |= {_real(f) for f in docs.dovecot.files}
@@ -884,7 +892,7 @@ def _skipped_notes(rule: Rule, unit: Unit, why: list[str], reported: set[str],
 
 
 _DEFAULTS_OF = {MAIN_CF: "Postfix's defaults", MASTER_CF: "Postfix's stock master.cf",
-                DOVECOT_TREE: "Dovecot's defaults"}
+                DOVECOT_TREE: "Dovecot's defaults", FRAGMENTS: "Postfix's defaults"}
 
 
 def _lacking_notes(group: _HostFiles, docs: HostDocs, lacking: dict[str, set[str]], reported: set[str],
@@ -898,12 +906,41 @@ def _lacking_notes(group: _HostFiles, docs: HostDocs, lacking: dict[str, set[str
         path = min(passed.get(r, r) for r in reported)
     for kind, ids in sorted(lacking.items()):
         why = docs.missing[kind]
-        if kind == MAIN_CF and docs.main is not None:  # a fragment or a stub: nothing to pair
+        if kind == FRAGMENTS:
+            hint = "for what they set"
+        elif kind == MAIN_CF and docs.main is not None:  # a fragment or a stub: nothing to pair
             hint = "for what it does not set"
         else:
             hint = "(name the files of this host with 'hosts:' in .policy-lint.yaml to pair them)"
         yield (path, 0, 0, f"{why}: {', '.join(sorted(ids))} skipped rather than judged with {_DEFAULTS_OF[kind]} "
                            + hint)
+
+
+def _fragment_names(path: str) -> tuple[frozenset[str], list[str]]:
+    """The parameters that ``main.cf.<part>`` fragments next to main.cf ``path`` set, and
+    the fragments' names (a fragment that cannot be read or parsed is left out)."""
+    from linter.parsers import is_fragment_name, parse_file
+
+    directory = os.path.dirname(path) or os.curdir
+    if os.path.basename(path) != "main.cf":
+        return frozenset(), []
+    try:
+        names = sorted(n for n in os.listdir(directory) if is_fragment_name(n))
+    except OSError:
+        return frozenset(), []
+    found: set[str] = set()
+    used: list[str] = []
+    for name in names:
+        fragment = _sibling(directory, name)
+        if fragment is None:
+            continue
+        try:
+            doc = parse_file(fragment, POSTFIX_MAIN)
+        except ConfigError:
+            continue
+        found |= {e.name for e in doc.entries if isinstance(e, Assignment)}
+        used.append(name)
+    return frozenset(found), used
 
 
 def _partial_main(path: str, doc: Document) -> str | None:

@@ -270,3 +270,16 @@ def test_installer_line_templates_are_opaque_items(site, capsys):
     (dovecot, main) = json.loads(out)
     assert [e["templated"] for e in dovecot["entries"]] == [False]
     assert [e["templated"] for e in main["entries"]] == [False]
+
+
+def test_what_a_fragment_next_to_main_cf_sets_is_unknown_in_main_cf(site, capsys):
+    # iRedMail appends main.cf.dovecot (smtpd_sasl_type = dovecot) to main.cf: judged
+    # alone, main.cf got "SMTP AUTH is on but smtpd_sasl_type is cyrus"
+    write(site / "postfix/main.cf", "smtpd_sasl_auth_enable = yes\nsmtpd_client_auth_rate_limit = 0\n")
+    write(site / "postfix/master.cf", "smtp inet n - n - - smtpd\n")
+    write(site / "postfix/main.cf.dovecot", "smtpd_sasl_type = dovecot\nsmtpd_sasl_path = private/auth\n")
+    status, out, err = run(capsys, "check", "--format", "json", "--select", "PF201,PF501", "postfix/main.cf")
+    assert findings(out) == [("PF501", "postfix/main.cf", 2)]  # set in main.cf itself: judged
+    assert err == ("postfix/main.cf: note: main.cf.dovecot next to it may be appended to it (an installer's "
+                   "main.cf.<part> fragments) and set what it leaves unset: PF201 skipped rather than judged with "
+                   "Postfix's defaults for what they set\n")

@@ -63,6 +63,9 @@ class PostfixView:
     # fragment, a stub): a value it does not set is then unknown (never its default), and
     # this is called to say so
     missing_main: Callable[[], None] | None = None
+    # names set by main.cf.<part> fragments an installer may append: unknown when unset here
+    fragment_names: frozenset[str] = frozenset()
+    fragment_used: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         if self.doc is not None:
@@ -82,6 +85,9 @@ class PostfixView:
                 return values.UNKNOWN if assignment.templated else assignment.value
             if self.missing_main is not None:
                 self.missing_main()
+                return values.UNKNOWN
+            if name in self.fragment_names and self.fragment_used is not None:
+                self.fragment_used()
                 return values.UNKNOWN
             return self._defaults(name)
 
@@ -286,6 +292,8 @@ def dovecot_name(doc: Document | None, path: str | tuple[str, ...]) -> DovecotNa
 
 # The counterparts of a host, as HostDocs.missing names them.
 MAIN_CF, MASTER_CF, DOVECOT_TREE = "main.cf", "master.cf", "Dovecot configuration"
+# main.cf.<part> fragments next to a whole main.cf, which an installer may append to it
+FRAGMENTS = "main.cf fragments"
 
 
 @dataclass
@@ -294,8 +302,11 @@ class HostDocs:
 
     ``missing`` names the counterparts the host has but that were not found or do not
     parse (``main.cf``, ``master.cf``, ``Dovecot configuration`` -> why), or a main.cf
-    that is only part of one: what they would say is unknown, not their defaults.  A check that needed one records it in
-    ``consulted`` (the engine then skips the rule there and says so once)."""
+    that is only part of one: what they would say is unknown, not their defaults.
+    ``fragment_names`` are the parameters that ``main.cf.<part>`` fragments next to a
+    whole main.cf set (``missing[FRAGMENTS]`` says which): unset in main.cf, their value
+    is unknown too.  A check that needed one records it in ``consulted`` (the engine
+    then skips the rule there and says so once)."""
 
     main: Document | None = None
     master: Document | None = None
@@ -303,6 +314,7 @@ class HostDocs:
     main_path: str | None = None
     missing: dict[str, str] = field(default_factory=dict)
     roles: frozenset[str] = frozenset()  # what the host is (has_role)
+    fragment_names: frozenset[str] = frozenset()
     postfix: PostfixView = field(init=False)
     consulted: set[str] = field(init=False, default_factory=set)
 
@@ -313,7 +325,11 @@ class HostDocs:
         if MAIN_CF in self.missing:
             def missing_main() -> None:
                 self.consulted.add(MAIN_CF)
-        self.postfix = PostfixView(self.main, services, missing_main=missing_main)
+        self.postfix = PostfixView(self.main, services, missing_main=missing_main,
+                                   fragment_names=self.fragment_names, fragment_used=self.fragment_used)
+
+    def fragment_used(self) -> None:
+        self.consulted.add(FRAGMENTS)
 
     def lacks(self, kind: str) -> bool:
         """Whether counterpart ``kind`` is missing, or only partly there (a main.cf fragment),
@@ -424,6 +440,9 @@ class Unit:
         if name in self.overrides or name in self.host.postfix.explicit:
             return True
         if self.host.lacks(MAIN_CF):
+            raise UnknownValue(name)
+        if name in self.host.fragment_names:
+            self.host.fragment_used()
             raise UnknownValue(name)
         return False
 
