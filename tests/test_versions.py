@@ -221,3 +221,18 @@ def test_a_23_obsolete_ssl_protocols_is_seen_as_tlsv1(tmp_path, monkeypatch, cap
     found = {(d["rule"], d["line"]) for d in json.loads(capsys.readouterr().out)}
     assert ("DC005", 2) in found
     assert any(rule != "DC005" and line == 2 for rule, line in found), found  # a TLS floor rule sees TLSv1
+
+
+def test_every_catalogue_version_is_in_the_cache_key_and_the_docs():
+    """docs/versions.md's recipe: a version is its file, a VERSIONS entry, a cache source
+    and the accepted values of versions: in docs/configuration.md."""
+    from pathlib import Path
+
+    from linter import cache
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
+    for product, known in catalog.VERSIONS.items():
+        assert catalog.DEFAULT_VERSIONS[product] in known
+        for version in known:
+            assert f"data/{product}-{version}.json" in cache._POLICY_SOURCES, (product, version)
+            assert f'"{version}"' in docs, (product, version)
