@@ -583,16 +583,19 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         _write(err, "".join(f"{printable(e.path)}: note: a fix was undone because it broke the file: "
                             f"{printable(str(e))}\n" for e in outcome.rolled_back))
+        _write(err, "".join(f"{PROG}: note: the fixes of {' and '.join(ids)} undo each other (the files came back "
+                            "to an earlier state): they were not counted as fixed; make the rules agree\n"
+                            for ids in outcome.conflicts))
         if args.diff:
             _write(out, outcome.diff)
-            count = len(outcome.applied)
+            count = len(outcome.applied) if outcome.changed else 0
             from linter.reporters.text import plural
             _write(err, f"{plural(count, 'fix', 'fixes')} would be applied to {plural(len(outcome.changed), 'file')}.\n")
             if report.errors or found.errors:
                 _write(err, _problem_lines((*found.errors, *report.errors), "error"), commands=True)
                 return 2
             return 1 if outcome.diff else 0
-        fixed = len(outcome.applied)
+        fixed = len(outcome.applied) if outcome.changed else 0  # what really changed
         report = outcome.remaining
     report = _with_errors(report, found.errors)
     _emit_report(args, report, policy, out, fixed, hidden)

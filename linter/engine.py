@@ -565,7 +565,8 @@ def build_fix(rule: Rule, unit: Unit, finding: Finding, values: dict) -> Fix | N
     edits: list[Edit] = []
     for name, template in spec.set:
         content = render(template, values)
-        edit = _set_edit(unit, name, content, spec.after, finding)
+        edit = _override_edit(unit, name, content) if spec.override and unit.service is not None else None
+        edit = edit or _set_edit(unit, name, content, spec.after, finding)
         if edit is not None:
             edits.append(edit)
     for name in spec.remove:
@@ -600,6 +601,19 @@ def _set_edit(unit: Unit, name: str, value: str, after: str | None, finding: Fin
     if place is None or place[1] is None:
         return None  # no main.cf, or every place is inside a template block
     return Edit(place[1], f"{name} = {value}\n")
+
+
+def _override_edit(unit: Unit, name: str, value: str) -> Edit | None:
+    """``fix.override``: the reporting service's ``-o name=value`` (changed, or added as a
+    continuation line after the entry), so that the other services keep main.cf's value."""
+    if name in unit.overrides:
+        return None  # _set_edit changes the override itself
+    service = unit.service
+    if service is None or service.templated:
+        return None
+    text = f"-o {{ {name} = {value} }}" if any(c.isspace() for c in value) else f"-o {name}={value}"
+    end = service.span
+    return Edit(Span.point(end.path, end.end_line, end.end_column), f"\n  {text}")
 
 
 def _remove_edits(unit: Unit, name: str) -> list[Edit]:

@@ -58,6 +58,9 @@ class FixOutcome:
     remaining: object  # linter.engine.Report after the last re-check
     diff: str  # unified diff of every change, git-style a/ b/ paths
     rolled_back: tuple[ConfigError, ...] = ()  # files a fix broke: undone, then left alone
+    # fixes that undo each other (the texts came back to an earlier pass's): the rule ids
+    # of each such cycle; their findings are not counted as fixed
+    conflicts: tuple[tuple[str, ...], ...] = ()
 
 
 def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[str]], object],  # noqa: ANN001
@@ -75,6 +78,9 @@ def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[
     applied: list[Diagnostic] = []
     refused: list[ConfigError] = []  # files not edited because they changed since the check
     current = report
+    history: list[dict[str, str]] = []  # the pending texts before each pass
+    applied_per_pass: list[list[Diagnostic]] = []
+    conflicts: list[tuple[str, ...]] = []
 
     # a report without digests was not made by engine.check() (tests build them by hand)
     digests = getattr(report, "digests", None) or None
@@ -121,6 +127,7 @@ def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[
             chosen.append((diagnostic, tuple(reals)))
         if not chosen:
             break
+        history.append(dict(texts))
         before = dict(texts)
         changed_now = set()
         for real, fixes in taken.items():
@@ -141,7 +148,16 @@ def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[
             rolled_back += [e for e in current.errors if _error_file(e, broken, changed_now)]
             with overlay(texts):
                 current = recheck(files)
-        applied += [d for d, reals in chosen if not (set(reals) & broken) and set(reals) & changed_now]
+        this_pass = [d for d, reals in chosen if not (set(reals) & broken) and set(reals) & changed_now]
+        applied += this_pass
+        applied_per_pass.append(this_pass)
+        if texts in history:  # back to an earlier state: the fixes undo each other
+            start = history.index(texts)
+            cycle = [d for fixes in applied_per_pass[start:] for d in fixes]
+            conflicts.append(tuple(sorted({d.rule for d in cycle})))
+            undone = {id(d) for d in cycle}
+            applied = [d for d in applied if id(d) not in undone]
+            break
 
     changed = {shown[real]: (originals[real], texts[real]) for real in texts if texts[real] != originals[real]}
     diff = unified_diff(changed)
@@ -159,7 +175,7 @@ def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[
             changed = {p: v for p, v in changed.items() if p not in failed}
             merged = tuple(sorted((*current.errors, *errors), key=lambda e: (e.path, e.line, e.column)))
             current = dataclasses.replace(current, errors=merged)
-    return FixOutcome(changed, tuple(applied), current, diff, tuple(rolled_back))
+    return FixOutcome(changed, tuple(applied), current, diff, tuple(rolled_back), tuple(conflicts))
 
 
 def _interval(edit: Edit) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -476,3 +476,55 @@ def test_examples_set_roles_and_params(site, capsys):
     assert status == 2
     assert err == ("team.yaml:24:18: rule TX502, examples[0].params.cpa: the rule has no parameter 'cpa' "
                    "(its parameters: cap)\n")
+
+
+# -- fixes that undo each other ----------------------------------------------------------------
+
+FIGHTING = """\
+policy: team
+rules:
+  - id: TX601
+    name: mx-tls-not-may
+    scope: smtpd-service
+    message: "{service}: smtpd_tls_security_level is {value}"
+    when: "service('service') == 'smtp'"
+    check: {kind: value, directive: smtpd_tls_security_level, equals: may}
+    fix: {title: "Set may", set: {smtpd_tls_security_level: may}}
+  - id: TX602
+    name: submission-tls-not-encrypt
+    scope: smtpd-service
+    message: "{service}: smtpd_tls_security_level is {value}"
+    when: "service('service') == 'submission'"
+    check: {kind: value, directive: smtpd_tls_security_level, equals: encrypt}
+    fix: {title: "Set encrypt", set: {smtpd_tls_security_level: encrypt}}
+"""
+
+
+def test_fixes_that_undo_each_other_are_reported_and_not_counted(site, capsys):
+    write(site / "team.yaml", FIGHTING)
+    write(site / "h" / "main.cf", "smtpd_tls_security_level = none\n")
+    write(site / "h" / "master.cf", "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n")
+    status, out, err = run(capsys, "--no-builtin", "--policy", "team.yaml", "--fix", "h")
+    assert status == 1
+    assert ("policy-lint: note: the fixes of TX601 and TX602 undo each other (the files came back to an earlier "
+            "state): they were not counted as fixed; make the rules agree\n") in err
+    # what really changed: main.cf went from none to may (smtp's finding), submission still fails
+    assert (site / "h" / "main.cf").read_text() == "smtpd_tls_security_level = may\n"
+    assert out.splitlines()[0] == "h/main.cf:1:1: warning TX602 submission: smtpd_tls_security_level is may"
+    assert "Fixed 1 finding." in out
+
+
+def test_a_per_service_fix_can_set_the_services_own_override(site, capsys):
+    write(site / "team.yaml", FIGHTING.replace(
+        'fix: {title: "Set encrypt", set: {smtpd_tls_security_level: encrypt}}',
+        'fix: {title: "Set encrypt", set: {smtpd_tls_security_level: encrypt}, override: true}'))
+    write(site / "h" / "main.cf", "smtpd_tls_security_level = none\n")
+    write(site / "h" / "master.cf", "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n"
+                                    "  -o syslog_name=postfix/submission\n")
+    status, out, err = run(capsys, "--no-builtin", "--policy", "team.yaml", "--fix", "h")
+    assert (status, err) == (0, "")
+    assert (site / "h" / "main.cf").read_text() == "smtpd_tls_security_level = may\n"
+    assert (site / "h" / "master.cf").read_text() == (
+        "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n  -o syslog_name=postfix/submission\n"
+        "  -o smtpd_tls_security_level=encrypt\n")
+    assert out == "Fixed 2 findings. No findings in 2 files.\n"

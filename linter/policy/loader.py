@@ -963,8 +963,11 @@ class _RuleBuilder:
         if kind not in OWN_EDIT_KINDS and not sets and not f.get("remove") and \
                 Applicability.parse(f.get("applicability", "safe")) != Applicability.DISPLAY_ONLY:
             self.fail(key, "a fix needs 'set' or 'remove' (or applicability: display-only)", on_key=True)
+        if f.get("override") and self.scope not in SERVICE_SCOPES:
+            self.fail(key + ("override",), f"override: true needs scope smtpd-service or postfix-master, "
+                                           f"not {self.scope}", "it sets an -o override of the reporting service")
         return FixSpec(f["title"], Applicability.parse(f.get("applicability", "safe")), tuple(sets),
-                       tuple(f.get("remove") or ()), f.get("after"))
+                       tuple(f.get("remove") or ()), f.get("after"), bool(f.get("override")))
 
     def examples(self, items: list, fix: FixSpec | None) -> tuple[Example, ...]:
         from linter.parsers import detect_format

@@ -123,15 +123,16 @@ class FixSpec(NamedTuple):
     set: tuple[tuple[str, str], ...] = ()  # (directive, value template)
     remove: tuple[str, ...] = ()
     after: str | None = None  # insert new lines after this directive's assignment when it exists
+    override: bool = False  # service scopes: set an -o override of the reporting service, not main.cf
 
     def to_data(self) -> dict:
         return {"title": self.title, "applicability": str(self.applicability), "set": [list(p) for p in self.set],
-                "remove": list(self.remove), "after": self.after}
+                "remove": list(self.remove), "after": self.after, "override": self.override}
 
     @classmethod
     def from_data(cls, data: dict) -> FixSpec:
         return cls(data["title"], Applicability.parse(data["applicability"]), tuple(tuple(p) for p in data["set"]),
-                   tuple(data["remove"]), data["after"])
+                   tuple(data["remove"]), data["after"], bool(data.get("override")))
 
 
 class Example(NamedTuple):
