@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -275,6 +276,14 @@ def summary_markdown(comparison: Comparison) -> str:
     for rule, c in comparison.per_rule().items():
         n = sum(c.values())
         lines.append(f"| {rule} | {n} | {c['right']} | {c['wrong']} | {c['debatable']} | {100 * c['right'] / n:.0f} % |")
+    by_cause: dict[str, Counter] = defaultdict(Counter)
+    for f, r in comparison.still_open:
+        match = re.search(r"\bcauses? (\d+(?:/\d+)*)", r.reason)
+        by_cause[f"cause {match[1]}" if match else "no issue 10 cause"][f.rule] += 1
+    if by_cause:
+        lines += ["", f"Still `{OPEN}` (judged wrong, fix pending), by issue 10's causes:", ""]
+        for cause, c in sorted(by_cause.items(), key=lambda kv: [int(n) for n in re.findall(r"\d+", kv[0])] or [99]):
+            lines.append(f"- {cause}: {sum(c.values())} ({', '.join(f'{rule} {n}' for rule, n in sorted(c.items()))})")
     return "\n".join(lines) + "\n"
 
 
