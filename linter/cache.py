@@ -16,6 +16,13 @@ that cannot be written (read-only home, full disk) is silently skipped: it only 
 
 Directory: ``$POLICY_LINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/policy-lint``, else
 ``~/.cache/policy-lint``.
+
+Trust (issue 14 point 6): a cache directory another user can write (a shared
+``XDG_CACHE_HOME``) could hold a planted entry.  The directory and each entry must be a
+real directory/file (not a symbolic link) owned by the user running the linter and not
+writable by group or others; otherwise the cache is not used at all (compiled afresh,
+nothing read, nothing written).  The example file names of a cached policy are checked
+again where they are written (:mod:`linter.policytest`).
 """
 
 from __future__ import annotations
@@ -88,12 +95,38 @@ def _entry_path(directory: str, kind: str, key: str) -> str:
     return os.path.join(directory, f"{kind}-{key}.json")
 
 
-def read_entry(directory: str, kind: str, key: str) -> Any:
-    """The data stored under ``key``, or None (absent, unreadable, corrupted, foreign)."""
-    import json
+def _trusted(info: os.stat_result, kind_ok: bool) -> bool:
+    """Owned by the user running the linter and not writable by anyone else."""
+    euid = os.geteuid() if hasattr(os, "geteuid") else None
+    return kind_ok and (euid is None or info.st_uid == euid) and not info.st_mode & 0o022
+
+
+def trusted_dir(directory: str) -> bool:
+    """Whether ``directory`` may hold cache entries (see the module docstring)."""
+    import stat
 
     try:
-        with open(_entry_path(directory, kind, key), "rb") as f:
+        info = os.lstat(directory)
+    except OSError:
+        return False
+    return _trusted(info, stat.S_ISDIR(info.st_mode))
+
+
+def read_entry(directory: str, kind: str, key: str) -> Any:
+    """The data stored under ``key``, or None (absent, unreadable, corrupted, foreign, or
+    not owned by the user / writable by others)."""
+    import json
+    import stat
+
+    if not trusted_dir(directory):
+        return None
+    try:
+        fd = os.open(_entry_path(directory, kind, key), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not _trusted(info, stat.S_ISREG(info.st_mode)):
+                return None
             entry = json.loads(f.read())
     except (OSError, ValueError, RecursionError):  # ValueError: bad JSON or bad UTF-8
         return None
@@ -110,6 +143,8 @@ def write_entry(directory: str, kind: str, key: str, data: Any) -> bool:
     text = json.dumps({"format": CACHE_FORMAT, "key": key, "data": data}, separators=(",", ":"))
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
+        if not trusted_dir(directory):
+            return False  # another user's (or a shared, writable) directory: never written into
         write_atomically(_entry_path(directory, kind, key), text.encode("ascii"), prefix=f".{kind}-", suffix=".tmp")
     except OSError:
         return False

@@ -34,10 +34,20 @@ class ExampleResult:
     source: Span | None
 
 
+class UnsafeExampleName(ValueError):
+    """An example file name that would be written outside the example's directory."""
+
+
 def _write(directory: str, files: Sequence[tuple[str, str]]) -> list[str]:
+    """Write the example's files under ``directory``; a name that is absolute or climbs out
+    of it (``../../site-packages/x.pth``: from a planted cache entry, or any policy) is
+    refused, whoever validated the policy before."""
     paths = []
     for name, content in files:
-        path = os.path.join(directory, *name.split("/"))
+        parts = name.split("/")
+        if not name or name.startswith("/") or any(part in ("", ".", "..") for part in parts) or "\0" in name:
+            raise UnsafeExampleName(f"example file name {name!r} is not a relative path inside the example")
+        path = os.path.join(directory, *parts)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8", newline="") as f:
             f.write(content)
@@ -114,7 +124,10 @@ def run_example(policy: Policy, rule: Rule, index: int, example: Example) -> Exa
         return ExampleResult(rule.id, index, name, ok, detail, example.source)
 
     with tempfile.TemporaryDirectory(prefix="policy-lint-test-") as directory:
-        paths = _write(directory, example.files)
+        try:
+            paths = _write(directory, example.files)
+        except UnsafeExampleName as e:
+            return result(False, str(e))
         report = _run(rule, policy, paths, example)
         if report.errors:
             return result(False, "the example does not parse: " + "; ".join(

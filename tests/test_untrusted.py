@@ -238,3 +238,86 @@ def test_another_users_file_is_not_replaced(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "main.cf: error: owned by uid 12345, not by the user fixing it (uid 0): not written" in result.stderr
     assert path.stat().st_uid == 12345 and path.read_text() == "smtpd_tls_security_level = none\n"
+
+
+# -- 9: large input stays linear ------------------------------------------------------------------------
+
+
+def _check_counting(tmp_path: Path, name: str, text: str, target: str, attribute: str, monkeypatch) -> tuple[int, list]:
+    """Check one file in-process, counting the calls of ``target.attribute``."""
+    import importlib
+
+    from linter.engine import check
+    from linter.options import Options
+    from linter.policy import load_policy
+
+    module = importlib.import_module(target)
+    real = getattr(module, attribute)
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(args[:1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, attribute, counting)
+    write(tmp_path / name, text)
+    report = check([str(tmp_path / name)], load_policy([], builtin=True), Options())
+    return len(calls), list(report.diagnostics)
+
+
+def test_did_you_mean_is_bounded_per_file(tmp_path: Path, monkeypatch) -> None:
+    # a 5 MB main.cf of unknown names took about 50 s: each compared with the whole catalogue
+    from linter.checks.unknown_directive import MAX_SUGGESTIONS_PER_FILE
+
+    text = ("smtpd_bannr = x\n" + "".join(f"unknown_param_{i:05d} = {i}\n" for i in range(3000))
+            + "myhostnam = x\n")
+    calls, found = _check_counting(tmp_path, "main.cf", text, "linter.catalog", "_suggest", monkeypatch)
+    assert calls == MAX_SUGGESTIONS_PER_FILE  # not 3002
+    unknown = sorted((d for d in found if d.rule == "PF004"), key=lambda d: d.span.line)
+    assert len(unknown) == 3002  # every unknown name is still reported
+    assert "did you mean smtpd_banner" in unknown[0].message and "did you mean" not in unknown[-1].message
+
+
+def test_dovecot_duplicates_read_each_file_once(tmp_path: Path, monkeypatch) -> None:
+    # 20 000 duplicate lines read the whole file back for every pair: minutes
+    text = "protocols = imap\n" * 2000
+    calls, found = _check_counting(tmp_path, "dovecot.conf", text, "linter.parsers", "read_text", monkeypatch)
+    assert calls <= 5, calls  # the parse, and the duplicate check once (not once per pair)
+    assert len([d for d in found if d.rule == "DC003"]) == 1999
+
+
+# -- 6: cache trust -----------------------------------------------------------------------------------------
+
+
+def test_a_planted_cache_entry_is_not_trusted(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {"POLICY_LINT_CACHE_DIR": str(cache), "TMPDIR": str(temporary)}
+    first = run(tmp_path, "test", env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    (entry,) = cache.glob("policy-*.json")
+    data = json.loads(entry.read_text())
+    example = data["data"]["rules"][0]["examples"][0]
+    example["files"][0][0] = "../planted.pth"  # policy-lint test would write it next to its temporary directory
+    entry.write_text(json.dumps(data))
+    planted = temporary / "planted.pth"
+
+    # a directory others can write: the cache is not used (compiled afresh: every example passes)
+    cache.chmod(0o777)
+    result = run(tmp_path, "test", env=env)
+    no_traceback(result)
+    assert result.returncode == 0 and not planted.exists(), result.stdout
+    assert json.loads(entry.read_text()) == data  # and nothing written into it
+    cache.chmod(0o700)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # an entry of another user: not used
+        os.chown(entry, 12345, 12345)
+        result = run(tmp_path, "test", env=env)
+        assert result.returncode == 0 and not planted.exists(), result.stdout
+    # an entry of the user's own, tampered with: what it says is checked again where it acts
+    entry.write_text(json.dumps(data))
+    result = run(tmp_path, "test", env=env)
+    no_traceback(result)
+    assert not planted.exists() and not list(temporary.iterdir())
+    assert result.returncode == 1
+    assert "example file name '../planted.pth' is not a relative path inside the example" in result.stdout

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from linter.checks.base import Finding
-from linter.checks.common import delete_lines, documents, line_text
+from linter.checks.common import delete_lines, documents
 from linter.checks.context import Unit
 from linter.model import Assignment, Document, Section, Service, Setting, TemplateLine
 from linter.policy.model import Rule
@@ -49,24 +49,56 @@ def _setting_key(setting: Setting, instances: list[Section]) -> tuple:
     return (setting.section, setting.name, owner.span if owner is not None else None)
 
 
-def _between(templates: tuple[TemplateLine, ...], dead: Any, last: Any) -> bool:
+def _template_lines(templates: tuple[TemplateLine, ...]) -> dict[str, list[int]]:
+    """The template lines of each file, sorted (for :func:`_between`)."""
+    by_file: dict[str, list[int]] = {}
+    for t in templates:
+        by_file.setdefault(t.span.path, []).append(t.span.line)
+    return {path: sorted(lines) for path, lines in by_file.items()}
+
+
+def _between(templates: dict[str, list[int]], dead: Any, last: Any) -> bool:
     """A template line between the two settings: they may be alternatives ({% if %} ... {% else %})."""
-    return any(t.span.path == dead.span.path == last.span.path and dead.span.line < t.span.line < last.span.line
-               for t in templates)
+    import bisect
 
-
-def _extends(dead: Any, entries: list) -> bool:
-    """A later Dovecot setting that builds on this one (``protocols = $protocols sieve``):
-    the earlier value is used, not dead.  The parser's value is already expanded, so
-    the value is read as written."""
-    if not isinstance(dead, Setting):
+    lines = templates.get(dead.span.path)
+    if not lines or dead.span.path != last.span.path:
         return False
-    for later in entries[entries.index(dead) + 1 :]:
-        span = later.value_span
-        text = line_text(span.path, span.line) if span.line == span.end_line else None
-        if text is not None and re.search(rf"\$(?:{{)?{re.escape(dead.name)}\b", text[span.column - 1 : span.end_column - 1]):
-            return True
-    return False
+    i = bisect.bisect_right(lines, dead.span.line)
+    return i < len(lines) and lines[i] < last.span.line
+
+
+def _extended(entries: list) -> list[bool]:
+    """For each entry, whether a later Dovecot setting builds on it (``protocols =
+    $protocols sieve``): then its value is used, not dead.  The parser's value is already
+    expanded, so values are read as written; one pass from the end, each line read once
+    (a file of thousands of duplicates stays linear)."""
+    if not isinstance(entries[0], Setting):
+        return [False] * len(entries)
+    from linter.model import ConfigError
+    from linter.parsers import read_text
+
+    files: dict[str, list[str]] = {}
+
+    def line_of(path: str, line: int) -> str | None:
+        if path not in files:
+            try:
+                files[path] = read_text(path).splitlines()
+            except ConfigError:
+                files[path] = []
+        lines = files[path]
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
+    pattern = re.compile(rf"\$(?:{{)?{re.escape(entries[0].name)}\b")
+    out = [False] * len(entries)
+    later = False
+    for i in range(len(entries) - 1, -1, -1):
+        out[i] = later
+        span = entries[i].value_span
+        text = line_of(span.path, span.line) if span.line == span.end_line else None
+        if text is not None and pattern.search(text[span.column - 1 : span.end_column - 1]):
+            later = True
+    return out
 
 
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
@@ -87,11 +119,15 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
             else:
                 continue
             seen.setdefault(key, []).append(entry)
+        templates = _template_lines(doc.templates)
         for key, entries in seen.items():
+            if len(entries) < 2:
+                continue
             last = entries[-1]
             name = "/".join(key) if isinstance(last, Service) else last.name
-            for dead in entries[:-1]:
-                if _between(doc.templates, dead, last) or _extends(dead, entries):
+            extended = _extended(entries)
+            for index, dead in enumerate(entries[:-1]):
+                if _between(templates, dead, last) or extended[index]:
                     continue
                 value = getattr(dead, "value", None)
                 detail = f"{name} is set again on line {last.span.line}" + (

@@ -123,6 +123,12 @@ def _user_defined(unit: Unit) -> set[str]:
     return used
 
 
+# Did-you-mean compares a name with every name of the catalogue (about a millisecond or more
+# each): a file of thousands of unknown names (generated, or not a config at all) would take
+# minutes.  The first ones of each file get a suggestion, the rest are reported without.
+MAX_SUGGESTIONS_PER_FILE = 100
+
+
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     used = _user_defined(unit)
     services = unit.host.postfix.services
@@ -141,6 +147,7 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
                     if finding is not None:
                         yield finding
             continue
+        suggested = 0
         for entry in doc.entries:
             if isinstance(entry, Assignment):
                 candidates = [(entry.name, entry.name_span, POSTFIX_MAIN, None)]
@@ -152,4 +159,6 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
                 if getattr(entry, "templated", False) or not name.isascii():
                     continue
                 if not (catalog.is_known_postfix(name, services, used) or maybe_service_defined(unit.host, name)):
-                    yield Finding(span=span, directive=name, note=_suggestion(name, fmt, kind))
+                    suggested += 1
+                    note = _suggestion(name, fmt, kind) if suggested <= MAX_SUGGESTIONS_PER_FILE else None
+                    yield Finding(span=span, directive=name, note=note)
