@@ -119,7 +119,6 @@ INSECURE_WITH_CATALOG = {
     ("PF004", "main.cf", 25),  # smtpd_client_mesage_rate_limit
     ("PF104", "main.cf", 35),  # so the message rate stays unlimited (inserted after the last line)
     ("PF005", "main.cf", 28),  # mailbox_size_limit default < message_size_limit (inserted after it)
-    ("PF106", "main.cf", 28),  # queue_minfree not set (inserted after message_size_limit)
     ("PF206", "main.cf", 35),  # noplaintext + plain/login + AUTH before TLS on port 25
     ("PF403", "main.cf", 35),  # submission requires TLS, the default mandatory protocols allow TLSv1
     ("PF421", "main.cf", 35),  # no outbound TLS (smtp_tls_security_level empty)
