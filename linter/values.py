@@ -312,6 +312,9 @@ def postfix_lookup(explicit: Mapping[str, str | _Unknown], services: Iterable = 
         param = catalog.postfix_param(name)
         if param is not None:
             return UNKNOWN if param.default is None else param.default
+        compatibility = catalog.postfix_compatibility(name)
+        if compatibility is not None:
+            return compatibility
         return catalog.service_parameter_default(name, service_list)
 
     return lookup

@@ -29,6 +29,11 @@ Postfix
   * ``postconf -c DIR`` with a master.cf that has one service per delivery program
     (local error virtual smtp lmtp pipe spawn): the service-defined parameter
     suffixes per program and the parameter each one defaults to.
+  * ``postconf -c EMPTY -d NAME`` for every name a default refers to as ``$NAME`` that
+    ``postconf -d`` does not list: the obsolete names postconf still knows
+    (``fallback_relay``, ``postscreen_dnsbl_ttl``...), kept as ``compatibility``.
+  * ``postconf -M`` of ``$meta_directory/master.cf.proto``: the stock master.cf services
+    (``stock_services``), the transports of a host whose master.cf is not known.
 Dovecot
   * ``doveconf -a -c PROBE`` on a config with one section of every kind (passdb,
     userdb, namespace/mailbox, a service with inet/unix/fifo listeners, metric,
@@ -60,7 +65,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from linter.values import ExpansionError, expand  # noqa: E402
+from linter.values import ExpansionError, expand, references  # noqa: E402
 
 DATA = ROOT / "linter" / "data"
 MAN_PAGE = Path("/usr/share/man/man5/postconf.5.gz")
@@ -246,6 +251,37 @@ def postfix_type(name: str, default: str, expanded: str, text: str) -> tuple[str
     return "string", None, "fallback"
 
 
+def compatibility_names(config_dir: str, defaults: dict[str, str]) -> dict[str, str]:
+    """Names that ``postconf -d NAME`` knows though ``postconf -d`` does not list them: the
+    obsolete names that built-in defaults still read (``$fallback_relay`` in
+    smtp_fallback_relay, ``${postscreen_dnsbl_ttl?...}`` in postscreen_dnsbl_max_ttl).
+    Setting one changes behaviour, so they are not unknown.  Every name referenced by a
+    default is asked; run-time macros (``$extension``, ``$rbl_code``) postconf calls unknown."""
+    referenced = {n for value in defaults.values() for n in references(value)} - set(defaults)
+    found = {}
+    for name in sorted(referenced):
+        result = run(["postconf", "-c", config_dir, "-d", name], check=False)
+        if result.returncode == 0 and "unknown parameter" not in result.stderr:
+            found[name] = parse_pairs(result.stdout).get(name, "")
+    return found
+
+
+def stock_services() -> list[list[str]]:
+    """(service, type, command) of Postfix's stock master.cf (``$meta_directory/master.cf.proto``,
+    as ``postconf -M`` reads it): the transports a host without a known master.cf has."""
+    meta = run(["postconf", "-d", "-h", "meta_directory"]).stdout.strip()
+    with tempfile.TemporaryDirectory() as directory:
+        Path(directory, "main.cf").write_text("")
+        Path(directory, "master.cf").write_text(Path(meta, "master.cf.proto").read_text())
+        lines = run(["postconf", "-c", directory, "-M"]).stdout.splitlines()
+    services = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 8:
+            services.append([fields[0], fields[1], os.path.basename(fields[7])])
+    return services
+
+
 def postfix_catalogue() -> dict:
     with temporary_directory() as empty:
         for f in ("main.cf", "master.cf"):
@@ -270,6 +306,7 @@ def postfix_catalogue() -> dict:
             n for n, v in parse_pairs(run(["postconf", "-c", str(raw_dir), "-n", "-x"]).stdout).items()
             if v == "$zz_probe" and n in defaults
         }
+        compatibility = compatibility_names(empty, defaults)
     defaults["config_directory"] = run(["postconf", "-d", "-h", "config_directory"]).stdout.strip()
 
     service_parameters: dict[str, dict[str, str]] = {}
@@ -342,7 +379,9 @@ def postfix_catalogue() -> dict:
         "version": version,
         "params": params,
         "read_only": read_only,
+        "compatibility": compatibility,
         "service_parameters": service_parameters,
+        "stock_services": stock_services(),
         "type_rules": dict(sorted(sources.items())),
     }
 

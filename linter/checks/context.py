@@ -319,12 +319,11 @@ class HostDocs:
     consulted: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
-        services = tuple((e.service, e.command) for e in (self.master.entries if self.master else ())
-                         if isinstance(e, Service))
         missing_main = None
         if MAIN_CF in self.missing:
             def missing_main() -> None:
                 self.consulted.add(MAIN_CF)
+        services = tuple((name, command) for name, _type, command in self.transports())
         self.postfix = PostfixView(self.main, services, missing_main=missing_main,
                                    fragment_names=self.fragment_names, fragment_used=self.fragment_used)
 
@@ -338,6 +337,13 @@ class HostDocs:
             self.consulted.add(kind)
             return True
         return False
+
+    def transports(self) -> tuple[tuple[str, str, str], ...]:
+        """(service, type, command) of master.cf, or of the stock master.cf when the host's
+        is not known (its transports and their ``<transport>_*`` parameters exist on every host)."""
+        if self.master is None:
+            return catalog.stock_services()
+        return tuple((e.service, e.type, e.command) for e in self.master.entries if isinstance(e, Service))
 
     def referenced_names(self) -> set[str]:
         """Names used as ``$name`` anywhere in main.cf and master.cf (postconf counts them as used)."""
