@@ -394,6 +394,10 @@ class _Env:
             value = unit.default(argument)
         elif function == "param":
             return unit.effective(argument)
+        elif function == "in_effect":
+            return unit.in_effect(argument)
+        elif function == "delivers":
+            return unit.delivers(argument)
         elif function == "service":
             value = unit.service_column(argument)
         elif function == "dovecot":
@@ -596,6 +600,8 @@ def _set_edit(unit: Unit, name: str, value: str, after: str | None, finding: Fin
         return Edit(override.span, f"-o {{ {name} = {value} }}")
     explicit = unit.host.postfix.explicit.get(name)
     if explicit is not None:
+        if explicit.value == "" and explicit.span.line == explicit.span.end_line:
+            return Edit(explicit.span, f"{name} = {value}")  # "name =" gets its blank too
         return Edit(explicit.value_span, value)
     place = unit.main_insertion(after)
     if place is None or place[1] is None:

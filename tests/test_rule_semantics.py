@@ -56,6 +56,128 @@ def test_pf106_explicit_floor_below_one_and_a_half_message_sizes(site, capsys):
         (2, "queue_minfree is 20480000, less than 1.5 x message_size_limit (52428800)")]
 
 
+# -- cause 2: PF204 only where it matters, never twice with PF208, a fix that locks nobody out
+
+
+SASL = "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\nsmtpd_sasl_path = private/auth\n"
+DOVECOT_PLAIN_LOGIN = """\
+auth_mechanisms = plain login
+service auth {
+  unix_listener /var/spool/postfix/private/auth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("tls_only", [
+    "smtpd_tls_auth_only = yes\n",
+    "smtpd_tls_security_level = encrypt\nsmtpd_tls_chain_files = /etc/postfix/tls/key.pem, /etc/postfix/tls/chain.pem\n",
+    "smtpd_enforce_tls = yes\nsmtpd_tls_chain_files = /etc/postfix/tls/key.pem, /etc/postfix/tls/chain.pem\n",
+])
+def test_pf204_is_inert_where_auth_needs_tls(site, capsys, tls_only):
+    write(site / "main.cf", SASL + "smtpd_sasl_security_options =\n" + tls_only)
+    assert "PF204" not in rules(capsys, "main.cf")
+
+
+def test_pf204_is_inert_on_a_wrapper_mode_service(site, capsys):
+    write(site / "main.cf", SASL + "smtpd_sasl_security_options =\nsmtpd_tls_chain_files = /k.pem, /c.pem\n")
+    write(site / "master.cf", "smtps     inet  n       -       y       -       -       smtpd\n"
+                              "  -o smtpd_tls_wrappermode=yes\n"
+                              "submission inet n       -       y       -       -       smtpd\n")
+    services = [f["message"].split(":")[0] for f in findings(capsys, "main.cf") if f["rule"] == "PF204"]
+    assert services == ["submission"]
+
+
+def test_pf204_and_pf208_do_not_report_plaintext_before_tls_twice(site, capsys):
+    # the stock options (noanonymous) on a service that offers AUTH before STARTTLS: the
+    # password in clear is PF208's finding alone
+    write(site / "main.cf", SASL + "smtpd_tls_security_level = may\n"
+          "smtpd_tls_chain_files = /etc/postfix/tls/key.pem, /etc/postfix/tls/chain.pem\n")
+    assert rules(capsys, "main.cf").count("PF208") == 1
+    assert "PF204" not in rules(capsys, "main.cf")
+
+
+def test_pf204_fix_adds_noanonymous_and_pf207_does_not_fire_after_it(site, capsys):
+    write(site / "dovecot.conf", DOVECOT_PLAIN_LOGIN)
+    main = write(site / "main.cf", SASL + "smtpd_sasl_security_options = noplaintext\n"
+                 "smtpd_sasl_tls_security_options = noanonymous\n"
+                 "smtpd_tls_security_level = may\n"
+                 "smtpd_tls_chain_files = /etc/postfix/tls/key.pem, /etc/postfix/tls/chain.pem\n")
+    before = rules(capsys, "main.cf", "dovecot.conf")
+    assert "PF204" in before and "PF207" not in before
+    cli.main(["check", "--fix", "--unsafe-fixes", "--select", "PF204", "main.cf"])
+    capsys.readouterr()
+    assert "smtpd_sasl_security_options = noanonymous,noplaintext\n" in main.read_text()
+    after = rules(capsys, "main.cf", "dovecot.conf")
+    assert "PF207" not in after
+    assert after == [r for r in before if r != "PF204"], "the fix introduces no finding"
+
+
+def test_pf204_fix_never_removes_a_mechanism_when_dovecot_is_unknown(site, capsys):
+    # the old fix set "noanonymous, noplaintext": with smtpd_sasl_tls_security_options at its
+    # default ($smtpd_sasl_security_options) nobody could log in with PLAIN/LOGIN any more
+    main = write(site / "main.cf", SASL + "smtpd_sasl_security_options =\n")
+    cli.main(["check", "--fix", "--unsafe-fixes", "--select", "PF204", "main.cf"])
+    capsys.readouterr()
+    assert main.read_text() == SASL + "smtpd_sasl_security_options = noanonymous\n"
+    write(site / "dovecot.conf", DOVECOT_PLAIN_LOGIN)
+    assert not {"PF204", "PF206", "PF207"} & set(rules(capsys, "main.cf", "dovecot.conf"))
+
+
+# -- cause 4: the mail path and TLS as the daemons see them ----------------------------------
+
+
+def test_pf005_only_where_local8_receives_mail(site, capsys):
+    write(site / "main.cf", "message_size_limit = 52428800\n")  # the stock master.cf and mydestination
+    assert "PF005" in rules(capsys, "main.cf")
+    write(site / "main.cf", "message_size_limit = 52428800\nmydestination =\n")
+    assert "PF005" not in rules(capsys, "main.cf")
+    write(site / "main.cf", "message_size_limit = 52428800\nlocal_transport = lmtp:unix:private/dovecot-lmtp\n")
+    assert "PF005" not in rules(capsys, "main.cf")
+
+
+def test_pf005_follows_the_local_transport_to_its_master_cf_command(site, capsys):
+    write(site / "main.cf", "message_size_limit = 52428800\nlocal_transport = dovecot\n")
+    write(site / "master.cf", "dovecot   unix  -       n       n       -       -       pipe\n"
+                              "  flags=DRhu user=vmail argv=/usr/lib/dovecot/deliver -d ${recipient}\n")
+    assert "PF005" not in rules(capsys, "main.cf")
+    write(site / "master.cf", "dovecot   unix  -       n       n       -       -       local\n")
+    assert "PF005" in rules(capsys, "main.cf")
+
+
+def test_pf014_only_when_virtual8_is_the_virtual_transport(site, capsys):
+    hosted = "virtual_mailbox_domains = example.org\nmessage_size_limit = 104857600\n"
+    write(site / "main.cf", hosted)
+    assert "PF014" in rules(capsys, "main.cf")
+    write(site / "main.cf", hosted + "virtual_transport = lmtp:unix:private/dovecot-lmtp\n")
+    assert "PF014" not in rules(capsys, "main.cf")
+
+
+def test_pf209_honours_the_obsolete_smtpd_use_tls(site, capsys):
+    # Postfix 3.7 with an empty smtpd_tls_security_level still turns TLS on with
+    # smtpd_use_tls = yes: AUTH is offered after STARTTLS
+    base = SASL + ("smtpd_tls_auth_only = yes\nsmtpd_tls_cert_file = /etc/ssl/certs/mail.pem\n"
+                   "smtpd_tls_key_file = /etc/ssl/private/mail.key\n")
+    write(site / "main.cf", base + "smtpd_use_tls = yes\n")
+    assert "PF209" not in rules(capsys, "main.cf")
+    write(site / "main.cf", base + "smtpd_use_tls = yes\nsmtpd_tls_security_level = none\n")
+    assert "PF209" in rules(capsys, "main.cf")
+    write(site / "main.cf", base)
+    assert "PF209" in rules(capsys, "main.cf")
+
+
+def test_pf212_and_pf213_read_the_tls_level_in_effect(site, capsys):
+    write(site / "main.cf", "smtpd_use_tls = yes\n")
+    found = [f["message"] for f in findings(capsys, "main.cf") if f["rule"] == "PF212"]
+    assert found == ["smtp: TLS is on (smtpd_use_tls = yes) but no server certificate is configured: "
+                     "smtpd never offers STARTTLS"]
+    write(site / "main.cf", "smtpd_enforce_tls = yes\nsmtpd_tls_chain_files = /k.pem, /c.pem\n")
+    assert "PF213" in rules(capsys, "main.cf")
+
+
 # -- cause 5: names postconf knows -----------------------------------------------------------
 
 
@@ -92,3 +214,32 @@ def test_stock_transport_parameters_without_a_master_cf(site, capsys):
     write(site / "main.cf", "smtp_destination_concurrency_limit = 5\nrelay_destination_recipient_limit = 10\n"
                             "local_destination_recipient_limit = 1\nvirtual_initial_destination_concurrency = 2\n")
     assert "PF004" not in rules(capsys, "main.cf")
+
+
+# -- the policy language: the functions these rules are written with --------------------------
+
+
+@pytest.mark.parametrize(("expr", "error"), [
+    ("delivers('maildrop')", "delivers() knows no delivery agent 'maildrop'"),
+    ("in_effect('smtpd_tls_securty_level') == 'may'", "in_effect(): unknown Postfix parameter 'smtpd_tls_securty_level'"),
+])
+def test_in_effect_and_delivers_are_checked_by_the_loader(site, capsys, expr, error):
+    write(site / "p.yaml", """\
+policy: p
+title: t
+rules:
+  - id: X001
+    name: bad-agent
+    scope: postfix-main
+    message: m
+    check:
+      kind: assert
+      expr: "EXPR"
+    fix:
+      title: t
+      applicability: display-only
+""".replace("EXPR", expr))
+    status = cli.main(["check", "--no-builtin", "--policy", "p.yaml", "p.yaml"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert error in err

@@ -13,6 +13,7 @@ Values come from :mod:`linter.values` (``$`` expansion, typed conversion) and
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -462,6 +463,49 @@ class Unit:
             return UNKNOWN
         return postfix_typed(name, param.default)
 
+    def in_effect(self, name: str) -> Any:
+        """The value the daemon acts on: the effective value, after the compatibility rules
+        Postfix applies to it (:data:`IN_EFFECT`)."""
+        derive = IN_EFFECT.get(name)
+        return derive(self) if derive is not None else self.effective(name)
+
+    def delivers(self, agent: str) -> bool:
+        """Whether the delivery agent ``agent`` (a master.cf command: ``local``, ``virtual``...)
+        receives mail here: the transport of an address class that has domains (local:
+        mydestination, virtual mailbox: virtual_mailbox_domains, relay: relay_domains,
+        default: everything else) is a master.cf service running that command.
+        transport_maps are not read (their content is not in the repository)."""
+        commands = {}
+        for service, kind, command in self.host.transports():
+            if kind == "unix":
+                commands.setdefault(service, os.path.basename(command))
+        for domains, transport in ADDRESS_CLASSES:
+            if domains is not None and not self._has_items(domains):
+                continue
+            if commands.get(self._transport_name(transport)) == agent:
+                return True
+        return False
+
+    def _has_items(self, name: str) -> bool:
+        """Whether a list parameter has items; known from the text when the expansion is not
+        (``$myhostname, localhost`` has items whatever myhostname is)."""
+        try:
+            return len(self.effective(name)) > 0
+        except UnknownValue:
+            written = self.raw(name) or ""
+            literal = [w for w in values.split_list(written) if not w.startswith("$")]
+            if literal:
+                return True
+            raise
+
+    def _transport_name(self, name: str) -> str:
+        """The transport of ``transport:nexthop`` (``local:$myhostname`` -> ``local``)."""
+        written = self.raw(name) or ""
+        transport = written.split(":", 1)[0].strip()
+        if "$" in transport:
+            transport = str(self.expanded(name) or "").split(":", 1)[0].strip()
+        return transport
+
     def dovecot_value(self, path: str) -> Any:
         if self.host.lacks(DOVECOT_TREE):
             raise UnknownValue(path)
@@ -601,6 +645,34 @@ class Unit:
 def _template_blocks(doc: Document) -> list[tuple[int, int | None]]:
     lines = [(t.span.line, t.text) for t in doc.templates]
     return control_blocks(lines) if lines else []
+
+
+def _smtpd_tls_level(unit: Unit) -> str:
+    """smtpd.c: a non-empty smtpd_tls_security_level wins (secure, verify and fprint act as
+    encrypt); an empty one leaves TLS to the obsolete smtpd_enforce_tls and smtpd_use_tls
+    (postconf(5): "This overrides the obsolete parameters smtpd_use_tls and
+    smtpd_enforce_tls")."""
+    level = unit.effective("smtpd_tls_security_level")
+    if level:
+        return "encrypt" if level in ("secure", "verify", "fprint") else level
+    if unit.effective("smtpd_enforce_tls"):
+        return "encrypt"
+    return "may" if unit.effective("smtpd_use_tls") else "none"
+
+
+# Parameters whose meaning Postfix derives from others: name -> the value in effect.
+IN_EFFECT: dict[str, Callable[[Unit], Any]] = {
+    "smtpd_tls_security_level": _smtpd_tls_level,
+}
+
+# (the parameter listing the domains of an address class, its transport parameter); None:
+# the default class, which gets whatever no other class takes.  ADDRESS_CLASS_README.
+ADDRESS_CLASSES = (
+    ("mydestination", "local_transport"),
+    ("virtual_mailbox_domains", "virtual_transport"),
+    ("relay_domains", "relay_transport"),
+    (None, "default_transport"),
+)
 
 
 def matches_header(pattern: str, header: str) -> bool:

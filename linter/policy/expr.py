@@ -104,6 +104,11 @@ def _join_path(base: Any, path: Any) -> str:
     return str(base).rstrip("/") + "/" + path
 
 
+def _join(items: Any, separator: Any) -> str:
+    """The items of a list value as one text, ``separator`` between them."""
+    return str(separator).join(str(item) for item in words(items))
+
+
 def _str(value: Any) -> str:
     if isinstance(value, tuple):
         return " ".join(str(v) for v in value)
@@ -127,6 +132,7 @@ PURE_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "str": (1, 1, _str),  # a number as text, e.g. a Dovecot port compared with part of a Postfix value
     "words": (1, 1, words),
     "join_path": (2, 2, _join_path),
+    "join": (2, 2, _join),
     "size": (1, 1, parse_size),
     "seconds": (1, 1, parse_seconds),
     "matches": (2, 2, None),  # compiled specially: the pattern is RE2, compiled once
@@ -172,13 +178,15 @@ ENV_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
 }
 # Functions that ask the environment; their one argument must be a string literal,
 # so the loader can check what they name.
-CONTEXT_FUNCTIONS = ("is_set", "default", "param", "service", "dovecot", "dovecot_exists", "dovecot_filter",
-                     "has_role")
+CONTEXT_FUNCTIONS = ("is_set", "default", "param", "in_effect", "delivers", "service", "dovecot", "dovecot_exists",
+                     "dovecot_filter", "has_role")
 # Context functions whose path may be computed (a literal is checked at load, a computed one read as is).
 COMPUTED_CONTEXT_FUNCTIONS = ("dovecot", "dovecot_exists")
 FILTER_KINDS = ("protocol", "remote", "local", "local_name")  # dovecot_filter(): Dovecot's filter sections
 FUNCTIONS = tuple(PURE_FUNCTIONS) + tuple(ENV_FUNCTIONS) + CONTEXT_FUNCTIONS
 SERVICE_COLUMNS = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command", "args")
+# The Postfix delivery agents delivers('agent') can ask about (master.cf command names).
+DELIVERY_AGENTS = ("local", "virtual", "lmtp", "smtp", "pipe", "error", "discard")
 
 _CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
         ast.In: "in", ast.NotIn: "not in"}
@@ -319,6 +327,9 @@ class _Translator:
             if name == "dovecot_filter" and args[0][1] not in FILTER_KINDS:
                 raise self.fail(n.args[0], f"dovecot_filter() takes a filter kind, not {args[0][1]!r}",
                                 "kinds: " + ", ".join(FILTER_KINDS))
+            if name == "delivers" and args[0][1] not in DELIVERY_AGENTS:
+                raise self.fail(n.args[0], f"delivers() knows no delivery agent {args[0][1]!r}",
+                                "agents: " + ", ".join(DELIVERY_AGENTS))
         else:
             low, high, _ = PURE_FUNCTIONS[name] if name in PURE_FUNCTIONS else ENV_FUNCTIONS[name]
             if not low <= len(args) <= high:

@@ -674,7 +674,12 @@ class _RuleBuilder:
         for function, argument in sorted(context_calls(expr.ir)):
             column = text.find(argument) + 1 or 1
             offset = self.offset_in(key, text, column)
-            if function in ("is_set", "default", "param"):
+            if function in ("in_effect", "delivers") and self.is_dovecot():
+                self.fail(key, f"{function}() needs a Postfix scope, not {self.scope}", offset=offset)
+            elif function == "in_effect" and not self.postfix_known(argument):
+                self.fail(key, f"{function}(): unknown Postfix parameter {argument!r}",
+                          self.suggestion(argument, POSTFIX_MAIN), offset=offset)
+            elif function in ("is_set", "default", "param"):
                 if self.is_dovecot():
                     self.check_dovecot_path(key, split_path(argument))
                 elif not self.postfix_known(argument):
