@@ -647,10 +647,15 @@ def diagnose(rule: Rule, unit: Unit, finding: Finding, env: _Env) -> Diagnostic:
     if finding.note:
         message += f" ({finding.note})"
     related = finding.related
-    if unit.service is not None and finding.span != unit.service.span and unit.service.span not in related:
+    if unit.service is not None and not any(_within(s, unit.service.span) for s in (finding.span, *related)):
         related = related + (unit.service.span,)
     return Diagnostic(rule=rule.id, name=rule.name, severity=rule.severity, message=message, span=finding.span,
                       fix=build_fix(rule, unit, finding, values), related=related, help_uri=rule.reference)
+
+
+def _within(span: Span, outer: Span) -> bool:
+    return span.path == outer.path and (outer.line, outer.column) <= (span.line, span.column) \
+        and (span.end_line, span.end_column) <= (outer.end_line, outer.end_column)
 
 
 def _merge_services(diagnostics: set[Diagnostic]) -> list[Diagnostic]:
@@ -826,6 +831,11 @@ def _check_group(group: _HostFiles, rules: Sequence[Rule], parse, failed: set[st
                         # judged in the block, but found where the block inherits it from
                         finding = finding._replace(related=(*finding.related, unit.block.span))
                 seen.add(finding.span)
+                if _real(finding.span.path) not in reported and finding.missing and finding.related \
+                        and _real(finding.related[0].path) in reported:
+                    # master.cf was not passed (pre-commit on main.cf): shown where the fix goes
+                    finding = finding._replace(span=finding.related[0],
+                                               related=(finding.span, *finding.related[1:]))
                 real = _real(finding.span.path)
                 side = _side(docs, real)
                 if side is not None and rule.check.kind not in DOCUMENT_KINDS and side not in _HOME[rule.scope]:

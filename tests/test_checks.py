@@ -223,7 +223,7 @@ def test_undefined_reference_in_main_cf_and_in_each_form_of_reference(tmp_path: 
         ("main.cf", 2, 7, "undef2 in the value of b"),
         ("main.cf", 2, 21, "undef3 in the value of b"),
         ("main.cf", 2, 31, "undef4 in the value of b"),
-        ("main.cf", 5, 5, "undef5 in the value of d"),  # a continued value: its start
+        ("main.cf", 6, 3, "undef5 in the value of d"),  # a continued value: the line that holds it
     ]
 
 

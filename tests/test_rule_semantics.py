@@ -247,3 +247,36 @@ rules:
     err = capsys.readouterr().err
     assert status == 2
     assert error in err
+
+
+# -- cause 8: locations ------------------------------------------------------------------------
+
+
+def test_pf015_points_at_the_line_and_column_of_a_reference_in_a_continued_value(site, capsys):
+    write(site / "main.cf", "smtpd_recipient_restrictions = permit_mynetworks,\n"
+                            "    reject_unauth_destination,\n"
+                            "    check_policy_service $policy_socket\n")
+    found = [(f["line"], f["column"], f["end_column"]) for f in findings(capsys, "main.cf") if f["rule"] == "PF015"]
+    assert found == [(3, 26, 40)]
+
+
+def test_a_service_finding_about_a_value_set_nowhere_points_at_the_master_cf_entry(site, capsys):
+    write(site / "main.cf", "default_process_limit = 20\n")
+    write(site / "master.cf", "smtp      inet  n       -       y       -       -       smtpd\n"
+                              "submission inet n       -       y       -       8       smtpd\n")
+    found = [(f["path"], f["line"], f["column"], [(r["path"], r["line"]) for r in f["related"]])
+             for f in findings(capsys, "main.cf", "master.cf") if f["rule"] == "PF110"]
+    # the maxproc field of each service; main.cf, where the fix adds the line, is related
+    assert found == [("master.cf", 1, 49, [("main.cf", 1)]), ("master.cf", 2, 49, [("main.cf", 1)])]
+    cli.main(["check", "--select", "PF110", "main.cf", "master.cf"])
+    assert "master.cf:2:49: warning PF110 submission: smtpd_client_connection_count_limit is 50" \
+        in capsys.readouterr().out
+
+
+def test_when_only_main_cf_is_checked_the_finding_stays_in_main_cf(site, capsys):
+    # pre-commit passes the changed file only: the finding is shown where its fix goes
+    write(site / "main.cf", "default_process_limit = 20\n")
+    write(site / "master.cf", "submission inet n       -       y       -       8       smtpd\n")
+    found = [(f["path"], f["line"], [(r["path"], r["line"]) for r in f["related"]])
+             for f in findings(capsys, "main.cf") if f["rule"] == "PF110"]
+    assert found == [("main.cf", 1, [("master.cf", 1)])]

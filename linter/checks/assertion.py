@@ -45,6 +45,27 @@ def first_directive(ir: list, skip: set[str]) -> str | None:
     return None
 
 
+def _service_column(rule: Rule) -> str | None:
+    """The master.cf column the expression judges the anchor against (``service('process_limit')``,
+    directly or through a ``let``), other than the service name a rule filters on."""
+    lets = dict(rule.let)
+    seen: set[str] = set()
+
+    def visit(ir: list) -> str | None:
+        if ir[0] == "call" and ir[1] == "service" and ir[2][0][1] != "service":
+            return ir[2][0][1]
+        if ir[0] == "name" and ir[1] in lets and ir[1] not in seen:
+            seen.add(ir[1])
+            return visit(lets[ir[1]].ir)
+        for child in children(ir):
+            found = visit(child)
+            if found:
+                return found
+        return None
+
+    return visit(rule.check.expr.ir)
+
+
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     check = rule.check
     result = check.expr.evaluate(env)
@@ -60,11 +81,11 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     sections: tuple[str, ...] = ()
     if unit.dovecot_scope:
         sections = split_path(anchor)[:-1]
-    finding = locate(unit, anchor, sections, fix_after(rule))
+    finding = locate(unit, anchor, sections, fix_after(rule), column=_service_column(rule))
     if finding is not None:
         try:
             value = unit.raw(anchor)
         except Exception:  # noqa: BLE001 - the anchor's own value is only shown in the message
             value = None
         yield Finding(span=finding.span, directive=anchor, value=value, missing=finding.missing,
-                      section=finding.section)
+                      section=finding.section, related=finding.related)

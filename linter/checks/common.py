@@ -19,8 +19,12 @@ def target(check: Check) -> str:
 
 
 def locate(unit: Unit, name: str, sections: tuple[str, ...] = (), after: str | None = None,
-           **values: object) -> Finding | None:
-    """A finding at ``name``'s explicit setting here, else at its insertion point."""
+           column: str | None = None, **values: object) -> Finding | None:
+    """A finding at ``name``'s explicit setting here, else at its insertion point.
+
+    On a master.cf service, a value set nowhere is about that service: the finding points
+    at its entry (at ``column``'s field, e.g. ``process_limit``, else the service name),
+    with main.cf's insertion point, where the fix adds the line, as related."""
     span, _entry = unit.explicit_span(name)
     if span is not None:
         return Finding(span=span, directive=name, **values)
@@ -33,6 +37,10 @@ def locate(unit: Unit, name: str, sections: tuple[str, ...] = (), after: str | N
         if place is not None and place[1] is None and not values.get("note"):
             # the fix would have to go inside a template block: none is offered, and why
             values["note"] = "no fix offered: main.cf ends inside a template block that is never closed"
+        if unit.service is not None:
+            field = unit.service_field(column)
+            related = (span,) if span is not None and span.path != field.path else ()
+            return Finding(span=field, directive=name, missing=True, related=related, **values)
     if span is None:
         return None
     return Finding(span=span, directive=name, missing=True, section=sections, **values)

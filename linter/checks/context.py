@@ -356,6 +356,8 @@ class HostDocs:
 
 
 SMTPD_COMMANDS = ("smtpd", "postscreen")
+# master.cf's columns in order (Service.fields), as service('column') names them
+_COLUMNS = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command")
 
 
 def service_overrides(service: Service | None) -> dict[str, Override]:
@@ -565,6 +567,13 @@ class Unit:
         return value
 
     # -- locations
+    def service_field(self, column: str | None = None) -> Span:
+        """Where this unit's master.cf entry has ``column`` (default: the service name)."""
+        assert self.service is not None
+        fields = self.service.fields
+        index = _COLUMNS.index(column) if column in _COLUMNS else 0
+        return fields[index].span if index < len(fields) else self.service.span
+
     def explicit_span(self, name: str) -> tuple[Span | None, Any]:
         """Where ``name`` is explicitly set here: (value span, entry) or (None, None)."""
         if self.dovecot_scope:

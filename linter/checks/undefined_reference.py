@@ -29,19 +29,31 @@ from typing import Any
 
 from linter import catalog, values
 from linter.checks.base import Finding
-from linter.checks.common import documents, maybe_service_defined
+from linter.checks.common import documents, line_text, maybe_service_defined
 from linter.checks.context import MAIN_CF, Unit
 from linter.model import Assignment, Service, Span
 from linter.policy.model import Rule
 
 
 def _reference_span(value_span: Span, value: str, name: str) -> Span:
-    """The ``$name`` text when the value is on one line; else the value's start."""
+    """The ``$name`` text: on its own physical line when the value continues over several
+    (the line and column that hold it), else the value's start."""
+    pattern = re.compile(r"\$(?:[{(][ \t]*)?" + re.escape(name) + r"(?![A-Za-z0-9_])")
     if value_span.line == value_span.end_line:
-        match = re.search(r"\$(?:[{(]\s*)?" + re.escape(name) + r"(?![A-Za-z0-9_])", value)
+        match = pattern.search(value)
         if match is not None:
             start = value_span.column + match.start()
             return Span(value_span.path, value_span.line, start, value_span.line, start + len(match.group()))
+        return Span.point(value_span.path, value_span.line, value_span.column)
+    for line in range(value_span.line, value_span.end_line + 1):
+        text = line_text(value_span.path, line)
+        if text is None:
+            break
+        start = value_span.column - 1 if line == value_span.line else 0
+        end = value_span.end_column - 1 if line == value_span.end_line else len(text)
+        match = pattern.search(text, start, end)
+        if match is not None:
+            return Span(value_span.path, line, match.start() + 1, line, match.end() + 1)
     return Span.point(value_span.path, value_span.line, value_span.column)
 
 
