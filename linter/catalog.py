@@ -159,16 +159,16 @@ def postfix_read_only(name: str, version: str | None = None) -> bool:
     return name in _load(_file("postfix", version))["read_only"]
 
 
-def postfix_compatibility(name: str) -> str | None:
+def postfix_compatibility(name: str, version: str | None = None) -> str | None:
     """The default of an obsolete name that postconf still knows (``fallback_relay``,
     ``postscreen_dnsbl_ttl``: built-in defaults read them as ``$name``), or None."""
-    return _load("postfix.json")["compatibility"].get(name)
+    return _load(_file("postfix", version))["compatibility"].get(name)
 
 
-def stock_services() -> tuple[tuple[str, str, str], ...]:
+def stock_services(version: str | None = None) -> tuple[tuple[str, str, str], ...]:
     """(service, type, command) of Postfix's stock master.cf: the transports of a host
     whose master.cf is not known."""
-    return tuple(tuple(entry) for entry in _load("postfix.json")["stock_services"])  # type: ignore[misc]
+    return tuple(tuple(entry) for entry in _load(_file("postfix", version))["stock_services"])  # type: ignore[misc]
 
 
 def _service_entry(entry: str | tuple[str, str]) -> tuple[str, str | None]:
@@ -209,8 +209,8 @@ def is_known_postfix(
     user_defined: Iterable[str] = (),
 ) -> bool:
     """Whether postconf would *not* call ``name`` an unused parameter: a built-in, a
-    read-only name, an obsolete name postconf still knows, a service-defined name of one of ``service_names``, or a
-    user-defined name (referenced as ``$name`` or listed in smtpd_restriction_classes;
+    read-only name, an obsolete name postconf still knows, a service-defined name of one of
+    ``service_names``, or a user-defined name (referenced as ``$name`` or listed in smtpd_restriction_classes;
     pass those in ``user_defined``)."""
     if postfix_param(name) is not None or postfix_read_only(name) or postfix_compatibility(name) is not None:
         return True

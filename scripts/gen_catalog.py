@@ -270,9 +270,9 @@ def stock_services() -> list[list[str]]:
     """(service, type, command) of Postfix's stock master.cf (``$meta_directory/master.cf.proto``,
     as ``postconf -M`` reads it): the transports a host without a known master.cf has."""
     meta = run(["postconf", "-d", "-h", "meta_directory"]).stdout.strip()
-    with tempfile.TemporaryDirectory() as directory:
+    with temporary_directory() as directory:
         Path(directory, "main.cf").write_text("")
-        Path(directory, "master.cf").write_text(Path(meta, "master.cf.proto").read_text())
+        Path(directory, "master.cf").write_text(host(f"{meta}/master.cf.proto").read_text())
         lines = run(["postconf", "-c", directory, "-M"]).stdout.splitlines()
     services = []
     for line in lines:
