@@ -660,16 +660,18 @@ def _within(span: Span, outer: Span) -> bool:
 
 def _merge_services(diagnostics: set[Diagnostic]) -> list[Diagnostic]:
     """One finding where several services found the same thing at the same place (a
-    missing Dovecot listener that smtp and submission both need); their service
-    lines are kept as related locations."""
+    missing Dovecot listener that smtp and submission both need), or the same thing with
+    the same fix (a main.cf line missing for every service, each found at its own
+    master.cf entry); the other places are kept as related locations."""
     merged: dict[tuple, Diagnostic] = {}
     for d in sorted(diagnostics, key=lambda d: (d.sort_key(), d.related)):
-        key = (d.rule, d.span, d.message, d.fix)
+        key = (d.rule, d.message, d.fix) if d.fix is not None and d.fix.edits else (d.rule, d.span, d.message, d.fix)
         first = merged.get(key)
         if first is None:
             merged[key] = d
         else:
-            related = first.related + tuple(r for r in d.related if r not in first.related)
+            more = (() if d.span == first.span else (d.span,)) + d.related
+            related = first.related + tuple(dict.fromkeys(r for r in more if r not in first.related))
             merged[key] = dataclasses.replace(first, related=related)
     return list(merged.values())
 

@@ -119,12 +119,14 @@ INSECURE_WITH_CATALOG = {
     ("PF004", "main.cf", 25),  # smtpd_client_mesage_rate_limit
     ("PF104", "main.cf", 35),  # so the message rate stays unlimited (inserted after the last line)
     ("PF005", "main.cf", 28),  # mailbox_size_limit default < message_size_limit (inserted after it)
-    ("PF206", "main.cf", 35),  # noplaintext + plain/login + AUTH before TLS on port 25
-    ("PF403", "main.cf", 35),  # submission requires TLS, the default mandatory protocols allow TLSv1
     ("PF421", "main.cf", 35),  # no outbound TLS (smtp_tls_security_level empty)
-    ("PF501", "main.cf", 35),  # AUTH without smtpd_client_auth_rate_limit
+    # set nowhere, so found at the services' master.cf entries (main.cf, where the fix goes, related)
+    ("PF206", "master.cf", 2),  # noplaintext + plain/login + AUTH before TLS on port 25
+    ("PF207", "master.cf", 2),  # smtpd_sasl_tls_security_options inherits noplaintext (smtp)
+    ("PF207", "master.cf", 3),  # ... and on submission
+    ("PF403", "master.cf", 3),  # submission requires TLS, the default mandatory protocols allow TLSv1
+    ("PF501", "master.cf", 2),  # AUTH without smtpd_client_auth_rate_limit (submission's entry related)
     ("PF503", "main.cf", 35),  # VRFY answered
-    ("PF207", "main.cf", 21),  # smtpd_sasl_tls_security_options inherits noplaintext
     ("DC204", "dovecot/conf.d/10-master.conf", 11),  # listener without user = postfix
     ("DC205", "dovecot/conf.d/10-master.conf", 11),  # ... and without group = postfix
 }

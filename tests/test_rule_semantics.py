@@ -12,12 +12,24 @@ import pytest
 
 from linter import cli
 
+# the services of Postfix's stock master.cf that these rules look at
+STOCK_MASTER = """\
+smtp      inet  n       -       y       -       -       smtpd
+smtp      unix  -       -       y       -       -       smtp
+relay     unix  -       -       y       -       -       smtp
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       y       -       -       lmtp
+"""
+
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
+    """A host directory with the stock master.cf (a test may replace or remove it)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     (tmp_path / ".policy-lint.yaml").write_text("{}\n", encoding="utf-8")  # stops the walk up
+    (tmp_path / "master.cf").write_text(STOCK_MASTER, encoding="utf-8")
     return tmp_path
 
 
@@ -211,8 +223,9 @@ def test_transport_parameters_of_master_cf_services_agree_with_postconf(site, ca
 
 
 def test_transport_parameters_without_a_master_cf(site, capsys):
-    # the stock transports exist on every host; another transport may be defined in the
-    # master.cf the tool cannot see, so its parameters are not called unknown either
+    # another transport may be defined in the master.cf the tool cannot see, so its
+    # parameters are not called unknown; a misspelt suffix still is
+    (site / "master.cf").unlink()
     write(site / "main.cf", "smtp_destination_concurrency_limit = 5\nrelay_destination_recipient_limit = 10\n"
                             "local_destination_recipient_limit = 1\nvirtual_initial_destination_concurrency = 2\n"
                             "dovecot_destination_recipient_limit = 1\nsmtp_destination_concurency_limit = 5\n")

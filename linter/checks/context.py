@@ -476,7 +476,10 @@ class Unit:
         receives mail here: the transport of an address class that has domains (local:
         mydestination, virtual mailbox: virtual_mailbox_domains, relay: relay_domains,
         default: everything else) is a master.cf service running that command.
-        transport_maps are not read (their content is not in the repository)."""
+        transport_maps are not read (their content is not in the repository).  A host whose
+        master.cf was not found has unknown transports: the rule is skipped (and says so)."""
+        if self.host.lacks(MASTER_CF):
+            raise UnknownValue("master.cf")
         commands = {}
         for service, kind, command in self.host.transports():
             if kind == "unix":

@@ -727,7 +727,7 @@ class _RuleBuilder:
     def context_type(self, function: str, argument: str) -> Typed | None:
         from linter.policy.typecheck import describe_kind, kind_type
 
-        if function not in ("default", "param", "dovecot"):
+        if function not in ("default", "param", "in_effect", "dovecot"):
             return None
         kind = self.catalog_kind(argument, function == "dovecot" or self.is_dovecot())
         if kind is None:

@@ -71,7 +71,7 @@ _FUNCTION_RESULTS = {"len": "number", "contains": "bool", "startswith": "bool", 
                      "removeprefix": "string", "str": "string", "matches": "bool", "words": "list",
                      "join_path": "string", "size": "number", "seconds": "number", "is_set": "bool",
                      "dovecot_exists": "bool", "dovecot_filter": "string", "wide_networks": "list",
-                     "public_networks": "list"}
+                     "public_networks": "list", "join": "string", "delivers": "bool"}
 _SERVICE_COLUMNS = {"process_limit": "number", "args": "list"}
 
 
@@ -163,12 +163,12 @@ class Checker:
         return _ERROR
 
     def call(self, function: str, args: list) -> Typed:
-        if function in ("is_set", "default", "param", "service", "dovecot", "dovecot_exists", "dovecot_filter",
-                        "has_role"):
+        if function in ("is_set", "default", "param", "in_effect", "delivers", "service", "dovecot", "dovecot_exists",
+                        "dovecot_filter", "has_role"):
             argument = args[0][1] if args and args[0][0] == "const" else ""
             if function == "service":
                 return Typed(_SERVICE_COLUMNS.get(argument, "string"), f"service('{argument}')")
-            if function in ("is_set", "dovecot_exists", "has_role"):
+            if function in ("is_set", "dovecot_exists", "has_role", "delivers"):
                 return Typed("bool", "a boolean")
             if function == "dovecot_filter":
                 return Typed("string", f"dovecot_filter('{argument}') (text)")
