@@ -647,7 +647,8 @@ def diagnose(rule: Rule, unit: Unit, finding: Finding, env: _Env) -> Diagnostic:
     if finding.note:
         message += f" ({finding.note})"
     related = finding.related
-    if unit.service is not None and not any(_within(s, unit.service.span) for s in (finding.span, *related)):
+    if unit.service is not None and not _within(finding.span, unit.service.span) and unit.service.span not in related \
+            and not any(f.span in related for f in unit.service.fields):
         related = related + (unit.service.span,)
     return Diagnostic(rule=rule.id, name=rule.name, severity=rule.severity, message=message, span=finding.span,
                       fix=build_fix(rule, unit, finding, values), related=related, help_uri=rule.reference)
