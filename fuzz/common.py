@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -224,3 +226,137 @@ def run(one_input, seeds: list[bytes], name: str) -> None:
     atheris.instrument_all()
     atheris.Setup(args, one_input)
     atheris.Fuzz()
+
+
+# -- bounds on Dovecot includes (issue 14.3) ------------------------------------------
+
+
+def include_fan_out(data: bytes) -> None:
+    """A Dovecot tree with fan-out shaped by ``data``: ``depth`` levels of ``fan_out``
+    files, each including every file of the next level (``fan_out ** k`` inclusions at
+    level k), parsed under small bounds on inclusions and bytes taken from ``data``.
+
+    Invariants: the parser reads at most the bound of files; when the tree's inclusions
+    or bytes exceed a bound it raises a ConfigError saying ``include limit``, located on
+    a line of a file of the tree; otherwise the tree parses."""
+    data = data + bytes(4 - len(data)) if len(data) < 4 else data
+    depth, fan_out = 1 + data[0] % 5, 1 + data[1] % 4
+    max_files, max_bytes = 1 + data[2] % 60, 64 + 16 * data[3]
+    padding = "".join(chr(b) for b in data[4:200] if 0x20 <= b < 0x7f)  # a comment's worth of ASCII
+    directory = Path(tempfile.mkdtemp(prefix="policy-lint-fuzz-bounds-"))
+    sizes = []
+    for level in range(1, depth + 1):
+        text = f"# level {level} {padding}\nmail_plugins_{level} = x\n"
+        if level < depth:
+            text += f"!include L{level + 1}-*.conf\n"
+        sizes.append(len(text))
+        for number in range(fan_out):
+            (directory / f"L{level}-{number}.conf").write_text(text, encoding="ascii")
+    root = directory / "dovecot.conf"
+    root_text = "protocols = imap\n!include L1-*.conf\n"
+    root.write_text(root_text, encoding="ascii")
+    inclusions = sum(fan_out ** level for level in range(1, depth + 1))
+    included_bytes = sum(fan_out ** level * sizes[level - 1] for level in range(1, depth + 1))
+    try:
+        _parse_bounded(directory, root, root_text, max_files, max_bytes,
+                       f"depth {depth}, fan-out {fan_out} ({inclusions} inclusions, {included_bytes} bytes), "
+                       f"bounds {max_files} files, {max_bytes} bytes", inclusions > max_files or included_bytes > max_bytes)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _parse_bounded(directory: Path, root: Path, root_text: str, max_files: int, max_bytes: int, shape: str,
+                   over: bool) -> None:
+    import linter.parsers.dovecot as dovecot_parser
+    from linter.parsers import parse_text
+
+    reads: list[str] = []
+    real_read = dovecot_parser.read_text
+
+    def counting_read(path: str, *args, **kwargs):
+        reads.append(path)
+        return real_read(path, *args, **kwargs)
+
+    saved = dovecot_parser.MAX_INCLUDED_FILES, dovecot_parser.MAX_INCLUDED_BYTES
+    dovecot_parser.MAX_INCLUDED_FILES, dovecot_parser.MAX_INCLUDED_BYTES = max_files, max_bytes
+    dovecot_parser.read_text = counting_read
+    try:
+        try:
+            parse_text(str(root), root_text, DOVECOT)
+            error = None
+        except ConfigError as e:
+            error = e
+    finally:
+        dovecot_parser.MAX_INCLUDED_FILES, dovecot_parser.MAX_INCLUDED_BYTES = saved
+        dovecot_parser.read_text = real_read
+    if len(reads) > max_files:
+        raise InvariantError(f"{shape}: {len(reads)} files read")
+    if error is None and over:
+        raise InvariantError(f"{shape}: parsed without an include limit error")
+    if error is not None:
+        if not over or "include limit" not in error.message:
+            raise InvariantError(f"{shape}: unexpected error {error}")
+        if not error.path.startswith(str(directory)) or error.line < 1:
+            raise InvariantError(f"{shape}: the include limit error is not located in the tree: {error}")
+        text = Path(error.path).read_text(encoding="ascii")
+        check_error(error, error.path, text)
+
+
+# -- output escaping (issue 14.5) -----------------------------------------------------
+
+# what a terminal or GitHub's log viewer acts on: C0 but TAB and LF, DEL, C1
+_CONTROLS = frozenset([*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)])
+_WORKFLOW_COMMAND = re.compile(r"::(error|warning|notice)( [a-zA-Z]+=[^:,\n]*(,[a-zA-Z]+=[^:,\n]*)*)?::[^\n]*")
+
+
+def output_of(data: bytes) -> dict[str, tuple[str, str]]:
+    """``policy-lint check`` on a main.cf made of ``data`` (at most 4 KB, also put in a
+    value and in the directory's name) in text and github format: format -> (stdout, stderr).
+
+    Invariants: no control character (C0 but TAB and LF, DEL, C1) reaches either stream;
+    in github format every line that starts with ``::`` (after blanks) is one whole
+    workflow command of the linter's, so that no text from the input begins a line of
+    its own with ``::``."""
+
+
+    data = data[:4096]
+    text = data.decode("utf-8", "surrogateescape")
+    name = "".join(ch for ch in text[:40] if ch not in "/\0") or "x"
+    base = Path(tempfile.mkdtemp(prefix="policy-lint-fuzz-out-"))
+    directory = base / name
+    try:
+        directory.mkdir()
+    except OSError:
+        directory = base / "x"
+        directory.mkdir()
+    flat = text.replace("\n", " ")
+    (directory / "main.cf").write_bytes(data + b"\nsmtpd_banner = " + flat.encode("utf-8", "surrogateescape")
+                                        + b"\n" + b"\x1b[2J" + data[:64].replace(b"\n", b" ") + b" = 1\n")
+    try:
+        return _outputs(directory)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _outputs(directory: Path) -> dict[str, tuple[str, str]]:
+    import contextlib
+    import io
+
+    from linter.cli import main
+
+    results = {}
+    for fmt in ("text", "github"):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main(["check", "--no-config", "--format", fmt, str(directory / "main.cf")])
+        results[fmt] = (out.getvalue(), err.getvalue())
+        for stream, written in zip(("stdout", "stderr"), results[fmt]):
+            bad = sorted({f"{ord(ch):#04x}" for ch in written if ord(ch) in _CONTROLS})
+            if bad:
+                raise InvariantError(f"{fmt} {stream}: control characters {', '.join(bad)} written unescaped")
+            if fmt == "github":
+                for line in written.split("\n"):
+                    if line.lstrip().startswith("::") and not _WORKFLOW_COMMAND.fullmatch(line):
+                        raise InvariantError(f"github {stream}: a line starts with '::' but is not one of the "
+                                             f"linter's workflow commands: {line!r}")
+    return results

@@ -12,7 +12,8 @@ import importlib
 
 import pytest
 
-HARNESSES = ["fuzz_postfix_main", "fuzz_master", "fuzz_dovecot", "fuzz_policy", "fuzz_expr"]
+HARNESSES = ["fuzz_postfix_main", "fuzz_master", "fuzz_dovecot", "fuzz_policy", "fuzz_expr", "fuzz_include_bounds",
+             "fuzz_output"]
 
 
 def harness(name: str):
