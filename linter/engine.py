@@ -571,7 +571,14 @@ def build_fix(rule: Rule, unit: Unit, finding: Finding, values: dict) -> Fix | N
         content = render(template, values)
         edit = _override_edit(unit, name, content) if spec.override and unit.service is not None else None
         edit = edit or _set_edit(unit, name, content, spec.after, finding)
-        if edit is not None:
+        if edit is None:
+            continue
+        same_point = [i for i, e in enumerate(edits) if e.span == edit.span and e.span[1:3] == e.span[3:5]]
+        if same_point and edit.span[1:3] == edit.span[3:5]:
+            # two new lines at one place: one insertion, in the order the fix lists them
+            # (Fix sorts its edits, which would order them by their text)
+            edits[same_point[0]] = Edit(edit.span, edits[same_point[0]].content + edit.content)
+        else:
             edits.append(edit)
     for name in spec.remove:
         edits += _remove_edits(unit, name)
@@ -586,7 +593,9 @@ def _set_edit(unit: Unit, name: str, value: str, after: str | None, finding: Fin
         value = target.tree_value(value)
         span, entry = unit.explicit_span(name)
         if entry is not None:
-            return Edit(entry.value_span, value)
+            # already the wanted value: no edit (a fix that also keeps related settings
+            # right, like DC203's user and group, must not claim to change them)
+            return None if entry.value == value and not entry.templated else Edit(entry.value_span, value)
         sections = target.parts[:-1] or finding.section
         place = unit.dovecot_insertion(sections)
         if place is None:

@@ -461,3 +461,57 @@ def test_startup_imports_stay_lean():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['linter', 'linter.cli']"
+
+
+# -- issue 10, cause 12: a fix's every edit is in the report ---------------------------------
+SOCKET = ("service auth {\n  unix_listener /var/spool/postfix/private/auth {\n    mode = 0666\n  }\n}\n")
+
+
+def test_fix_cascade_every_changed_line_is_reported(site, capsys):
+    """The report of a world-writable auth socket shows every line --fix changes: mode on the
+    finding's line, and the user/group lines without which 0660 locks smtpd out (DC204)."""
+    conf = write(site / "dovecot" / "dovecot.conf", SOCKET)
+    status, out, _err = run(capsys, "check", ".")
+    assert status == 1
+    assert out == (
+        "dovecot/dovecot.conf:3:5: warning DC203 the Postfix auth socket's mode is 0666: use 0660 (owner and group postfix)\n"
+        "  fix: Set mode = 0660, user = postfix, group = postfix [unsafe]\n"
+        '    also dovecot/dovecot.conf:4:1: insert "    user = postfix\\n    group = postfix\\n"\n'
+        "1 finding (1 fixable with --fix --unsafe-fixes)\n")
+    status, out, _err = run(capsys, "check", "--format", "github", ".")
+    assert '%0A  also dovecot/dovecot.conf:4:1: insert "    user = postfix\\n    group = postfix\\n"%0A' in out
+    status, out, _err = run(capsys, "check", "--format", "json", ".")
+    [finding] = json.loads(out)
+    assert [(e["line"], e["content"]) for e in finding["fix"]["edits"]] == [
+        (3, "0660"), (4, "    user = postfix\n    group = postfix\n")]
+    # applying it changes exactly what was shown, in one fix, and leaves nothing behind
+    status, out, _err = run(capsys, "check", "--fix", "--unsafe-fixes", ".")
+    assert (status, out) == (0, "Fixed 1 finding. No findings in 1 file.\n")
+    assert conf.read_text(encoding="utf-8") == (
+        "service auth {\n  unix_listener /var/spool/postfix/private/auth {\n    mode = 0660\n"
+        "    user = postfix\n    group = postfix\n  }\n}\n")
+
+
+def test_fix_edit_of_a_setting_already_right_is_left_out(site, capsys):
+    """user = postfix already: DC203's fix neither rewrites nor reports that line."""
+    write(site / "dovecot" / "dovecot.conf", SOCKET.replace("0666\n", "0666\n    user = postfix\n"))
+    status, out, _err = run(capsys, "check", "--format", "json", ".")
+    [finding] = json.loads(out)
+    assert [(e["line"], e["content"]) for e in finding["fix"]["edits"]] == [(3, "0660"), (5, "    group = postfix\n")]
+
+
+def test_further_edits_are_escaped(site, capsys):
+    """Text from the input in an edit shown under the fix goes through the escaping."""
+    from linter.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
+    from linter.engine import Report
+    from linter.model import Span
+    from linter.reporters import OutputSettings, renderer
+
+    span = Span("a.cf", 1, 1, 1, 2)
+    fix = Fix("t", Applicability.SAFE, (Edit(span, "x"), Edit(Span.point("b\x1b[2J.cf", 2, 1), "v\x1b]0;t\x07 \"q\"\n")))
+    report = Report([Diagnostic("X1", "x", Severity.INFO, "m", span, fix)], [], ["a.cf"])
+    text = renderer("text")(report, None, OutputSettings())
+    assert '    also b\\x1b[2J.cf:2:1: insert "v\\x1b]0;t\\x07 \\"q\\"\\n"\n' in text
+    assert "\x1b" not in text and "\x07" not in text
+    github = renderer("github")(report, None, OutputSettings())
+    assert "\x1b" not in github and "\x07" not in github

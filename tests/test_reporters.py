@@ -39,8 +39,10 @@ def _report() -> Report:
         rule="GX101", name="rate-limit-unset", severity=Severity.WARNING,
         message="smtpd_client_connection_rate_limit is 0: unlimited",
         span=Span.point(MAIN, 4, 1),
-        fix=Fix("Set smtpd_client_connection_rate_limit = 30", Applicability.UNSAFE,
-                (Edit(Span.point(MAIN, 4, 1), "smtpd_client_connection_rate_limit = 30\n"),)),
+        # a fix that also edits another file: text and github show that edit under the fix
+        fix=Fix("Set smtpd_client_connection_rate_limit = 30, anvil_rate_time_unit = 60s", Applicability.UNSAFE,
+                (Edit(Span.point(MAIN, 4, 1), "smtpd_client_connection_rate_limit = 30\n"),
+                 Edit(Span(ODD, 2, 24, 2, 27), "60s"))),
         help_uri="https://www.postfix.org/postconf.5.html#smtpd_client_connection_rate_limit")
     tls = Diagnostic(
         rule="GX102", name="tls-disabled", severity=Severity.ERROR,
@@ -103,7 +105,10 @@ def test_text_format(policy):
     assert not any("Unknown setting" in line for line in lines)  # input errors go to stderr (the CLI)
     assert f"{MAIN}:2:28: error GX102 smtpd_tls_security_level is none" in lines
     index = lines.index(f"{MAIN}:4:1: warning GX101 smtpd_client_connection_rate_limit is 0: unlimited")
-    assert lines[index + 1] == "  fix: Set smtpd_client_connection_rate_limit = 30 [unsafe]"
+    assert lines[index + 1] == "  fix: Set smtpd_client_connection_rate_limit = 30, anvil_rate_time_unit = 60s [unsafe]"
+    # the fix's edit in another file is shown under it; the one at the finding's line is not
+    assert lines[index + 2] == f'    also {ODD}:2:24: replace up to 2:27 with "60s"'
+    assert lines[index + 3].startswith(f"{ODD}:1:16: info GX103")
     assert lines[-2:] == ["4 findings (2 fixable with --fix, 1 more with --unsafe-fixes)",
                           "1 error: not everything could be checked."]
     assert f"{ODD}:1:16: info GX103 smtpd_banner names the software: 100% Postfix, v3:7" in lines

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from linter import __version__
+from linter.model import Span
 
 REPORTERS: dict[str, str] = {
     "text": "linter.reporters.text",
@@ -80,3 +81,36 @@ def workflow_safe(text: str) -> str:
             line = line[: len(line) - len(stripped)] + "%3A" + stripped[1:]
         out.append(line)
     return "\n".join(out)
+
+
+def further_edits(diagnostic) -> list:  # noqa: ANN001 - diagnostics.Diagnostic
+    """The edits of a finding's fix outside the finding's own lines (other lines, other
+    files), in order: what applying the fix changes beyond the place the report shows."""
+    fix, s = diagnostic.fix, diagnostic.span
+    if fix is None:
+        return []
+    last = max(s.line, s.end_line - 1 if s.end_column == 1 and s.end_line > s.line else s.end_line)
+
+    def outside(e: Span) -> bool:  # an edit up to column 1 of a line ends on the line before
+        end = e.end_line - 1 if e.end_column == 1 and e.end_line > e.line else e.end_line
+        return e.path != s.path or e.line < s.line or end > last
+
+    return [e for e in fix.edits if outside(e.span)]
+
+
+def quoted(text: str) -> str:
+    r"""``text`` (an edit's content) in double quotes, backslash, quote, LF and TAB as
+    ``\\``, ``\"``, ``\n``, ``\t``, other control characters as ``\xNN``."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{printable(text)}"'
+
+
+def edit_text(edit, location: str) -> str:  # noqa: ANN001 - diagnostics.Edit
+    """``LOCATION: insert "..."``, ``LOCATION: replace up to L:C with "..."``,
+    ``LOCATION: delete up to L:C``; ``location`` is the edit's start, already printable."""
+    s = edit.span
+    if (s.line, s.column) == (s.end_line, s.end_column):
+        return f"{location}: insert {quoted(edit.content)}"
+    if not edit.content:
+        return f"{location}: delete up to {s.end_line}:{s.end_column}"
+    return f"{location}: replace up to {s.end_line}:{s.end_column} with {quoted(edit.content)}"

@@ -14,7 +14,7 @@ them on stderr with :func:`problem` (``::error``, ``::notice``).
 from __future__ import annotations
 
 from linter.diagnostics import Severity
-from linter.reporters import OutputSettings, printable, relative_path
+from linter.reporters import OutputSettings, edit_text, further_edits, printable, relative_path
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -68,6 +68,9 @@ def render(report, policy, settings: OutputSettings = OutputSettings()) -> str: 
         message = d.message
         if d.fix is not None:
             message += f"\nfix: {d.fix.title} [{d.fix.applicability}]"
+            for edit in further_edits(d):  # what the fix also changes elsewhere
+                e = edit.span
+                message += f"\n  also {edit_text(edit, f'{relative_path(e.path, root)}:{e.line}:{e.column}')}"
         rule = policy.rule(d.rule) if policy is not None else None
         rationale = " ".join(rule.rationale.split()) if rule is not None and rule.rationale else ""
         if rationale:

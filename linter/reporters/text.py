@@ -7,7 +7,7 @@ Text from inputs (paths, values quoted in messages) has its control characters e
 from __future__ import annotations
 
 from linter.diagnostics import Applicability, Diagnostic
-from linter.reporters import OutputSettings, printable
+from linter.reporters import OutputSettings, edit_text, further_edits, printable
 
 RESET = "\033[0m"
 BOLD = "\033[1m"
@@ -41,6 +41,9 @@ def finding_lines(diagnostic: Diagnostic, color: bool = False) -> list[str]:
     lines = [head]
     if diagnostic.fix is not None:
         lines.append(_paint(f"  fix: {printable(diagnostic.fix.title)} [{diagnostic.fix.applicability}]", DIM, color))
+        for edit in further_edits(diagnostic):  # what the fix also changes elsewhere
+            e = edit.span
+            lines.append(_paint(f"    also {edit_text(edit, _location(e.path, e.line, e.column))}", DIM, color))
     return lines
 
 
