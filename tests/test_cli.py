@@ -515,3 +515,9 @@ def test_further_edits_are_escaped(site, capsys):
     assert "\x1b" not in text and "\x07" not in text
     github = renderer("github")(report, None, OutputSettings())
     assert "\x1b" not in github and "\x07" not in github
+    # a path in the message cannot hold the start of a workflow command, even mid-line
+    odd = Fix("t", Applicability.SAFE, (Edit(span, "x"), Edit(Span.point("b::add-mask::s##[x.cf", 2, 1), "v")))
+    github = renderer("github")(Report([Diagnostic("X1", "x", Severity.INFO, "m", span, odd)], [], ["a.cf"]),
+                                None, OutputSettings())
+    assert "also b:\\x3aadd-mask:\\x3as#\\x23[x.cf:2:1: insert" in github
+    assert "::add-mask" not in github and "##[" not in github

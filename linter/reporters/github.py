@@ -50,6 +50,12 @@ def repository_root(start: str) -> str:
         directory = parent
 
 
+def _message_path(path: str) -> str:
+    """A path inside a message: no ``::`` (the start of a workflow command) and no ``##[``
+    (a legacy one), even in the middle of the escaped one-line message: ``:\\x3a``, ``#\\x23[``."""
+    return path.replace("##[", "#\\x23[").replace("::", ":\\x3a")
+
+
 def problem(name: str, error, root: str, title: str) -> str:  # noqa: ANN001 - model.ConfigError
     """An input error (``error``) or note (``notice``) as one workflow command."""
     properties: dict[str, object] = {"file": relative_path(error.path, repository_root(root))}
@@ -70,7 +76,7 @@ def render(report, policy, settings: OutputSettings = OutputSettings()) -> str: 
             message += f"\nfix: {d.fix.title} [{d.fix.applicability}]"
             for edit in further_edits(d):  # what the fix also changes elsewhere
                 e = edit.span
-                message += f"\n  also {edit_text(edit, f'{relative_path(e.path, root)}:{e.line}:{e.column}')}"
+                message += f"\n  also {edit_text(edit, f'{_message_path(relative_path(e.path, root))}:{e.line}:{e.column}')}"
         rule = policy.rule(d.rule) if policy is not None else None
         rationale = " ".join(rule.rationale.split()) if rule is not None and rule.rationale else ""
         if rationale:
