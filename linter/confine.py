@@ -35,7 +35,12 @@ def _start(path: str) -> str:
 
 def git_top(path: str) -> str | None:
     """The nearest directory at or above ``path`` holding a ``.git`` entry (real path), or None."""
-    directory = _start(path)
+    return git_dir_above(_start(path))
+
+
+def git_dir_above(directory: str) -> str | None:
+    """``directory`` or the nearest directory above it (as spelt) holding a ``.git`` entry
+    (a directory, or a file for worktrees and submodules), or None."""
     while True:
         if os.path.lexists(os.path.join(directory, ".git")):
             return directory

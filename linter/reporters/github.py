@@ -37,17 +37,13 @@ def repository_root(start: str) -> str:
     the git top level above ``start`` (a ``.git`` directory or file), else ``start``."""
     import os
 
+    from linter.confine import git_dir_above
+
     workspace = os.environ.get("GITHUB_WORKSPACE")
     if workspace and os.path.isdir(workspace):
         return workspace
-    directory = os.path.abspath(start)
-    while True:
-        if os.path.exists(os.path.join(directory, ".git")):
-            return directory
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return start
-        directory = parent
+    # abspath, not realpath: annotation paths are relative to the spelling the user ran with
+    return git_dir_above(os.path.abspath(start)) or start
 
 
 def _message_path(path: str) -> str:
