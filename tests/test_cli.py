@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linter import __version__, cli
 
@@ -460,7 +462,8 @@ def test_startup_imports_stay_lean():
             "('ruamel', 'jsonschema', 're2', 'json', 'difflib', 'linter')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['linter', 'linter.cli']"
+    # --format's choices come from the reporters' registry (issue 15), which stays light
+    assert done.stdout.strip() == "['linter', 'linter.cli', 'linter.console', 'linter.reporters']"
 
 
 # -- issue 10, cause 12: a fix's every edit is in the report ---------------------------------
@@ -521,3 +524,45 @@ def test_further_edits_are_escaped(site, capsys):
                                 None, OutputSettings())
     assert "also b:\\x3aadd-mask:\\x3as#\\x23[x.cf:2:1: insert" in github
     assert "::add-mask" not in github and "##[" not in github
+
+
+# -- issue 13: the common command line is read without argparse, to the same result ---------
+TOKENS = ["check", "main.cf", "conf.d", "-q", "--quiet", "--fix", "--diff", "--unsafe-fixes", "--exit-zero",
+          "--no-cache", "--no-config", "--no-builtin", "--format", "json", "github", "xml", "--jobs", "-j", "2", "0",
+          "x", "--policy", "p.yaml", "--select", "PF1,DC2", "--ignore", "--profile", "--exclude", "", "--as",
+          "dovecot", "--color", "never", "--fail-on", "--severity", "error", "--output", "-o", "--config",
+          "--baseline", "b.json", "--", "-", "--form", "--format=json", "-x", "rules", "--help", "--version"]
+
+
+def _argparse_or_error(argv: list[str]):
+    try:
+        return vars(cli.build_parser().parse_args(cli._with_default_command(argv)))
+    except (cli.UsageError, cli._Exit) as e:
+        return type(e)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=7))
+def test_fast_command_line_reads_as_argparse(argv):
+    """Whatever the fast reader accepts, argparse reads the same way (it declines the rest)."""
+    fast = cli.fast_args(argv)
+    if fast is not None:
+        assert vars(fast) == _argparse_or_error(argv)
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["main.cf"], ["check"], ["check", "a", "b"], ["check", "--format", "json", "--output", "r.json", "a"],
+    ["check", "a", "b", "--no-config", "--jobs", "2", "-q"], ["--fix", "main.cf", "master.cf"],
+    ["check", "--policy", "p.yaml", "--policy", "q.yaml", "--select", "PF1,DC2", "--ignore", "PF101", "x"],
+])
+def test_common_command_lines_skip_argparse(argv):
+    fast = cli.fast_args(argv)
+    assert fast is not None and vars(fast) == _argparse_or_error(argv)
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "a", "-q", "b"], ["--format=json", "a"], ["--form", "json"], ["-j0", "a"], ["--jobs", "0"],
+    ["--format", "xml"], ["rules"], ["--version"], ["check", "--", "-a"], ["--output"],
+])
+def test_other_command_lines_are_argparses(argv):
+    assert cli.fast_args(argv) is None

@@ -1,4 +1,5 @@
-"""Output formats: one module per format behind one dict, which is also ``--format``'s choices.
+"""Output formats: one module per format behind one dict, which is also ``--format``'s choices
+(``linter.cli.report_formats``; this module stays light, the command line imports it).
 
 Each module has ``render(report, policy, settings) -> str``.  Modules are imported
 only when their format is chosen, so a text run never imports ``json``.
@@ -12,7 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from linter import __version__
-from linter.model import Span
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from linter.model import Span
 
 REPORTERS: dict[str, str] = {
     "text": "linter.reporters.text",
