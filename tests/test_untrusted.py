@@ -124,7 +124,13 @@ def test_every_format_says_why_it_exits_2(tmp_path: Path, fmt: str, case: str) -
     shown = os.fsencode(target).decode("utf-8", "backslashreplace")
     assert shown.split("/")[0] in errors[0] or "caf" in errors[0]
     if fmt == "json":
-        assert [d["rule"] for d in json.loads(result.stdout)]  # the findings of main.cf are still there
+        entries = json.loads(result.stdout)
+        (error,) = [d for d in entries if d.get("kind") == "input-error"]  # JSON carries the error too
+        assert error["rule"] is None and error["severity"] == "error" and error["fix"] is None
+        assert error["message"] in errors[0] and error["path"].split("/")[0] in (target.split("/")[0], "caf\\xe9")
+        if case == "unparsable":
+            assert [error["line"], error["column"]] == [int(n) for n in errors[0].split(":")[1:3]]  # as on stderr
+        assert [d["rule"] for d in entries if d is not error]  # the findings of main.cf are still there
     if fmt == "sarif":
         (run_,) = json.loads(result.stdout)["runs"]
         (invocation,) = run_["invocations"]

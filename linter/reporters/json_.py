@@ -3,7 +3,11 @@
 Each object: ``path, line, column, end_line, end_column, rule, name, severity,
 message, help_uri, related, fix``; ``fix`` is ``null`` or ``{title, applicability,
 edits: [{path, line, column, end_line, end_column, content}]}``.  Columns are 1-based
-and ``end_column`` is exclusive, in characters.
+and ``end_column`` is exclusive, in characters.  An input error (a file missing,
+unreadable or that does not parse) is an entry too, first, as ruff writes a syntax error:
+``rule`` and ``name`` null, ``severity`` "error", ``kind`` "input-error", its location
+(``line`` and ``column`` null when no line applies); stderr shows it as well and the
+exit status is 2.
 """
 
 from __future__ import annotations
@@ -127,14 +131,27 @@ def _indented(value: object, newline: str) -> str:
     raise _Unhandled
 
 
+def input_error(error) -> dict:  # noqa: ANN001 - model.ConfigError
+    """An input error (a file missing, unreadable or that does not parse) as an entry of the
+    array, after ruff's precedent: no rule, severity error, ``kind`` "input-error", located
+    where the error is (``line``/``column`` null when no line applies); also on stderr."""
+    line = error.line or None
+    column = error.column if line else None
+    return {"path": error.path, "line": line, "column": column, "end_line": line, "end_column": column,
+            "rule": None, "name": None, "severity": "error", "kind": "input-error", "message": error.message,
+            "help_uri": None, "related": [], "fix": None}
+
+
 def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001
     # one finding's dict at a time: 20,000 of them at once weigh more than the text
-    if not report.diagnostics:
+    errors = getattr(report, "errors", ())
+    if not report.diagnostics and not errors:
         return "[]\n"
     try:
-        parts = ["\n  " + _finding_text(d) for d in report.diagnostics]
+        parts = ["\n  " + _indented(input_error(e), "\n  ") for e in errors]
+        parts += ["\n  " + _finding_text(d) for d in report.diagnostics]
     except _Unhandled:
-        return dumps([finding(d) for d in report.diagnostics]) + "\n"
+        return dumps([*(input_error(e) for e in errors), *(finding(d) for d in report.diagnostics)]) + "\n"
     parts[0] = "[" + parts[0]
     parts[-1] += "\n]\n"
     text = ",".join(parts)
