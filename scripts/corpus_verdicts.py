@@ -151,6 +151,8 @@ def run_findings(corpus: Path = CORPUS) -> list[Finding]:
         data = data.get("findings", [])
     findings = []
     for f in data:
+        if f.get("kind") == "input-error":  # a file that does not parse: on stderr too, not a finding to judge
+            continue
         rel = os.path.relpath(os.path.normpath(corpus.parent / f["path"]), corpus)
         findings.append(Finding(f["rule"], rel, f["line"], f["column"], f["severity"], f["message"]))
     return findings

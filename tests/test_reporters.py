@@ -131,7 +131,11 @@ def test_text_summary_when_clean(policy):
 
 def test_json_fields(policy):
     data = json.loads(renderer("json")(_report(), policy, SETTINGS))
-    assert len(data) == 4
+    assert len(data) == 5  # the input error first, then the 4 findings
+    assert data[0] == {"path": f"{ROOT}/dovecot.conf", "line": 7, "column": 3, "end_line": 7, "end_column": 3,
+                       "rule": None, "name": None, "severity": "error", "kind": "input-error",
+                       "message": "Unknown setting: foo", "help_uri": None, "related": [], "fix": None}
+    assert [item["rule"] for item in data[1:]] == ["GX102", "GX101", "GX103", "PL900"]
     tls = next(item for item in data if item["rule"] == "GX102")
     assert {k: tls[k] for k in ("path", "line", "column", "end_line", "end_column", "name", "severity")} == {
         "path": MAIN, "line": 2, "column": 28, "end_line": 2, "end_column": 32, "name": "tls-disabled",
