@@ -351,31 +351,6 @@ def suggest(name: str, fmt: str, section_kind: str | None = None, version: str |
 
 @lru_cache(maxsize=4096)  # bulk runs meet the same misspelt names in many files
 def _suggest(name: str, fmt: str, section_kind: str | None, version: str) -> str | None:
-    from difflib import get_close_matches
+    from linter.suggest import closest
 
-    candidates = _candidates(fmt, section_kind, version)
-    lowered = name.lower()
-    for candidate in candidates:  # a case slip (Dovecot and Postfix names are lowercase)
-        if candidate.lower() == lowered and candidate != name:
-            return candidate
-    near = [c for c in candidates if _one_edit_apart(lowered, c)]
-    if near:  # one slip of the finger, however short the name
-        return near[0]
-    found = get_close_matches(lowered, candidates, n=1, cutoff=0.8)
-    return found[0] if found else None
-
-
-def _one_edit_apart(a: str, b: str) -> bool:
-    """One insertion, deletion, substitution or swap of neighbours turns a into b."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) < len(b):
-        return a[i:] == b[i + 1 :]
-    if a[i + 1 :] == b[i + 1 :]:
-        return True
-    return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    return closest(name, _candidates(fmt, section_kind, version))

@@ -33,11 +33,31 @@ from linter.model import DOVECOT, POSTFIX_MAIN, Assignment, Document, Service, S
 from linter.parsers import strip_template_suffix, templates
 from linter.parsers.dovecot import FILTERS
 from linter.policy.model import Rule
+from linter.suggest import Bounded
+
+KIND = "unknown-directive"
+UNIT = "document"  # once per host, on whole documents
+OWN_EDITS = True  # the fix edit is the kind's own: fix takes only title and applicability
+OPTIONS = {"properties": {"format": True}}
+DOC_KEYS = "optional `format`"
+DOC_FINDS = 'a name no catalogue knows, with a did-you-mean'
+
+# Did-you-mean compares a name with every name of the catalogue (about a millisecond or more
+# each): distinct names per file that get one (see linter.suggest.Bounded).
+MAX_SUGGESTIONS_PER_FILE = 100
 
 
 def _suggestion(name: str, fmt: str, section_kind: str | None = None, version: str | None = None) -> str | None:
     found = catalog.suggest(name, fmt, section_kind, version)
     return f"did you mean {found}?" if found else None
+
+
+def _suggestions() -> Bounded:
+    """A file's did-you-mean notes: each distinct name compared with the catalogue once, and
+    only the first MAX_SUGGESTIONS_PER_FILE distinct names (a file of thousands of unknown
+    names, generated or not a config at all, would take minutes); later ones are reported
+    without a note."""
+    return Bounded(_suggestion, MAX_SUGGESTIONS_PER_FILE)
 
 
 _ARGS_FILE = re.compile(r"dovecot-(ldap|sql|dict)[\w.-]*\.conf")
@@ -78,7 +98,7 @@ def _known24(name: str, headers: tuple[str, ...], version: str) -> bool:
     return False
 
 
-def _dovecot_unknown(entry: Setting, version: str) -> Finding | None:
+def _dovecot_unknown(entry: Setting, version: str, suggest: Bounded) -> Finding | None:
     """A Dovecot setting the tree's version does not know (doveconf: "Unknown setting",
     fatal), with the other version's name for it where there is one (and that rename as
     the fix), else a did-you-mean.  Obsolete 2.3 names doveconf still converts are the
@@ -111,7 +131,7 @@ def _dovecot_unknown(entry: Setting, version: str) -> Finding | None:
     note = versions.replacement_note(kind, entry.name, version)
     if note is not None:
         return Finding(span=entry.name_span, directive=entry.name, note=f"Dovecot {version}: {note}")
-    return Finding(span=entry.name_span, directive=entry.name, note=_suggestion(entry.name, DOVECOT, kind, version))
+    return Finding(span=entry.name_span, directive=entry.name, note=suggest(entry.name, DOVECOT, kind, version))
 
 
 def _user_defined(unit: Unit) -> set[str]:
@@ -123,10 +143,6 @@ def _user_defined(unit: Unit) -> set[str]:
     return used
 
 
-# Did-you-mean compares a name with every name of the catalogue (about a millisecond or more
-# each): a file of thousands of unknown names (generated, or not a config at all) would take
-# minutes.  The first ones of each file get a suggestion, the rest are reported without.
-MAX_SUGGESTIONS_PER_FILE = 100
 
 
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
@@ -140,14 +156,15 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
             # A section header that only parses once rendered leaves its settings in the
             # enclosing section here: their names cannot be judged in that file.
             unsure = {t.span.path for t in doc.templates if t.text.rstrip().endswith("{")}
+            suggest = _suggestions()
             for entry in doc.entries:
                 if isinstance(entry, Setting) and not entry.templated and entry.name.isascii() and \
                         entry.span.path not in unsure:
-                    finding = _dovecot_unknown(entry, version)
+                    finding = _dovecot_unknown(entry, version, suggest)
                     if finding is not None:
                         yield finding
             continue
-        suggested = 0
+        suggest = _suggestions()
         for entry in doc.entries:
             if isinstance(entry, Assignment):
                 candidates = [(entry.name, entry.name_span, POSTFIX_MAIN, None)]
@@ -159,6 +176,4 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
                 if getattr(entry, "templated", False) or not name.isascii():
                     continue
                 if not (catalog.is_known_postfix(name, services, used) or maybe_service_defined(unit.host, name)):
-                    suggested += 1
-                    note = _suggestion(name, fmt, kind) if suggested <= MAX_SUGGESTIONS_PER_FILE else None
-                    yield Finding(span=span, directive=name, note=note)
+                    yield Finding(span=span, directive=name, note=suggest(name, fmt, kind))

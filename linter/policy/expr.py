@@ -307,10 +307,10 @@ class _Translator:
                             "e.g. lower(x) instead of x.lower()")
         name = n.func.id
         if name not in FUNCTIONS:
-            from difflib import get_close_matches
+            from linter.suggest import closest
 
-            close = get_close_matches(name, FUNCTIONS, 1)
-            hint = f"did you mean {close[0]}()?" if close else "allowed: " + ", ".join(FUNCTIONS)
+            close = closest(name, FUNCTIONS)
+            hint = f"did you mean {close}()?" if close else "allowed: " + ", ".join(FUNCTIONS)
             raise self.fail(n, f"unknown function {name}()", hint)
         if n.keywords:
             raise self.fail(n.keywords[0].value, f"{name}() takes no keyword arguments")
