@@ -37,10 +37,10 @@ CACHE_FORMAT = 1
 MAX_ENTRIES = 64  # per kind; older entries are pruned when a new one is written
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 # The package's own files whose change can change a compiled policy or a read config.
-_POLICY_SOURCES = ("__init__.py", "catalog.py", "diagnostics.py", "model.py", "parsers/__init__.py",
-                   "policy/__init__.py", "policy/dovecot_path.py", "policy/expr.py", "policy/loader.py",
-                   "policy/model.py", "policy/templates.py", "policy/units.py", "data/policy.schema.json",
-                   "data/postfix-3.7.json", "data/postfix-3.10.json",
+# (Every module of linter/policy/ and linter/checks/ too: the check kinds' declarations and
+# validate hooks are part of the compiler; see _policy_sources.)
+_POLICY_SOURCES = ("__init__.py", "catalog.py", "diagnostics.py", "model.py", "suggest.py", "parsers/__init__.py",
+                   "data/policy.schema.json", "data/postfix-3.7.json", "data/postfix-3.10.json",
                    "data/dovecot-2.3.json", "data/dovecot-2.4.json")
 try:  # hashlib loads OpenSSL (~2 ms at start-up); the built-in BLAKE2 module does not
     from _blake2 import blake2b as _hash
@@ -57,6 +57,17 @@ def cache_dir() -> str:
     if xdg and os.path.isabs(xdg):  # the XDG spec says a relative value is to be ignored
         return os.path.join(xdg, "policy-lint")
     return os.path.join(os.path.expanduser("~"), ".cache", "policy-lint")
+
+
+def _policy_sources() -> tuple[str, ...]:
+    modules = []
+    for package in ("policy", "checks"):
+        try:
+            names = os.listdir(os.path.join(_PACKAGE, package))
+        except OSError:
+            names = []
+        modules += sorted(f"{package}/{name}" for name in names if name.endswith(".py"))
+    return _POLICY_SOURCES + tuple(modules)
 
 
 def _source_digest(names: Sequence[str]) -> bytes:
@@ -219,7 +230,7 @@ def load_policy_cached(paths: Sequence[str], builtin: bool = True, directory: st
     from linter.policy.model import Policy
 
     files = policy_files(paths, builtin)
-    key = _files_key("policy", _POLICY_SOURCES, files)
+    key = _files_key("policy", _policy_sources(), files)
     return _cached("policy", key, directory, lambda: load_policy(paths, builtin), Policy.to_data,
                    Policy.from_data)
 

@@ -146,10 +146,11 @@ def profile_paths(names: Iterable[str]) -> list[str]:
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    import difflib
+    """`` (did you mean 'x'?)`` to append to a message, or nothing."""
+    from linter.suggest import did_you_mean as hint
 
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    found = hint(word, choices)
+    return f" ({found})" if found else ""
 
 
 class _Reader:
@@ -292,41 +293,29 @@ def _plain(value: Any) -> Any:
 
 
 def _read_yaml(path: str) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    """The config file's ruamel tree (keys and values keep their positions); raises
+    :class:`ConfigFileError` when the file cannot be read or is no valid YAML."""
+    from linter.parsers import read_regular_file
+    from linter.policy.yaml_io import parse_yaml
 
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_CONFIG_BYTES + 1)
+        data = read_regular_file(path, MAX_CONFIG_BYTES + 1)  # a FIFO would block forever
     except OSError as e:
         raise ConfigFileError([ConfigError(path, 0, 0, f"cannot read: {e.strerror or e}")]) from None
+    except ConfigError as e:
+        raise ConfigFileError([e]) from None
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigFileError([ConfigError(path, 0, 0, "config file larger than 1 MiB")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ConfigFileError([ConfigError(path, 0, 0, f"not UTF-8: {e.reason} at byte {e.start}")]) from None
-    from linter.policy.loader import yaml_bomb
-
-    bomb = yaml_bomb(text, path)
-    if bomb is not None:
-        raise ConfigFileError([ConfigError(path, bomb.line, bomb.column, f"{bomb.message} ({bomb.hint})")])
-    try:
-        return YAML(typ="rt").load(text)
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        message = " ".join(str(e.problem or e.context or "invalid YAML").split())
-        if e.context and e.problem:
-            message = " ".join(f"{e.context}: {e.problem}".split())
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise ConfigFileError([ConfigError(path, line, column, f"invalid YAML: {message}")]) from None
-    except YAMLError as e:
-        raise ConfigFileError([ConfigError(path, 0, 0, f"invalid YAML: {' '.join(str(e).split())}")]) from None
-    except TypeError:
-        from linter.policy.loader import UNHASHABLE_KEY, unhashable_key
-
-        line, column = unhashable_key(text) or (1, 1)
-        raise ConfigFileError([ConfigError(path, line, column, UNHASHABLE_KEY.replace("YAML:", "invalid YAML:"))]) from None
+    tree, problem = parse_yaml(text, path)
+    if problem is not None:
+        message = f"invalid YAML: {problem.message}" if problem.syntax else \
+            f"{problem.message} ({problem.hint})" if problem.hint else problem.message
+        raise ConfigFileError([ConfigError(path, problem.line, problem.column, message)])
+    return tree
 
 
 def load_config(path: str) -> Config:
@@ -583,14 +572,6 @@ _KEY_READERS = {
 }
 
 
-def _same_kind(default: Any, value: Any) -> bool:
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, (int, float)):
-        return isinstance(value, (int, float))
-    return isinstance(value, type(default))
-
-
 def check_against_policy(config: Config, policy, extra_ids: Sequence[str] = (),  # noqa: ANN001
                          unbuilt: Sequence[str] = ()) -> list[ConfigError]:
     """Problems only the loaded policy reveals: unknown rule ids and parameters, wrong types.
@@ -605,6 +586,8 @@ def check_against_policy(config: Config, policy, extra_ids: Sequence[str] = (), 
     def fail(key: tuple[str, ...], message: str) -> None:
         line, column = config.positions.get(key, (0, 0))
         problems.append(ConfigError(path, line, column, message))
+
+    from linter.policy.model import same_kind
 
     ids = [r.id for r in policy.rules]
     for section in ("select", "ignore"):
@@ -625,7 +608,7 @@ def check_against_policy(config: Config, policy, extra_ids: Sequence[str] = (), 
                 known = ", ".join(sorted(rule.params)) or "none"
                 fail(("params", rule_id, name), f"params.{rule_id}: rule {rule_id} has no parameter {name!r}"
                                                 f"{did_you_mean(name, list(rule.params))}; its parameters: {known}")
-            elif not _same_kind(rule.params[name], value):
+            elif not same_kind(rule.params[name], value):
                 fail(("params", rule_id, name), f"params.{rule_id}.{name}: expected a value like the default "
                                                 f"{rule.params[name]!r}, not {value!r}")
     return sorted(problems, key=lambda p: (p.line, p.column, p.message))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from linter.policy import Policy, PolicyError, builtin_pack_dir, load_policy
-from linter.policy.loader import SCHEMA_PATH
+from linter.policy.kinds import SCHEMA_PATH
 
 HERE = Path(__file__).parent / "policies"
 FAIL = sorted((HERE / "fail").glob("*.yaml"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linter.policy.loader import MAX_DEPTH, _may_be_hostile, _prescan
+from linter.policy.yaml_io import MAX_DEPTH, may_be_hostile, prescan
 
 
 def _block(depth: int, kinds: list[str]) -> str:
@@ -30,16 +30,16 @@ def _block(depth: int, kinds: list[str]) -> str:
                                                  max_size=4), flow=st.integers(0, 50))
 def test_skipped_text_never_holds_what_the_prescan_rejects(depth: int, kinds: list[str], flow: int) -> None:
     text = _block(depth, kinds) + "f: " + "[" * flow + "x" + "]" * flow + "\n"
-    if not _may_be_hostile(text):
-        assert _prescan(text, "p.yaml") is None
+    if not may_be_hostile(text):
+        assert prescan(text, "p.yaml") is None
 
 
 def test_deep_or_aliased_text_is_always_prescanned() -> None:
-    assert _may_be_hostile("a: &x [1]\nb: *x\n")
-    assert _may_be_hostile("a: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n")
-    assert _may_be_hostile("".join(" " * (2 * i) + f"k{i}:\n" for i in range(MAX_DEPTH // 2)) + "    x: 1\n")
+    assert may_be_hostile("a: &x [1]\nb: *x\n")
+    assert may_be_hostile("a: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n")
+    assert may_be_hostile("".join(" " * (2 * i) + f"k{i}:\n" for i in range(MAX_DEPTH // 2)) + "    x: 1\n")
     deep = "".join(" " * (2 * i) + f"k{i}:\n" for i in range(MAX_DEPTH + 5)) + " " * 90 + "x: 1\n"
-    assert _may_be_hostile(deep) and _prescan(deep, "p.yaml") is not None
+    assert may_be_hostile(deep) and prescan(deep, "p.yaml") is not None
 
 
 TYPICAL_POLICY = """\
@@ -67,8 +67,8 @@ rules:
 """
 
 
-def test_ordinary_policies_skip_the_prescan() -> None:
+def test_ordinary_policies_skip_theprescan() -> None:
     """The gain: a typical policy (placeholders, regexes, flow lists) needs no second parse."""
-    assert _prescan(TYPICAL_POLICY, "p.yaml") is None
-    assert not _may_be_hostile(TYPICAL_POLICY)
-    assert not _may_be_hostile(TYPICAL_POLICY.replace("!SSLv2", "TLSv1.3")), "tags aside, too"
+    assert prescan(TYPICAL_POLICY, "p.yaml") is None
+    assert not may_be_hostile(TYPICAL_POLICY)
+    assert not may_be_hostile(TYPICAL_POLICY.replace("!SSLv2", "TLSv1.3")), "tags aside, too"

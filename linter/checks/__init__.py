@@ -1,10 +1,42 @@
-"""Check kinds: one module each, registered here by kind name (no discovery magic).
+"""Check kinds: one module each, and each module declares everything about its kind.
 
-Each module's ``run(rule, unit, env)`` yields :class:`~linter.checks.base.Finding`
-objects; its docstring documents the kind with a failing and a passing example.
+A check module has, besides its docstring (the kind's documentation, with a ``fail::``
+and a ``pass::`` example):
+
+``KIND``
+    the name a policy writes as ``check.kind``;
+``UNIT``
+    ``"scope"``: run once per unit of the rule's scope (main.cf, each smtpd service, the
+    Dovecot tree...); ``"document"``: run once per host, on whole documents, whatever
+    the scope;
+``OWN_EDITS``
+    True when the kind makes its own fix edit (``fix`` then takes only ``title`` and
+    ``applicability``);
+``OPTIONS``
+    the JSON Schema of its check keys besides ``kind``: ``properties`` (``True`` for a key
+    whose shape the schema's common check properties give, else the key's own schema) and
+    optionally ``required``;
+``DOC_KEYS``, ``DOC_FINDS``
+    its row in the table of docs/policy-language.md;
+``validate(builder, check, defined) -> dict`` (optional)
+    the semantic checks of its own keys, through the :class:`~linter.policy.build.RuleBuilder`
+    (``builder.fail(key, message, hint)``...); returns extra :class:`~linter.policy.model.Check`
+    fields (kind-specific values go into ``options``);
+``run(rule, unit, env)``
+    yields :class:`~linter.checks.base.Finding` objects.
+
+Everything else derives from :data:`KINDS`: the engine's :data:`REGISTRY` and
+:data:`DOCUMENT_KINDS`, the loader's :data:`OWN_EDIT_KINDS` and ``validate`` hooks, the
+kind list and per-kind key sets of ``linter/data/policy.schema.json`` and the table of
+docs/policy-language.md (both written by ``python scripts/gen_check_kinds.py``; a test
+fails when they are stale).  docs/extending.md has the recipe for a new kind.
 """
 
 from __future__ import annotations
+
+import re
+from types import ModuleType
+from typing import Any
 
 from linter.checks import (
     assertion,
@@ -18,27 +50,62 @@ from linter.checks import (
     value,
 )
 
-REGISTRY = {
-    "required": required.run,
-    "forbidden": forbidden.run,
-    "value": value.run,
-    "assert": assertion.run,
-    "dovecot-section": dovecot_section.run,
-    "syntax": syntax.run,
-    "duplicate": duplicate.run,
-    "unknown-directive": unknown_directive.run,
-    "undefined-reference": undefined_reference.run,
-}
-# Kinds that look at whole documents: evaluated once per host, whatever the scope.
-DOCUMENT_KINDS = frozenset({"syntax", "duplicate", "unknown-directive", "undefined-reference"})
-DOCS = {
-    "required": required.__doc__,
-    "forbidden": forbidden.__doc__,
-    "value": value.__doc__,
-    "assert": assertion.__doc__,
-    "dovecot-section": dovecot_section.__doc__,
-    "syntax": syntax.__doc__,
-    "duplicate": duplicate.__doc__,
-    "unknown-directive": unknown_directive.__doc__,
-    "undefined-reference": undefined_reference.__doc__,
-}
+MODULES = (required, forbidden, value, assertion, dovecot_section, syntax, duplicate, unknown_directive,
+           undefined_reference)
+UNITS = ("scope", "document")
+
+KINDS: dict[str, ModuleType] = {}
+REGISTRY: dict[str, Any] = {}  # kind -> run(rule, unit, env)
+DOCUMENT_KINDS: set[str] = set()  # kinds that look at whole documents: once per host, whatever the scope
+OWN_EDIT_KINDS: set[str] = set()  # kinds that make their own fix edit
+
+
+def declaration_problems(module: ModuleType) -> list[str]:
+    """What is missing or wrong in a check module's declaration (empty when it is complete)."""
+    problems = [f"no {name}" for name in ("KIND", "UNIT", "OWN_EDITS", "OPTIONS", "DOC_KEYS", "DOC_FINDS", "run")
+                if not hasattr(module, name)]
+    if problems:
+        return problems
+    if not isinstance(module.KIND, str) or not module.KIND:
+        problems.append(f"KIND {module.KIND!r} is not a name")
+    if module.UNIT not in UNITS:
+        problems.append(f"UNIT {module.UNIT!r} is not one of {', '.join(UNITS)}")
+    if not isinstance(module.OWN_EDITS, bool):
+        problems.append("OWN_EDITS is not True or False")
+    options = module.OPTIONS
+    if not isinstance(options, dict) or not isinstance(options.get("properties"), dict) or \
+            set(options) - {"properties", "required"} or "kind" in options["properties"] or \
+            not set(options.get("required", ())) <= set(options["properties"]):
+        problems.append("OPTIONS is not {'properties': {key: schema}, 'required': [key, ...]} without 'kind'")
+    if not re.search(r"^fail\b.*::$", module.__doc__ or "", re.M) or \
+            not re.search(r"^pass\b.*::$", module.__doc__ or "", re.M):
+        problems.append("the docstring has no fail:: and pass:: example")
+    return problems
+
+
+def register(module: ModuleType) -> None:
+    """Add a check kind (a module declared as above); raises ValueError when the declaration
+    is incomplete or the kind is taken."""
+    problems = declaration_problems(module)
+    if not problems and module.KIND in KINDS and KINDS[module.KIND] is not module:
+        problems.append(f"kind {module.KIND!r} is already registered")
+    if problems:
+        raise ValueError(f"check module {module.__name__}: {'; '.join(problems)}")
+    KINDS[module.KIND] = module
+    REGISTRY[module.KIND] = module.run
+    if module.UNIT == "document":
+        DOCUMENT_KINDS.add(module.KIND)
+    if module.OWN_EDITS:
+        OWN_EDIT_KINDS.add(module.KIND)
+
+
+def unregister(kind: str) -> None:
+    """Remove a kind added by :func:`register` (tests)."""
+    KINDS.pop(kind, None)
+    REGISTRY.pop(kind, None)
+    DOCUMENT_KINDS.discard(kind)
+    OWN_EDIT_KINDS.discard(kind)
+
+
+for _module in MODULES:
+    register(_module)

@@ -30,6 +30,27 @@ from linter.policy.dovecot_path import split_path
 from linter.policy.expr import UNKNOWN, children
 from linter.policy.model import Rule
 
+KIND = "assert"
+UNIT = "scope"  # once per unit of the rule's scope
+OWN_EDITS = False
+OPTIONS = {"properties": {"expr": True, "anchor": True}, "required": ["expr"]}
+DOC_KEYS = "`expr`, optional `anchor` (a directive)"
+DOC_FINDS = ("the expression is false. The finding points at the anchor's assignment (default: the first name in "
+            '`expr`) or its insertion point.')
+
+
+def validate(builder: Any, check: dict, defined: list[str]) -> dict:
+    """The expression parses and type-checks; the anchor is a known name. -> Check fields."""
+    key = ("check",)
+    expr = builder.expression(key + ("expr",), check["expr"], defined)
+    anchor = check.get("anchor")
+    if anchor is not None:
+        if builder.is_dovecot():
+            builder.check_dovecot_path(key + ("anchor",), split_path(anchor))
+        else:
+            builder.check_postfix_name(key + ("anchor",), anchor)
+    return {"expr": expr, "anchor": anchor}
+
 
 def first_directive(ir: list, skip: set[str]) -> str | None:
     """The first directive the expression names, in reading order."""

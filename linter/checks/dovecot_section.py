@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from linter import catalog
 from linter.checks.base import Finding
 from linter.checks.constraints import violations
 from linter.checks.context import (
@@ -41,9 +42,39 @@ from linter.checks.context import (
     dovecot_settings,
     dovecot_typed,
 )
+from linter.model import DOVECOT
+from linter.policy.dovecot_path import section_kind, split_path
 from linter.policy.expr import UNKNOWN, UnknownValue
 from linter.policy.model import Rule
 from linter.policy.templates import render, template_fields
+
+KIND = "dovecot-section"
+UNIT = "scope"  # once per unit of the rule's scope
+OWN_EDITS = False
+OPTIONS = {"properties": {"section": True, "settings": True}, "required": ["section"]}
+DOC_KEYS = "`section` (path, may use `{let-name}` placeholders), optional `settings: {name: constraints}`"
+DOC_FINDS = 'the section does not exist, or a setting in it breaks its constraints'
+
+
+def validate(builder: Any, check: dict, defined: list[str]) -> dict:
+    """A scope that reads Dovecot; known section kinds and settings; valid placeholders and
+    constraints. -> Check fields."""
+    key = ("check",)
+    builder.needs_dovecot(key + ("kind",), KIND)
+    section = split_path(check["section"])
+    for header in section:
+        builder.template(key + ("section",), header)
+    builder.check_dovecot_sections(key + ("section",), section)
+    kind_name = section_kind(section)
+    settings = []
+    for setting, constraint_data in (check.get("settings") or {}).items():
+        if not builder.dovecot_known(setting, kind_name):
+            builder.fail(key + ("settings", setting), f"unknown Dovecot setting {setting!r} in {section[-1]!r}",
+                         builder.suggestion(setting, DOVECOT), on_key=True)
+        param = catalog.dovecot_setting(setting, kind_name)
+        settings.append((setting, builder.constraints(key + ("settings", setting), constraint_data,
+                                                      getattr(param, "type", None), setting)))
+    return {"section": section, "settings": tuple(settings)}
 
 
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:

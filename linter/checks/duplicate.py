@@ -28,6 +28,14 @@ from linter.checks.context import Unit
 from linter.model import Assignment, Document, Section, Service, Setting, TemplateLine
 from linter.policy.model import Rule
 
+KIND = "duplicate"
+UNIT = "document"  # once per host, on whole documents
+OWN_EDITS = True  # the fix edit is the kind's own: fix takes only title and applicability
+OPTIONS = {"properties": {"format": True}}
+DOC_KEYS = "optional `format`"
+DOC_FINDS = ('a directive (main.cf), service/type (master.cf) or Dovecot setting set twice; the earlier one is '
+            'dead')
+
 # Sections that merge when repeated (filters, plugin {}); other sections without a name
 # are list items (passdb {}, userdb {}, map {} of a dict file): each one is new.
 _MERGING = frozenset({"protocol", "remote", "local", "local_name", "plugin", "dict"})

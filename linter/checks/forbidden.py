@@ -21,7 +21,15 @@ from linter.checks.base import Finding
 from linter.checks.common import judged_value, target
 from linter.checks.constraints import violations
 from linter.checks.context import Unit
-from linter.policy.model import Rule
+from linter.policy.model import CONSTRAINT_KEYS, Rule
+
+KIND = "forbidden"
+UNIT = "scope"  # once per unit of the rule's scope
+OWN_EDITS = False
+OPTIONS = {"properties": {"directive": True, "type": True, **dict.fromkeys(CONSTRAINT_KEYS, True)},
+           "required": ["directive"]}
+DOC_KEYS = "`directive`, optional value constraints"
+DOC_FINDS = 'the directive is set explicitly (and, when constraints are given, its value meets them)'
 
 
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:

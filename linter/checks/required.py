@@ -26,6 +26,15 @@ from linter.checks.common import fix_after, locate, target
 from linter.checks.context import Unit
 from linter.policy.model import Rule
 
+KIND = "required"
+UNIT = "scope"  # once per unit of the rule's scope
+OWN_EDITS = False
+OPTIONS = {"properties": {"directive": True}, "required": ["directive"]}
+DOC_KEYS = "`directive`"
+DOC_FINDS = ("the directive is not set explicitly (for `smtpd-service`: neither in main.cf nor in that service's "
+            '`-o`). The finding points at the insertion point (after the last assignment of main.cf, or before '
+            'the closing brace of the Dovecot section), and the fix inserts the line.')
+
 
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     name = target(rule.check)

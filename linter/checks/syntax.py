@@ -28,6 +28,13 @@ from linter.diagnostics import Edit
 from linter.model import ParseWarning, Span
 from linter.policy.model import Rule
 
+KIND = "syntax"
+UNIT = "document"  # once per host, on whole documents
+OWN_EDITS = True  # the fix edit is the kind's own: fix takes only title and applicability
+OPTIONS = {"properties": {"warning": True}, "required": ["warning"]}
+DOC_KEYS = "`warning` (a parser warning code)"
+DOC_FINDS = 'each parser warning with that code'
+
 
 def _edits(warning: ParseWarning) -> tuple[Edit, ...] | None:
     s = warning.span

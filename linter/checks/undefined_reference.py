@@ -34,6 +34,17 @@ from linter.checks.context import MAIN_CF, Unit
 from linter.model import Assignment, Service, Span
 from linter.policy.model import Rule
 
+KIND = "undefined-reference"
+UNIT = "document"  # once per host, on whole documents
+OWN_EDITS = False
+OPTIONS = {"properties": {"format": True}}
+DOC_KEYS = "optional `format`"
+DOC_FINDS = ('a Postfix `$name` (`${name}`, `$(name)`, `${name?x}`, `${name:x}`) in a main.cf value or a master.cf '
+            '`-o` value that nothing defines: Postfix expands it to nothing. Defined: set in main.cf, a Postfix '
+            "parameter (built-in, read-only, service-defined), or set by `-o` (any service's for main.cf values, "
+            "the service's own for `-o` values). Values of raw parameters (`mailbox_command`...) are not checked. "
+            '`{detail}` says where the reference is')
+
 
 def _reference_span(value_span: Span, value: str, name: str) -> Span:
     """The ``$name`` text: on its own physical line when the value continues over several

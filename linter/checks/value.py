@@ -23,7 +23,23 @@ from linter.checks.base import Finding
 from linter.checks.common import fix_after, judged_value, locate, target
 from linter.checks.constraints import violations
 from linter.checks.context import Unit
-from linter.policy.model import Rule
+from linter.policy.model import CONSTRAINT_KEYS, Rule
+
+KIND = "value"
+UNIT = "scope"  # once per unit of the rule's scope
+OWN_EDITS = False
+OPTIONS = {"properties": {"directive": True, "type": True, "explicit": True, **dict.fromkeys(CONSTRAINT_KEYS, True)},
+           "required": ["directive"]}
+DOC_KEYS = "`directive`, optional `type`, constraints, optional `explicit: true`"
+DOC_FINDS = 'the effective value breaks a constraint. With `explicit: true` only explicit settings are checked.'
+
+
+def validate(builder: Any, check: dict, defined: list[str]) -> dict:
+    """At least one constraint (the common keys are validated for every kind)."""
+    if not any(k in check for k in CONSTRAINT_KEYS):
+        builder.fail(("check",), "a value check needs at least one constraint",
+                     "e.g. min, max, equals, one_of, contains, matches")
+    return {}
 
 
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:

@@ -255,3 +255,26 @@ def _plain(value: Any) -> Any:
 
 def _frozen(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
+
+
+class Compiled(NamedTuple):
+    """Packs and rules, and where each rule id and pack id is defined (``file:line``, the
+    pack file): the duplicate-id checks of later files need them."""
+
+    packs: tuple[Pack, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    id_locations: dict[str, str] = {}
+    pack_ids: dict[str, str] = {}
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(self.packs, self.rules)
+
+
+def same_kind(default: Any, value: Any) -> bool:
+    """Whether ``value`` can stand for a parameter whose default is ``default``."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
+
+from linter.policy.model import Compiled, Pack, Rule
 
 PRECOMPILED_FORMAT = 1
 PRECOMPILED_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data",
@@ -27,14 +29,6 @@ try:  # hashlib loads OpenSSL (~2 ms at start-up); the built-in BLAKE2 module do
     from _blake2 import blake2b as _hash
 except ImportError:  # pragma: no cover - an interpreter without the built-in module
     from hashlib import blake2b as _hash
-
-
-class PrecompiledPack(NamedTuple):
-    """The built-in rules and packs, and where each rule id is defined (for duplicate-id errors)."""
-
-    packs: tuple  # of model.Pack
-    rules: tuple  # of model.Rule
-    id_locations: dict[str, str]  # rule id -> "file:line", as the loader writes it
 
 
 def sources_digest(files: Sequence[str]) -> str | None:
@@ -53,29 +47,25 @@ def sources_digest(files: Sequence[str]) -> str | None:
 
 
 def compile_data(files: Sequence[str]) -> dict:
-    """Compile the pack's YAML files with the real loader into the shipped JSON data.
+    """Compile the pack's YAML files with the real compiler into the shipped JSON data.
 
     Raises :class:`linter.policy.PolicyError` when the pack itself has problems.
     """
-    from linter.policy.loader import PolicyError, _Loader
+    from linter.policy.compile import compile_files
 
-    loader = _Loader()
-    for path in files:
-        loader.load_file(path)
-    if loader.problems:
-        raise PolicyError(loader.problems)
+    compiled = compile_files(files)
     directory = os.path.dirname(files[0]) if files else ""
-    data = {"packs": [[p.id, p.title, p.reference, p.path] for p in loader.packs],
-            "rules": [r.to_data() for r in loader.rules]}
-    id_lines = {rid: int(where.rsplit(":", 1)[1]) for rid, where in loader.rule_ids.items()}
-    id_files = {rid: where.rsplit(":", 1)[0] for rid, where in loader.rule_ids.items()}
+    data = {"packs": [[p.id, p.title, p.reference, p.path] for p in compiled.packs],
+            "rules": [r.to_data() for r in compiled.rules]}
+    id_lines = {rid: int(where.rsplit(":", 1)[1]) for rid, where in compiled.id_locations.items()}
+    id_files = {rid: where.rsplit(":", 1)[0] for rid, where in compiled.id_locations.items()}
     data = _rebase(data, lambda path: os.path.relpath(path, directory))
     return {"format": PRECOMPILED_FORMAT, "sources": sources_digest(files), "packs": data["packs"],
             "rules": data["rules"],
             "ids": [[rid, os.path.relpath(id_files[rid], directory), id_lines[rid]] for rid in sorted(id_lines)]}
 
 
-def load(files: Sequence[str]) -> PrecompiledPack | None:
+def load(files: Sequence[str]) -> Compiled | None:
     """The precompiled pack for ``files`` (the pack directory's YAML, sorted), or None when
     the shipped file is absent, damaged, or made from other YAML: the caller compiles."""
     import json
@@ -91,8 +81,6 @@ def load(files: Sequence[str]) -> PrecompiledPack | None:
         return None
     if data.get("sources") != sources_digest(files):
         return None
-    from linter.policy.model import Pack, Rule
-
     directory = os.path.dirname(files[0])
     try:
         data = _rebase(data, lambda name: os.path.join(directory, name))
@@ -101,7 +89,7 @@ def load(files: Sequence[str]) -> PrecompiledPack | None:
         locations = {rid: f"{os.path.join(directory, name)}:{line}" for rid, name, line in data["ids"]}
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError):
         return None
-    return PrecompiledPack(packs, rules, locations)
+    return Compiled(packs, rules, locations, {p.id: p.path for p in packs if p.id})
 
 
 def _rebase(data: dict, convert: Any) -> dict:
