@@ -3,7 +3,9 @@
 
 Run ``python scripts/gen_catalog.py`` on a machine with the reference programs
 installed (Debian bookworm: ``postfix`` 3.7, ``postfix-doc`` or the plain man page,
-``dovecot-core`` 2.3).  Output is deterministic (sorted keys, no host names).
+``dovecot-core`` 2.3 with the protocol, driver and plugin packages that .ci/run installs:
+``dovecot-managesieved`` brings the ``managesieve_*`` settings and services, which doveconf
+knows only with it).  Output is deterministic (sorted keys, no host names).
 
 What it runs and reads
 ----------------------

@@ -130,6 +130,8 @@ def differences(doc: Document, printed: list[tuple[tuple[str, ...], str, str]]) 
         if not found:
             if value == "":
                 continue  # section defaults doveconf shows (``namespace { location = }``)
+            if not section and name in _COMPUTED:
+                continue
             problems.append(f"missing {'/'.join(section + (name,))} = {value!r}")
         elif not any(same_value(name, s.value, value) for s in found):
             problems.append(
@@ -141,6 +143,10 @@ def differences(doc: Document, printed: list[tuple[tuple[str, ...], str, str]]) 
             problems.append(f"{'/'.join(section + (name,))}: last is {found[-1].value!r}, doveconf {value!r}")
     return problems
 
+
+# Defaults computed when the settings are read (the ManageSieve capabilities from the
+# installed Sieve extensions): doveconf -n prints them for every file, set or not.
+_COMPUTED = {"managesieve_sieve_capability", "managesieve_notify_capability"}
 
 # Sections written without a name may occur many times (each is its own section).
 _ANONYMOUS = {"passdb", "userdb", "namespace", "service", "inet_listener", "unix_listener", "fifo_listener",
