@@ -27,20 +27,6 @@ GROUPS = {
 }
 
 
-def _has_catalog() -> bool:
-    try:
-        from linter import catalog  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-# Examples whose finding comes from a catalogue default (a value that is only a
-# default, an unknown name): they cannot pass before linter/catalog.py exists.
-NEEDS_CATALOG = {"PF101", "PF104", "PF106", "PF201", "PF202", "PF203", "PF206", "PF207", "PF208", "PF209",
-                 "DC201", "DC204", "PF004", "PF005", "PF012"}
-
-
 def test_the_builtin_packs_are_loaded() -> None:
     assert {p.id for p in POLICY.packs} >= set(GROUPS)
     assert sorted(Path(f).name for f in builtin_pack_dir().glob("*.yaml")) == [
@@ -78,8 +64,6 @@ def test_required_rules_show_the_inserted_line(rule_id: str) -> None:
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))
 def test_rule_examples_pass(rule_id: str) -> None:
-    if rule_id in NEEDS_CATALOG and not _has_catalog():
-        pytest.skip("needs the parameter catalogue (linter/catalog.py) for defaults and known names")
     failures = [f"{r.name}: {r.detail}" for r in run_examples(POLICY, [rule_id]) if not r.ok]
     assert failures == []
 

@@ -17,14 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
-def _has_catalog() -> bool:
-    try:
-        from linter import catalog  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _host(name: str) -> Host:
     d = EXAMPLES / name
     return Host(str(d / "main.cf"), str(d / "master.cf"), str(d / "dovecot" / "dovecot.conf"))
@@ -74,8 +66,7 @@ def test_postconf_sees_the_insecure_mistakes_we_report(postconf: str) -> None:
     rules = {d.rule for d in _lint("insecure").diagnostics}
     assert "PF003" in rules  # the duplicate
     assert "PF015" in rules  # the undefined reference
-    if _has_catalog():
-        assert "PF004" in rules  # the typo
+    assert "PF004" in rules  # the typo
 
 
 @pytest.mark.oracle
@@ -138,7 +129,7 @@ def test_insecure_gives_the_expected_findings_inside_its_files() -> None:
     host_dir = EXAMPLES / "insecure"
     found = {(d.rule, Path(d.path).resolve().relative_to(host_dir.resolve()).as_posix(), d.span.line)
              for d in report.diagnostics}
-    expected = INSECURE | (INSECURE_WITH_CATALOG if _has_catalog() else set())
+    expected = INSECURE | INSECURE_WITH_CATALOG
     assert expected - found == set(), "missing findings"
     assert found - expected == set(), "unexpected findings"
     for d in report.diagnostics:
@@ -148,8 +139,6 @@ def test_insecure_gives_the_expected_findings_inside_its_files() -> None:
 
 
 def test_insecure_smtpd_services_are_named_in_service_findings() -> None:
-    if not _has_catalog():
-        pytest.skip("PF203 needs queue_directory's default from the catalogue")
     messages = sorted(d.message for d in _lint("insecure").diagnostics if d.rule == "PF203")
     assert [m.split(":")[0] for m in messages] == ["smtp", "submission"]
 

@@ -387,6 +387,11 @@ class RuleBuilder:
         module = KINDS.get(kind)
         hook = getattr(module, "validate", None)
         fields = hook(self, c, defined) if hook is not None else {}
+        # keys the kind declares with a schema of its own (not True: a common check key)
+        declared = getattr(module, "OPTIONS", {}).get("properties", {})
+        own = sorted(k for k, shape in declared.items() if shape is not True and k in c)
+        if own and "options" not in fields:
+            fields["options"] = tuple((k, _frozen(c[k])) for k in own)
         constraints = self.constraints(key, c, self.value_type(c), c.get("directive") if isinstance(
             c.get("directive"), str) else " / ".join(map(str, c.get("directive") or ())))
         return Check(kind=kind, directive=name, path=path, type=c.get("type"), explicit=bool(c.get("explicit")),
@@ -455,3 +460,12 @@ class RuleBuilder:
                 source=Span(self.ctx.path, line, column, line, column),
                 roles=tuple(item.get("roles") or ()), params=tuple(params.items())))
         return tuple(out)
+
+
+def _frozen(value: Any) -> Any:
+    """Plain YAML data made immutable for a Check (lists as tuples; mappings as sorted pairs)."""
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
+    return value

@@ -19,14 +19,10 @@ from linter.diagnostics import Applicability, Severity
 from linter.model import Span
 from linter.policy.expr import Expr
 
-SCOPES = ("postfix-main", "smtpd-service", "postfix-master", "dovecot", "host")
-CHECK_KINDS = ("required", "forbidden", "value", "assert", "dovecot-section", "syntax", "duplicate",
-               "unknown-directive", "undefined-reference")
 CONSTRAINT_KEYS = ("min", "max", "equals", "not_equals", "one_of", "not_one_of", "contains", "contains_any",
                    "excludes", "matches", "not_matches", "octal", "absolute", "empty")
 # Constraints that judge the value as written, so they need no expansion.
 WRITTEN_KEYS = ("matches", "not_matches", "octal", "absolute", "empty")
-VALUE_TYPES = ("string", "bool", "int", "size", "time", "list", "octal", "path")
 
 
 class Constraints(NamedTuple):
@@ -77,6 +73,11 @@ class Check(NamedTuple):
     settings: tuple[tuple[str, Constraints], ...] = ()
     warning: str | None = None
     format: str | None = None
+    options: tuple[tuple[str, Any], ...] = ()  # a kind's own keys (see linter.checks), sorted by name
+
+    def option(self, name: str, default: Any = None) -> Any:
+        """The value of the kind's own key ``name`` (lists as tuples), or ``default``."""
+        return dict(self.options).get(name, default)
 
     def to_data(self) -> dict:
         data: dict[str, Any] = {"kind": self.kind}
@@ -95,6 +96,8 @@ class Check(NamedTuple):
             data["section"] = list(self.section)
         if self.settings:
             data["settings"] = [[name, c.to_data()] for name, c in self.settings]
+        if self.options:
+            data["options"] = [[name, _plain_deep(value)] for name, value in self.options]
         return data
 
     @classmethod
@@ -112,6 +115,7 @@ class Check(NamedTuple):
             settings=tuple((n, Constraints.from_data(c)) for n, c in data.get("settings", ())),
             warning=data.get("warning"),
             format=data.get("format"),
+            options=tuple((name, _frozen_deep(value)) for name, value in data.get("options", ())),
         )
 
 
@@ -178,14 +182,6 @@ class Rule:
     examples: tuple[Example, ...] = ()
     source: Span | None = None
     pack: str = ""
-
-    @property
-    def fix_title(self) -> str | None:
-        return self.fix.title if self.fix else None
-
-    @property
-    def fix_applicability(self) -> Applicability | None:
-        return self.fix.applicability if self.fix else None
 
     def to_data(self) -> dict:
         return {
@@ -255,6 +251,14 @@ def _plain(value: Any) -> Any:
 
 def _frozen(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
+
+
+def _plain_deep(value: Any) -> Any:
+    return [_plain_deep(v) for v in value] if isinstance(value, tuple) else value
+
+
+def _frozen_deep(value: Any) -> Any:
+    return tuple(_frozen_deep(v) for v in value) if isinstance(value, list) else value
 
 
 class Compiled(NamedTuple):
