@@ -25,11 +25,26 @@ import ast
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from linter import values
-from linter.policy.units import parse_seconds, parse_size
-from linter.values import public_networks, wide_networks
+from linter.policy.expr_eval import UNKNOWN, EvalError, Evaluator, UnknownValue, compile_ir, regex_error
+from linter.policy.expr_functions import (
+    COMPUTED_CONTEXT_FUNCTIONS,
+    CONTEXT_FUNCTIONS,
+    DELIVERY_AGENTS,
+    ENV_FUNCTIONS,
+    FILTER_KINDS,
+    FUNCTIONS,
+    PURE_FUNCTIONS,
+    SERVICE_COLUMNS,
+    Environment,
+    words,
+)
+
+__all__ = ["COMPUTED_CONTEXT_FUNCTIONS", "CONTEXT_FUNCTIONS", "DELIVERY_AGENTS", "ENV_FUNCTIONS", "FILTER_KINDS",
+           "FUNCTIONS", "PURE_FUNCTIONS", "SERVICE_COLUMNS", "UNKNOWN", "Environment", "EvalError", "Expr",
+           "ExprError", "UnknownValue", "children", "compile_ir", "context_calls", "names", "parse", "regex_error",
+           "words"]
 
 
 class ExprError(Exception):
@@ -41,152 +56,6 @@ class ExprError(Exception):
         self.column = column
         self.hint = hint
 
-
-class UnknownValue(Exception):
-    """Raised by an environment when a name's value is unknown (templated)."""
-
-
-class EvalError(Exception):
-    """An expression that failed at run time (e.g. ``'a' < 1``): the policy's fault."""
-
-
-class _Unknown:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-    def __bool__(self) -> bool:  # an unknown result must never pass for true or false silently
-        raise TypeError("UNKNOWN has no truth value")
-
-
-UNKNOWN = _Unknown()
-
-
-class Environment(Protocol):
-    """What an expression can see: names and the context functions."""
-
-    def lookup(self, name: str) -> Any: ...
-
-    def context(self, function: str, argument: str) -> Any: ...
-
-
-# -- functions -------------------------------------------------------------------
-
-
-def words(value: Any) -> tuple:
-    """A list value as a tuple of words (a string splits at blanks and commas)."""
-    if isinstance(value, tuple):
-        return value
-    if value is None:
-        return ()
-    return tuple(w for w in str(value).replace(",", " ").split() if w)
-
-
-def _contains(collection: Any, item: Any) -> bool:
-    if isinstance(collection, str):
-        collection = words(collection)
-    if collection is None:
-        return False
-    return item in collection
-
-
-def _lower(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return tuple(v.lower() if isinstance(v, str) else v for v in value)
-    return str(value).lower()
-
-
-def _join_path(base: Any, path: Any) -> str:
-    path = str(path)
-    if path.startswith("/"):
-        return path
-    return str(base).rstrip("/") + "/" + path
-
-
-def _join(items: Any, separator: Any) -> str:
-    """The items of a list value as one text, ``separator`` between them."""
-    return str(separator).join(str(item) for item in words(items))
-
-
-def _str(value: Any) -> str:
-    if isinstance(value, tuple):
-        return " ".join(str(v) for v in value)
-    return "" if value is None else str(value)
-
-
-def _prefix(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"a prefix length must be a number, not {value!r}")
-    return value
-
-
-# name -> (minimum args, maximum args, implementation)
-PURE_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
-    "len": (1, 1, lambda x: len(x) if x is not None else 0),
-    "contains": (2, 2, _contains),
-    "startswith": (2, 2, lambda s, p: _str(s).startswith(p)),
-    "endswith": (2, 2, lambda s, p: _str(s).endswith(p)),
-    "removeprefix": (2, 2, lambda s, p: _str(s).removeprefix(p)),
-    "lower": (1, 1, _lower),
-    "str": (1, 1, _str),  # a number as text, e.g. a Dovecot port compared with part of a Postfix value
-    "words": (1, 1, words),
-    "join_path": (2, 2, _join_path),
-    "join": (2, 2, _join),
-    "size": (1, 1, parse_size),
-    "seconds": (1, 1, parse_seconds),
-    "matches": (2, 2, None),  # compiled specially: the pattern is RE2, compiled once
-    # address lists (mynetworks, login_trusted_networks): the items that are networks
-    # wider than /v4 or /v6, or that hold a public address
-    "wide_networks": (3, 3, lambda v, v4, v6: wide_networks(v, _prefix(v4), _prefix(v6))),
-    "public_networks": (1, 1, public_networks),
-    "tls_floor": (1, 1, values.tls_floor),
-}
-
-
-# -- functions over Postfix restriction lists: they also read smtpd_restriction_classes
-# and the classes it names, through the environment ------------------------------------
-
-
-def _walker(env: Environment) -> values.RestrictionWalker:
-    classes = env.context("param", "smtpd_restriction_classes")
-    return values.RestrictionWalker(words(classes), lambda name: env.context("param", name))
-
-
-def _relay_guard(env: Environment, restrictions: Any) -> bool:
-    return _walker(env).has_guard(restrictions)
-
-
-def _relay_outcome(env: Environment, restrictions: Any) -> str:
-    return _walker(env).walk(restrictions, values.judge_relay)[0]
-
-
-def _relay_decider(env: Environment, restrictions: Any) -> str:
-    return _walker(env).walk(restrictions, values.judge_relay)[1]
-
-
-def _auth_outcome(env: Environment, restrictions: Any) -> str:
-    return _walker(env).walk(restrictions, values.judge_unauthenticated)[0]
-
-
-# name -> (minimum args, maximum args, implementation(env, *args))
-ENV_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
-    "relay_guard": (1, 1, _relay_guard),
-    "relay_outcome": (1, 1, _relay_outcome),
-    "relay_decider": (1, 1, _relay_decider),
-    "auth_outcome": (1, 1, _auth_outcome),
-}
-# Functions that ask the environment; their one argument must be a string literal,
-# so the loader can check what they name.
-CONTEXT_FUNCTIONS = ("is_set", "default", "param", "in_effect", "delivers", "service", "dovecot", "dovecot_exists",
-                     "dovecot_filter", "has_role")
-# Context functions whose path may be computed (a literal is checked at load, a computed one read as is).
-COMPUTED_CONTEXT_FUNCTIONS = ("dovecot", "dovecot_exists")
-FILTER_KINDS = ("protocol", "remote", "local", "local_name")  # dovecot_filter(): Dovecot's filter sections
-FUNCTIONS = tuple(PURE_FUNCTIONS) + tuple(ENV_FUNCTIONS) + CONTEXT_FUNCTIONS
-SERVICE_COLUMNS = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command", "args")
-# The Postfix delivery agents delivers('agent') can ask about (master.cf command names).
-DELIVERY_AGENTS = ("local", "virtual", "lmtp", "smtp", "pipe", "error", "discard")
 
 _CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
         ast.In: "in", ast.NotIn: "not in"}
@@ -341,31 +210,6 @@ class _Translator:
         return ["call", name, args]
 
 
-def regex_error(pattern: Any) -> str | None:
-    """Why ``pattern`` is not a valid RE2 regex, or None."""
-    if not isinstance(pattern, str):
-        return "the pattern must be a string"
-    import re2
-
-    try:
-        re2.compile(pattern, _quiet_options())
-    except Exception as e:  # noqa: BLE001 - re2 raises its own error type; the message is what matters
-        message = e.args[0] if e.args else "invalid pattern"
-        return message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
-    return None
-
-
-def _quiet_options():  # noqa: ANN202 - re2.Options; re2 logs parse errors to stderr by default
-    import re2
-
-    options = re2.Options()
-    options.log_errors = False
-    return options
-
-
-# -- analysis --------------------------------------------------------------------
-
-
 def names(ir: list) -> set[str]:
     """Every bare name the expression reads."""
     found: set[str] = set()
@@ -407,179 +251,6 @@ def _walk(ir: list, visit: Callable[[list], None]) -> None:
     visit(ir)
     for child in children(ir):
         _walk(child, visit)
-
-
-# -- compilation -----------------------------------------------------------------
-
-_CMP_FUNCS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    # a string on the right is a list of words: 'plain' in 'plain login' (not a substring test)
-    "in": lambda a, b: _contains(b, a),
-    "not in": lambda a, b: not _CMP_FUNCS["in"](a, b),
-}
-# Bounds on what arithmetic may build, checked before it is built: a hostile policy
-# ('x' * 10**9, or let names that square each other) must not exhaust memory or time.
-MAX_SEQUENCE = 100_000  # characters of a string, items of a list
-MAX_INT_BITS = 4096
-
-
-def _bounded_add(a: Any, b: Any) -> Any:
-    if isinstance(a, (str, tuple)) and isinstance(b, (str, tuple)) and len(a) + len(b) > MAX_SEQUENCE:
-        raise OverflowError(f"result longer than {MAX_SEQUENCE}")
-    return _bounded_int(a + b)
-
-
-def _bounded_mul(a: Any, b: Any) -> Any:
-    if isinstance(a, (str, tuple)) or isinstance(b, (str, tuple)):
-        raise TypeError("* multiplies numbers only (no string or list repetition)")
-    if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b.bit_length() > MAX_INT_BITS:
-        raise OverflowError("number too large")
-    return a * b
-
-
-def _numeric_mod(a: Any, b: Any) -> Any:
-    if isinstance(a, str):  # 'x' % y would be printf-style formatting
-        raise TypeError("% takes numbers only")
-    return a % b
-
-
-def _bounded_int(value: Any) -> Any:
-    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-        raise OverflowError("number too large")
-    return value
-
-
-_BIN_FUNCS: dict[str, Callable[[Any, Any], Any]] = {
-    "+": _bounded_add,
-    "-": lambda a, b: _bounded_int(a - b),
-    "*": _bounded_mul,
-    "/": lambda a, b: a / b,
-    "//": lambda a, b: a // b,
-    "%": _numeric_mod,
-}
-
-Evaluator = Callable[[Environment], Any]
-
-
-def compile_ir(ir: list) -> Evaluator:
-    """Turn the intermediate form into a closure ``f(env) -> value``."""
-    op = ir[0]
-    if op == "const":
-        value = ir[1]
-        return lambda env: value
-    if op == "name":
-        name = ir[1]
-        return lambda env: env.lookup(name)
-    if op == "list":
-        items = [compile_ir(i) for i in ir[1]]
-        return lambda env: tuple(f(env) for f in items)
-    if op == "and":
-        parts = [compile_ir(i) for i in ir[1]]
-
-        def _and(env: Environment) -> Any:
-            value: Any = True
-            for f in parts:
-                value = f(env)
-                if not value:
-                    return value
-            return value
-
-        return _and
-    if op == "or":
-        parts = [compile_ir(i) for i in ir[1]]
-
-        def _or(env: Environment) -> Any:
-            value: Any = False
-            for f in parts:
-                value = f(env)
-                if value:
-                    return value
-            return value
-
-        return _or
-    if op == "not":
-        inner = compile_ir(ir[1])
-        return lambda env: not inner(env)
-    if op == "neg":
-        inner = compile_ir(ir[1])
-        return lambda env: -inner(env)
-    if op == "cmp":
-        ops = [_CMP_FUNCS[o] for o in ir[1]]
-        operands = [compile_ir(i) for i in ir[2]]
-        if len(ops) == 1:
-            cmp, left, right = ops[0], operands[0], operands[1]
-            return lambda env: cmp(left(env), right(env))
-
-        def _chain(env: Environment) -> bool:
-            left = operands[0](env)
-            for cmp, f in zip(ops, operands[1:]):
-                right = f(env)
-                if not cmp(left, right):
-                    return False
-                left = right
-            return True
-
-        return _chain
-    if op == "bin":
-        fn, left, right = _BIN_FUNCS[ir[1]], compile_ir(ir[2]), compile_ir(ir[3])
-        return lambda env: fn(left(env), right(env))
-    if op == "if":
-        test, then, other = compile_ir(ir[1]), compile_ir(ir[2]), compile_ir(ir[3])
-        return lambda env: then(env) if test(env) else other(env)
-    if op == "call":
-        return _compile_call(ir[1], ir[2])
-    raise ValueError(f"not an expression node: {op!r}")
-
-
-def _compile_call(name: str, arg_irs: list) -> Evaluator:
-    if name in CONTEXT_FUNCTIONS:
-        if arg_irs[0][0] != "const":  # a computed path
-            computed = compile_ir(arg_irs[0])
-            return lambda env: env.context(name, _str(computed(env)))
-        argument = arg_irs[0][1]
-        return lambda env: env.context(name, argument)
-    args = [compile_ir(a) for a in arg_irs]
-    if name == "matches":
-        subject = args[0]
-        if arg_irs[1][0] == "const":
-            # compiled on first use, once: a run that never reaches it does not import re2
-            compiled: list = []
-
-            def _matches_const(env: Environment) -> bool:
-                if not compiled:
-                    import re2
-
-                    compiled.append(re2.compile(arg_irs[1][1], _quiet_options()).search)
-                return compiled[0](_str(subject(env))) is not None
-
-            return _matches_const
-        pattern = args[1]
-
-        def _matches(env: Environment) -> bool:
-            import re2
-
-            try:
-                return re2.compile(pattern(env), _quiet_options()).search(_str(subject(env))) is not None
-            except re2.error as e:
-                raise ValueError(f"invalid RE2 pattern {pattern(env)!r}") from e
-
-        return _matches
-    if name in ENV_FUNCTIONS:
-        env_fn = ENV_FUNCTIONS[name][2]
-        return lambda env: env_fn(env, *[f(env) for f in args])
-    fn = PURE_FUNCTIONS[name][2]
-    if len(args) == 1:
-        (a,) = args
-        return lambda env: fn(a(env))
-    if len(args) == 2:
-        a, b = args
-        return lambda env: fn(a(env), b(env))
-    return lambda env: fn(*[f(env) for f in args])
 
 
 @dataclass(frozen=True, slots=True)
