@@ -46,7 +46,8 @@ try:  # hashlib loads OpenSSL (~2 ms at start-up); the built-in BLAKE2 module do
     from _blake2 import blake2b as _hash
 except ImportError:  # pragma: no cover - an interpreter without the built-in module
     from hashlib import blake2b as _hash
-_CONFIG_SOURCES = ("__init__.py", "config.py", "options.py", "diagnostics.py", "model.py")
+_CONFIG_SOURCES = ("__init__.py", "config.py", "config_keys.py", "profiles.py", "suggest.py", "options.py",
+                   "diagnostics.py", "model.py", "policy/yaml_io.py")
 
 
 def cache_dir() -> str:

@@ -46,6 +46,12 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return f"did you mean {found!r}?" if found else None
 
 
+def hint_suffix(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'name'?)`` to append to a message, or nothing."""
+    found = did_you_mean(word, choices)
+    return f" ({found})" if found else ""
+
+
 class Bounded:
     """Suggestions for one file: ``find(name, *context)`` runs once per distinct
     argument tuple, and for at most ``limit`` of them; later new names get None (they are
