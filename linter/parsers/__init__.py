@@ -9,12 +9,8 @@ it accepts but is almost certainly a mistake.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import fnmatch
 import os
-import re
-from collections.abc import Iterator
 from pathlib import PurePath
 
 from linter.model import (
@@ -24,11 +20,19 @@ from linter.model import (
     POSTFIX_MASTER,
     ConfigError,
     Document,
-    MarkedComment,
-    decode,
 )
+from linter.parsers.common import (
+    SUPPRESSION_MARKER,
+    TEMPLATE_SUFFIXES,
+    detect_newline,
+    find_marked_comments,
+    strip_template_suffix,
+)
+from linter.parsers.io import READ_DIGESTS, content_digest, overlay, read_regular_file, read_text
 
-TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".erb", ".template", ".in", ".epp")
+__all__ = ["NOT_LIVE_SUFFIXES", "READ_DIGESTS", "SUPPRESSION_MARKER", "TEMPLATE_SUFFIXES", "content_digest",
+           "detect_format", "detect_newline", "find_marked_comments", "in_conf_d", "is_fragment_name", "is_not_live",
+           "overlay", "parse_file", "parse_text", "read_regular_file", "read_text", "strip_template_suffix"]
 
 
 # Names of files that sit next to a live config but are not one: prototypes and examples
@@ -52,18 +56,6 @@ def is_fragment_name(path: str) -> bool:
     a template (``main.cf.j2``), prototype or backup of one."""
     name = strip_template_suffix(os.path.basename(path))
     return name.startswith("main.cf.") and len(name) > len("main.cf.") and not is_not_live(path)
-
-
-def strip_template_suffix(name: str) -> str:
-    for suffix in TEMPLATE_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def detect_newline(text: str) -> str:
-    """The line ending a fix should write: CRLF when at least half the lines end so."""
-    return "\r\n" if "\r\n" in text and text.count("\r\n") * 2 >= text.count("\n") else "\n"
 
 
 def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | None:
@@ -104,31 +96,6 @@ def in_conf_d(path: str) -> bool:
         return False
 
 
-# A "# policy-lint:" comment (linter.suppressions reads what follows the colon).
-SUPPRESSION_MARKER = re.compile(r"^([ \t]*)#[ \t]*policy-lint[ \t]*:")
-
-
-def find_marked_comments(path: str, text: str) -> tuple[MarkedComment, ...]:
-    """The ``# policy-lint:`` comment lines of ``text``, each with the line it stands above."""
-    if "policy-lint" not in text:
-        return ()
-    found: list[MarkedComment] = []
-    pending: list[tuple[int, str]] = []  # comments waiting for the next line that is not a comment
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw[:-1] if raw.endswith("\r") else raw
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            if SUPPRESSION_MARKER.match(line):
-                pending.append((number, line))
-            continue
-        if pending:
-            target = number if stripped else None  # a blank line detaches the comments above it
-            found += (MarkedComment(path, n, t, target) for n, t in pending)
-            pending = []
-    found += (MarkedComment(path, n, t, None) for n, t in pending)
-    return tuple(found)
-
-
 def parse_text(path: str, text: str, fmt: str) -> Document:
     """Parse already-decoded text as ``fmt`` (Dovecot includes are read from disk)."""
     if fmt == POSTFIX_MAIN:
@@ -140,80 +107,6 @@ def parse_text(path: str, text: str, fmt: str) -> Document:
     else:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     return parser.parse(path, text)
-
-
-# Pending (unwritten) texts by real path: the fixer re-checks its edits without touching disk.
-_OVERLAY: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("overlay", default=None)
-
-
-@contextlib.contextmanager
-def overlay(texts: dict[str, str]) -> Iterator[None]:
-    """While active, :func:`read_text` returns ``texts[path]`` (keyed by any spelling of the path)."""
-    token = _OVERLAY.set({os.path.realpath(p): t for p, t in texts.items()})
-    try:
-        yield
-    finally:
-        _OVERLAY.reset(token)
-
-
-# The bytes each file held when the check read it (real path -> digest; None when two reads
-# during one check differed): the fixer edits a file only while it still holds them
-# (issue 14 point 4).  engine.check() clears it and hands it on in its Report.
-READ_DIGESTS: dict[str, bytes | None] = {}
-
-
-def content_digest(data: bytes) -> bytes:
-    import hashlib
-
-    return hashlib.blake2b(data, digest_size=20).digest()
-
-
-def _record_read(path: str, data: bytes) -> None:
-    real = os.path.realpath(path)
-    digest = content_digest(data)
-    if READ_DIGESTS.setdefault(real, digest) != digest:
-        READ_DIGESTS[real] = None  # changed between two reads of the same check
-
-
-def read_text(path: str) -> str:
-    """Read and decode a config file, turning every OS error into a ConfigError."""
-    pending = _OVERLAY.get()
-    if pending:
-        text = pending.get(os.path.realpath(path))
-        if text is not None:
-            return text
-    from linter import confine
-
-    if not confine.may_read(path):
-        raise ConfigError(path, 0, 0, confine.outside_message(path))
-    try:
-        if os.path.isdir(path):
-            raise ConfigError(path, 0, 0, "is a directory, not a config file")
-        data = read_regular_file(path)
-    except ConfigError:
-        raise
-    except OSError as e:
-        raise ConfigError(path, 0, 0, f"cannot read: {e.strerror or e}") from None
-    _record_read(path, data)
-    return decode(data, path)
-
-
-def read_regular_file(path: str, limit: int = -1) -> bytes:
-    """The bytes of a regular file (at most ``limit``); ConfigError for a FIFO, socket or device.
-
-    Opened non-blocking and checked on the open descriptor: reading a FIFO would
-    wait forever for a writer, a device such as /dev/zero would never end.
-    """
-    import stat
-
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError(path, 0, 0, "not a regular file (a FIFO, socket or device), not a config file")
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(limit)
-    finally:
-        os.close(fd)
 
 
 def parse_file(path: str, fmt: str | None = None) -> Document:

@@ -80,7 +80,9 @@ from linter.model import (
     Span,
     TemplateLine,
 )
-from linter.parsers import detect_newline, find_marked_comments, read_text, strip_template_suffix, templates
+from linter.parsers import templates
+from linter.parsers.common import detect_newline, find_marked_comments, strip_template_suffix
+from linter.parsers.io import read_text
 
 BLANK = " \t"
 FILTERS = ("protocol", "remote", "local", "local_name")

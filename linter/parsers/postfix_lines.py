@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from linter.model import ConfigError, Document, Entry, ParseWarning, Span, TemplateLine
-from linter.parsers import detect_newline, find_marked_comments, templates
+from linter.parsers import templates
+from linter.parsers.common import detect_newline, find_marked_comments
 
 # C isspace() in the C locale, which Postfix's ISSPACE() uses.
 SPACE = " \t\n\r\v\f"

@@ -1,0 +1,85 @@
+"""Reading config files: regular files only (a FIFO or device never blocks a run), inside
+the repository, decoded losslessly; the fixer's overlay of pending texts; the digest of
+what each check read (the fixer edits a file only while it still holds those bytes)."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+from collections.abc import Iterator
+
+from linter.model import ConfigError, decode
+
+# Pending (unwritten) texts by real path: the fixer re-checks its edits without touching disk.
+_OVERLAY: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("overlay", default=None)
+
+
+@contextlib.contextmanager
+def overlay(texts: dict[str, str]) -> Iterator[None]:
+    """While active, :func:`read_text` returns ``texts[path]`` (keyed by any spelling of the path)."""
+    token = _OVERLAY.set({os.path.realpath(p): t for p, t in texts.items()})
+    try:
+        yield
+    finally:
+        _OVERLAY.reset(token)
+
+
+# The bytes each file held when the check read it (real path -> digest; None when two reads
+# during one check differed): the fixer edits a file only while it still holds them
+# (issue 14 point 4).  engine.check() clears it and hands it on in its Report.
+READ_DIGESTS: dict[str, bytes | None] = {}
+
+
+def content_digest(data: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=20).digest()
+
+
+def _record_read(path: str, data: bytes) -> None:
+    real = os.path.realpath(path)
+    digest = content_digest(data)
+    if READ_DIGESTS.setdefault(real, digest) != digest:
+        READ_DIGESTS[real] = None  # changed between two reads of the same check
+
+
+def read_text(path: str) -> str:
+    """Read and decode a config file, turning every OS error into a ConfigError."""
+    pending = _OVERLAY.get()
+    if pending:
+        text = pending.get(os.path.realpath(path))
+        if text is not None:
+            return text
+    from linter import confine
+
+    if not confine.may_read(path):
+        raise ConfigError(path, 0, 0, confine.outside_message(path))
+    try:
+        if os.path.isdir(path):
+            raise ConfigError(path, 0, 0, "is a directory, not a config file")
+        data = read_regular_file(path)
+    except ConfigError:
+        raise
+    except OSError as e:
+        raise ConfigError(path, 0, 0, f"cannot read: {e.strerror or e}") from None
+    _record_read(path, data)
+    return decode(data, path)
+
+
+def read_regular_file(path: str, limit: int = -1) -> bytes:
+    """The bytes of a regular file (at most ``limit``); ConfigError for a FIFO, socket or device.
+
+    Opened non-blocking and checked on the open descriptor: reading a FIFO would
+    wait forever for a writer, a device such as /dev/zero would never end.
+    """
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(path, 0, 0, "not a regular file (a FIFO, socket or device), not a config file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(limit)
+    finally:
+        os.close(fd)
