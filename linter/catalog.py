@@ -307,6 +307,13 @@ def dovecot_knows_section(kind: str, version: str | None = None) -> bool:
     return kind in data["sections"] or kind in data["filter_sections"] or kind in data["free_form_sections"]
 
 
+def dovecot_groups(version: str | None = None) -> dict[str, tuple[str, ...]]:
+    """2.4: the settings groups Dovecot ships, label -> names (``metric_defaults`` ->
+    ``backend``, ``proxy``), which ``@label = name`` includes without defining them."""
+    groups = _load(_file("dovecot", version)).get("groups", {})
+    return {label: tuple(names) for label, names in groups.items()}
+
+
 @lru_cache(maxsize=8)
 def _dovecot_prefixes(version: str) -> frozenset[str]:
     names = _load(_file("dovecot", version))["settings"]

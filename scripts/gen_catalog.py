@@ -42,6 +42,8 @@ Dovecot
     event_exporter): every setting at the top level and per section kind, with its
     default as doveconf prints it.  ``doveconf -d`` gives the defaults of the
     services Dovecot defines itself (kept where they differ from the kind's default).
+  * 2.4: the settings groups ``doveconf -d`` shows (``group @metric_defaults backend``),
+    which a config includes with ``@metric_defaults = backend`` (``groups``).
   * One ``doveconf -n`` per setting with the value ``zzbogus``: the parser's error
     names the type (``Invalid boolean value`` -> bool, ``Invalid number`` -> uint, or
     ``Invalid port number`` -> uint up to 65535,
@@ -704,6 +706,13 @@ def dovecot24_catalogue() -> dict:
                 sub_diff = {k: v for k, v in sub["settings"].items() if sub_defaults.get(k) != v}
                 if sub_diff:
                     named[f"{header_text} / {sub_header}"] = sub_diff
+        # The settings groups Dovecot ships (``group @metric_defaults backend { }`` in -d),
+        # which ``@metric_defaults = backend`` includes without defining it.
+        groups: dict[str, list[str]] = {}
+        for header_text, _node in shipped["blocks"]:
+            parts = header_text.split()
+            if len(parts) == 3 and parts[0] == "group" and parts[1].startswith("@"):
+                groups.setdefault(parts[1][1:], []).append(parts[2])
     counts: dict[str, int] = {}
     for entry in settings.values():
         counts[entry["type"]] = counts.get(entry["type"], 0) + 1
@@ -712,6 +721,7 @@ def dovecot24_catalogue() -> dict:
         "version": version,
         "layout": "flat",
         "settings": settings,
+        "groups": {label: sorted(names) for label, names in sorted(groups.items())},
         "filter_sections": ["protocol", "remote", "local", "local_name"],
         "named_defaults": named,
         "type_counts": dict(sorted(counts.items())),

@@ -64,3 +64,116 @@ def test_c1a_doveconf_with_managesieve_accepts_what_the_catalogue_accepts(site, 
     if "Unknown setting: managesieve_logout_format" in result.stderr:
         pytest.skip("dovecot-managesieved is not installed on this machine (bash .ci/run installs it)")
     assert result.returncode == 0, result.stderr
+
+
+# -- C1b: Dovecot 2.4 nested named-list filters and settings groups --------------------------
+
+METRICS = """\
+dovecot_config_version = 2.4.2
+dovecot_storage_version = 2.4.0
+@metric_defaults = backend
+metric smtp_command {
+  filter = event=smtp_server_command_finished
+  group_by duration {
+    method exponential {
+      base = 10
+      min_magnitude = 1
+      max_magnitude = 5
+    }
+  }
+}
+"""
+
+GROUPS = """\
+dovecot_config_version = 2.4.2
+dovecot_storage_version = 2.4.0
+group @mysql default {
+  host = mysql.example.com
+  mysql_ssl = yes
+}
+passdb sql {
+  @mysql = default
+  query = SELECT 1
+}
+group @mailboxes english {
+  mailbox Trash {
+    auto = subscribe
+    special_use = \\Trash
+  }
+}
+namespace inbox {
+  @mailboxes = english
+}
+@mailbox_defaults = english
+"""
+
+
+def doveconf24(root: Path, text: str) -> subprocess.CompletedProcess:
+    """``doveconf -n`` of Dovecot 2.4 on ``text``, in a folder of its own in the root's /tmp."""
+    import shutil
+    import tempfile
+
+    inside = Path(tempfile.mkdtemp(dir=root / "tmp", prefix="heldout-"))
+    try:
+        (inside / "dovecot.conf").write_text(text, encoding="utf-8")
+        return subprocess.run(["chroot", str(root), "doveconf", "-n", "-c", f"/tmp/{inside.name}/dovecot.conf"],
+                              capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        shutil.rmtree(inside, ignore_errors=True)
+
+
+def test_c1b_nested_filters_and_a_shipped_group_are_known(site, capsys):
+    # jeboehm 90-metrics.conf: 10 errors "DC004 base: Unknown setting" and "@metric_defaults"
+    write(site / "dovecot.conf", METRICS)
+    assert check(capsys, "dovecot.conf") == (0, "No findings in 1 file.\n", "")
+
+
+def test_c1b_a_misspelt_name_in_a_nested_filter_is_unknown(site, capsys):
+    # doveconf 2.4: "bse: Unknown setting: bse (metric_group_by_method_bse or
+    # metric_group_by_method_exponential_bse not found either.)"
+    write(site / "dovecot.conf", METRICS.replace("base = 10", "bse = 10"))
+    status, out, _ = check(capsys, "dovecot.conf")
+    assert (status, out.splitlines()[0]) == (1, "dovecot.conf:8:7: error DC004 bse: Unknown setting "
+                                                "(doveconf refuses to start)")
+
+
+def test_c1b_only_the_innermost_section_narrows_a_name(site, capsys):
+    # doveconf 2.4: "filter: Unknown setting: filter (metric_group_by_filter or
+    # metric_group_by_d_filter not found either.)": metric_filter is not looked up there
+    write(site / "dovecot.conf", "dovecot_config_version = 2.4.2\nmetric m {\n  filter = event=x\n"
+                                 "  group_by d {\n    filter = event=y\n  }\n}\n")
+    status, out, _ = check(capsys, "dovecot.conf")
+    assert out.startswith("dovecot.conf:5:5: error DC004 filter: Unknown setting")
+
+
+def test_c1b_groups_defined_in_the_tree_and_shipped_by_dovecot(site, capsys):
+    write(site / "dovecot.conf", GROUPS)
+    assert check(capsys, "dovecot.conf") == (0, "No findings in 1 file.\n", "")
+
+
+@pytest.mark.parametrize("line, note", [
+    ("@metric_default = backend", "doveconf: Unknown group label @metric_default"),
+    ("@metric_defaults = frontend", "doveconf: Unknown group @metric_defaults=frontend; known: backend, proxy"),
+])
+def test_c1b_a_group_no_one_defines_stops_doveconf(site, capsys, line, note):
+    write(site / "dovecot.conf", METRICS.replace("@metric_defaults = backend", line))
+    status, out, _ = check(capsys, "dovecot.conf")
+    assert (status, out.splitlines()[0]) == (
+        1, f"dovecot.conf:3:1: error DC004 {line.split()[0]}: Unknown setting (doveconf refuses to start) ({note})")
+
+
+def test_c1b_a_group_header_is_a_syntax_error_in_23(site, capsys):
+    # doveconf 2.3: "Expecting '{'" (groups are new in 2.4)
+    write(site / "dovecot.conf", "group @mysql default {\n}\n")
+    status, _, err = check(capsys, "dovecot.conf")
+    assert status == 2 and "dovecot.conf:1:14: error: Expecting '{'" in err
+
+
+def test_c1b_doveconf_24_agrees(trixie_root):
+    assert doveconf24(trixie_root, METRICS).returncode == 0
+    assert doveconf24(trixie_root, GROUPS).returncode == 0
+    assert "Unknown setting: bse" in doveconf24(trixie_root, METRICS.replace("base = 10", "bse = 10")).stderr
+    assert "Unknown group label @metric_default" in doveconf24(
+        trixie_root, METRICS.replace("@metric_defaults =", "@metric_default =")).stderr
+    assert "Unknown group @metric_defaults=frontend" in doveconf24(
+        trixie_root, METRICS.replace("= backend", "= frontend")).stderr

@@ -27,7 +27,7 @@ from typing import Any
 from linter import catalog, values, versions
 from linter.checks.base import Finding
 from linter.checks.common import documents, maybe_service_defined
-from linter.checks.context import Unit, dovecot_version
+from linter.checks.context import Unit, canonical_headers, dovecot_version
 from linter.diagnostics import Edit
 from linter.model import DOVECOT, POSTFIX_MAIN, Assignment, Document, Service, Setting
 from linter.parsers import strip_template_suffix, templates
@@ -76,26 +76,61 @@ def _judged(doc: Document, version: str) -> bool:
     return all(catalog.dovecot_knows_section(s.kind, version) or s.kind in FILTERS for s in doc.sections)
 
 
+def _group_header(header: str) -> str:
+    """2.4: ``group @label name`` resolves names as a section ``label name`` does (doveconf
+    tries ``n``, ``label_n``, ``label_name_n``: ``host`` in ``group @mysql x`` is mysql_host)."""
+    kind, _, arg = header.partition(" ")
+    if kind == "group" and arg.startswith("@"):
+        return arg[1:]
+    return header
+
+
 def _known24(name: str, headers: tuple[str, ...], version: str) -> bool:
-    """2.4: ``name`` resolves inside ``headers`` (doveconf: ``n``, else ``K_n``, else
-    ``K_NAME_n`` for each enclosing section ``K NAME``, filters passed through; nested
-    kinds chain, ``quota_warning_threshold``); a nameless section that is itself a list
-    setting (``fields { }`` in a userdb) holds items."""
-    inner = [h for h in headers if h.partition(" ")[0] not in FILTERS]
+    """2.4: ``name`` resolves inside ``headers`` as doveconf resolves it: ``n`` itself (any
+    setting is allowed in any filter); else, each section's kind chained onto its parent's
+    (``group_by`` in ``metric x`` is ``metric_group_by``, ``method`` in that
+    ``metric_group_by_method``, ``warning`` in ``quota x`` ``quota_warning``), inside the
+    innermost ``K NAME`` only: ``K_n``, else ``K_NAME_n`` (``base`` in ``method
+    exponential`` is ``metric_group_by_method_exponential_base``; ``filter`` in
+    ``group_by d`` is not ``metric_filter``: doveconf refuses it), filters passed through.
+    A nameless section that is itself a list setting (``fields { }`` in a userdb) holds
+    items."""
+    headers = tuple(_group_header(h) for h in headers)
+    inner = tuple(h for h in headers if h.partition(" ")[0] not in FILTERS)
     if catalog.dovecot_setting(name, None, version) is not None:
         return True
-    kinds = [h.partition(" ")[0] for h in inner]
-    for depth in range(len(inner), 0, -1):
-        kind, _, arg = inner[depth - 1].partition(" ")
-        if catalog.dovecot_setting(name, kind, version, arg.strip('"') or None) is not None:
-            return True
-        # nested named filters chain their prefixes: quota { warning { threshold } }
-        for start in range(depth - 1):
-            if catalog.dovecot_setting("_".join([*kinds[start:depth], name]), None, version) is not None:
-                return True
-        if not arg and _known24(kind, tuple(inner[: depth - 1]), version):
-            return True  # a list setting written as a section, or a group of a known prefix
-    return False
+    if not inner:
+        return False
+    kind, _, arg = canonical_headers(inner, version)[-1].partition(" ")
+    if catalog.dovecot_setting(name, kind, version, arg.strip('"') or None) is not None:
+        return True
+    written, _, arg = inner[-1].partition(" ")
+    return not arg and _known24(written, inner[:-1], version)  # a list setting written as a section
+
+
+def _groups(doc: Document, version: str) -> dict[str, set[str]]:
+    """2.4: the settings groups ``@label = name`` may include: Dovecot's own and the tree's
+    ``group @label name { }`` sections."""
+    found = {label: set(names) for label, names in catalog.dovecot_groups(version).items()}
+    for section in doc.sections:
+        if section.kind == "group" and section.name.startswith("@") and " " in section.name:
+            label, _, name = section.name[1:].partition(" ")
+            found.setdefault(label, set()).add(name.strip())
+    return found
+
+
+def _group_include(entry: Setting, doc: Document, groups: dict[str, set[str]]) -> Finding | None:
+    """2.4: ``@label = name`` includes a settings group (Dovecot's config syntax, "Groups
+    includes"); doveconf refuses a label or name that no group defines. A tree that did
+    not read every file (an include kept out of the repository) may define it there."""
+    label, name = entry.name[1:], entry.value.strip()
+    if label in groups and name in groups[label]:
+        return None
+    if doc.notes:
+        return None
+    note = (f"doveconf: Unknown group label @{label}" if label not in groups
+            else f"doveconf: Unknown group @{label}={name}; known: {', '.join(sorted(groups[label]))}")
+    return Finding(span=entry.name_span, directive=entry.name, note=note)
 
 
 def _dovecot_unknown(entry: Setting, version: str, suggest: Bounded) -> Finding | None:
@@ -157,10 +192,14 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
             # enclosing section here: their names cannot be judged in that file.
             unsure = {t.span.path for t in doc.templates if t.text.rstrip().endswith("{")}
             suggest = _suggestions()
+            groups = _groups(doc, version) if catalog.dovecot_is_flat(version) else None
             for entry in doc.entries:
                 if isinstance(entry, Setting) and not entry.templated and entry.name.isascii() and \
                         entry.span.path not in unsure:
-                    finding = _dovecot_unknown(entry, version, suggest)
+                    if groups is not None and entry.name.startswith("@"):
+                        finding = _group_include(entry, doc, groups)
+                    else:
+                        finding = _dovecot_unknown(entry, version, suggest)
                     if finding is not None:
                         yield finding
             continue

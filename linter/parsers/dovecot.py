@@ -465,6 +465,18 @@ class _Parser:
             brace = k
             while brace < len(text) and text[brace] in BLANK:
                 brace += 1
+            if key == "group" and name.startswith("@") and self.config_version is not None \
+                    and brace < len(text) and text[brace] != "{":
+                # 2.4 settings group: ``group @label name {`` (2.3: "Expecting '{'")
+                k = brace
+                while k < len(text) and text[k] not in BLANK:
+                    k += 1
+                name = written = text[j:k]
+                brace = k
+                while brace < len(text) and text[brace] in BLANK:
+                    brace += 1
+                if self.open and brace < len(text) and text[brace] == "{":
+                    raise self._syntax_error("groups must defined at top-level, not under filters", column(0))
         if brace >= len(text) or text[brace] != "{":
             raise self._syntax_error("Expecting '{'", column(brace))
         if brace + 1 < len(text):
