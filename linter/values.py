@@ -620,6 +620,19 @@ def network_is_public(net: Any) -> bool:
     return not any(net.subnet_of(ipaddress.ip_network(block)) for block in blocks)
 
 
+def networks_outside(value: Any, within: Any) -> tuple[str, ...]:
+    """The items (as written) of ``value`` that are not wholly inside one of the networks of
+    ``within``; an item that is no address (a host name, ``!item``) is never inside:
+    ``networks_outside('127.0.0.1 10.1.0.0/16', '127.0.0.0/8 10.0.0.0/8')`` is ``()``."""
+    nets = [n for n in (ip_network(w) for w in network_items(within)) if n is not None]
+    found = []
+    for item in network_items(value):
+        net = ip_network(item)
+        if net is None or not any(net.version == n.version and net.subnet_of(n) for n in nets):
+            found.append(item)
+    return tuple(found)
+
+
 def public_networks(value: Any) -> tuple[str, ...]:
     """The items (as written) that are addresses or networks holding a public address."""
     found = []

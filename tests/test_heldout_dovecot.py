@@ -177,3 +177,50 @@ def test_c1b_doveconf_24_agrees(trixie_root):
         trixie_root, METRICS.replace("@metric_defaults =", "@metric_default =")).stderr
     assert "Unknown group @metric_defaults=frontend" in doveconf24(
         trixie_root, METRICS.replace("= backend", "= frontend")).stderr
+
+
+# -- C2: values inside remote/local filters apply to those clients only --------------------
+
+
+def test_c2_plaintext_for_loopback_clients_is_not_reported(site, capsys):
+    # mailcow dovecot.conf:268: "warning DC208 disable_plaintext_auth = no" inside remote 127.0.0.1
+    write(site / "dovecot.conf", "disable_plaintext_auth = yes\nremote 127.0.0.1 {\n  disable_plaintext_auth = no\n}\n")
+    assert check(capsys, "dovecot.conf") == (0, "No findings in 1 file.\n", "")
+
+
+def test_c2_plaintext_for_trusted_networks_changes_nothing(site, capsys):
+    # login_trusted_networks clients are "secured": plaintext is accepted from them anyway
+    write(site / "dovecot.conf", "login_trusted_networks = 10.0.0.0/8 ::1\nremote 10.1.0.0/16 {\n"
+                                 "  disable_plaintext_auth = no\n}\n")
+    assert check(capsys, "dovecot.conf") == (0, "No findings in 1 file.\n", "")
+
+
+def test_c2_plaintext_for_every_client_is_reported_with_its_networks(site, capsys):
+    write(site / "dovecot.conf", "disable_plaintext_auth = yes\nlogin_trusted_networks = 10.0.0.0/8\n"
+                                 "remote 0.0.0.0/0 {\n  disable_plaintext_auth = no\n}\n"
+                                 "remote 10.0.0.0/7 {\n  disable_plaintext_auth = no\n}\n")
+    status, out, _ = check(capsys, "dovecot.conf")
+    assert status == 1
+    assert [line for line in out.splitlines() if "DC208" in line] == [
+        "dovecot.conf:4:3: warning DC208 disable_plaintext_auth = no for clients from 0.0.0.0/0: "
+        "IMAP and POP3 accept passwords over unencrypted connections",
+        "dovecot.conf:7:3: warning DC208 disable_plaintext_auth = no for clients from 10.0.0.0/7: "
+        "IMAP and POP3 accept passwords over unencrypted connections",
+    ]
+
+
+def test_c2_tls_off_for_loopback_only_is_not_reported_elsewhere_it_is(site, capsys):
+    write(site / "dovecot.conf", "remote 127.0.0.1 {\n  ssl = no\n}\nlocal ::1 {\n  ssl = no\n}\n"
+                                 "local 192.0.2.1 {\n  ssl = no\n}\n")
+    status, out, _ = check(capsys, "dovecot.conf")
+    assert [line.split(" ssl = no")[0] for line in out.splitlines() if "DC301" in line] == \
+        ["dovecot.conf:8:3: warning DC301"]
+
+
+def test_networks_outside_keeps_items_as_written():
+    from linter.values import networks_outside
+
+    assert networks_outside("127.0.0.1 ::1 [::1]/128 10.1.0.0/16", "127.0.0.0/8 ::1 10.0.0.0/8") == ()
+    assert networks_outside("0.0.0.0/0, 127.0.0.2 mail.example ::ffff:127.0.0.1", "127.0.0.0/8 ::1") == \
+        ("0.0.0.0/0", "mail.example", "::ffff:127.0.0.1")
+    assert networks_outside("10.0.0.0/7", ("10.0.0.0/8",)) == ("10.0.0.0/7",)

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from linter import values
 from linter.policy.units import parse_seconds, parse_size
-from linter.values import public_networks, wide_networks
+from linter.values import networks_outside, public_networks, wide_networks
 
 
 class Environment(Protocol):
@@ -88,6 +88,7 @@ PURE_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     # wider than /v4 or /v6, or that hold a public address
     "wide_networks": (3, 3, lambda v, v4, v6: wide_networks(v, _prefix(v4), _prefix(v6))),
     "public_networks": (1, 1, public_networks),
+    "networks_outside": (2, 2, networks_outside),
     "tls_floor": (1, 1, values.tls_floor),
 }
 

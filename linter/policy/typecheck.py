@@ -71,7 +71,7 @@ _FUNCTION_RESULTS = {"len": "number", "contains": "bool", "startswith": "bool", 
                      "removeprefix": "string", "str": "string", "matches": "bool", "words": "list",
                      "join_path": "string", "size": "number", "seconds": "number", "is_set": "bool",
                      "dovecot_exists": "bool", "dovecot_filter": "string", "wide_networks": "list",
-                     "public_networks": "list", "join": "string", "delivers": "bool"}
+                     "public_networks": "list", "networks_outside": "list", "join": "string", "delivers": "bool"}
 _SERVICE_COLUMNS = {"process_limit": "number", "args": "list"}
 
 
