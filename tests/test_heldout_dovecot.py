@@ -27,6 +27,12 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def no_findings(site: Path, capsys, text: str) -> bool:
+    """``policy-lint check dovecot.conf`` on ``text`` says there is nothing to report."""
+    write(site / "dovecot.conf", text)
+    return check(capsys, "dovecot.conf") == (0, "No findings in 1 file.\n", "")
+
+
 def check(capsys, *argv: str) -> tuple[int, str, str]:
     """``policy-lint check ARGV`` in text: exit status, stdout, stderr."""
     status = cli.main(["check", *argv])
@@ -46,8 +52,7 @@ protocol sieve {
 
 def test_c1a_managesieve_settings_are_known_to_the_23_catalogue(site, capsys):
     # mailcow dovecot.conf:192 was "error DC004 managesieve_logout_format: Unknown setting"
-    write(site / "dovecot.conf", MANAGESIEVE)
-    assert check(capsys, "dovecot.conf") == (0, "No findings in 1 file.\n", "")
+    assert no_findings(site, capsys, MANAGESIEVE)
 
 
 def test_c1a_a_misspelt_managesieve_setting_is_still_unknown(site, capsys):
@@ -124,8 +129,7 @@ def doveconf24(root: Path, text: str) -> subprocess.CompletedProcess:
 
 def test_c1b_nested_filters_and_a_shipped_group_are_known(site, capsys):
     # jeboehm 90-metrics.conf: 10 errors "DC004 base: Unknown setting" and "@metric_defaults"
-    write(site / "dovecot.conf", METRICS)
-    assert check(capsys, "dovecot.conf") == (0, "No findings in 1 file.\n", "")
+    assert no_findings(site, capsys, METRICS)
 
 
 def test_c1b_a_misspelt_name_in_a_nested_filter_is_unknown(site, capsys):
@@ -147,8 +151,7 @@ def test_c1b_only_the_innermost_section_narrows_a_name(site, capsys):
 
 
 def test_c1b_groups_defined_in_the_tree_and_shipped_by_dovecot(site, capsys):
-    write(site / "dovecot.conf", GROUPS)
-    assert check(capsys, "dovecot.conf") == (0, "No findings in 1 file.\n", "")
+    assert no_findings(site, capsys, GROUPS)
 
 
 @pytest.mark.parametrize("line, note", [
@@ -184,15 +187,13 @@ def test_c1b_doveconf_24_agrees(trixie_root):
 
 def test_c2_plaintext_for_loopback_clients_is_not_reported(site, capsys):
     # mailcow dovecot.conf:268: "warning DC208 disable_plaintext_auth = no" inside remote 127.0.0.1
-    write(site / "dovecot.conf", "disable_plaintext_auth = yes\nremote 127.0.0.1 {\n  disable_plaintext_auth = no\n}\n")
-    assert check(capsys, "dovecot.conf") == (0, "No findings in 1 file.\n", "")
+    assert no_findings(site, capsys, "disable_plaintext_auth = yes\nremote 127.0.0.1 {\n  disable_plaintext_auth = no\n}\n")
 
 
 def test_c2_plaintext_for_trusted_networks_changes_nothing(site, capsys):
     # login_trusted_networks clients are "secured": plaintext is accepted from them anyway
-    write(site / "dovecot.conf", "login_trusted_networks = 10.0.0.0/8 ::1\nremote 10.1.0.0/16 {\n"
+    assert no_findings(site, capsys, "login_trusted_networks = 10.0.0.0/8 ::1\nremote 10.1.0.0/16 {\n"
                                  "  disable_plaintext_auth = no\n}\n")
-    assert check(capsys, "dovecot.conf") == (0, "No findings in 1 file.\n", "")
 
 
 def test_c2_plaintext_for_every_client_is_reported_with_its_networks(site, capsys):
