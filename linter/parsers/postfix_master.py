@@ -41,6 +41,9 @@ FIELD_NAMES = ("service", "type", "private", "unprivileged", "chroot", "wakeup",
 _LOOKS_LIKE_SERVICE = re.compile(r"[ \t]+\S+[ \t]+(?:inet|unix|unix-dgram|fifo|pass)[ \t]+[yn-][ \t]+[yn-][ \t]+[yn-][ \t]")
 
 
+_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (hot: 8 fields per entry)
+
+
 class _Word(NamedTuple):  # a tuple: tens of thousands per bulk run, cheaper to make than a dataclass
     """A blank-separated word of the logical line: text[start:end]."""
 
@@ -56,25 +59,26 @@ def parse(path: str, text: str) -> Document:
 def split_words(text: str) -> list[_Word]:
     """``mystrtokq(text, BLANKS, "{}")``: blank-separated words, ``{...}`` kept whole."""
     if "{" not in text:  # no braces: plain blank-separated words (the common case, done in C)
-        return [_Word(m.start(), m.end(), m.group()) for m in _PLAIN_WORD.finditer(text)]
+        return [_new(_Word, (m.start(), m.end(), m.group())) for m in _PLAIN_WORD.finditer(text)]
     words = []
-    i = 0
+    i, n = 0, len(text)
     while True:
-        while i < len(text) and text[i] in BLANKS:
-            i += 1
-        if i >= len(text):
+        plain = _PLAIN_WORD.search(text, i)  # the next run of non-blanks
+        if plain is None:
             return words
-        start, level = i, 0
-        while i < len(text):
-            ch = text[i]
-            if ch == "{":
-                level += 1
-            elif level > 0 and ch == "}":
-                level -= 1
-            elif level == 0 and ch in BLANKS:
-                break
-            i += 1
-        words.append(_Word(start, i, text[start:i]))
+        start, i = plain.start(), plain.end()
+        if "{" in plain.group():  # a group: blanks inside braces do not end the word
+            i, level = start, 0
+            while i < n:
+                ch = text[i]
+                if ch == "{":
+                    level += 1
+                elif level > 0 and ch == "}":
+                    level -= 1
+                elif level == 0 and ch in BLANKS:
+                    break
+                i += 1
+        words.append(_new(_Word, (start, i, text[start:i])))
 
 
 def unwrap(text: str, start: int, end: int) -> tuple[int, int]:
@@ -125,156 +129,163 @@ def _check_fields(entry: LogicalLine, words: list[_Word]) -> None:
 
 
 def _parse_entry(entry: LogicalLine) -> tuple[Service, list[ParseWarning]]:
+    """One logical line as a service: the 8 fields checked, the daemon options read, the
+    arguments after them, and the warnings of the entry."""
     text = entry.text
     words = split_words(text)
     if len(words) < 8:
         raise ConfigError(entry.path, entry.line, 1, "bad field count")
     _check_fields(entry, words)
     warnings = backslash_warnings(entry)
+    overrides, args, index = _options(entry, words, warnings)
+    args += _arguments(text, words, index)
+    _comment_warning(entry, words, warnings)
+    _continuation_warnings(entry, words, warnings)
+    first, last = words[0], words[-1]
+    service = Service(
+        service=first[2],
+        type=words[1][2],
+        private=words[2][2],
+        unprivileged=words[3][2],
+        chroot=words[4][2],
+        wakeup=words[5][2],
+        process_limit=words[6][2],
+        command=words[7][2],
+        args=tuple(args),
+        overrides=tuple(overrides),
+        span=entry.span(first[0], last[1]),
+        fields=_fields(entry, words),
+        templated=templates.has_template(text, postfix=True),
+    )
+    return service, warnings
+
+
+def _options(entry: LogicalLine, words: list[_Word], warnings: list[ParseWarning]
+             ) -> tuple[list[Override], list[str], int]:
+    """``pcf_normalize_daemon_args()``: the options after the command, up to the first
+    word that is not one (or ``--``): the overrides, the other options, and the index
+    of the first argument."""
     overrides: list[Override] = []
     args: list[str] = []
-
-    def flag(code: str, message: str, start: int, end: int) -> None:
-        warnings.append(ParseWarning(code, message, entry.span(start, end)))
-
-    index = 8
-    while index < len(words):
-        word = words[index]
-        if not word.text.startswith("-") or word.text == "--":
+    index, count = 8, len(words)
+    while index < count:
+        word = words[index][2]
+        if word[0] != "-" or word == "--":
             break
-        letter = word.text.find("o", 1)
+        letter = word.find("o", 1)
         if letter < 0:
-            args.append(word.text)  # -v, -D, ...: options without a value
+            args.append(word)  # -v, -D, ...: options without a value
             index += 1
             continue
         if letter > 1:
-            args.append(word.text[:letter])  # "-vo x=y": getopt reads -v then -o
-        compact = letter + 1 < len(word.text)
-        if compact:
-            value_start, value_end = word.start + letter + 1, word.end
-            last = index
-            flag(
-                "compact-override",
-                f"write '-o {word.text[letter + 1:]}': postconf splits '{word.text}' at the next 'o'"
-                " and shows a different override than the daemon uses",
-                word.start,
-                word.end,
-            )
-        elif index + 1 < len(words):
-            value_start, value_end = words[index + 1].start, words[index + 1].end
-            last = index + 1
-        else:
-            args.append(word.text)  # a lone trailing -o: nothing to override
+            args.append(word[:letter])  # "-vo x=y": getopt reads -v then -o
+        if letter + 1 == len(word) and index + 1 == count:
+            args.append(word)  # a lone trailing -o: nothing to override
             index += 1
             continue
-        long_form = text[value_start] == "{"
-        if long_form:
-            inner_start, inner_end = unwrap(text, value_start, value_end)
-        else:
-            inner_start, inner_end = value_start, value_end
-        parts = split_nameval(text, inner_start, inner_end)
-        following = words[last + 1] if last + 1 < len(words) else None
-        if isinstance(parts, str):  # not name=value: postconf drops it, the daemon refuses it
-            if following is not None and following.text.startswith("="):
-                end = words[last + 2].end if following.text == "=" and last + 2 < len(words) else following.end
-                flag(
-                    "override-spaces",
-                    f"'{text[word.start:end]}': the daemon exits with 'invalid \"-o\" option value';"
-                    " write -o name=value or -o { name = value }",
-                    word.start,
-                    end,
-                )
-            else:
-                flag(
-                    "override-spaces",
-                    f"'{text[word.start:value_end]}' has no '=': the daemon exits with 'invalid \"-o\" option value'",
-                    word.start,
-                    value_end,
-                )
-            index = last + 1
-            continue
-        name_start, name_end, _, val_start, val_end = parts
-        if (
-            not long_form
-            and val_start == val_end
-            and following is not None
-            and not following.text.startswith("-")
-        ):
-            flag(
-                "override-spaces",
-                f"'{text[word.start:following.end]}': the value after '=' is empty and"
-                f" '{following.text}' becomes an argument; write -o {{ name = value }}",
-                word.start,
-                following.end,
-            )
-        span_end = value_end
-        if long_form:
-            close = text.rfind("}", value_start, value_end)
-            span_end = close + 1 if close >= 0 else value_end
-        overrides.append(
-            Override(
-                name=text[name_start:name_end],
-                value=text[val_start:val_end],
-                span=entry.span(word.start, span_end),
-                name_span=entry.span(name_start, name_end),
-                value_span=entry.span(val_start, val_end),
-                long_form=long_form,
-            )
-        )
-        index = last + 1
+        index = _override(entry, words, index, letter, overrides, warnings)
+    return overrides, args, index
 
-    for word in words[index:]:
-        if word.text.startswith("{"):
-            inner_start, inner_end = unwrap(text, word.start, word.end)
+
+def _override(entry: LogicalLine, words: list[_Word], index: int, letter: int, overrides: list[Override],
+              warnings: list[ParseWarning]) -> int:
+    """The ``-o`` at ``words[index]`` (its ``o`` at ``letter``): an Override, or the
+    warning for what postconf drops and the daemon refuses; returns the next word's index."""
+    text = entry.text
+    start, end, word = words[index]
+    if letter + 1 < len(word):  # "-oname=value": getopt reads the rest of the word as the value
+        value_start, value_end, last = start + letter + 1, end, index
+        warnings.append(ParseWarning(
+            "compact-override",
+            f"write '-o {word[letter + 1:]}': postconf splits '{word}' at the next 'o'"
+            " and shows a different override than the daemon uses",
+            entry.span(start, end)))
+    else:
+        value_start, value_end, _text = words[index + 1]
+        last = index + 1
+    long_form = text[value_start] == "{"
+    inner_start, inner_end = unwrap(text, value_start, value_end) if long_form else (value_start, value_end)
+    parts = split_nameval(text, inner_start, inner_end)
+    following = words[last + 1] if last + 1 < len(words) else None
+    if isinstance(parts, str):  # not name=value: postconf drops it, the daemon refuses it
+        warnings.append(_not_nameval(entry, words, start, value_end, last, following))
+        return last + 1
+    name_start, name_end, _, val_start, val_end = parts
+    if not long_form and val_start == val_end and following is not None and following[2][0] != "-":
+        warnings.append(ParseWarning(
+            "override-spaces",
+            f"'{text[start:following[1]]}': the value after '=' is empty and"
+            f" '{following[2]}' becomes an argument; write -o {{ name = value }}",
+            entry.span(start, following[1])))
+    span_end = value_end
+    if long_form:
+        close = text.rfind("}", value_start, value_end)
+        span_end = close + 1 if close >= 0 else value_end
+    overrides.append(Override(name=text[name_start:name_end], value=text[val_start:val_end],
+                              span=entry.span(start, span_end), name_span=entry.span(name_start, name_end),
+                              value_span=entry.span(val_start, val_end), long_form=long_form))
+    return last + 1
+
+
+def _not_nameval(entry: LogicalLine, words: list[_Word], start: int, value_end: int, last: int,
+                 following: _Word | None) -> ParseWarning:
+    """``-o name = value`` or ``-o name``: postconf shows no override, the daemon exits."""
+    text = entry.text
+    if following is not None and following[2][0] == "=":
+        end = words[last + 2][1] if following[2] == "=" and last + 2 < len(words) else following[1]
+        return ParseWarning("override-spaces",
+                            f"'{text[start:end]}': the daemon exits with 'invalid \"-o\" option value';"
+                            " write -o name=value or -o { name = value }", entry.span(start, end))
+    return ParseWarning("override-spaces",
+                        f"'{text[start:value_end]}' has no '=': the daemon exits with 'invalid \"-o\" option value'",
+                        entry.span(start, value_end))
+
+
+def _arguments(text: str, words: list[_Word], index: int) -> list[str]:
+    """The command's arguments from ``words[index]`` on, ``{ ... }`` groups unwrapped."""
+    args = []
+    for start, end, word in words[index:]:
+        if word[0] == "{":
+            inner_start, inner_end = unwrap(text, start, end)
             args.append(text[inner_start:inner_end])
         else:
-            args.append(word.text)
+            args.append(word)
+    return args
 
-    for word in words[8:]:
-        if word.text.startswith("#"):
-            end = words[-1].end
-            flag(
+
+def _comment_warning(entry: LogicalLine, words: list[_Word], warnings: list[ParseWarning]) -> None:
+    """A ``#`` word after the command starts arguments, not a comment."""
+    if "#" not in entry.text:
+        return
+    for start, _end, word in words[8:]:
+        if word[0] == "#":
+            warnings.append(ParseWarning(
                 "trailing-comment",
                 "'#' after a command is not a comment in Postfix: the words become arguments"
                 " (put comments on their own line)",
-                word.start,
-                end,
-            )
-            break
+                entry.span(start, words[-1][1])))
+            return
+
+
+def _continuation_warnings(entry: LogicalLine, words: list[_Word], warnings: list[ParseWarning]) -> None:
+    """An indented line that reads like a service of its own continues this entry."""
     for piece in entry.pieces[1:]:
         if _LOOKS_LIKE_SERVICE.match(piece.text):
             indent = len(piece.text) - len(piece.text.lstrip(" \t"))
             body = piece.text.rstrip(SPACE)
-            warnings.append(
-                ParseWarning(
-                    "accidental-continuation",
-                    f"this indented line continues the {words[0].text}/{words[1].text} entry;"
-                    " it is not a service of its own (remove the indentation)",
-                    entry.span(piece.offset + indent, piece.offset + len(body)),
-                )
-            )
+            warnings.append(ParseWarning(
+                "accidental-continuation",
+                f"this indented line continues the {words[0][2]}/{words[1][2]} entry;"
+                " it is not a service of its own (remove the indentation)",
+                entry.span(piece.offset + indent, piece.offset + len(body))))
 
+
+def _fields(entry: LogicalLine, words: list[_Word]) -> tuple[Token, ...]:
+    """The 7 columns and the command, each located."""
     pieces = entry.pieces
-    if words[7].end <= (pieces[1].offset if len(pieces) > 1 else len(text)):
+    if words[7][1] <= (pieces[1].offset if len(pieces) > 1 else len(entry.text)):
         # the columns are on the entry's first line (as nearly always): offsets are columns
         path, line = entry.path, pieces[0].line
-        fields = tuple(Token(w.text, Span(path, line, w.start + 1, line, w.end + 1)) for w in words[:8])
-    else:
-        fields = tuple(Token(w.text, entry.span(w.start, w.end)) for w in words[:8])
-    last_end = words[-1].end
-    service = Service(
-        service=words[0].text,
-        type=words[1].text,
-        private=words[2].text,
-        unprivileged=words[3].text,
-        chroot=words[4].text,
-        wakeup=words[5].text,
-        process_limit=words[6].text,
-        command=words[7].text,
-        args=tuple(args),
-        overrides=tuple(overrides),
-        span=entry.span(words[0].start, last_end),
-        fields=fields,
-        templated=templates.has_template(text, postfix=True),
-    )
-    return service, warnings
+        return tuple([_new(Token, (w, _new(Span, (path, line, start + 1, line, end + 1))))
+                      for start, end, w in words[:8]])
+    return tuple([Token(w, entry.span(start, end)) for start, end, w in words[:8]])
