@@ -1,19 +1,22 @@
 """``dovecot-section``: a Dovecot section must exist, and its settings meet constraints.
 
 ``section`` is a path of section headers; ``*`` matches any argument and ``{name}``
-placeholders are filled from ``let`` (e.g. the socket path Postfix uses).  A missing
-setting is judged by its Dovecot default when the catalogue knows it.
+placeholders are filled from ``let`` (in a ``host`` rule, ``let: {socket:
+"join_path(queue_directory, smtpd_sasl_path)"}`` and ``unix_listener {socket}`` name the
+socket Postfix uses).  A missing setting is judged by its Dovecot default when the
+catalogue knows it.
 
-    let: {socket: "join_path(queue_directory, smtpd_sasl_path)"}
     check:
       kind: dovecot-section
-      section: "service auth / unix_listener {socket}"
+      section: "service auth / unix_listener /var/spool/postfix/private/auth"
       settings: {mode: {octal: true}}
 
-fail (Postfix uses private/auth)::
+fail (no listener where Postfix looks)::
 
     service auth {
-      unix_listener /var/spool/postfix/private/other { mode = 0660 }
+      unix_listener /var/spool/postfix/private/other {
+        mode = 0660
+      }
     }
 
 pass::

@@ -8,8 +8,9 @@ later one as related, and the edit deletes the dead lines.
 
 fail::
 
+    # the first one is dead
     smtpd_banner = $myhostname ESMTP
-    smtpd_banner = $myhostname ESMTP $mail_name      # the first one is dead
+    smtpd_banner = $myhostname ESMTP $mail_name
 
 pass::
 

@@ -9,7 +9,8 @@ fail::
 
 pass::
 
-    smtpd_tls_wrappermode = no           # or not set at all
+    # or not set at all
+    smtpd_tls_wrappermode = no
 """
 
 from __future__ import annotations

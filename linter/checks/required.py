@@ -9,7 +9,8 @@ when that is set, or before the closing brace of the Dovecot section) and the ru
 
 fail::
 
-    myhostname = mx.example.org          # finding after this line
+    # the finding points after the last line
+    myhostname = mx.example.org
 
 pass::
 

@@ -13,7 +13,8 @@ the daemon expands at run time (``mailbox_command``...) are not checked.
 
 fail::
 
-    smtpd_client_restrictions = $mua_client_restrictions    # nothing defines it
+    # nothing defines mua_client_restrictions
+    smtpd_client_restrictions = $mua_client_restrictions
 
 pass::
 

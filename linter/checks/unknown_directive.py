@@ -10,7 +10,8 @@ judged in the tree's version (linter.catalog); a name of the other version
 
 fail::
 
-    smtpd_tls_securty_level = may        # did you mean smtpd_tls_security_level?
+    # did you mean smtpd_tls_security_level?
+    smtpd_tls_securty_level = may
 
 pass::
 
