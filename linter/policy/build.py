@@ -364,7 +364,7 @@ class RuleBuilder:
             id=rid, name=d["name"], severity=Severity.parse(d.get("severity", "warning")), scope=self.scope,
             message=d["message"], check=check, rationale=str(d.get("rationale", "")).strip(),
             reference=d.get("reference"), params=self.params, when=when, let=tuple(lets), fix=fix,
-            examples=examples, source=Span(self.ctx.path, line, column, line, column), pack=self.pack_id,
+            examples=examples, source=Span.point(self.ctx.path, line, column), pack=self.pack_id,
         )
 
     def check(self, c: dict, defined: list[str]) -> Check | None:
@@ -457,7 +457,7 @@ class RuleBuilder:
             out.append(Example(
                 kind=which, files=tuple(item[which].items()), name=item.get("name"), count=item.get("count"),
                 fixed=tuple(item["fixed"].items()) if "fixed" in item else None,
-                source=Span(self.ctx.path, line, column, line, column),
+                source=Span.point(self.ctx.path, line, column),
                 roles=tuple(item.get("roles") or ()), params=tuple(params.items())))
         return tuple(out)
 
