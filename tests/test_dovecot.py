@@ -366,9 +366,15 @@ def test_absolute_include_that_maps_nowhere_is_a_note_and_never_read(tmp_path):
                                             "!include /etc/dovecot/../../etc/passwd\nk = 1\n"})
     doc = parse_file(root)
     assert values(doc) == [((), "k", "1")] and doc.files == (root,)
+    # held-out C5: the !include_try is noted too (doveconf runs without it, but what it may
+    # set is unknown), and every one of them is remembered as unread
     assert [(n.line, n.message.split(":")[0]) for n in doc.notes] == [
-        (2, "!include /etc/passwd"), (3, "!include /etc/dovecot/../../etc/passwd")]
-    assert "maps to no folder of the repository" in doc.notes[0].message
+        (1, "!include_try /nonexistent/dir/x.conf"), (2, "!include /etc/passwd"),
+        (3, "!include /etc/dovecot/../../etc/passwd")]
+    assert "maps to no folder of the repository" in doc.notes[1].message
+    assert "what it may set is unknown" in doc.notes[0].message
+    assert [(line, names) for _within, _path, line, names in doc.meta["unread_includes"]] == [
+        (1, None), (2, None), (3, None)]
 
 
 def test_absolute_include_under_etc_dovecot_maps_to_the_root_folder(tmp_path):

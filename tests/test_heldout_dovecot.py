@@ -225,3 +225,68 @@ def test_networks_outside_keeps_items_as_written():
     assert networks_outside("0.0.0.0/0, 127.0.0.2 mail.example ::ffff:127.0.0.1", "127.0.0.0/8 ::1") == \
         ("0.0.0.0/0", "mail.example", "::ffff:127.0.0.1")
     assert networks_outside("10.0.0.0/7", ("10.0.0.0/8",)) == ("10.0.0.0/7",)
+
+
+# -- C5: an include the tool cannot read makes what the tree leaves unset unknown -----------
+
+SSL_TREE = {"dovecot.conf": "dovecot_config_version = 2.4.0\n!include conf.d/*.conf\n",
+            "conf.d/10-ssl.conf": "ssl = yes\n!include_try /etc/dovecot/conf.d/10-ssl-keys.try\n"}
+C5_NOTE = ("conf.d/10-ssl.conf:2:1: note: !include_try /etc/dovecot/conf.d/10-ssl-keys.try: {why}; doveconf runs "
+           "without it, but what it may set is unknown: rules reading a setting this tree leaves unset are skipped\n")
+
+
+@pytest.mark.parametrize("extra, why", [
+    ({}, "not in the repository"),  # repro G
+    # modoboa: the installer renders 10-ssl-keys.try from the template beside it
+    ({"conf.d/10-ssl-keys.try.tpl": "ssl_server_cert_file = %tls_cert_file\n"},
+     "only a template of it is in the repository (rendered at install)"),
+])
+def test_c5_certificate_from_an_unread_include_try_is_not_reported_empty(site, capsys, extra, why):
+    # modoboa 2.4 conf.d/10-ssl.conf.tpl:6 was "error DC302/DC303 ssl = yes but ssl_server_cert_file is empty"
+    for name, text in {**SSL_TREE, **extra}.items():
+        write(site / name, text)
+    status, out, err = check(capsys, "dovecot.conf")
+    assert (status, out) == (0, "No findings in 1 file.\n")  # the tree: dovecot.conf and its includes
+    assert err == C5_NOTE.format(why=why)
+
+
+def test_c5_what_the_tree_sets_itself_is_still_judged(site, capsys):
+    write(site / "dovecot.conf", "ssl = yes\nssl_cert =\n!include_try /etc/ssl/dovecot-keys.conf\n")
+    status, out, _ = check(capsys, "dovecot.conf")
+    assert status == 1 and "dovecot.conf:1:1: error DC302 ssl = yes but ssl_cert is empty" in out
+    assert "DC303" not in out  # ssl_key is left unset: the unread file may set it
+
+
+def test_c5_a_missing_include_skips_the_same_way(site, capsys):
+    # issue 10 cause 9 (a secrets file kept out of git), now also for the values it may set
+    write(site / "dovecot.conf", "ssl = yes\n!include auth-ssl.conf.ext\n")
+    status, out, err = check(capsys, "dovecot.conf")
+    assert (status, out) == (0, "No findings in 1 file.\n")
+    assert err.startswith("dovecot.conf:2:1: note: !include auth-ssl.conf.ext: No matches")
+
+
+def test_c5_an_optional_file_beside_the_tree_that_does_not_exist_is_nothing(site, capsys):
+    # doveconf reads nothing for it; the repository holds the tree
+    write(site / "dovecot.conf", "ssl = yes\n!include_try local.conf\n")
+    status, out, err = check(capsys, "dovecot.conf")
+    assert status == 1 and "error DC302" in out and "error DC303" in out and err == ""
+
+
+def test_c5_an_unread_include_may_hold_the_auth_socket_postfix_needs(site, capsys):
+    write(site / "main.cf", "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+                            "smtpd_sasl_path = private/auth\nsmtpd_tls_auth_only = yes\n")
+    write(site / "master.cf", "smtp inet n - y - - smtpd\n")
+    write(site / "dovecot.conf", "ssl = required\nssl_cert = </c.pem\nssl_key = </k.pem\n"
+                                 "!include_try /etc/dovecot/auth-socket.conf\n")
+    _, out, _ = check(capsys, ".")
+    assert "DC201" not in out
+    write(site / "dovecot.conf", "ssl = required\nssl_cert = </c.pem\nssl_key = </k.pem\n")
+    _, out, _ = check(capsys, ".")
+    assert "dovecot.conf:3:18: error DC201" in out
+
+
+def test_c5_debian_protocol_files_only_make_protocols_unknown(site, capsys):
+    write(site / "dovecot.conf", "!include_try /usr/share/dovecot/protocols.d/*.protocol\n"
+                                 "service auth {\n  inet_listener {\n    port = 12345\n  }\n}\n")
+    status, out, err = check(capsys, "dovecot.conf")
+    assert status == 1 and "dovecot.conf:5:3: error DC316" in out and err == ""

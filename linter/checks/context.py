@@ -222,6 +222,22 @@ def dovecot_resolve(doc: Document | None, path: tuple[str, ...], version: str | 
     return []
 
 
+def unread_could_set(doc: Document | None, parts: tuple[str, ...]) -> bool:
+    """An include of ``doc`` that the tool could not read (kept out of the repository, a
+    file of the target host, rendered at install) may set the setting at ``parts``: it
+    is at the top level, or inside the sections the path goes through (``parts`` ending in
+    '' asks whether it may hold the sections)."""
+    if doc is None:
+        return False
+    sections, name = tuple(parts[:-1]), parts[-1]
+    for within, _path, _line, names in doc.meta.get("unread_includes", ()):
+        if names is not None and name not in names:
+            continue  # a packaged file that sets only these (parsers.dovecot.PACKAGE_INCLUDES)
+        if len(within) <= len(sections) and section_matches(sections[:len(within)], within):
+            return True
+    return False
+
+
 def filter_blocks(doc: Document | None) -> list[Section]:
     """The filter sections of ``doc`` (nested ones too) that set something directly."""
     if doc is None:
@@ -522,6 +538,8 @@ class Unit:
                 raise UnknownValue(path)
             raw = found[-1].value
         else:
+            if unread_could_set(self.host.dovecot, parts):
+                raise UnknownValue(path)  # an include the tool could not read may set it
             raw = dovecot_default(target.parts, target.version)
             if raw is None:
                 return UNKNOWN

@@ -44,6 +44,7 @@ from linter.checks.context import (
     dovecot_sections,
     dovecot_settings,
     dovecot_typed,
+    unread_could_set,
 )
 from linter.model import DOVECOT
 from linter.policy.dovecot_path import section_kind, split_path
@@ -99,6 +100,8 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     patterns = tuple(render(h, values) for h in check.section)
     sections = dovecot_sections(doc, patterns)
     if not sections:
+        if unread_could_set(doc, (*patterns, "")):
+            return  # an include the tool could not read may hold the section
         if doc.end is not None:
             yield Finding(span=doc.end, directive=" / ".join(patterns), missing=True)
         return
@@ -111,6 +114,8 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
                     continue
                 raw = target.policy_value(found[-1].value)
             else:
+                if unread_could_set(doc, target.parts):
+                    continue  # an include the tool could not read may set it
                 raw = dovecot_default(target.parts, target.version)
                 if raw is None:
                     continue

@@ -107,6 +107,11 @@ SELF_REFERENCE_DEFAULTS = {
     "mail_plugins": "",
     "protocols": "",
 }
+# Files of the target host that Debian's Dovecot packages ship and stock trees include
+# (``!include_try /usr/share/dovecot/protocols.d/*.protocol``), with the only settings they
+# set: each dovecot-<protocol>d package adds its protocol (``protocols = $protocols imap``;
+# 2.4: ``protocols { imap = yes }``), checked on Debian 12 and 13.
+PACKAGE_INCLUDES = (("/usr/share/dovecot/protocols.d/", frozenset({"protocols"})),)
 _MAX_OPEN_FILES = 200  # far beyond any real tree; guards against include loops by odd paths
 MAX_INCLUDED_FILES = 1000  # inclusions per root (Debian's stock tree: about 30)
 MAX_INCLUDED_BYTES = 32 * 1024 * 1024  # bytes of included files per root
@@ -161,6 +166,14 @@ def expand_braces(pattern: str) -> list[str]:
                     result.extend(expand_braces(head + pattern[a + 1 : b] + tail))
                 return result
     return [pattern]
+
+
+def _rendered_elsewhere(pattern: str) -> bool:
+    """A template of the include's target is in the repository (``10-ssl-keys.try.tpl`` for
+    ``10-ssl-keys.try``): an installer renders the file the include reads."""
+    from linter.parsers.common import TEMPLATE_SUFFIXES
+
+    return any(glob_brace(pattern + suffix) for suffix in TEMPLATE_SUFFIXES)
 
 
 def _realpath(path: str) -> str:
@@ -260,6 +273,9 @@ class _Parser:
         self.marked_comments: list[MarkedComment] = []
         self.config_version: str | None = None  # dovecot_config_version: Dovecot 2.4 reads the tree
         self.notes: dict[tuple[str, int], ConfigError] = {}  # (file, line) -> the note of that include
+        # includes whose content the tool could not read: (the section they are in, file, line,
+        # the names they may set or None for any)
+        self.unread: list[tuple[tuple[str, ...], str, int, frozenset[str] | None]] = []
         self.included_files = 0
         self.included_bytes = 0
 
@@ -306,6 +322,7 @@ class _Parser:
             newline=newline,
             end=Span.point(self.root, max(len(lines), 1), len(last) + 1),
             meta={**({"include_redirects": tuple(self.redirects)} if self.redirects else {}),
+                  **({"unread_includes": tuple(self.unread)} if self.unread else {}),
                   **({"dovecot_config_version": self.config_version} if self.config_version is not None else {})},
             marked_comments=tuple(self.marked_comments),
             notes=tuple(self.notes.values()),
@@ -613,29 +630,42 @@ class _Parser:
             self.template_lines.append(TemplateLine(written, span))
             return
         # A templated file belongs to a tree that exists only once rendered.
-        quiet = optional or inp.templated
+        quiet = inp.templated
         keyword = "!include_try" if optional else "!include"
         if written.startswith("/"):
             pattern = self._map_absolute(written)
+            package = next((names for prefix, names in PACKAGE_INCLUDES if written.startswith(prefix)), None)
+            if pattern is None and package is not None:
+                # a packaged file: what it sets is known, and no repository holds it
+                self.unread.append((tuple(s.header for s in self.open), span.path, span.line, package))
+                return
             if pattern is None:
-                if not quiet:
-                    self._note(span, f"{keyword} {written}: a file of the target host that maps to no folder of "
-                                     "the repository; not read, the rest is checked (map its folder with 'roots:' "
-                                     "in .policy-lint.yaml)")
+                self._unread(span, quiet, f"{keyword} {written}: a file of the target host that maps to no folder "
+                                          "of the repository; not read, the rest is checked (map its folder with "
+                                          "'roots:' in .policy-lint.yaml)", optional)
                 return
             self.redirects.append({"file": span.path, "line": span.line, "pattern": written, "resolved": pattern})
         else:
             pattern = _relative_to(inp.path, written)
         matches = glob_brace(pattern)
         if not matches:
-            if not quiet:
-                self._note(span, f"{keyword} {written}: No matches (doveconf stops here; a file kept out of the "
-                                 "repository?): not checked, the rest is")
+            if not optional:
+                self._unread(span, quiet, f"{keyword} {written}: No matches (doveconf stops here; a file kept out of "
+                                          "the repository?): not checked, the rest is", optional)
+            elif _rendered_elsewhere(pattern):
+                self._unread(span, quiet, f"{keyword} {written}: only a template of it is in the repository "
+                                          "(rendered at install)", optional)
+            elif written.startswith("/"):
+                # a file of the target host named by its path (secrets, installer output, local
+                # overrides) that the repository's copy of the folder does not hold
+                self._unread(span, quiet, f"{keyword} {written}: not in the repository", optional)
+            # else an optional file next to the tree that the tree does not have: doveconf reads
+            # nothing there, and neither do we
             return
         outside = [m for m in matches if not confine.may_read(m)]
         if outside:
-            if not optional:
-                self._note(span, f"{keyword} {written}: {outside[0]}: {confine.outside_message(outside[0])}")
+            self._unread(span, quiet, f"{keyword} {written}: {outside[0]}: {confine.outside_message(outside[0])}",
+                         optional)
             matches = [m for m in matches if m not in outside]
         if len(self.stack) + len(matches) > _MAX_OPEN_FILES:
             raise self._error(f"Too many nested include files at {pattern}")
@@ -656,6 +686,7 @@ class _Parser:
                 text = read_text(match)
             except ConfigError as e:
                 if optional:
+                    self._unread(span, quiet, f"{keyword} {written}: {match}: {e.message}", optional)
                     continue
                 raise self._error(f"Couldn't open include file {match}: {e.message}") from None
             self.included_bytes += len(text)
@@ -666,6 +697,18 @@ class _Parser:
             lines = _physical_lines(text)
             self.marked_comments += find_marked_comments(match, text)
             self.stack.append(_Input(match, real, lines, has_template_syntax(lines)))
+
+    def _unread(self, span: Span, quiet: bool, message: str, optional: bool) -> None:
+        """An include whose content the tool cannot read: noted once at its line (not in a
+        templated file), and remembered with its section, so that rules reading a setting
+        the tree leaves unset skip rather than judge the default (it may set it there).
+        doveconf runs without an ``!include_try`` file: its note says what is unknown."""
+        self.unread.append((tuple(s.header for s in self.open), span.path, span.line, None))
+        if not quiet:
+            if optional:
+                message += ("; doveconf runs without it, but what it may set is unknown: rules reading a setting "
+                            "this tree leaves unset are skipped")
+            self._note(span, message)
 
     def _map_absolute(self, pattern: str) -> str | None:
         """Where an absolute include pattern is in the repository: ``/etc/dovecot/X`` is
