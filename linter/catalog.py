@@ -60,10 +60,21 @@ def selected(product: str) -> str:
     return _selected[product]
 
 
+def declared(product: str) -> bool:
+    """Whether the run names ``product``'s version (``versions:``); else the version is
+    the default, a guess: a name another version knows is then not "unknown"."""
+    return _forced[product]
+
+
 def _numbers(version: str) -> tuple[int, ...]:
     import re
 
     return tuple(int(n) for n in re.findall(r"\d+", version)[:2])
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"3.10"`` -> (3, 10): versions compare by their numbers (3.7 < 3.10)."""
+    return _numbers(version)
 
 
 def dovecot_tree_version(config_version: str | None) -> str:
@@ -217,6 +228,21 @@ def is_known_postfix(
     if name in set(user_defined):
         return True
     return service_parameter(name, service_names) is not None
+
+
+def postfix_versions_knowing(name: str) -> tuple[str, ...]:
+    """The catalogued Postfix versions (oldest first) that know ``name`` as a built-in,
+    read-only or compatibility name."""
+    return tuple(v for v in VERSIONS["postfix"]
+                 if postfix_param(name, v) is not None or postfix_read_only(name, v)
+                 or postfix_compatibility(name, v) is not None)
+
+
+def postfix_other_versions(name: str) -> tuple[str, ...]:
+    """The catalogued Postfix versions other than the selected one that know ``name``,
+    when the selected one does not (empty when it does, or none does)."""
+    found = postfix_versions_knowing(name)
+    return () if _selected["postfix"] in found else found
 
 
 # --- Dovecot -------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from linter.checks import (
     dovecot_section,
     duplicate,
     forbidden,
+    other_version,
     required,
     syntax,
     undefined_reference,
@@ -51,7 +52,7 @@ from linter.checks import (
 )
 
 MODULES = (required, forbidden, value, assertion, dovecot_section, syntax, duplicate, unknown_directive,
-           undefined_reference)
+           undefined_reference, other_version)
 UNITS = ("scope", "document")
 
 KINDS: dict[str, ModuleType] = {}

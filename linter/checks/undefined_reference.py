@@ -86,6 +86,8 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     def defined(name: str, local: set[str]) -> bool:
         if name in postfix.explicit or catalog.is_known_postfix(name, services, local):
             return True
+        if not catalog.declared("postfix") and catalog.postfix_other_versions(name):
+            return True  # a parameter of another Postfix than the assumed one: defined there
         # a main.cf that was not found may define what a master.cf -o value names (the usual
         # "-o smtpd_client_restrictions=$mua_client_restrictions"); a master.cf that was not
         # found, the <transport>_* names of its services: unknown, not undefined

@@ -30,7 +30,7 @@ from linter.checks.base import Finding
 from linter.checks.common import documents, maybe_service_defined
 from linter.checks.context import Unit, canonical_headers, dovecot_version
 from linter.diagnostics import Edit
-from linter.model import DOVECOT, POSTFIX_MAIN, Assignment, Document, Service, Setting
+from linter.model import DOVECOT, POSTFIX_MAIN, Assignment, Document, Service, Setting, Span
 from linter.parsers import strip_template_suffix, templates
 from linter.parsers.dovecot import FILTERS
 from linter.policy.model import Rule
@@ -50,6 +50,10 @@ MAX_SUGGESTIONS_PER_FILE = 100
 
 def _suggestion(name: str, fmt: str, section_kind: str | None = None, version: str | None = None) -> str | None:
     found = catalog.suggest(name, fmt, section_kind, version)
+    if found is None and fmt in catalog.POSTFIX_FORMATS and not catalog.declared("postfix"):
+        # the version is assumed: a misspelling of another version's name is one too
+        found = next(filter(None, (catalog.suggest(name, fmt, section_kind, v) for v in catalog.VERSIONS["postfix"]
+                                   if v != catalog.selected("postfix"))), None)
     return f"did you mean {found}?" if found else None
 
 
@@ -134,6 +138,24 @@ def _group_include(entry: Setting, doc: Document, groups: dict[str, set[str]]) -
     return Finding(span=entry.name_span, directive=entry.name, note=note)
 
 
+def _dovecot_knows(entry: Setting, version: str) -> bool:
+    headers = entry.section
+    if catalog.dovecot_is_flat(version):
+        return _known24(entry.name, headers, version)
+    kind, _, arg = headers[-1].partition(" ") if headers else (None, "", "")
+    return catalog.dovecot_setting(entry.name, kind, version, arg.strip('"') or None) is not None
+
+
+def _version_known(doc: Document) -> bool:
+    """Whether the Dovecot version of ``doc``'s tree is known: declared (``versions:``),
+    or told by the tree's root, a dovecot.conf (``dovecot_config_version`` set: 2.4, which
+    refuses to start without it; unset: 2.3).  A conf.d file checked without its
+    dovecot.conf may belong to either: a name one version knows is not unknown."""
+    if catalog.declared("dovecot") or "dovecot_config_version" in doc.meta:
+        return True
+    return strip_template_suffix(os.path.basename(doc.path)) == "dovecot.conf"
+
+
 def _dovecot_unknown(entry: Setting, version: str, suggest: Bounded) -> Finding | None:
     """A Dovecot setting the tree's version does not know (doveconf: "Unknown setting",
     fatal), with the other version's name for it where there is one (and that rename as
@@ -146,11 +168,9 @@ def _dovecot_unknown(entry: Setting, version: str, suggest: Bounded) -> Finding 
     arg = arg.strip('"')
     if any(templates.has_template(h) for h in headers):
         return None  # the section is only known once rendered
+    if _dovecot_knows(entry, version):
+        return None
     flat = catalog.dovecot_is_flat(version)
-    if flat and _known24(entry.name, headers, version):
-        return None
-    if not flat and catalog.dovecot_setting(entry.name, kind, version, arg or None) is not None:
-        return None
     if not flat and (not headers or kind in FILTERS) and versions.obsolete_23(entry.name, entry.value) is not None:
         return None
     renamed = versions.renamed_in(kind, entry.name, version)
@@ -211,8 +231,29 @@ class _KnownPostfix:
         return known
 
 
-def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
+def postfix_unknown(unit: Unit, docs: Iterator[Document]) -> Iterator[tuple[str, Span, tuple[str, ...]]]:
+    """(name, span, other versions) of each main.cf name and ``-o`` name of ``docs``
+    that the selected Postfix version does not know; other versions: the catalogued
+    versions that do know it (a parameter added or removed since)."""
     known = _KnownPostfix(unit, unit.host.postfix.services, _user_defined(unit))
+    for doc in docs:
+        if doc.format == DOVECOT:
+            continue
+        for entry in doc.entries:
+            if isinstance(entry, Assignment):
+                candidates = [(entry.name, entry.name_span)]
+            elif isinstance(entry, Service):
+                candidates = [(o.name, o.name_span) for o in entry.overrides]
+            else:
+                continue
+            for name, span in candidates:
+                if getattr(entry, "templated", False) or not name.isascii():
+                    continue
+                if not known(name):
+                    yield name, span, catalog.postfix_other_versions(name)
+
+
+def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
     for doc in documents(unit, rule.check):
         if doc.format == DOVECOT:
             version = dovecot_version(doc)
@@ -223,9 +264,10 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
             unsure = {t.span.path for t in doc.templates if t.text.rstrip().endswith("{")}
             suggest = _suggestions()
             groups = _groups(doc, version) if catalog.dovecot_is_flat(version) else None
+            others = () if _version_known(doc) else [v for v in catalog.VERSIONS["dovecot"] if v != version]
             for entry in doc.entries:
                 if isinstance(entry, Setting) and not entry.templated and entry.name.isascii() and \
-                        entry.span.path not in unsure:
+                        entry.span.path not in unsure and not any(_dovecot_knows(entry, v) for v in others):
                     if groups is not None and entry.name.startswith("@"):
                         finding = _group_include(entry, doc, groups)
                     else:
@@ -234,15 +276,12 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
                         yield finding
             continue
         suggest = _suggestions()
-        for entry in doc.entries:
-            if isinstance(entry, Assignment):
-                candidates = [(entry.name, entry.name_span, POSTFIX_MAIN, None)]
-            elif isinstance(entry, Service):
-                candidates = [(o.name, o.name_span, POSTFIX_MAIN, None) for o in entry.overrides]
-            else:
-                continue
-            for name, span, fmt, kind in candidates:
-                if getattr(entry, "templated", False) or not name.isascii():
-                    continue
-                if not known(name):
-                    yield Finding(span=span, directive=name, note=suggest(name, fmt, kind))
+        for name, span, others in postfix_unknown(unit, iter((doc,))):
+            if not others:
+                yield Finding(span=span, directive=name, note=suggest(name, POSTFIX_MAIN, None))
+            elif catalog.declared("postfix"):
+                # the declared version does not know it: ignored there, whatever others do
+                yield Finding(span=span, directive=name,
+                              note=f"Postfix {' and '.join(others)} has it; {catalog.selected('postfix')}, "
+                                   "the version declared in versions:, does not")
+            # else: the version is a guess and another one knows the name (newer-parameter's)
