@@ -358,6 +358,8 @@ def dovecot_is_flat(version: str | None = None) -> bool:
 
 # --- did-you-mean ----------------------------------------------------------------------
 
+ANY = "*"  # suggest(): the names of every catalogued version
+
 
 def _candidates(fmt: str, section_kind: str | None, version: str | None) -> tuple[str, ...]:
     if fmt in DOVECOT_FORMATS:
@@ -371,6 +373,8 @@ def _candidates(fmt: str, section_kind: str | None, version: str | None) -> tupl
             return tuple(data["sections"][section_kind])
         return tuple(data["settings"])
     if fmt in POSTFIX_FORMATS:
+        if version == ANY:
+            return tuple(dict.fromkeys(n for v in VERSIONS["postfix"] for n in postfix_names(v)))
         return postfix_names(version)
     raise ValueError(f"unknown config format: {fmt!r}")
 
@@ -379,6 +383,8 @@ def suggest(name: str, fmt: str, section_kind: str | None = None, version: str |
     """The closest known name to a misspelt ``name`` (did-you-mean), or None.
     ``fmt`` is ``postfix``/``postfix-main``/``postfix-master`` or ``dovecot``."""
     product = "dovecot" if fmt in DOVECOT_FORMATS else "postfix"
+    if version is None and product == "postfix" and not _forced["postfix"]:
+        version = ANY  # the version is assumed: a misspelling of another version's name is one too
     return _suggest(name, fmt, section_kind, version or _selected[product])
 
 

@@ -50,10 +50,6 @@ MAX_SUGGESTIONS_PER_FILE = 100
 
 def _suggestion(name: str, fmt: str, section_kind: str | None = None, version: str | None = None) -> str | None:
     found = catalog.suggest(name, fmt, section_kind, version)
-    if found is None and fmt in catalog.POSTFIX_FORMATS and not catalog.declared("postfix"):
-        # the version is assumed: a misspelling of another version's name is one too
-        found = next(filter(None, (catalog.suggest(name, fmt, section_kind, v) for v in catalog.VERSIONS["postfix"]
-                                   if v != catalog.selected("postfix"))), None)
     return f"did you mean {found}?" if found else None
 
 
