@@ -12,7 +12,8 @@ to this kind; with a declared version they are that kind's (unknown to that vers
 
 fail::
 
-    smtpd_hide_client_session = yes     # Postfix 3.10; 3.7 is assumed
+    # Postfix 3.10; 3.7 is assumed
+    smtpd_hide_client_session = yes
 
 pass::
 
