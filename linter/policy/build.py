@@ -329,7 +329,7 @@ class RuleBuilder:
         d = self.data
         rid = d["id"]
         if rid in self.ctx.state.rule_ids:
-            self.fail(("id",), f"duplicate rule id {rid!r} (first defined at {self.ctx.state.rule_ids[rid]})",
+            self.fail(("id",), f"duplicate rule id {rid!r} (first defined at {self.ctx.state.defined_at(rid)})",
                       "rule ids must be unique across all loaded packs")
         else:
             self.ctx.state.rule_ids[rid] = self.ctx.where(self.base + ("id",))

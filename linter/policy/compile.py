@@ -37,9 +37,14 @@ class _Compilation:
         self.problems: list[PolicyProblem] = []
         self.packs: list[Pack] = list(base.packs)
         self.rules: list[Rule] = list(base.rules)
-        self.rule_ids: dict[str, str] = dict(base.id_locations)  # id -> "file:line" where first defined
+        self.rule_ids: dict[str, tuple[str, int]] = dict(base.id_locations)  # id -> (file, line) first defining it
         self.pack_ids: dict[str, str] = dict(base.pack_ids)
         self._validator = None
+
+    def defined_at(self, rule_id: str) -> str:
+        """``file:line`` of the rule that first took ``rule_id``."""
+        path, line = self.rule_ids[rule_id]
+        return f"{path}:{line}"
 
     @property
     def validator(self) -> Any:
@@ -76,7 +81,7 @@ class _Compilation:
                 if isinstance(rid, str):
                     if rid in self.rule_ids:
                         ctx.problem(("rules", index, "id"), f"duplicate rule id {rid!r} (first defined at "
-                                    f"{self.rule_ids[rid]})", "rule ids must be unique across all loaded packs")
+                                    f"{self.defined_at(rid)})", "rule ids must be unique across all loaded packs")
                     self.rule_ids.setdefault(rid, ctx.where(("rules", index, "id")))
                 continue
             if not isinstance(rule_data, dict):

@@ -267,7 +267,7 @@ class Compiled(NamedTuple):
 
     packs: tuple[Pack, ...] = ()
     rules: tuple[Rule, ...] = ()
-    id_locations: dict[str, str] = {}
+    id_locations: dict[str, tuple[str, int]] = {}  # rule id -> (file, line)
     pack_ids: dict[str, str] = {}
 
     @property

@@ -18,7 +18,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from linter.policy.model import Compiled, Pack, Rule
+from linter.policy.model import Compiled, Policy
 
 PRECOMPILED_FORMAT = 1
 PRECOMPILED_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data",
@@ -55,14 +55,11 @@ def compile_data(files: Sequence[str]) -> dict:
 
     compiled = compile_files(files)
     directory = os.path.dirname(files[0]) if files else ""
-    data = {"packs": [[p.id, p.title, p.reference, p.path] for p in compiled.packs],
-            "rules": [r.to_data() for r in compiled.rules]}
-    id_lines = {rid: int(where.rsplit(":", 1)[1]) for rid, where in compiled.id_locations.items()}
-    id_files = {rid: where.rsplit(":", 1)[0] for rid, where in compiled.id_locations.items()}
-    data = _rebase(data, lambda path: os.path.relpath(path, directory))
+    data = _rebase(compiled.policy.to_data(), lambda path: os.path.relpath(path, directory))
+    ids = compiled.id_locations
     return {"format": PRECOMPILED_FORMAT, "sources": sources_digest(files), "packs": data["packs"],
             "rules": data["rules"],
-            "ids": [[rid, os.path.relpath(id_files[rid], directory), id_lines[rid]] for rid in sorted(id_lines)]}
+            "ids": [[rid, os.path.relpath(ids[rid][0], directory), ids[rid][1]] for rid in sorted(ids)]}
 
 
 def load(files: Sequence[str]) -> Compiled | None:
@@ -84,12 +81,11 @@ def load(files: Sequence[str]) -> Compiled | None:
     directory = os.path.dirname(files[0])
     try:
         data = _rebase(data, lambda name: os.path.join(directory, name))
-        packs = tuple(Pack(*p) for p in data["packs"])
-        rules = tuple(Rule.from_data(r) for r in data["rules"])
-        locations = {rid: f"{os.path.join(directory, name)}:{line}" for rid, name, line in data["ids"]}
+        policy = Policy.from_data(data)
+        locations = {rid: (os.path.join(directory, name), line) for rid, name, line in data["ids"]}
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError):
         return None
-    return Compiled(packs, rules, locations, {p.id: p.path for p in packs if p.id})
+    return Compiled(policy.packs, policy.rules, locations, {p.id: p.path for p in policy.packs if p.id})
 
 
 def _rebase(data: dict, convert: Any) -> dict:

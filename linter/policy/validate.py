@@ -37,7 +37,8 @@ def key_text(path: Sequence) -> str:
 class FileContext:
     """One policy file being compiled: positions, breadcrumbs, its problems.
 
-    ``state`` is the compilation (its ``problems``, ``validator`` and ``rule_ids``)."""
+    ``state`` is the compilation (its ``problems``, ``validator``, ``rule_ids`` and
+    ``defined_at``)."""
 
     def __init__(self, state: Any, path: str, located: Located):
         self.state = state
@@ -52,9 +53,10 @@ class FileContext:
             probe = probe[:-1]
         return self.located.values.get(probe, (1, 1, ""))
 
-    def where(self, path: tuple) -> str:
+    def where(self, path: tuple) -> tuple[str, int]:
+        """(file, line) of ``path``: where a rule id is defined."""
         line, _, _ = self.position(path)
-        return f"{self.path}:{line}"
+        return self.path, line
 
     def rule_id(self, path: Sequence) -> str | None:
         if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
