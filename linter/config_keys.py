@@ -14,7 +14,7 @@ from linter.options import Host
 from linter.profiles import profile_problem
 from linter.suggest import hint_suffix
 
-LEVELS = ("error", "warning", "info")
+LEVELS = tuple(str(s) for s in sorted(Severity, reverse=True))  # the Severity names: error, warning, info
 KEYS = ("policies", "builtin", "profiles", "select", "ignore", "severity", "params", "fail-on", "formats",
         "hosts", "exclude", "baseline", "versions", "roots", "roles")
 HOST_KEYS = ("main", "master", "dovecot", "roles")
