@@ -20,7 +20,7 @@ from linter.policytest import run_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPE = (ROOT / "docs" / "extending.md").read_text(encoding="utf-8")
-SECTION = RECIPE[RECIPE.index("## Adding a check kind"):]
+SECTION = RECIPE[RECIPE.index("## Adding a check kind"):].split("\n## ")[0]  # up to the next recipe
 
 
 def _block(language: str) -> str:
