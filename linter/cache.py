@@ -28,7 +28,7 @@ again where they are written (:mod:`linter.policytest`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from linter import __version__
@@ -164,15 +164,20 @@ def write_entry(directory: str, kind: str, key: str, data: Any) -> bool:
     return True
 
 
-def write_atomically(path: str, data: bytes, prefix: str, suffix: str = "") -> None:
-    """Replace ``path`` by ``data`` (mode 0644) through a temporary file in its directory and
-    ``os.replace``, so readers see the old file or the new one, never a part; raises OSError."""
+def write_atomically(path: str, data: bytes | Iterable[bytes], prefix: str, suffix: str = "") -> None:
+    """Replace ``path`` by ``data`` (bytes, or pieces of them written in turn; mode 0644)
+    through a temporary file in its directory and ``os.replace``, so readers see the old
+    file or the new one, never a part; raises OSError."""
     import tempfile
 
     fd, temporary = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=os.path.dirname(os.path.abspath(path)))
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes):
+                f.write(data)
+            else:
+                for piece in data:
+                    f.write(piece)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:

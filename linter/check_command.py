@@ -16,7 +16,7 @@ from linter.console import DEFAULT_BASELINE, PROG, Failure, UsageError, confine_
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from argparse import Namespace
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Iterator, Sequence
     from typing import TextIO
 
     from linter.discovery import Discovery
@@ -375,7 +375,7 @@ def _filter_baseline(report, baseline):  # noqa: ANN001,ANN202
 
 def _emit_report(args: Namespace, report, policy, out: TextIO, fixed: int,  # noqa: ANN001
                  hidden: int = 0) -> None:
-    from linter.reporters import OutputSettings, renderer
+    from linter.reporters import OutputSettings, chunk_renderer, renderer
 
     fmt = _output_format(args)
     target = out
@@ -391,23 +391,43 @@ def _emit_report(args: Namespace, report, policy, out: TextIO, fixed: int,  # no
         root = repository_root(root)
     settings = OutputSettings(color=color, root=root, unsafe_fixes=args.unsafe_fixes, fixed=fixed,
                               quiet=args.quiet, baselined=hidden)
-    text = renderer(fmt)(report, policy, settings)
+    # formats that can are written as they are made, in pieces of about a megabyte: a report of
+    # hundreds of thousands of findings is never held whole, nor twice (joined, then encoded)
+    by_piece = chunk_renderer(fmt)
+    pieces = by_piece(report, policy, settings) if by_piece is not None else [renderer(fmt)(report, policy, settings)]
     if args.quiet and fmt == "text" and not report.diagnostics and not report.errors:
-        text = ""
+        pieces = []
     if args.output:
         # a new file renamed over the path: a symbolic link planted there is replaced, not followed
         from linter.cache import write_atomically
+        from linter.reporters import workflow_safe
 
-        if console.GITHUB and fmt != "github":
-            from linter.reporters import workflow_safe
-
-            text = workflow_safe(text)
+        escape = console.GITHUB and fmt != "github"
+        data = ((workflow_safe(text) if escape else text).encode("utf-8", "backslashreplace")
+                for text in _batched(pieces))
         try:
-            write_atomically(args.output, text.encode("utf-8", "backslashreplace"), prefix=".policy-lint-report.")
+            write_atomically(args.output, data, prefix=".policy-lint-report.")
         except OSError as e:
             raise Failure([f"{args.output}: error: cannot write the report: {e.strerror or e}"]) from None
         return
-    write(target, text, commands=fmt == "github")
+    for text in _batched(pieces):
+        write(target, text, commands=fmt == "github")
+
+
+def _batched(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[str]:
+    """``pieces`` joined into strings of about ``size`` characters (the last may be shorter;
+    nothing at all when there are no pieces).  Pieces end where report lines do, but for
+    JSON's separating comma, which is never the start of a workflow command."""
+    batch: list[str] = []
+    length = 0
+    for piece in pieces:
+        batch.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(batch)
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch)
 
 
 def _status(report, args: Namespace, config) -> int:  # noqa: ANN001

@@ -195,8 +195,6 @@ def _user_defined(unit: Unit) -> set[str]:
     return used
 
 
-
-
 class _KnownPostfix:
     """``catalog.is_known_postfix(name, services, used)`` or a service-defined name of a host
     whose master.cf is unknown, for the many names of one unit: each name judged once, and

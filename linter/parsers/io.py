@@ -32,9 +32,11 @@ READ_DIGESTS: dict[str, bytes | None] = {}
 
 
 def content_digest(data: bytes) -> bytes:
-    import hashlib
-
-    return hashlib.blake2b(data, digest_size=20).digest()
+    try:  # hashlib loads OpenSSL (~2 ms at start-up); the built-in BLAKE2 module does not
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - an interpreter without the built-in module
+        from hashlib import blake2b
+    return blake2b(data, digest_size=20).digest()
 
 
 def _record_read(path: str, data: bytes) -> None:

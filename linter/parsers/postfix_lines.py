@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from linter.model import ConfigError, Document, Entry, ParseWarning, Span, TemplateLine
@@ -49,13 +48,27 @@ def _piece_index(pieces: tuple[Piece, ...], offset: int) -> int:
     return index
 
 
-@dataclass(frozen=True, slots=True)
 class LogicalLine:
-    """One logical line: its pieces joined without newlines, as Postfix sees it."""
+    """One logical line: its pieces joined without newlines, as Postfix sees it.
 
-    path: str
-    text: str
-    pieces: tuple[Piece, ...]
+    A plain class (one per line of every file read): a dataclass costs start-up time to
+    create and more per instance to build."""
+
+    __slots__ = ("path", "text", "pieces")
+
+    def __init__(self, path: str, text: str, pieces: tuple[Piece, ...]):
+        self.path, self.text, self.pieces = path, text, pieces
+
+    def __repr__(self) -> str:
+        return f"LogicalLine(path={self.path!r}, text={self.text!r}, pieces={self.pieces!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not LogicalLine:
+            return NotImplemented
+        return (self.path, self.text, self.pieces) == (other.path, other.text, other.pieces)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.text, self.pieces))
 
     @property
     def line(self) -> int:
@@ -112,8 +125,7 @@ class LogicalLine:
         return Span(self.path, self.line, 1, last.line, len(last.text.rstrip("\r")) + 1)
 
 
-@dataclass(frozen=True, slots=True)
-class ReadResult:
+class ReadResult(NamedTuple):
     lines: tuple[LogicalLine, ...]
     templates: tuple[TemplateLine, ...]
     warnings: tuple[ParseWarning, ...]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from linter import __version__
@@ -44,6 +44,13 @@ class OutputSettings:
 def renderer(name: str) -> Callable[..., str]:
     """The ``render`` function of format ``name`` (a key of :data:`REPORTERS`)."""
     return importlib.import_module(REPORTERS[name]).render
+
+
+def chunk_renderer(name: str) -> Callable[..., Iterable[str]] | None:
+    """The ``render_chunks`` function of format ``name``, for formats that can write a
+    report as it is made (one finding at a time: ``"".join`` of the pieces is what
+    ``render`` returns), or None."""
+    return getattr(importlib.import_module(REPORTERS[name]), "render_chunks", None)
 
 
 def relative_path(path: str, root: str) -> str:

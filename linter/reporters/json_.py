@@ -20,6 +20,10 @@ from linter.diagnostics import Diagnostic
 from linter.model import Span
 from linter.reporters import OutputSettings
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 # undecodable bytes (lone surrogates), and DEL and C1 controls, which JSON may leave raw but
 # a terminal acts on: written as \u escapes
 _LONE_SURROGATE = re.compile("[\x7f-\x9f\ud800-\udfff]")
@@ -143,19 +147,26 @@ def input_error(error) -> dict:  # noqa: ANN001 - model.ConfigError
 
 
 def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001
-    # one finding's dict at a time: 20,000 of them at once weigh more than the text
+    return "".join(render_chunks(report, policy, settings))
+
+
+def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -> Iterator[str]:  # noqa: ANN001
+    """The report in pieces, one entry each (``"".join`` of them is :func:`render`'s text):
+    a report of 700,000 findings is written as it is made, never held whole, nor twice."""
     errors = getattr(report, "errors", ())
     if not report.diagnostics and not errors:
-        return "[]\n"
-    try:
-        parts = ["\n  " + _indented(input_error(e), "\n  ") for e in errors]
-        parts += ["\n  " + _finding_text(d) for d in report.diagnostics]
-    except _Unhandled:
-        return dumps([*(input_error(e) for e in errors), *(finding(d) for d in report.diagnostics)]) + "\n"
-    parts[0] = "[" + parts[0]
-    parts[-1] += "\n]\n"
-    text = ",".join(parts)
-    del parts
-    if _LONE_SURROGATE.search(text):  # rare: spare a copy of a large report otherwise
-        text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    return text
+        yield "[]\n"
+        return
+    separator = "["
+    for item in (*errors, *report.diagnostics) if errors else report.diagnostics:
+        error = not isinstance(item, Diagnostic)
+        try:
+            text = _indented(input_error(item), "\n  ") if error else _finding_text(item)
+        except _Unhandled:  # what the fast writer does not know: json.dumps, indented one level in
+            data = input_error(item) if error else finding(item)
+            text = json.dumps(data, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        if _LONE_SURROGATE.search(text):  # rare
+            text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        yield separator + "\n  " + text
+        separator = ","
+    yield "\n]\n"

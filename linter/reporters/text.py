@@ -9,6 +9,10 @@ from __future__ import annotations
 from linter.diagnostics import Applicability, Diagnostic
 from linter.reporters import OutputSettings, edit_text, further_edits, printable
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 RESET = "\033[0m"
 BOLD = "\033[1m"
 SEVERITY_COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
@@ -82,10 +86,14 @@ def error_line(error) -> str:  # noqa: ANN001 - model.ConfigError
 
 
 def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001
+    return "".join(render_chunks(report, policy, settings))
+
+
+def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -> Iterator[str]:  # noqa: ANN001
+    """The report in pieces, one finding each, then the summary: a large report is
+    written as it is made, never held whole."""
     color = settings.color
-    out: list[str] = []
     for diagnostic in report.diagnostics:
-        out.extend(finding_lines(diagnostic, color))
+        yield "".join(line + "\n" for line in finding_lines(diagnostic, color))
     if not settings.quiet:
-        out.append(summary(report, settings))
-    return "".join(line + "\n" for line in out)
+        yield summary(report, settings) + "\n"

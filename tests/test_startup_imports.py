@@ -1,0 +1,52 @@
+"""The check path's start-up (issue 13): what a warm one-host ``check`` imports.
+
+A one-host run is mostly interpreter start-up and imports, so its module list is guarded
+by counting, not timing: the modules ``python -m linter check examples/hardened`` has
+imported when it ends, with a warm policy cache (the cold run also writes the cache).
+Heavy modules that the check path does without must stay out, and the total may not grow
+past a bound set a little above today's count (lower it as the path gets leaner).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+# Not needed to check one host with the built-in pack: the command line is read without
+# argparse (shutil, gettext with it), user policies are not compiled (ruamel.yaml,
+# jsonschema), did-you-mean and worker pools are not used, no cache entry is written
+# (tempfile), digests use the built-in BLAKE2 module (hashlib loads OpenSSL).
+ABSENT = ("argparse", "shutil", "gettext", "locale", "ruamel", "jsonschema", "difflib", "multiprocessing",
+          "tempfile", "hashlib", "_hashlib", "importlib.util", "linter.fixer", "linter.baseline",
+          "linter.policytest", "linter.info_commands", "linter.dump")
+MAX_MODULES = 160  # all modules, standard library included (150 when this bound was set)
+MAX_OWN_MODULES = 58  # linter.* (54 when this bound was set)
+
+PROBE = ("import sys\n"
+         "from linter.cli import main\n"
+         "status = main(sys.argv[1:])\n"
+         "sys.stdout.flush()\n"
+         "sys.stderr.write(' '.join(sorted(sys.modules)))\n")
+
+
+def _modules(tmp_path: Path) -> set[str]:
+    env = dict(os.environ, POLICY_LINT_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("GITHUB_ACTIONS", None)
+    command = [sys.executable, "-c", PROBE, "check", str(REPO / "examples" / "hardened")]
+    for _ in range(2):  # the first run fills the cache
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return set(done.stderr.split())
+
+
+def test_warm_check_imports_no_heavy_module(tmp_path):
+    modules = _modules(tmp_path)
+    assert "linter.engine" in modules or any(m.startswith("linter.engine") for m in modules)  # it did check
+    present = sorted(m for m in ABSENT if m in modules or any(n.startswith(m + ".") for n in modules))
+    assert present == [], f"the warm check path imports {present}"
+    own = sorted(m for m in modules if m == "linter" or m.startswith("linter."))
+    assert len(own) <= MAX_OWN_MODULES, own
+    assert len(modules) <= MAX_MODULES, sorted(modules)
