@@ -406,6 +406,8 @@ class _Env:
             return unit.dovecot_exists(argument)
         elif function == "dovecot_filter":
             return unit.dovecot_filter(argument)
+        elif function == "postfix_values":
+            return unit.postfix_values(argument)
         else:
             raise ValueError(f"unknown function {function}")
         if value is UNKNOWN:

@@ -633,6 +633,29 @@ def networks_outside(value: Any, within: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
+_LOOPBACK_HOSTS = ("localhost", "localhost.localdomain")
+
+
+def remote_inet(value: Any, port: str) -> tuple[str, ...]:
+    """The items of a list of Postfix client endpoints (``inet:host:port``, ``inet:[::1]:port``,
+    as smtpd_sasl_path and the other ``inet:`` services write them) that connect to ``port``
+    on a host that is not this one: not loopback (``127.0.0.0/8``, ``::1``, ``localhost``).
+    A host name other than localhost counts as another host (a container, a peer)."""
+    found = []
+    for item in network_items(value):
+        if not item.startswith("inet:"):
+            continue
+        host, sep, item_port = item[len("inet:"):].rpartition(":")
+        if not sep or item_port != port:
+            continue
+        host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        net = ip_network(host)
+        loopback = net.is_loopback if net is not None else host.lower() in _LOOPBACK_HOSTS
+        if not loopback:
+            found.append(item)
+    return tuple(found)
+
+
 def public_networks(value: Any) -> tuple[str, ...]:
     """The items (as written) that are addresses or networks holding a public address."""
     found = []

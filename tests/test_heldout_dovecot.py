@@ -290,3 +290,50 @@ def test_c5_debian_protocol_files_only_make_protocols_unknown(site, capsys):
                                  "service auth {\n  inet_listener {\n    port = 12345\n  }\n}\n")
     status, out, err = check(capsys, "dovecot.conf")
     assert status == 1 and "dovecot.conf:5:3: error DC316" in out and err == ""
+
+
+# -- C8 (DC316): the auth listener that a paired Postfix reaches over the network -----------
+
+AUTH_INET = "service auth {\n  inet_listener auth-inet {\n    port = 10001\n  }\n}\n"
+
+
+@pytest.mark.parametrize("sasl_path, reported", [
+    ("inet:dovecot:10001", False),  # mailcow: Postfix in another container
+    ("inet:10.0.0.5:10001", False),
+    ("inet:127.0.0.1:10001", True),  # Postfix on this host: 127.0.0.1 is the fix
+    ("inet:[::1]:10001", True),
+    ("inet:localhost:10001", True),
+    ("inet:dovecot:12345", True),  # another port: nothing needs this listener on the network
+    ("private/auth", True),
+])
+def test_c8_dc316_reads_the_paired_postfix(site, capsys, sasl_path, reported):
+    # repro J: "error DC316 ... fix: Set address = 127.0.0.1 in the listener (Postfix on this
+    # host)" while main.cf says smtpd_sasl_path = inet:dovecot:10001
+    write(site / "postfix/main.cf", f"smtpd_sasl_type = dovecot\nsmtpd_sasl_path = {sasl_path}\n")
+    write(site / "postfix/master.cf", "smtp inet n - y - - smtpd\n")
+    write(site / "dovecot/dovecot.conf", AUTH_INET)
+    _, out, _ = check(capsys, "dovecot/dovecot.conf")
+    assert ("dovecot/dovecot.conf:4:3: error DC316" in out) == reported
+
+
+def test_c8_dc316_reads_a_services_override_too(site, capsys):
+    write(site / "main.cf", "smtpd_sasl_type = dovecot\n")
+    write(site / "master.cf", "submission inet n - y - - smtpd\n  -o smtpd_sasl_path=inet:mda:10001\n")
+    write(site / "dovecot.conf", AUTH_INET)
+    _, out, _ = check(capsys, "dovecot.conf")
+    assert "DC316" not in out
+
+
+def test_c8_dc316_without_postfix_files_is_judged_as_before(site, capsys):
+    write(site / "dovecot.conf", AUTH_INET)
+    _, out, _ = check(capsys, "dovecot.conf")
+    assert out.startswith("dovecot.conf:4:3: error DC316 service auth's inet_listener on port 10001 listens on "
+                          "every interface (*, ::)")
+
+
+def test_remote_inet_keeps_other_hosts_on_that_port():
+    from linter.values import remote_inet
+
+    paths = ("inet:dovecot:10001", "inet:127.0.0.2:10001", "inet:[::1]:10001", "inet:[2001:db8::1]:10001",
+             "inet:LOCALHOST:10001", "inet:mda:2004", "private/auth", "inet:10.0.0.5:10001")
+    assert remote_inet(paths, "10001") == ("inet:dovecot:10001", "inet:[2001:db8::1]:10001", "inet:10.0.0.5:10001")

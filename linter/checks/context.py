@@ -441,6 +441,8 @@ class Unit:
             found = dovecot_resolve(self.host.dovecot, target.parts, target.version)
             if found and found[-1].templated:
                 raise UnknownValue(name)
+            if not found and unread_could_set(self.host.dovecot, target.parts):
+                raise UnknownValue(name)  # an include the tool could not read may set it
             raw = found[-1].value if found else dovecot_default(target.parts, target.version)
             return None if raw is None else target.policy_value(raw)
         return self.host.postfix.written(name, self.overrides)
@@ -553,6 +555,22 @@ class Unit:
         if dovecot_settings(self.host.dovecot, target.parts, target.version):
             return True
         return bool(dovecot_sections(self.host.dovecot, parts))
+
+    def postfix_values(self, name: str) -> tuple[str, ...]:
+        """Every value the host's Postfix gives ``name`` (expanded), distinct, in order: main.cf's
+        (its default when unset) and each master.cf ``-o name=``; () when the host has no
+        Postfix files (a Dovecot tree alone: no Postfix client is known). Unknown (a template,
+        a main.cf not found beside a master.cf) raises UnknownValue."""
+        host = self.host
+        if host.main is None and host.master is None:
+            return ()
+        found = [self.host.postfix.expanded(name, {})]  # raises UnknownValue when not knowable
+        for service in (host.master.entries if host.master else ()):
+            if isinstance(service, Service):
+                overrides = service_overrides(service)
+                if name in overrides:
+                    found.append(self.host.postfix.expanded(name, overrides))
+        return tuple(dict.fromkeys(v for v in found if v))
 
     def dovecot_filter(self, kind: str) -> str:
         """The argument of the innermost ``kind`` filter section (``protocol``, ``local``,

@@ -168,6 +168,10 @@ class RuleBuilder:
                 elif not self.postfix_known(argument):
                     self.fail(key, f"{function}(): unknown Postfix parameter {argument!r}",
                               self.suggestion(argument, POSTFIX_MAIN), offset=offset)
+            elif function == "postfix_values":
+                if not self.postfix_known(argument):
+                    self.fail(key, f"{function}(): unknown Postfix parameter {argument!r}",
+                              self.suggestion(argument, POSTFIX_MAIN), offset=offset)
             elif function in ("dovecot", "dovecot_exists", "dovecot_filter"):
                 if self.needs_dovecot(key, f"{function}()", offset) and function == "dovecot" and argument:
                     self.check_dovecot_path(key, split_path(argument))

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from linter import values
 from linter.policy.units import parse_seconds, parse_size
-from linter.values import networks_outside, public_networks, wide_networks
+from linter.values import networks_outside, public_networks, remote_inet, wide_networks
 
 
 class Environment(Protocol):
@@ -89,6 +89,7 @@ PURE_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "wide_networks": (3, 3, lambda v, v4, v6: wide_networks(v, _prefix(v4), _prefix(v6))),
     "public_networks": (1, 1, public_networks),
     "networks_outside": (2, 2, networks_outside),
+    "remote_inet": (2, 2, lambda v, port: remote_inet(v, as_text(port))),
     "tls_floor": (1, 1, values.tls_floor),
 }
 
@@ -128,7 +129,7 @@ ENV_FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
 # Functions that ask the environment; their one argument must be a string literal,
 # so the loader can check what they name.
 CONTEXT_FUNCTIONS = ("is_set", "default", "param", "in_effect", "delivers", "service", "dovecot", "dovecot_exists",
-                     "dovecot_filter", "has_role")
+                     "dovecot_filter", "has_role", "postfix_values")
 # Context functions whose path may be computed (a literal is checked at load, a computed one read as is).
 COMPUTED_CONTEXT_FUNCTIONS = ("dovecot", "dovecot_exists")
 FILTER_KINDS = ("protocol", "remote", "local", "local_name")  # dovecot_filter(): Dovecot's filter sections

@@ -71,7 +71,8 @@ _FUNCTION_RESULTS = {"len": "number", "contains": "bool", "startswith": "bool", 
                      "removeprefix": "string", "str": "string", "matches": "bool", "words": "list",
                      "join_path": "string", "size": "number", "seconds": "number", "is_set": "bool",
                      "dovecot_exists": "bool", "dovecot_filter": "string", "wide_networks": "list",
-                     "public_networks": "list", "networks_outside": "list", "join": "string", "delivers": "bool"}
+                     "public_networks": "list", "networks_outside": "list", "remote_inet": "list",
+                     "postfix_values": "list", "join": "string", "delivers": "bool"}
 _SERVICE_COLUMNS = {"process_limit": "number", "args": "list"}
 
 
@@ -164,7 +165,7 @@ class Checker:
 
     def call(self, function: str, args: list) -> Typed:
         if function in ("is_set", "default", "param", "in_effect", "delivers", "service", "dovecot", "dovecot_exists",
-                        "dovecot_filter", "has_role"):
+                        "dovecot_filter", "has_role", "postfix_values"):
             argument = args[0][1] if args and args[0][0] == "const" else ""
             if function == "service":
                 return Typed(_SERVICE_COLUMNS.get(argument, "string"), f"service('{argument}')")
@@ -172,6 +173,8 @@ class Checker:
                 return Typed("bool", "a boolean")
             if function == "dovecot_filter":
                 return Typed("string", f"dovecot_filter('{argument}') (text)")
+            if function == "postfix_values":
+                return Typed("list", f"postfix_values('{argument}') (a list)")
             found = self.context_type(function, argument)
             return found or Typed(None, f"{function}('{argument}')")
         types = [self.check(a) for a in args]
