@@ -356,7 +356,7 @@ class RuleBuilder:
             defined.append(name)
             self.let_names.append(name)
         when = self.part("when", self.expression, ("when",), d["when"], defined) if "when" in d else None
-        check = self.part("check", self.check, d.get("check"), defined)
+        check = self.part("check", self.build_check, d.get("check"), defined)
         fix = self.part("fix", self.fix, d.get("fix"), check)
         if "message" in d:
             self.part("message", self.template, ("message",), d["message"])
@@ -371,7 +371,7 @@ class RuleBuilder:
             examples=examples, source=Span.point(self.ctx.path, line, column), pack=self.pack_id,
         )
 
-    def check(self, c: dict, defined: list[str]) -> Check | None:
+    def build_check(self, c: dict, defined: list[str]) -> Check | None:
         kind = c["kind"]
         key = ("check",)
         directive = c.get("directive")

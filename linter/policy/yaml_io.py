@@ -217,7 +217,7 @@ def read_located(path: str) -> tuple[Located | None, list[PolicyProblem]]:
         message = f"YAML: {problem.message}" if problem.syntax else problem.message
         return None, [PolicyProblem(path, *where, None, message, problem.hint)]
     located = Located(None, {}, {})
-    located.data = _plain(document, (), located, (1, 1, ""))
+    located.data = _located_data(document, (), located, (1, 1, ""))
     return located, []
 
 
@@ -236,7 +236,8 @@ def _style(value: Any) -> str:
     return ""
 
 
-def _plain(node: Any, path: tuple, located: Located, position: tuple[int, int, str]) -> Any:
+def _located_data(node: Any, path: tuple, located: Located, position: tuple[int, int, str]) -> Any:
+    """ruamel's tree as plain data, recording in ``located`` where each key and value is."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     located.values[path] = position
@@ -247,13 +248,13 @@ def _plain(node: Any, path: tuple, located: Located, position: tuple[int, int, s
             kline, kcol = node.lc.key(key)
             vline, vcol = node.lc.value(key)
             located.keys[path + (skey,)] = (kline + 1, kcol + 1)
-            out[skey] = _plain(value, path + (skey,), located, (vline + 1, vcol + 1, _style(value)))
+            out[skey] = _located_data(value, path + (skey,), located, (vline + 1, vcol + 1, _style(value)))
         return out
     if isinstance(node, CommentedSeq):
         out_list = []
         for i, value in enumerate(node):
             line, col = node.lc.item(i)
-            out_list.append(_plain(value, path + (i,), located, (line + 1, col + 1, _style(value))))
+            out_list.append(_located_data(value, path + (i,), located, (line + 1, col + 1, _style(value))))
         return out_list
     if isinstance(node, bool) or node is None:
         return node
