@@ -31,7 +31,8 @@ _LONE_SURROGATE = re.compile("[\x7f-\x9f\ud800-\udfff]")  # and DEL and C1 contr
 def _entry(entry: Any) -> dict:
     common = {"line": entry.span.line, "end_line": entry.span.end_line, "column": entry.span.column}
     if isinstance(entry, Assignment):
-        return {"name": entry.name, "value": entry.value, **common, "templated": entry.templated}
+        return {"name": entry.name, "value": entry.value, **common, "templated": entry.templated,
+                **({"conditional": True} if entry.conditional else {})}
     if isinstance(entry, Service):
         return {
             "service": entry.service,
@@ -55,6 +56,7 @@ def _entry(entry: Any) -> dict:
             "file": entry.file,
             **common,
             "templated": entry.templated,
+            **({"conditional": True} if entry.conditional else {}),
         }
     raise TypeError(f"not a document entry: {entry!r}")
 

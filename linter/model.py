@@ -82,6 +82,7 @@ class Assignment(NamedTuple):
     name_span: Span
     value_span: Span  # zero-width just after '=' (and blanks) when the value is empty
     templated: bool = False  # the value holds template expressions: its value is unknown
+    conditional: bool = False  # behind an installer's '%{flag}' (rendered or commented out)
 
     @property
     def line(self) -> int:
@@ -163,6 +164,7 @@ class Setting(NamedTuple):
     # The obsolete setting this one was converted from (Dovecot 2.3 reads
     # ``ssl_protocols = !SSLv3`` as ``ssl_min_protocol = TLSv1``); spans are that line's.
     converted_from: str = ""
+    conditional: bool = False  # behind an installer's '%{flag}' (rendered or commented out)
 
     @property
     def file(self) -> str:

@@ -80,3 +80,106 @@ def test_a_dovecot_24_name_in_a_conf_d_file_without_its_dovecot_conf_is_not_unkn
     assert status == 1
     assert out.startswith("conf.d/10-ssl.conf:1:1: error DC004 ssl_server_cert_file: Unknown setting "
                           "(doveconf refuses to start) (a Dovecot 2.4 name: 2.3 calls it ssl_cert")
+
+
+# -- C4: an installer's '%' template dialect (string.Template, delimiter '%') ---------------
+# modoboa-installer renders main.cf.tpl, dovecot.conf.tpl ... with %name / %{name}, and
+# %{flag} in front of a line renders to "" or "#" (the line is set or commented out).
+
+def parse(capsys, *files: str) -> list[dict]:
+    import json
+
+    status, out, err = run(capsys, "parse", *files)
+    assert (status, err) == (0, ""), err
+    return [e for doc in json.loads(out) for e in doc["entries"]]
+
+
+def test_a_flagged_main_cf_line_sets_the_parameter_after_the_flag(site, capsys):
+    # modoboa: PF201 "SMTP AUTH is on but smtpd_sasl_type is cyrus", while main.cf.tpl has
+    # %{dovecot_enabled}smtpd_sasl_type = dovecot
+    write(site / "main.cf.tpl", "smtpd_tls_cert_file = /etc/ssl/c.pem\nsmtpd_tls_key_file = /etc/ssl/k.pem\n"
+                                "%{dovecot_enabled}smtpd_sasl_type = dovecot\n"
+                                "%{dovecot_enabled}smtpd_sasl_path = private/auth\n"
+                                "%{dovecot_enabled}virtual_alias_maps =\n"
+                                "%{dovecot_enabled}        proxy:%{db_driver}:/etc/postfix/sql-aliases.cf\n"
+                                "%{opendkim_enabled}smtpd_milters = inet:127.0.0.1:%{opendkim_port}\n"
+                                "%{rspamd_enabled}smtpd_milters = inet:localhost:11332\n"
+                                "%{dovecot_enabled}smtpd_sasl_secrity_options = noanonymous\n")
+    write(site / "master.cf.tpl", "submission inet n - n - - smtpd\n  -o smtpd_tls_security_level=encrypt\n"
+                                  "  -o smtpd_sasl_auth_enable=yes\n"
+                                  "  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n")
+    status, out, err = run(capsys, "check", "--select", "PF003,PF004,PF201", ".")
+    # the flagged typo is still a typo; two flagged alternatives are no dead assignment
+    assert (status, err) == (1, "")
+    assert out == ("main.cf.tpl:9:19: warning PF004 smtpd_sasl_secrity_options is not a Postfix parameter: "
+                   "Postfix ignores it (did you mean smtpd_sasl_security_options?)\n"
+                   "  fix: Correct or remove the parameter [display-only]\n1 finding\n")
+    entries = parse(capsys, "main.cf.tpl")
+    assert [(e["name"], e["line"], e["column"], e["templated"], e.get("conditional")) for e in entries][2:5] == [
+        ("smtpd_sasl_type", 3, 19, True, True), ("smtpd_sasl_path", 4, 19, True, True),
+        ("virtual_alias_maps", 5, 19, True, True)]
+    assert entries[4]["end_line"] == 6  # the flagged blank-led line continues the value
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    # in a live main.cf the daemons stop: "bad numerical configuration"
+    ("main.cf", "main.cf:1:1: error PF007 message_size_limit = %message_size_limit: "),
+    ("main.cf.tpl", "No findings in 1 file.\n"),
+])
+def test_a_percent_placeholder_value_is_unknown_in_a_template(site, capsys, name, expected):
+    write(site / name, "message_size_limit = %message_size_limit\n")
+    _status, out, _err = run(capsys, "check", "--select", "PF007,PF108", name)
+    assert out.startswith(expected)
+
+
+def test_percent_in_real_postfix_values_is_kept(site, capsys):
+    # '%' means nothing to main.cf: a live file's values are what the daemons read
+    write(site / "main.cf", "smtpd_banner = $myhostname ESMTP %s %d\nmessage_size_limit = 20480000\n")
+    entries = parse(capsys, "main.cf")
+    assert [(e["value"], e["templated"]) for e in entries] == [("$myhostname ESMTP %s %d", False),
+                                                                ("20480000", False)]
+
+
+def test_dovecot_percent_placeholder_lines_are_opaque(site, capsys):
+    # modoboa dovecot.conf.tpl "%protocols" and 10-ssl.conf.tpl "%ssl_protocol_parameter = %ssl_protocols":
+    # exit 2 ("Expecting '{'") and DC004 "%ssl_protocol_parameter: Unknown setting"
+    write(site / "dovecot.conf.tpl", "%protocols\nssl = no\n%ssl_protocol_parameter = %ssl_protocols\n")
+    status, out, err = run(capsys, "check", "--select", "DC004,DC301", "dovecot.conf.tpl")
+    assert (status, err) == (1, "")
+    assert out.startswith("dovecot.conf.tpl:2:1: warning DC301 ssl = no: ")
+    assert "DC004" not in out
+
+
+def test_dovecot_flagged_section_lines_are_read_after_the_flag(site, capsys):
+    # modoboa 2.4 10-master.conf.tpl: "Expecting '{'" at the flagged section, exit 2, and
+    # the Postfix auth socket left world-writable above it went unreported
+    write(site / "dovecot.conf.tpl", "dovecot_config_version = 2.4.0\n"
+                                     "service auth {\n"
+                                     "  unix_listener /var/spool/postfix/private/auth {\n"
+                                     "    mode = 0666\n    user = postfix\n    group = postfix\n  }\n"
+                                     "  %{radicale_enabled}unix_listener auth-radicale {\n"
+                                     "  %{radicale_enabled}  mode = 0666\n"
+                                     "  %{radicale_enabled}  user = %{radicale_user}\n"
+                                     "  %{radicale_enabled}}\n"
+                                     "}\n")
+    status, out, err = run(capsys, "check", "--select", "DC203", "dovecot.conf.tpl")
+    assert (status, err) == (1, "")
+    assert out.startswith("dovecot.conf.tpl:4:5: warning DC203 ")
+    assert "1 finding" in out
+    entries = parse(capsys, "dovecot.conf.tpl")
+    flagged = [(e["section"], e["name"], e["templated"], e.get("conditional")) for e in entries if e["line"] == 9]
+    assert flagged == [(["service auth", "unix_listener auth-radicale"], "mode", True, True)]
+
+
+def test_dovecot_variables_stay_dovecot_syntax_outside_the_dialect(site, capsys):
+    # %d, %n, %{user} are Dovecot's own variables (a Jinja template leaves them alone)
+    write(site / "dovecot.conf.j2", "mail_location = maildir:/var/mail/%d/%n\nauth_username_format = %{user}\n"
+                                    "mail_uid = {{ vmail_uid }}\n")
+    entries = parse(capsys, "dovecot.conf.j2")
+    assert [(e["value"], e["templated"]) for e in entries] == [
+        ("maildir:/var/mail/%d/%n", False), ("%{user}", False), ("{{ vmail_uid }}", True)]
+    # in the '%' dialect Dovecot's own '%' is written '%%' and '%name' is a placeholder
+    write(site / "conf.d/10-mail.conf.tpl", "mail_home = %{home_dir}/%%{user|domain}\nmail_path = %%{home}/Maildir\n")
+    entries = parse(capsys, "conf.d/10-mail.conf.tpl")
+    assert [(e["value"], e["templated"]) for e in entries] == [
+        ("%{home_dir}/%%{user|domain}", True), ("%%{home}/Maildir", False)]

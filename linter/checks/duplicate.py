@@ -138,6 +138,8 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
             for index, dead in enumerate(entries[:-1]):
                 if _between(templates, dead, last) or extended[index]:
                     continue
+                if all(getattr(e, "conditional", False) for e in entries[index + 1:]):
+                    continue  # every later one is behind a template flag: none may be rendered
                 value = getattr(dead, "value", None)
                 detail = f"{name} is set again on line {last.span.line}" + (
                     f" of {last.span.path}" if last.span.path != dead.span.path else "")

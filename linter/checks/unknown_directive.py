@@ -186,6 +186,12 @@ def _dovecot_unknown(entry: Setting, version: str, suggest: Bounded) -> Finding 
     return Finding(span=entry.name_span, directive=entry.name, note=suggest(entry.name, DOVECOT, kind, version))
 
 
+def _named(entry: Assignment | Setting, name: str) -> bool:
+    """A templated entry whose name is still known: a line behind an installer's
+    ``%{flag}`` (its value is unknown, its name is not)."""
+    return getattr(entry, "conditional", False) and not templates.has_template(name, postfix=True)
+
+
 def _user_defined(unit: Unit) -> set[str]:
     """Names postconf counts as used: ``$name`` references and smtpd_restriction_classes."""
     used = unit.host.referenced_names()
@@ -241,7 +247,7 @@ def postfix_unknown(unit: Unit, docs: Iterator[Document]) -> Iterator[tuple[str,
             else:
                 continue
             for name, span in candidates:
-                if getattr(entry, "templated", False) or not name.isascii():
+                if not name.isascii() or getattr(entry, "templated", False) and not _named(entry, name):
                     continue
                 if not known(name):
                     yield name, span, catalog.postfix_other_versions(name)
@@ -260,7 +266,8 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
             groups = _groups(doc, version) if catalog.dovecot_is_flat(version) else None
             others = () if _version_known(doc) else [v for v in catalog.VERSIONS["dovecot"] if v != version]
             for entry in doc.entries:
-                if isinstance(entry, Setting) and not entry.templated and entry.name.isascii() and \
+                if isinstance(entry, Setting) and (not entry.templated or _named(entry, entry.name)) and \
+                        entry.name.isascii() and \
                         entry.span.path not in unsure and not any(_dovecot_knows(entry, v) for v in others):
                     if groups is not None and entry.name.startswith("@"):
                         finding = _group_include(entry, doc, groups)

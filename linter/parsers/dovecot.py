@@ -224,6 +224,7 @@ class _Input:
     templated: bool
     index: int = 0
     started: bool = False
+    percent: bool = False  # an installer's '%' template: '%name' in a value is its placeholder
 
 
 @dataclass
@@ -252,7 +253,18 @@ def _physical_lines(text: str) -> list[str]:
 
 
 def has_template_syntax(lines: list[str]) -> bool:
-    return any(templates.is_template_line(line) or templates.has_template(line) for line in lines)
+    return any(templates.is_template_line(line) or templates.has_template(line) or templates.has_percent_lines(line)
+               for line in lines)
+
+
+def _percent_dialect(path: str, lines: list[str]) -> bool:
+    """A file of an installer's '%' template dialect (templates.percent_line): a line starts
+    with a '%' placeholder, or a template file escapes Dovecot's own '%' as '%%'.  Only
+    there is '%name' a placeholder: elsewhere '%u', '%{user}' are Dovecot's variables."""
+    if any(templates.has_percent_lines(line) for line in lines):
+        return True
+    name = os.path.basename(path)
+    return strip_template_suffix(name) != name and any("%%" in line for line in lines)
 
 
 class _Parser:
@@ -270,6 +282,7 @@ class _Parser:
         self.values: dict[tuple[tuple[str, ...], str], str] = {}
         self.pending = _Pending()
         self.saw_template = False
+        self.conditional = False  # the line is behind an installer's '%{flag}': set or not
         self.marked_comments: list[MarkedComment] = []
         self.config_version: str | None = None  # dovecot_config_version: Dovecot 2.4 reads the tree
         self.notes: dict[tuple[str, int], ConfigError] = {}  # (file, line) -> the note of that include
@@ -295,7 +308,8 @@ class _Parser:
     def run(self, text: str) -> Document:
         lines = _physical_lines(text)
         self.marked_comments += find_marked_comments(self.root, text)
-        self.stack.append(_Input(self.root, _realpath(self.root), lines, has_template_syntax(lines)))
+        self.stack.append(_Input(self.root, _realpath(self.root), lines, has_template_syntax(lines),
+                                 percent=_percent_dialect(self.root, lines)))
         while self.stack:
             inp = self.stack[-1]
             if not inp.started:
@@ -358,6 +372,16 @@ class _Parser:
         if start == len(raw) or raw[start] == "#":
             self.pending = _Pending()  # Dovecot drops a pending continuation here
             return
+        self.conditional = False
+        if raw[start] == "%" and not self.pending.text:
+            flag = templates.percent_line(raw, start)
+            if flag is not None and flag[0] == templates.OPAQUE:  # '%protocols', '%name = %value'
+                self.template_lines.append(TemplateLine(raw, Span(inp.path, number, 1, number, len(raw) + 1)))
+                return
+            if flag is not None:  # '%{flag}name = value', '%{flag}section {': what follows the flag
+                start, self.conditional = flag[1], True
+                while start < len(raw) and raw[start] in BLANK:
+                    start += 1
         end = self._strip_comment(inp, raw, start)
         while end > start and raw[end - 1] in BLANK:
             end -= 1
@@ -520,8 +544,10 @@ class _Parser:
         name_span = self._span(where, 0, len(key))
         value_span = self._span(where, k, len(text)) if written else self._span(where, k, k)
         whole = self._span(where, 0, len(text))
-        templated = templates.has_template(written)
-        self.entries.append(Setting(section, key, value, whole, name_span, value_span, templated=templated))
+        templated = templates.has_template(written) or self.conditional or \
+            (self.stack[-1].percent and templates.has_percent_placeholder(written))
+        self.entries.append(Setting(section, key, value, whole, name_span, value_span, templated=templated,
+                                    conditional=self.conditional))
         if not self.simple and self.config_version is None and not templated and all(
             s.kind in FILTERS for s in self.open
         ):
@@ -696,7 +722,8 @@ class _Parser:
                                   "not checked")
             lines = _physical_lines(text)
             self.marked_comments += find_marked_comments(match, text)
-            self.stack.append(_Input(match, real, lines, has_template_syntax(lines)))
+            self.stack.append(_Input(match, real, lines, has_template_syntax(lines),
+                                     percent=_percent_dialect(match, lines)))
 
     def _unread(self, span: Span, quiet: bool, message: str, optional: bool) -> None:
         """An include whose content the tool cannot read: noted once at its line (not in a

@@ -11,7 +11,9 @@ Exactly as Postfix reads a file:
 * a logical line that starts with whitespace (an indented first line) is ignored.
 
 Template control lines (``{% if %}``) are skipped like comments, so a continued
-value may wrap around them, and are returned for the document to keep.
+value may wrap around them, and are returned for the document to keep.  A line that
+starts with an installer's ``%{flag}`` (:func:`templates.percent_line`) is read as what
+follows the flag: a new logical line, or, after blanks, a continuation.
 """
 
 from __future__ import annotations
@@ -148,7 +150,8 @@ def parse_logical_lines(
         try:
             entry, found = parse_line(line)
         except ConfigError:
-            if templates.has_template(line.text, postfix=True) or next_to_template(line, read.templates):
+            if templates.has_template(line.text, postfix=True) or next_to_template(line, read.templates) \
+                    or templates.percent_line(line.text) is not None:
                 template_lines.append(TemplateLine(line.text.rstrip(SPACE), line.whole_span()))
                 continue
             raise
@@ -208,7 +211,13 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
         stripped = line_text.lstrip(SPACE)
         if not stripped or stripped[0] == "#":  # blank or comment (readlline.c): skipped, the line goes on
             continue
-        if pieces and line_text[0] not in SPACE:
+        percent = templates.percent_line(line_text) if line_text[0] == "%" else None
+        if percent is not None and (percent[0] == templates.OPAQUE or not pieces and percent[0] != templates.CONDITIONAL):
+            # a '%' placeholder line (templates.percent_line): no name of Postfix's
+            body = line_text.rstrip("\r")
+            template_lines.append(TemplateLine(body, Span(path, number, 1, number, len(body) + 1)))
+            continue
+        if pieces and line_text[0] not in SPACE and (percent is None or percent[0] != templates.CONTINUATION):
             flush()
         pieces.append(Piece(length, number, line_text))
         length += len(line_text)

@@ -14,10 +14,12 @@ body of an ``{% if %}``): then it is kept as a :class:`~linter.model.TemplateLin
 
 from __future__ import annotations
 
+import os
 import re
 
 from linter.model import POSTFIX_MAIN, Assignment, ConfigError, Document, ParseWarning, Span
 from linter.parsers import templates
+from linter.parsers.common import strip_template_suffix
 from linter.parsers.postfix_lines import (
     SPACE,
     LogicalLine,
@@ -36,11 +38,15 @@ _COMMENT_IN_VALUE = re.compile(r"(?:^|(?<=[ \t\r\v\f]))#")
 
 
 def parse(path: str, text: str) -> Document:
+    if "%" in text and (strip_template_suffix(os.path.basename(path)) != os.path.basename(path)
+                        or templates.has_percent_lines(text, anywhere=False)):
+        # an installer's '%' template (templates.percent_line): a '%name' in a value is its placeholder
+        return parse_logical_lines(path, text, POSTFIX_MAIN, lambda entry: _parse_line(entry, percent=True))
     return parse_logical_lines(path, text, POSTFIX_MAIN, _parse_line)
 
 
-def _parse_line(entry: LogicalLine) -> tuple[Assignment, list[ParseWarning]]:
-    parsed = _split_nameval(entry)
+def _parse_line(entry: LogicalLine, percent: bool = False) -> tuple[Assignment, list[ParseWarning]]:
+    parsed = _split_nameval(entry, percent)
     if not isinstance(parsed, Assignment):  # postconf's error text and where
         message, offset = parsed
         line, column = entry.start_position(offset)
@@ -49,8 +55,11 @@ def _parse_line(entry: LogicalLine) -> tuple[Assignment, list[ParseWarning]]:
     return parsed, _warnings(entry, parsed)
 
 
-def _split_nameval(entry: LogicalLine) -> Assignment | tuple[str, int]:
-    """``split_nameval()``: an Assignment, or postconf's error text and where."""
+def _split_nameval(entry: LogicalLine, percent: bool = False) -> Assignment | tuple[str, int]:
+    """``split_nameval()``: an Assignment, or postconf's error text and where.  Behind an
+    installer's ``%{flag}`` (rendered to "" or "#") the name is what follows the flag and
+    the value is unknown; with ``percent`` (the file is such a template) so is a value
+    holding a ``%name`` placeholder."""
     text = entry.text
     match = _NAME_EQUALS.match(text)
     if match is not None:  # the usual line, in C; split_nameval() also finds what is wrong
@@ -61,6 +70,11 @@ def _split_nameval(entry: LogicalLine) -> Assignment | tuple[str, int]:
         if isinstance(parts, str):
             return parts, skip_space(text, 0)
         name_start, name_end, equals, value_start, value_end = parts
+    conditional = False
+    if text[name_start] == "%":
+        flag = templates.percent_line(text, name_start)
+        if flag is not None and flag[0] == templates.CONDITIONAL and flag[1] < name_end:
+            name_start, conditional = flag[1], True
     name = text[name_start:name_end]
     value = text[value_start:value_end]
     if value_start == value_end:
@@ -74,7 +88,9 @@ def _split_nameval(entry: LogicalLine) -> Assignment | tuple[str, int]:
         span=entry.span(name_start, max(value_end, equals + 1)),
         name_span=entry.span(name_start, name_end),
         value_span=value_span,
-        templated=templates.has_template(name, postfix=True) or templates.has_template(value, postfix=True),
+        templated=conditional or templates.has_template(name, postfix=True) or templates.has_template(value, postfix=True)
+        or (percent and templates.has_percent_placeholder(value)),
+        conditional=conditional,
     )
 
 

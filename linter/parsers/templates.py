@@ -3,7 +3,8 @@
 A line that is template control flow (``{% if %}``, ``<% end %>``, ``{# ... #}``) is
 kept as an opaque :class:`~linter.model.TemplateLine`; a value that contains a
 template expression (``{{ var }}``, ``<%= @var %>``, ``${UPPER_ENV}``, installers' line
-templates ``@VAR@``, ``PH_VAR`` and, in Postfix files, ``%{var}`` and ``%(var)s``) is parsed
+templates ``@VAR@``, ``PH_VAR`` and, in Postfix files, ``%{var}`` and ``%(var)s``; in files of
+the '%' dialect below, ``%var``) is parsed
 as usual but marked ``templated``: its value is unknown and checks that need it skip it. A
 master.cf field holding one (``PH_MAX_SERVERS`` as maxproc) is not judged by its syntax.
 
@@ -33,6 +34,52 @@ _POSTFIX_EXPRESSION = re.compile(
     r"%\{[A-Za-z_][A-Za-z0-9_.]*\}"  # %{var} (RPM macros, Ruby/Python format strings)
     r"|%\([A-Za-z_][A-Za-z0-9_]*\)[sdr]"  # %(var)s (Python % formatting)
 )
+
+
+# Installers' string.Template with '%' as its delimiter (modoboa-installer): ``%name`` and
+# ``%{name}`` are placeholders, ``%%`` a literal '%'.  At the start of a line a placeholder
+# is a flag that renders to "" or "#": ``%{dovecot_enabled}smtpd_sasl_type = dovecot`` is a
+# line that may or may not be set.  Neither Postfix nor Dovecot has a name starting with
+# '%', so a line that starts with one is this dialect wherever it is (its position
+# decides); inside values it is only where the file is one of these templates, since
+# Dovecot's own variables (%u, %{user}) look the same.
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_PERCENT_HEAD = re.compile(r"%(?:\{(" + _NAME + r")\}|(" + _NAME + r"))")
+_PERCENT_LINE = re.compile(r"^[ \t]*%(?:\{" + _NAME + r"\}|" + _NAME + ")", re.M)
+_PERCENT_AT_START = re.compile(r"^%(?:\{" + _NAME + r"\}|" + _NAME + ")", re.M)
+_PERCENT_PLACEHOLDER = re.compile(r"(?<!%)%(?:\{" + _NAME + r"\}|" + _NAME + ")")
+
+CONDITIONAL = "conditional"  # a flag, then a line of the file: parsed, its value unknown
+CONTINUATION = "continuation"  # a flag, then blanks: (Postfix) a continuation line
+OPAQUE = "opaque"  # the placeholder is the name or the whole line (or a flagged comment)
+
+
+def percent_line(line: str, start: int = 0) -> tuple[str, int] | None:
+    """How a line whose text at ``start`` is a '%' placeholder reads: (CONDITIONAL,
+    where the rest starts), (CONTINUATION, same), (OPAQUE, its end); None when no
+    placeholder is there.  Only a braced flag can be followed directly by text
+    (``%flagname`` is one placeholder)."""
+    m = _PERCENT_HEAD.match(line, start)
+    if m is None:
+        return None
+    end = m.end()
+    rest = line[end:].rstrip("\r")
+    if m.group(2) is not None or not rest.strip(" \t") or rest.lstrip(" \t")[0] == "#":
+        return OPAQUE, len(line)
+    if rest[0] in " \t":
+        return CONTINUATION, end
+    return CONDITIONAL, end
+
+
+def has_percent_lines(text: str, anywhere: bool = True) -> bool:
+    """The text has a line that starts with a '%' placeholder (``anywhere``: after blanks
+    too, as Dovecot reads lines; else in column 1, as Postfix starts a logical line)."""
+    return "%" in text and bool((_PERCENT_LINE if anywhere else _PERCENT_AT_START).search(text))
+
+
+def has_percent_placeholder(text: str) -> bool:
+    """``%name`` or ``%{name}`` (not after '%': ``%%`` is a literal '%')."""
+    return "%" in text and bool(_PERCENT_PLACEHOLDER.search(text))
 
 
 def is_template_line(line: str) -> bool:
