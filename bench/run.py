@@ -14,6 +14,11 @@ Run from the repository root::
     python bench/run.py --quick         # smaller trees, fewer runs: a smoke test
     python bench/run.py --python PY     # an existing environment instead of a fresh one
 
+A last serial run of the largest tree splits its time per file into parse, evaluate
+(the rules, with host grouping), report (suppressions, rendering, writing) and other
+(start-up, config, policy, discovery), through a small driver that times
+``engine.check`` and the reporter inside the same ``linter.cli.main`` call.
+
 The bulk tree is generated from the real configs in ``../shared/corpus`` (``--corpus``):
 each host directory gets a main.cf, a master.cf and a dovecot.conf copied from corpus files
 that parse on their own.  Child processes run with bytecode caching on (in a private
@@ -51,6 +56,74 @@ DRIVER = (
     "    f.write('%d %d' % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,\n"
     "                       resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
     "sys.exit(status)\n"
+)
+# Where the time of a serial check goes, per file: the same run as the command line makes it
+# (linter.cli.main), with timers around the engine (engine.check) and the output (the
+# reporter's render, and what follows the engine: suppressions, writing); parsing is timed
+# apart in the same process, each file parsed once as the engine does.  evaluate = engine -
+# parse; other = start-up, config, policy, discovery.  Printed as JSON on stdout.
+PHASES = (
+    "import json, os, sys, time\n"
+    "started = time.perf_counter()\n"
+    "from linter import cli, engine, parsers, reporters\n"
+    "spent = {'engine': 0.0, 'render': 0.0, 'engine_end': 0.0}\n"
+    "real_check, real_renderer = engine.check, reporters.renderer\n"
+    "def check(*args, **kwargs):\n"
+    "    t = time.perf_counter()\n"
+    "    try:\n"
+    "        return real_check(*args, **kwargs)\n"
+    "    finally:\n"
+    "        spent['engine_end'] = time.perf_counter()\n"
+    "        spent['engine'] += spent['engine_end'] - t\n"
+    "def renderer(name):\n"
+    "    render = real_renderer(name)\n"
+    "    def timed(*args, **kwargs):\n"
+    "        t = time.perf_counter()\n"
+    "        try:\n"
+    "            return render(*args, **kwargs)\n"
+    "        finally:\n"
+    "            spent['render'] += time.perf_counter() - t\n"
+    "    return timed\n"
+    "real_chunks = reporters.chunk_renderer\n"
+    "def chunk_renderer(name):\n"
+    "    render = real_chunks(name)\n"
+    "    if render is None:\n"
+    "        return None\n"
+    "    def timed(*args, **kwargs):\n"
+    "        pieces = iter(render(*args, **kwargs))\n"
+    "        while True:\n"
+    "            t = time.perf_counter()\n"
+    "            try:\n"
+    "                piece = next(pieces)\n"
+    "            except StopIteration:\n"
+    "                return\n"
+    "            finally:\n"
+    "                spent['render'] += time.perf_counter() - t\n"
+    "            yield piece\n"
+    "    return timed\n"
+    "engine.check, reporters.renderer = check, renderer\n"
+    "if hasattr(reporters, 'chunk_renderer'):\n"
+    "    reporters.chunk_renderer = chunk_renderer\n"
+    "with open(os.devnull, 'w') as sink:\n"
+    "    sys.stderr = sink\n"
+    "    status = cli.main(sys.argv[2:])\n"
+    "    ended = time.perf_counter()\n"
+    "    sys.stderr = sys.__stderr__\n"
+    "files = []\n"
+    "for directory, _dirs, names in os.walk(sys.argv[1]):\n"
+    "    files += [os.path.join(directory, n) for n in names if parsers.detect_format(os.path.join(directory, n))]\n"
+    "t = time.perf_counter()\n"
+    "for path in files:\n"
+    "    try:\n"
+    "        parsers.parse_file(path)\n"
+    "    except Exception:\n"
+    "        pass\n"
+    "parse = time.perf_counter() - t\n"
+    "total = ended - started\n"
+    "report = ended - spent['engine_end']\n"
+    "print(json.dumps({'files': len(files), 'total_s': total, 'parse_s': parse,\n"
+    "                  'evaluate_s': spent['engine'] - parse, 'render_s': spent['render'], 'report_s': report,\n"
+    "                  'other_s': total - spent['engine'] - report, 'status': status}))\n"
 )
 
 
@@ -219,6 +292,26 @@ class Runner:
         return scenario
 
 
+def measure_phases(runner: Runner, root: str, linter_args: list[str], runs: int) -> dict:
+    """The per-file split of a serial check of ``root``: parse, evaluate, report, other
+    (the run with the lowest total of ``runs``)."""
+    best = None
+    for _ in range(runs):
+        done = subprocess.run([runner.python, "-c", PHASES, root, *linter_args], env=runner.env, cwd=runner.cwd,
+                              capture_output=True)
+        if done.returncode:
+            raise SystemExit(f"bench: the phase run failed:\n{done.stderr.decode()[-2000:]}")
+        found = json.loads(done.stdout.decode().strip().splitlines()[-1])
+        if found["status"] not in (0, 1):
+            raise SystemExit(f"bench: the phase run's check exited {found['status']}")
+        if best is None or found["total_s"] < best["total_s"]:
+            best = found
+    assert best is not None
+    files = best["files"] or 1
+    return {**best, **{f"{k}_us_per_file": best[f"{k}_s"] / files * 1e6
+                       for k in ("total", "parse", "evaluate", "report", "render", "other")}}
+
+
 def measure_check(runner: Runner, scenario: Scenario, linter_args: list[str], runs: int, work: str) -> Scenario:
     """A ``check`` run through the driver, which also reports peak RSS."""
     rss_file = os.path.join(work, "rss.txt")
@@ -263,6 +356,13 @@ def table(results: dict) -> str:
         if s["rss_self_kib"]:
             lines.append(f"peak RSS {s['name']}: main process {s['rss_self_kib'] / 1024:.1f} MiB, "
                          f"largest worker {s['rss_children_kib'] / 1024:.1f} MiB")
+    phases = results.get("phases")
+    if phases:
+        lines += ["", f"per file, serial check of the 16x tree ({phases['files']} files, the fastest of the bulk runs): "
+                      f"{phases['total_us_per_file']:.0f} us = parse {phases['parse_us_per_file']:.0f} + "
+                      f"evaluate {phases['evaluate_us_per_file']:.0f} (with grouping) + report "
+                      f"{phases['report_us_per_file']:.0f} (suppressions, rendering {phases['render_us_per_file']:.0f}, "
+                      f"writing) + other {phases['other_us_per_file']:.0f} (start-up, config, policy, discovery)"]
     targets = results["targets"]
     lines += ["", f"targets: warm one host {targets['warm_ratio']:.2f}x baseline (<= 3.0), "
               f"cold + user policy {targets['cold_user_policy_ms']:.0f} ms (<= 250), "
@@ -345,6 +445,7 @@ def run_all(args: argparse.Namespace, work: str) -> dict:
 
     sources = corpus_files(args.corpus)
     scaling = []
+    phases: dict = {}
     for factor in (1, 4, 16):
         n = max(args.files * factor // 16, 1)
         root = os.path.join(work, f"tree-{factor}x")
@@ -359,6 +460,7 @@ def run_all(args: argparse.Namespace, work: str) -> dict:
             serial = measure_check(runner, Scenario("bulk 16x, --jobs 1", files=n, input_bytes=size),
                                    [*linter_args, "--jobs", "1"], args.bulk_runs, work)
             scenarios.append(serial)
+            phases = measure_phases(runner, root, [*linter_args, "--jobs", "1"], args.bulk_runs)
         shutil.rmtree(root)
 
     baseline = runner.baseline
@@ -379,6 +481,7 @@ def run_all(args: argparse.Namespace, work: str) -> dict:
                      "time_ratio": s.median / first.median,
                      "per_file_ratio": (s.median / s.files) / (first.median / first.files)}
                     for f, s in zip((1, 4, 16), scaling)],
+        "phases": phases,
         "targets": {
             "warm_ratio": warm.ratio,
             "cold_ms": cold.median * 1000,
