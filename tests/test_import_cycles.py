@@ -116,3 +116,24 @@ def test_no_import_cycle_in_the_package() -> None:
     found = cycles(graph)
     assert not found, "import cycles (module (line of its import) -> ...):\n" + "\n".join(
         _path_through(graph, component) for component in found)
+
+
+def test_every_module_imports_first() -> None:
+    """Each module imported before any other of the package (a fresh start for each): an
+    import that only works in some order (a package __init__ that reaches a module still
+    being initialised) fails here."""
+    import subprocess
+    import sys
+
+    names = sorted(name for name in _modules() if not name.endswith("__main__"))
+    code = ("import importlib, sys\nfailed = []\n"
+            "for name in sys.argv[1:]:\n"
+            "    for loaded in [m for m in sys.modules if m == 'linter' or m.startswith('linter.')]:\n"
+            "        del sys.modules[loaded]\n"
+            "    try:\n        importlib.import_module(name)\n"
+            "    except Exception as e:\n        failed.append(f'{name}: {type(e).__name__}: {e}')\n"
+            "print('\\n'.join(failed))\n")
+    done = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True, timeout=120,
+                          cwd=PACKAGE.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", done.stdout

@@ -62,6 +62,8 @@ def load_policy(paths: Sequence[str], builtin: bool = True) -> Policy:
                 files = files[len(builtin_files):]
     if base is not None and not files:
         return base.policy
-    from linter.policy.compile import compile_files  # ruamel.yaml and jsonschema, when needed
+    # lazily: ruamel.yaml and jsonschema only when needed, and the rule builder imports
+    # linter.checks, whose modules import this package (test_every_module_imports_first)
+    from linter.policy.compile import compile_files
 
     return compile_files(files, base).policy
