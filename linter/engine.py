@@ -997,6 +997,8 @@ def _partial_main(path: str, doc: Document) -> str | None:
 
     if not any(isinstance(e, Assignment) for e in doc.entries):
         return "it sets no parameter (a stub, or a template that generates every line)"
+    if doc.meta.get("unread_include"):  # linter.parsers.postfix_main: an include it could not read
+        return f"it includes a template the tool could not read ({'; '.join(doc.meta['unread_include'])})"
     if is_fragment_name(path):
         return "it is a main.cf.<part> fragment, not a whole main.cf"
     return None

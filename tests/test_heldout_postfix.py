@@ -183,3 +183,67 @@ def test_dovecot_variables_stay_dovecot_syntax_outside_the_dialect(site, capsys)
     entries = parse(capsys, "conf.d/10-mail.conf.tpl")
     assert [(e["value"], e["templated"]) for e in entries] == [
         ("%{home_dir}/%%{user|domain}", True), ("%%{home}/Maildir", False)]
+
+
+# -- C6: Jinja includes and tags or expressions written over several lines ------------------
+# bodsch/ansible-postfix: main.cf.j2 pulls in main.cf.d/*.j2 with {%- include(...) -%}
+
+RATE_FINDINGS = "--select", "PF101,PF104,PF109"
+MULTI_LINE_IF = "{% if x is defined and\n      x | length > 0 %}\ndelay_warning_time = {{ x }}\n{% endif %}\n"
+
+
+def test_an_included_template_sets_what_it_sets(site, capsys):
+    # "PF101 smtpd_client_connection_rate_limit is 0", PF104, PF109, all set by the include
+    write(site / "templates/main.cf.j2", "myhostname = {{ host }}\n" + MULTI_LINE_IF
+          + "{%- include('main.cf.d/smtpd.j2') -%}\ndisable_vrfy_command = yes\n")
+    write(site / "templates/main.cf.d/smtpd.j2", "smtpd_client_connection_rate_limit = 30\n"
+                                                 "smtpd_client_message_rate_limit = 100\n"
+                                                 "message_size_limit = 20480000\n")
+    status, out, err = run(capsys, "check", *RATE_FINDINGS, "templates/main.cf.j2")
+    assert (status, out) == (0, "No findings in 1 file.\n")
+    assert "never closed" not in err
+    entries = parse(capsys, "templates/main.cf.j2")
+    assert [e["name"] for e in entries] == ["myhostname", "delay_warning_time", "smtpd_client_connection_rate_limit",
+                                            "smtpd_client_message_rate_limit", "message_size_limit",
+                                            "disable_vrfy_command"]
+
+
+def test_an_include_the_tool_cannot_read_makes_what_main_cf_leaves_unset_unknown(site, capsys):
+    write(site / "main.cf.j2", "myhostname = {{ host }}\n{%- include('main.cf.d/smtpd.j2') -%}\n"
+                               "{% include postfix_extra %}\ndisable_vrfy_command = yes\n")
+    status, out, err = run(capsys, "check", *RATE_FINDINGS, "main.cf.j2")
+    assert (status, out) == (0, "No findings in 1 file.\n")
+    assert err.startswith("main.cf.j2: note: it includes a template the tool could not read "
+                          "(include main.cf.d/smtpd.j2 at line 2; include (a computed name) at line 3): "
+                          "PF101, PF104, PF109 skipped rather than judged with Postfix's defaults for what it "
+                          "does not set\n")
+
+
+def test_a_multi_line_if_tag_is_one_tag(site, capsys):
+    # "(no fix offered: main.cf ends inside a template block that is never closed)": the
+    # two lines of the {% if %} tag were read as two unknown lines and {% endif %} as a stray closer
+    write(site / "main.cf.j2", "myhostname = {{ host }}\n" + MULTI_LINE_IF + "disable_vrfy_command = yes\n")
+    status, out, _err = run(capsys, "check", "--select", "PF101", "main.cf.j2")
+    assert status == 1
+    assert out == ("main.cf.j2:6:27: warning PF101 smtpd_client_connection_rate_limit is 0: one client may open "
+                   "connections without limit\n"
+                   "  fix: Set smtpd_client_connection_rate_limit = 30 [unsafe]\n"
+                   "    also main.cf.j2:7:1: insert \"smtpd_client_connection_rate_limit = 30\\n\"\n"
+                   "1 finding (1 fixable with --fix --unsafe-fixes)\n")
+
+
+def test_a_master_cf_entry_built_by_a_multi_line_expression_is_opaque(site, capsys):
+    # bodsch master.cf.j2:28-38: "bad field count", exit 2
+    write(site / "master.cf.j2", "smtp      inet  n       -       y       -       -       smtpd\n"
+                                 "{% for service, v in services.items() %}\n"
+                                 '{{ "%-15s %-13s %5s %8s %8s %8s %8s  %-8s %s" | format(\n'
+                                 "  service,\n  v.type | default('-'),\n  v.command\n) }}\n"
+                                 "{% endfor %}\n")
+    status, out, err = run(capsys, "check", "--select", "PF0", "master.cf.j2")
+    assert (status, out, err) == (0, "No findings in 1 file.\n", "")
+    import json
+
+    _status, out, _err = run(capsys, "parse", "master.cf.j2")
+    doc = json.loads(out)[0]
+    assert [e["service"] for e in doc["entries"]] == ["smtp"]
+    assert [t["line"] for t in doc["templates"]] == [2, 3, 8]

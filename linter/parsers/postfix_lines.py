@@ -202,6 +202,8 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
     open_block: str | None = None  # the closer of a template tag spanning lines
     # every template control line holds a '%' or '{#': without them, no line needs the test
     may_hold_templates = "%" in text or "{#" in text
+    may_hold_expressions = "{{" in text
+    expression = 0  # template expressions opened and not closed in the logical line so far
     for number, line_text in enumerate(physical, start=1):
         if open_block is not None or (may_hold_templates and templates.is_template_line(line_text)):
             body = line_text.rstrip("\r")
@@ -217,10 +219,16 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
             body = line_text.rstrip("\r")
             template_lines.append(TemplateLine(body, Span(path, number, 1, number, len(body) + 1)))
             continue
-        if pieces and line_text[0] not in SPACE and (percent is None or percent[0] != templates.CONTINUATION):
+        if pieces and line_text[0] not in SPACE and (percent is None or percent[0] != templates.CONTINUATION) \
+                and not expression:
             flush()
+            expression = 0
         pieces.append(Piece(length, number, line_text))
         length += len(line_text)
+        if may_hold_expressions and ("{{" in line_text or "}}" in line_text):
+            # a template expression written over lines ({{ "..." | format(\n ...\n) }}) is one
+            # line of the rendered file, wherever its lines start
+            expression = templates.open_expressions(line_text, expression)
     flush()
 
     last_number = max(len(physical), 1)

@@ -14,6 +14,7 @@ body of an ``{% if %}``): then it is kept as a :class:`~linter.model.TemplateLin
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 
@@ -41,8 +42,83 @@ def parse(path: str, text: str) -> Document:
     if "%" in text and (strip_template_suffix(os.path.basename(path)) != os.path.basename(path)
                         or templates.has_percent_lines(text, anywhere=False)):
         # an installer's '%' template (templates.percent_line): a '%name' in a value is its placeholder
-        return parse_logical_lines(path, text, POSTFIX_MAIN, lambda entry: _parse_line(entry, percent=True))
-    return parse_logical_lines(path, text, POSTFIX_MAIN, _parse_line)
+        doc = parse_logical_lines(path, text, POSTFIX_MAIN, lambda entry: _parse_line(entry, percent=True))
+    else:
+        doc = parse_logical_lines(path, text, POSTFIX_MAIN, _parse_line)
+    if doc.templates and "{%" in text:
+        doc = _with_includes(doc)
+    return doc
+
+
+# Jinja's include and the tags that pull in another template: {%- include('main.cf.d/x.j2') -%}
+_INCLUDE_TAG = re.compile(r"\{%[-+]?\s*(include|import|from|extends)\b\s*\(?\s*(?:(['\"])([^'\"]*)\2)?")
+MAX_INCLUDE_DEPTH = 8
+_including: list[str] = []  # the templates being read, outermost first (a cycle stops)
+
+
+def _include_target(path: str, name: str) -> str | None:
+    """Where the included template ``name`` is: beside ``path``, else beside one of its
+    parent folders (Ansible searches the template's own folder and the role's
+    ``templates/``); None when it is not found in the repository."""
+    if not name or os.path.isabs(name) or ".." in name.replace("\\", "/").split("/"):
+        return None
+    folder = os.path.dirname(os.path.abspath(path))
+    for _ in range(MAX_INCLUDE_DEPTH):
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder or os.path.exists(os.path.join(folder, ".git")):
+            return None
+        folder = parent
+    return None
+
+
+def _with_includes(doc: Document) -> Document:
+    """A main.cf template that includes others (``{% include 'main.cf.d/smtpd.j2' %}``) sets
+    what they set, where it includes them: the included template's literal assignments
+    are read in at the include (its own includes too).  One that cannot be read (not in
+    the repository, a name computed by the template, an ``extends``/``import``) may set
+    anything: ``meta["unread_include"]`` says which, and what main.cf leaves unset is
+    then unknown (linter.engine: a partial main.cf), never Postfix's default."""
+    from linter.parsers.io import read_text
+
+    entries = list(doc.entries)
+    unread: list[str] = []
+    _including.append(os.path.realpath(doc.path))
+    try:
+        _read_includes(doc, entries, unread, read_text)
+    finally:
+        _including.pop()
+    if not unread and len(entries) == len(doc.entries):
+        return doc
+    meta = dict(doc.meta)
+    if unread:
+        meta["unread_include"] = tuple(unread)
+    return dataclasses.replace(doc, entries=tuple(entries), meta=meta)
+
+
+def _read_includes(doc: Document, entries: list, unread: list[str], read_text) -> None:  # noqa: ANN001
+    for line in doc.templates:
+        for match in _INCLUDE_TAG.finditer(line.text):
+            kind, name = match.group(1), match.group(3) or ""
+            target = _include_target(doc.path, name) if kind == "include" else None
+            real = os.path.realpath(target) if target else None
+            if target is None or real in _including or len(_including) >= MAX_INCLUDE_DEPTH:
+                unread.append(f"{kind} {name or '(a computed name)'} at line {line.span.line}")
+                continue
+            _including.append(real or "")
+            try:
+                included = parse(target, read_text(target))
+            except ConfigError:
+                unread.append(f"{kind} {name} at line {line.span.line}")
+                continue
+            finally:
+                _including.pop()
+            at = next((i for i, e in enumerate(entries) if e.span.path == doc.path and e.span.line > line.span.line),
+                      len(entries))
+            entries[at:at] = [e for e in included.entries if isinstance(e, Assignment)]
+            unread += included.meta.get("unread_include", ())
 
 
 def _parse_line(entry: LogicalLine, percent: bool = False) -> tuple[Assignment, list[ParseWarning]]:

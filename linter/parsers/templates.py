@@ -139,13 +139,53 @@ def block_role(line: str) -> str | None:
     return None
 
 
+_TAG_PAIRS = (("{%", "%}"), ("{#", "#}"), ("<%", "%>"))
+
+
+def open_tag(text: str) -> str | None:
+    """The closer a tag opened on ``text`` still awaits (``{% if a and`` -> ``%}``), or None."""
+    for opener, closer in _TAG_PAIRS:
+        start = text.rfind(opener)
+        if start >= 0 and text.find(closer, start + len(opener)) < 0:
+            return closer
+    return None
+
+
+_EXPRESSION_OPEN = re.compile(r"(?<!\$)\{\{")  # not Postfix's ${{$a} == {b} ? ...}
+
+
+def open_expressions(line: str, depth: int = 0) -> int:
+    """How many ``{{`` expressions are still open after ``line`` (``depth`` open before it)."""
+    return max(0, depth + len(_EXPRESSION_OPEN.findall(line)) - line.count("}}"))
+
+
+def joined_tags(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Template lines ``(number, text)`` with a tag written over several consecutive lines
+    (``{% if x is defined and`` / ``x | length > 0 %}``) read as one, at its first line."""
+    out: list[tuple[int, str]] = []
+    first, text, last = 0, "", -1
+    for number, line in lines:
+        if text and number == last + 1:
+            text, last = f"{text} {line.strip()}", number
+        else:
+            if text:
+                out.append((first, text))  # a tag never closed: as it is
+            first, text, last = number, line, number
+        if open_tag(text) is None:
+            out.append((first, text))
+            text = ""
+    if text:
+        out.append((first, text))
+    return out
+
+
 def control_blocks(lines: list[tuple[int, str]]) -> list[tuple[int, int | None]]:
     """The control blocks among template lines ``(number, text)``: ``(first line, last
     line)``, the last None when the block is never closed (or a closer has no opener,
     which makes every later line unsafe)."""
     blocks: list[tuple[int, int | None]] = []
     stack: list[int] = []
-    for number, text in lines:
+    for number, text in joined_tags(lines):
         role = block_role(text)
         if role == "open":
             stack.append(number)
