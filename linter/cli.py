@@ -305,7 +305,9 @@ def entry() -> None:
     and the process ended with ``os._exit``, without the interpreter's teardown (finalising
     every module and object costs about as much as a small check).  Nothing is left to do
     by then: reports, fixes, caches and baselines are written and closed by their own code
-    (atomically), worker pools are shut down, and no atexit handler of ours exists."""
+    (atomically), worker pools are shut down, and no atexit handler of ours exists.  Under
+    a tracer or profiler (coverage, ``python -m cProfile -m linter``) the interpreter exits
+    as usual, so that it can write what it gathered."""
     status = main()
     try:
         sys.stdout.flush()
@@ -321,6 +323,8 @@ def entry() -> None:
         sys.stderr.flush()
     except OSError:
         pass
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        sys.exit(status)  # under coverage or a profiler (python -m cProfile -m linter): let it report
     os._exit(status)
 
 
