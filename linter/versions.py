@@ -110,6 +110,10 @@ def _to_23(how: str) -> Callable[[str], str]:
     return lambda v: v
 
 
+# Dovecot's filter sections: the settings inside are top-level ones (parsers.dovecot.FILTERS).
+_FILTERS = ("protocol", "remote", "local", "local_name")
+
+
 def is_flat(version: str) -> bool:
     return catalog.dovecot_is_flat(version)
 
@@ -118,7 +122,9 @@ def translate(kind: str | None, name: str, version: str
               ) -> tuple[str, Callable[[str], str], Callable[[str], str]] | None:
     """A policy's ``name`` (in a section of ``kind``) as the tree of ``version`` spells it:
     (tree name, tree value -> policy value, policy value -> tree value); None when the
-    name needs no translation (known in ``version``, or in no table)."""
+    name needs no translation (known in ``version``, or in no table). A filter section
+    (``remote 10.0.0.0/8 { }``, ``protocol imap { }``) holds top-level names."""
+    kind = None if kind in _FILTERS else kind
     if is_flat(version):
         entry = RENAMED_24.get((kind, name))
         if entry is None:
@@ -143,6 +149,7 @@ def replacement_note(kind: str | None, name: str, version: str) -> str | None:
     """What replaces a 2.3 setting that 2.4 dropped without a one-to-one name."""
     if not is_flat(version):
         return None
+    kind = None if kind in _FILTERS else kind
     if kind is None and name in PLUGIN_RENAMED_24:
         return f"renamed to {PLUGIN_RENAMED_24[name]} (2.4 has no plugin {{ }} section: a global setting)"
     return REPLACED_24.get((kind, name))

@@ -337,3 +337,21 @@ def test_remote_inet_keeps_other_hosts_on_that_port():
     paths = ("inet:dovecot:10001", "inet:127.0.0.2:10001", "inet:[::1]:10001", "inet:[2001:db8::1]:10001",
              "inet:LOCALHOST:10001", "inet:mda:2004", "private/auth", "inet:10.0.0.5:10001")
     assert remote_inet(paths, "10001") == ("inet:dovecot:10001", "inet:[2001:db8::1]:10001", "inet:10.0.0.5:10001")
+
+
+def test_c2_dovecot_24_filters_are_judged_in_24_names(site, capsys):
+    # a 2.3 name in a filter is translated like one at the top level (it was not: the filter
+    # kind stood in for the section, and DC208 never judged 2.4 filter blocks)
+    write(site / "dovecot.conf", "dovecot_config_version = 2.4.0\ndovecot_storage_version = 2.4.0\n"
+                                 "login_trusted_networks = 10.0.0.0/8\n"
+                                 "remote 127.0.0.1 {\n  auth_allow_cleartext = yes\n}\n"
+                                 "remote 10.2.0.0/16 {\n  auth_allow_cleartext = yes\n}\n"
+                                 "remote 192.0.2.0/24 {\n  auth_allow_cleartext = yes\n}\n"
+                                 "protocol imap {\n  disable_plaintext_auth = no\n}\n")
+    status, out, _ = check(capsys, "dovecot.conf")
+    assert [line for line in out.splitlines() if not line.startswith(" ")][:2] == [
+        "dovecot.conf:11:3: warning DC208 auth_allow_cleartext = yes for clients from 192.0.2.0/24: "
+        "IMAP and POP3 accept passwords over unencrypted connections",
+        "dovecot.conf:14:3: error DC004 disable_plaintext_auth: Unknown setting (doveconf refuses to start) "
+        "(a Dovecot 2.3 name: 2.4 calls it auth_allow_cleartext (= yes))",
+    ]
