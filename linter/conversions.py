@@ -1,0 +1,235 @@
+"""Typed conversion of config values, as the daemons read them.
+
+Postfix and Dovecot spell booleans, numbers, sizes, times and lists differently; each
+function takes the *product* whose syntax applies (:data:`POSTFIX` or :data:`DOVECOT`,
+the keys of ``linter.catalog.VERSIONS`` and ``Format.product``).  Conversions raise
+``ValueError`` worded like the daemon that would reject the value (``bad boolean
+configuration: ...``, ``Invalid size: ...``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from linter.unknown import UNKNOWN, _Unknown
+
+if TYPE_CHECKING:
+    from linter.catalog import Param
+
+# The products whose value syntax differs (Format.product names them too).
+POSTFIX = "postfix"
+DOVECOT = "dovecot"
+
+
+# --- typed conversion ---------------------------------------------------------------
+
+
+def parse_bool(text: str, fmt: str = POSTFIX, name: str = "") -> bool:
+    """Postfix: yes/no (any case).  Dovecot (settings-parser.c get_bool): yes/y (any
+    case) or 1 for true, only no (any case) for false."""
+    low = text.lower()
+    if fmt == DOVECOT:
+        if low in ("yes", "y") or text == "1":
+            return True
+        if low == "no":
+            return False
+        raise ValueError(f"Invalid boolean value: {text} (use yes or no)")
+    if low == "yes":
+        return True
+    if low == "no":
+        return False
+    raise ValueError(f"bad boolean configuration: {name or 'value'} = {text}")
+
+
+def _postfix_number(text: str, name: str) -> int:
+    # mail_conf_int/long: strtol with no trailing characters and no suffixes.
+    if not re.fullmatch(r"[ \t]*[-+]?[0-9]+", text):
+        raise ValueError(f"bad numerical configuration: {name or 'value'} = {text}")
+    return int(text)
+
+
+def _check_range(value: int, name: str, minimum: int | None, maximum: int | None) -> int:
+    if minimum is not None and value < minimum:
+        raise ValueError(f"invalid {name or 'value'} parameter value {value} < {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"invalid {name or 'value'} parameter value {value} > {maximum}")
+    return value
+
+
+def parse_int(
+    text: str, fmt: str = POSTFIX, name: str = "", minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """A plain decimal integer (Dovecot: unsigned 32-bit, leading zeros still decimal)."""
+    if fmt == DOVECOT:
+        if re.fullmatch(r"-[0-9]+", text):
+            raise ValueError(f"Invalid number {text}: Number too small")
+        if not re.fullmatch(r"[0-9]+", text):
+            raise ValueError(f"Invalid number {text}: Not a valid number")
+        if int(text) > _UINT_MAX:
+            raise ValueError(f"Invalid number {text}: Number too large")
+        return _check_range(int(text), name, minimum, maximum)
+    return _check_range(_postfix_number(text, name), name, minimum, maximum)
+
+
+_UINT_MAX = 2**32 - 1
+_DOVECOT_SIZE_UNITS = {"b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_size(
+    text: str, fmt: str = POSTFIX, name: str = "", minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """Bytes.  Postfix allows no unit suffix at all; Dovecot accepts B/k/M/G/T in any
+    case, optionally after a space and followed by ``B`` or ``iB`` (``2 kB``, ``2KiB``)."""
+    if fmt == DOVECOT:
+        match = re.fullmatch(r"([0-9]+) *(?:([bBkKmMgGtT])(?:[iI]?[bB])?)?", text)
+        if not match:
+            raise ValueError(f"Invalid size: {text}")
+        unit = _DOVECOT_SIZE_UNITS[(match.group(2) or "b").lower()]
+        return _check_range(int(match.group(1)) * unit, name, minimum, maximum)
+    return _check_range(_postfix_number(text, name), name, minimum, maximum)
+
+
+_POSTFIX_TIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# settings-parser.c: a unit is any prefix of one of these words, in any case.
+_DOVECOT_TIME_UNITS = (
+    (("msecs", "milliseconds"), 0.001),
+    (("seconds", "secs"), 1),
+    (("minutes", "mins"), 60),
+    (("hours",), 3600),
+    (("days",), 86400),
+    (("weeks",), 604800),
+)
+
+
+def _dovecot_time_factor(unit: str) -> float | None:
+    word = unit.lower()
+    if word.startswith(("ms", "mil")):
+        candidates = _DOVECOT_TIME_UNITS[:1]  # "ms..."/"mil...": milliseconds, not minutes
+    else:
+        candidates = _DOVECOT_TIME_UNITS[1:]
+    for words, factor in candidates:
+        if any(w.startswith(word) for w in words):
+            return factor
+    return None
+
+
+def parse_time(
+    text: str,
+    default_unit: str = "s",
+    fmt: str = POSTFIX,
+    name: str = "",
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> float:
+    """Seconds (Dovecot milliseconds give a fraction).
+
+    Postfix (conv_time.c, 3.7): digits plus an optional one-letter unit s/m/h/d/w; a
+    bare number takes ``default_unit``; only the first character after the digits is
+    checked (``1hour`` is 1h).  Dovecot: ``5m``, ``30 secs``, ``1 hour``, ``250 ms``; a
+    unit is required unless the number is 0, and milliseconds only where the setting
+    is in milliseconds (``default_unit="ms"``) or they make whole seconds.
+    """
+    if fmt == DOVECOT:
+        match = re.fullmatch(r"([0-9]+) *([a-zA-Z]*)", text)
+        if not match:
+            raise ValueError(f"Invalid time interval: {text}")
+        number, word = int(match.group(1)), match.group(2)
+        if not word:
+            if number != 0:
+                raise ValueError(f"Time interval '{text}' is missing units (add e.g. 's' for seconds)")
+            return 0
+        factor = _dovecot_time_factor(word)
+        if factor is None:
+            raise ValueError(f"Invalid time interval: {text}")
+        if factor < 1 and default_unit != "ms" and number % 1000:
+            raise ValueError(f"Milliseconds not supported for this setting: {text}")
+        seconds = number * factor
+        return int(seconds) if factor >= 1 or number % 1000 == 0 else seconds
+    match = re.fullmatch(r"([0-9]+)(.?)(.*)", text, re.DOTALL)
+    if not match:
+        raise ValueError(f"parameter {name or 'value'}: bad time value or unit: {text}")
+    unit = match.group(2) or default_unit
+    if unit not in _POSTFIX_TIME_UNITS:
+        raise ValueError(f"parameter {name or 'value'}: bad time value or unit: {text}")
+    seconds = int(match.group(1)) * _POSTFIX_TIME_UNITS[unit]
+    if minimum is not None and seconds < minimum:
+        raise ValueError(f"invalid {name or 'value'}: {seconds} (min {minimum})")
+    if maximum is not None and seconds > maximum:
+        raise ValueError(f"invalid {name or 'value'}: {seconds} (max {maximum})")
+    return seconds
+
+
+def parse_octal(text: str, name: str = "") -> int:
+    """A Dovecot mode: octal only with a leading 0 (``660`` is decimal 660 = 01224)."""
+    if not re.fullmatch(r"[0-9]+", text):
+        raise ValueError(f"Invalid number {text}: Not a valid number")
+    if text.startswith("0"):
+        if not re.fullmatch(r"[0-7]+", text):
+            raise ValueError(f"Invalid number {text}: Not a valid number")
+        return int(text, 8)
+    return int(text)
+
+
+def split_list(text: str, fmt: str = POSTFIX, separators: str = ", \t\r\n") -> tuple[str, ...]:
+    """List items.  Postfix (mystrtok_cw): split on commas and whitespace, ``{ ... }``
+    keeps an item with blanks together (the braces and their inner padding dropped).
+    Dovecot: split on spaces only (so ``plain,login`` is one item)."""
+    if fmt == DOVECOT:
+        return tuple(text.split())
+    items: list[str] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        while pos < n and text[pos] in separators:
+            pos += 1
+        if pos >= n:
+            break
+        if text[pos] == "{":
+            level, end = 0, pos
+            while end < n:
+                if text[end] == "{":
+                    level += 1
+                elif text[end] == "}":
+                    level -= 1
+                    if level == 0:
+                        break
+                end += 1
+            items.append(text[pos + 1 : end].strip(" \t\r\n"))
+            pos = end + 1
+        else:
+            end = pos
+            while end < n and text[end] not in separators:
+                end += 1
+            items.append(text[pos:end])
+            pos = end
+    return tuple(items)
+
+
+# --- per-parameter typing --------------------------------------------------------------
+
+
+def typed_value(param: Param, raw: str | _Unknown, fmt: str = POSTFIX) -> Any:
+    """``raw`` (already expanded) converted per the catalogue type of ``param``:
+    bool, int (int/uint/size/octal), float seconds (time), tuple (lists), str.
+    UNKNOWN stays UNKNOWN.  Bad values raise ValueError in the daemon's words."""
+    if raw is UNKNOWN:
+        return UNKNOWN
+    text: str = raw  # type: ignore[assignment]
+    kind = param.type
+    if kind == "bool":
+        return parse_bool(text, fmt, param.name)
+    if kind in ("int", "uint"):
+        return parse_int(text, fmt, param.name, param.min, param.max)
+    if kind == "size":
+        return parse_size(text, fmt, param.name, param.min, param.max)
+    if kind == "time":
+        return parse_time(text, param.unit or "s", fmt, param.name, param.min, param.max)
+    if kind == "octal":
+        return parse_octal(text, param.name)
+    if kind == "enum":
+        if param.choices and text not in param.choices:
+            raise ValueError(f"Invalid value: {text}")
+        return text
+    if kind in ("list", "maptype-list", "restriction-list"):
+        return split_list(text, fmt)
+    return text
