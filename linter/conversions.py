@@ -233,3 +233,30 @@ def typed_value(param: Param, raw: str | _Unknown, fmt: str = POSTFIX) -> Any:
     if kind in ("list", "maptype-list", "restriction-list"):
         return split_list(text, fmt)
     return text
+
+
+# A policy's ``type:`` -> the catalogue type whose conversion it asks for.
+_POLICY_TYPES = {"string": "string", "path": "string", "bool": "bool", "int": "int", "size": "size",
+                 "time": "time", "list": "list", "octal": "octal"}
+
+
+def convert(text: str, kind: str | None, fmt: str = POSTFIX, name: str = "", unit: str | None = None) -> Any:
+    """``text`` (already expanded) converted as the daemon would read a value of
+    catalogue type ``kind``.  A value the daemon rejects (``10M`` as a Postfix size)
+    stays a string: a numeric constraint then reports it, an expression skips it."""
+    if kind is None:
+        return text
+    if fmt == DOVECOT and kind == "int":
+        kind = "uint"
+    from linter import catalog
+
+    param = catalog.Param(name=name, default=None, type=kind, unit=unit)
+    try:
+        return typed_value(param, text, fmt)
+    except ValueError:
+        return text
+
+
+def policy_typed(text: str, policy_type: str, fmt: str = POSTFIX) -> Any:
+    """``text`` converted by a check's ``type:`` (``string bool int size time list octal path``)."""
+    return convert(text, _POLICY_TYPES.get(policy_type, "string"), fmt)

@@ -19,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from linter.formats import FORMATS  # noqa: F401 - every format's name (linter.formats.TABLE)
+
 POSTFIX_MAIN = "postfix-main"
 POSTFIX_MASTER = "postfix-master"
 DOVECOT = "dovecot"
-FORMATS = (POSTFIX_MAIN, POSTFIX_MASTER, DOVECOT)
 
 
 class Span(NamedTuple):

@@ -80,7 +80,7 @@ def _run(rule: Rule, policy: Policy, paths: list[str], example: Example | None =
 def _host(paths: list[str]) -> Host:
     """An example's files are the whole host, as a ``hosts:`` entry declares one: a file it
     leaves out is the stock one (Postfix's master.cf, Dovecot's defaults), not unknown."""
-    from linter.engine import is_dovecot_root
+    from linter.hosts import is_dovecot_root
     from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER
     from linter.parsers import detect_format
 

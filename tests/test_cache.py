@@ -328,17 +328,17 @@ def test_parallel_results_equal_serial_results(tmp_path: Path, request: pytest.F
 
 
 def test_automatic_parallelism_needs_enough_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import linter.engine as engine
+    import linter.parallel as parallel
 
     used: list[int] = []
-    real = engine._check_parallel
+    real = parallel.check_parallel
 
-    def spy(groups, rules, formats, passed, workers, *rest):
+    def spy(config, groups, workers, *rest):
         used.append(workers)
-        return real(groups, rules, formats, passed, workers, *rest)
+        return real(config, groups, workers, *rest)
 
-    monkeypatch.setattr(engine, "_check_parallel", spy)
-    monkeypatch.setattr(engine.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(parallel, "check_parallel", spy)
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     policy = load_policy([], builtin=True)
     few = _host_files(EXAMPLES / "insecure")
     check(few, policy, Options())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from linter import formats
 from linter.checks.base import Finding
 from linter.checks.context import MASTER_CF, HostDocs, Unit
 from linter.diagnostics import Edit
@@ -28,19 +29,14 @@ def locate(unit: Unit, name: str, sections: tuple[str, ...] = (), after: str | N
     span, _entry = unit.explicit_span(name)
     if span is not None:
         return Finding(span=span, directive=name, **values)
-    if unit.dovecot_scope:
-        place = unit.dovecot_insertion(sections)
-        span = place[0] if place else unit.anchor_span()
-    else:
-        place = unit.main_insertion(after)
-        span = place[0] if place else unit.anchor_span()
-        if place is not None and place[1] is None and not values.get("note"):
-            # the fix would have to go inside a template block: none is offered, and why
-            values["note"] = "no fix offered: main.cf ends inside a template block that is never closed"
-        if unit.service is not None:
-            field = unit.service_field(column)
-            related = (span,) if span is not None and span.path != field.path else ()
-            return Finding(span=field, directive=name, missing=True, related=related, **values)
+    place = unit.insertion(sections, after)
+    span = place.at if place else unit.anchor_span()
+    if place is not None and place.edit is None and not values.get("note"):
+        values["note"] = unit.view.no_insertion  # no safe place for the fix, and why
+    if unit.service is not None:
+        field = unit.service_field(column)
+        related = (span,) if span is not None and span.path != field.path else ()
+        return Finding(span=field, directive=name, missing=True, related=related, **values)
     if span is None:
         return None
     return Finding(span=span, directive=name, missing=True, section=sections, **values)
@@ -70,16 +66,9 @@ def fix_after(rule: Rule) -> str | None:
 
 
 def documents(unit: Unit, check: Check) -> Iterator[Document]:
-    """The documents a per-file check looks at: those of the scope, narrowed by ``format``."""
-    host = unit.host
-    by_scope = {
-        "postfix-main": (host.main,),
-        "smtpd-service": (host.master,),
-        "postfix-master": (host.master,),
-        "dovecot": (host.dovecot,),
-        "host": (host.main, host.master, host.dovecot),
-    }[unit.scope]
-    for doc in by_scope:
+    """The documents a per-file check looks at: those of the scope's formats, narrowed by ``format``."""
+    for fmt in formats.in_scope(unit.scope):
+        doc = unit.host.doc(fmt)
         if doc is not None and (check.format is None or doc.format == check.format):
             yield doc
 

@@ -14,10 +14,6 @@ import os
 from pathlib import PurePath
 
 from linter.model import (
-    DOVECOT,
-    FORMATS,
-    POSTFIX_MAIN,
-    POSTFIX_MASTER,
     ConfigError,
     Document,
 )
@@ -68,20 +64,9 @@ def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | N
         for pattern, fmt in overrides.items():
             if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
                 return fmt
-    p = PurePath(path)
-    name = strip_template_suffix(p.name)
-    for base, fmt in (("main.cf", POSTFIX_MAIN), ("master.cf", POSTFIX_MASTER)):
-        if (
-            name == base
-            or name.startswith(base + ".")  # main.cf.dovecot, main.cf.orig
-            or name.endswith(("-" + base, "_" + base, "." + base))  # postfix-main.cf
-        ):
-            return fmt
-    if name == "dovecot.conf" or name.endswith((".conf.ext", "_dovecot.conf")):
-        return DOVECOT
-    if name.endswith(".conf") and (name.startswith(("dovecot", "etc_dovecot")) or in_conf_d(path)):
-        return DOVECOT
-    return None
+    from linter import formats
+
+    return formats.detect(strip_template_suffix(PurePath(path).name), path)
 
 
 def in_conf_d(path: str) -> bool:
@@ -98,20 +83,16 @@ def in_conf_d(path: str) -> bool:
 
 def parse_text(path: str, text: str, fmt: str) -> Document:
     """Parse already-decoded text as ``fmt`` (Dovecot includes are read from disk)."""
-    if fmt == POSTFIX_MAIN:
-        from linter.parsers import postfix_main as parser
-    elif fmt == POSTFIX_MASTER:
-        from linter.parsers import postfix_master as parser
-    elif fmt == DOVECOT:
-        from linter.parsers import dovecot as parser
-    else:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return parser.parse(path, text)
+    from linter import formats
+
+    return formats.get(fmt).parse(path, text)
 
 
 def parse_file(path: str, fmt: str | None = None) -> Document:
     """Read, decode and parse one config file."""
     fmt = fmt or detect_format(path)
     if fmt is None:
-        raise ConfigError(path, 0, 0, "cannot tell the format from the name; use --as postfix-main|postfix-master|dovecot")
+        from linter import formats
+
+        raise ConfigError(path, 0, 0, f"cannot tell the format from the name; use --as {formats.choices_hint()}")
     return parse_text(path, read_text(path), fmt)

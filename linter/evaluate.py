@@ -1,0 +1,204 @@
+"""Evaluating rules: the units of a rule on a host, the expression environment, and
+the diagnostic of a finding with its fix (the edits come from the unit's format view)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from linter.checks import DOCUMENT_KINDS, REGISTRY
+from linter.checks.base import Finding
+from linter.checks.context import HostDocs, Unit
+from linter.diagnostics import Diagnostic, Edit, Fix
+from linter.formats import HOST_SCOPE
+from linter.model import Section, Span
+from linter.policy.expr import UNKNOWN, EvalError, UnknownValue
+from linter.policy.model import Rule
+from linter.policy.templates import render, unfilled
+
+
+class Env:
+    """The expression environment of one rule on one unit: let, params, then directives."""
+
+    __slots__ = ("unit", "rule", "lets", "values")
+
+    def __init__(self, unit: Unit, rule: Rule):
+        self.unit = unit
+        self.rule = rule
+        self.lets = dict(rule.let)
+        self.values: dict[str, Any] = {}
+
+    def lookup(self, name: str) -> Any:
+        if name in self.values:
+            value = self.values[name]
+        elif name in self.lets:
+            value = self.lets[name].evaluate(self)  # UNKNOWN or a value; EvalError propagates
+            self.values[name] = value
+        elif name in self.rule.params:
+            return self.rule.params[name]
+        else:
+            return self.unit.effective(name)
+        if value is UNKNOWN:
+            raise UnknownValue(name)
+        return value
+
+    def context(self, function: str, argument: str) -> Any:
+        unit = self.unit
+        if function == "is_set":
+            return unit.is_set(argument)
+        if function == "has_role":
+            return argument in unit.host.roles
+        if function == "default":
+            value = unit.default(argument)
+        elif function == "param":
+            return unit.effective(argument)
+        elif function == "in_effect":
+            return unit.in_effect(argument)
+        elif function == "delivers":
+            return unit.delivers(argument)
+        elif function == "service":
+            value = unit.service_column(argument)
+        elif function == "dovecot":
+            value = unit.dovecot_value(argument)
+        elif function == "dovecot_exists":
+            return unit.dovecot_exists(argument)
+        elif function == "dovecot_filter":
+            return unit.dovecot_filter(argument)
+        elif function == "postfix_values":
+            return unit.postfix_values(argument)
+        else:
+            raise ValueError(f"unknown function {function}")
+        if value is UNKNOWN:
+            raise UnknownValue(argument)
+        return value
+
+
+def units(rule: Rule, host: HostDocs) -> Iterator[Unit]:
+    """The units a rule is evaluated on: one per host for a per-document kind and for
+    the host scope (when the host has a document), else those of the scope's view."""
+    scope = rule.scope
+    if rule.check.kind in DOCUMENT_KINDS:
+        yield Unit(scope, host)
+    elif scope == HOST_SCOPE:
+        if host.docs:
+            yield Unit(scope, host)
+    else:
+        yield from host.view_for(scope).units(rule, scope)
+
+
+def inside(span: Span, section: Section) -> bool:
+    close = section.close_span
+    return span.path == section.span.path and close is not None and \
+        section.span.line <= span.line <= close.line
+
+
+def evaluate_rule(rule: Rule, unit: Unit, env: Env, skipped: list[str] | None = None) -> list[Finding]:
+    """Findings of one rule on one unit (none when its condition is false or unknown).
+
+    A run-time error of an expression (a value of a type the rule does not expect)
+    skips the rule here; why is appended to ``skipped``."""
+    try:
+        if rule.when is not None:
+            condition = rule.when.evaluate(env)
+            if condition is UNKNOWN or not condition:
+                return []
+        return list(REGISTRY[rule.check.kind](rule, unit, env))
+    except UnknownValue:
+        return []  # a value the rule needs is unknown (templated): skipped rather than guessed
+    except EvalError as e:
+        if skipped is not None:
+            skipped.append(str(e))
+        return []
+
+
+def placeholders(rule: Rule, unit: Unit, env: Env, finding: Finding) -> dict[str, Any]:
+    values: dict[str, Any] = dict(rule.params)
+    for name, _expr in rule.let:
+        try:
+            values[name] = env.lookup(name)
+        except (UnknownValue, EvalError):
+            pass
+    directive = finding.directive or rule.check.directive or ""
+    values["directive"] = directive
+    values["value"] = finding.value if finding.value is not None else ""
+    values["detail"] = finding.detail or ""
+    if directive:
+        default = unit.view.default_placeholder(unit, directive, finding.default)
+        if default is not UNKNOWN:  # an unknown default leaves {default} unfilled
+            values["default"] = default
+    else:
+        values["default"] = finding.default if finding.default is not None else ""
+    if unit.service is not None or rule.scope == "smtpd-service":
+        values["service"] = unit.service.service if unit.service else "smtp"
+    return _LazyDirectives(values, unit)
+
+
+class _LazyDirectives(dict):
+    """Placeholders; a directive name is looked up only when a template uses it."""
+
+    def __init__(self, values: dict, unit: Unit):
+        super().__init__(values)
+        self.unit = unit
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or self._load(str(name))
+
+    def _load(self, name: str) -> bool:
+        try:
+            raw = self.unit.raw(name)
+        except (UnknownValue, ValueError, KeyError):
+            return False
+        if raw is None:
+            return False
+        self[name] = raw
+        return True
+
+
+def build_fix(rule: Rule, unit: Unit, finding: Finding, values: dict) -> Fix | None:
+    spec = rule.fix
+    if spec is None:
+        return None
+    # a fix that would write '?' for a value we do not know is worse than none
+    if unfilled(spec.title, values) or any(unfilled(template, values) for _name, template in spec.set):
+        return None
+    title = render(spec.title, values)
+    if finding.edits is not None:
+        return Fix(title, spec.applicability, finding.edits)
+    edits: list[Edit] = []
+    for name, template in spec.set:
+        content = render(template, values)
+        edit = unit.view.override_edit(unit, name, content) if spec.override and unit.service is not None else None
+        edit = edit or unit.view.set_edit(unit, name, content, spec.after, finding)
+        if edit is None:
+            continue
+        same_point = [i for i, e in enumerate(edits) if e.span == edit.span and e.span[1:3] == e.span[3:5]]
+        if same_point and edit.span[1:3] == edit.span[3:5]:
+            # two new lines at one place: one insertion, in the order the fix lists them
+            # (Fix sorts its edits, which would order them by their text)
+            edits[same_point[0]] = Edit(edit.span, edits[same_point[0]].content + edit.content)
+        else:
+            edits.append(edit)
+    for name in spec.remove:
+        edits += unit.view.remove_edits(unit, name)
+    if not edits and spec.applicability > 1:
+        return None
+    return Fix(title, spec.applicability, tuple(edits))
+
+
+def diagnose(rule: Rule, unit: Unit, finding: Finding, env: Env) -> Diagnostic:
+    """The diagnostic of a finding; ``env`` is the one the rule was evaluated in (its let values are kept)."""
+    values = placeholders(rule, unit, env, finding)
+    message = render(rule.message, values)
+    if finding.note:
+        message += f" ({finding.note})"
+    related = finding.related
+    if unit.service is not None and not _within(finding.span, unit.service.span) and unit.service.span not in related \
+            and not any(f.span in related for f in unit.service.fields):
+        related = related + (unit.service.span,)
+    return Diagnostic(rule=rule.id, name=rule.name, severity=rule.severity, message=message, span=finding.span,
+                      fix=build_fix(rule, unit, finding, values), related=related, help_uri=rule.reference)
+
+
+def _within(span: Span, outer: Span) -> bool:
+    return span.path == outer.path and (outer.line, outer.column) <= (span.line, span.column) \
+        and (span.end_line, span.end_column) <= (outer.end_line, outer.end_column)

@@ -1,0 +1,42 @@
+"""Postfix ``main.cf`` (postconf(5)): ``name = value`` lines, read through the Postfix view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from linter.formats import Format
+
+# The counterpart names in HostDocs.missing and in notes ("no main.cf was found ...").
+MAIN_CF = "main.cf"
+# main.cf.<part> fragments next to a whole main.cf, which an installer may append to it
+FRAGMENTS = "main.cf fragments"
+
+
+def postfix_view(host: Any) -> Any:
+    """The Postfix view of a host (one for main.cf and master.cf: a service reads main.cf)."""
+    from linter.formats.postfix_view import PostfixView
+
+    return PostfixView(host)
+
+
+def named_like(name: str, base: str) -> bool:
+    """``main.cf``, ``main.cf.dovecot``, ``postfix-main.cf``, ``x_main.cf``, ``x.main.cf``."""
+    return name == base or name.startswith(base + ".") or name.endswith(("-" + base, "_" + base, "." + base))
+
+
+def _parse(path: str, text: str) -> Any:
+    from linter.parsers import postfix_main
+
+    return postfix_main.parse(path, text)
+
+
+FORMAT = Format(
+    name="postfix-main",
+    product="postfix",
+    detect=lambda name, _path: named_like(name, "main.cf"),
+    parse=_parse,
+    view=postfix_view,
+    scopes=("postfix-main",),
+    counterpart=MAIN_CF,
+    defaults="Postfix's defaults",
+)

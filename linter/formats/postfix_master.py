@@ -1,0 +1,29 @@
+"""Postfix ``master.cf`` (master(5)): one service per entry, read through the Postfix
+view (a service's ``-o`` overrides first, then main.cf)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from linter.formats import Format
+from linter.formats.postfix_main import named_like, postfix_view
+
+MASTER_CF = "master.cf"
+
+
+def _parse(path: str, text: str) -> Any:
+    from linter.parsers import postfix_master
+
+    return postfix_master.parse(path, text)
+
+
+FORMAT = Format(
+    name="postfix-master",
+    product="postfix",
+    detect=lambda name, _path: named_like(name, "master.cf"),
+    parse=_parse,
+    view=postfix_view,
+    scopes=("postfix-master", "smtpd-service"),
+    counterpart=MASTER_CF,
+    defaults="Postfix's stock master.cf",
+)

@@ -1,0 +1,339 @@
+"""Which files belong to one host: the files passed, grouped with their counterparts
+(master.cf next to main.cf, the Dovecot root of a ``conf.d`` file, the Dovecot tree of a
+Postfix directory) found on disk, so that cross-file rules work when only one file is
+passed (pre-commit passes changed files).  A counterpart the host has but that was not
+found is recorded as missing: what it would say is unknown, never its defaults.
+
+Paths are compared by their real path, resolved once per run (:class:`PathResolver`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from linter import confine, formats
+from linter.formats.dovecot import DOVECOT_TREE
+from linter.formats.postfix_main import MAIN_CF
+from linter.formats.postfix_master import MASTER_CF
+from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, Assignment, ConfigError, Document
+from linter.options import Host, Options
+
+
+class PathResolver:
+    """Real paths, cached for one run (realpath costs a few lstat calls per path; a
+    path's target may change between runs: the fixer, tests)."""
+
+    __slots__ = ("_cache",)
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        real = self._cache.get(path)
+        if real is None:
+            real = self._cache[path] = os.path.realpath(path)
+        return real
+
+
+@dataclass
+class HostFiles:
+    """The files of one host by format name, and what is known about the host."""
+
+    files: dict[str, str] = field(default_factory=dict)  # format -> path (as found)
+    reported: set[str] = field(default_factory=set)  # real paths whose findings are shown
+    roles: set[str] = field(default_factory=set)  # has_role(): from hosts: and the roles: globs
+    # counterparts this host has but that were not found (a format's counterpart name, or
+    # FRAGMENTS -> why): values they hold are unknown, never their defaults
+    missing: dict[str, str] = field(default_factory=dict)
+
+    def paths(self) -> list[str]:
+        return list(self.files.values())
+
+
+def explicit_files(host: Host) -> dict[str, str]:
+    """A ``hosts:`` entry of .policy-lint.yaml as files by format."""
+    named = {POSTFIX_MAIN: host.main, POSTFIX_MASTER: host.master, DOVECOT: host.dovecot}
+    return {fmt: path for fmt, path in named.items() if path}
+
+
+def _by_format(main: str | None, master: str | None, dovecot: str | None) -> dict[str, str]:
+    named = {POSTFIX_MAIN: main, POSTFIX_MASTER: master, DOVECOT: dovecot}
+    return {fmt: path for fmt, path in named.items() if path}
+
+
+def _sibling(directory: str, name: str) -> str | None:
+    path = os.path.join(directory, name)
+    # a counterpart outside the repository root (or a link leaving it) is not read
+    return path if os.path.isfile(path) and confine.may_read(path) else None
+
+
+def _dovecot_root_for(path: str) -> str:
+    """The root ``dovecot.conf`` a conf.d file belongs to (the file itself when none)."""
+    from linter.parsers import in_conf_d
+
+    if in_conf_d(path):
+        # from the directory's absolute path: "10-master.conf" given inside conf.d/ has the
+        # same root as "etc/dovecot/conf.d/10-master.conf" given from the repository root
+        directory = os.path.dirname(path) or os.curdir
+        if os.path.basename(os.path.abspath(directory)) == "conf.d":
+            parent = os.path.normpath(os.path.join(directory, os.pardir))
+        else:  # the file links into a conf.d: the tree it resolves to
+            parent = os.path.dirname(os.path.dirname(os.path.realpath(path)))
+        root = _sibling(parent, "dovecot.conf")
+        if root:
+            return root
+    return path
+
+
+def _dovecot_for_postfix(directory: str) -> str | None:
+    """The Dovecot root of a Postfix directory: ``HOST/dovecot.conf``,
+    ``HOST/dovecot/dovecot.conf``, or for ``X/postfix/`` the sibling ``X/dovecot/``."""
+    found = _sibling(directory, "dovecot.conf") or _sibling(os.path.join(directory, "dovecot"), "dovecot.conf")
+    if found:
+        return found
+    if os.path.basename(os.path.abspath(directory)) == "postfix":
+        return _sibling(os.path.normpath(os.path.join(directory, os.pardir, "dovecot")), "dovecot.conf")
+    return None
+
+
+def is_dovecot_root(path: str) -> bool:
+    """``dovecot.conf`` (also ``x_dovecot.conf``, ``dovecot.conf.j2``): a file Dovecot starts
+    from, unlike an included ``*.conf.ext`` or a dict/SQL driver file next to it."""
+    from linter.parsers import strip_template_suffix
+
+    name = strip_template_suffix(os.path.basename(path))
+    return name == "dovecot.conf" or name.endswith(("-dovecot.conf", "_dovecot.conf", ".dovecot.conf"))
+
+
+def _postfix_for_dovecot(root: str) -> tuple[str | None, str | None]:
+    """The inverse of :func:`_dovecot_for_postfix`: main.cf/master.cf next to the root,
+    or for ``X/dovecot/dovecot.conf`` in ``X/`` or ``X/postfix/``; none for a file
+    that is no root (its settings say nothing about the host's auth service)."""
+    if not is_dovecot_root(root):
+        return None, None
+    directory = os.path.dirname(root)
+    main, master = _sibling(directory, "main.cf"), _sibling(directory, "master.cf")
+    if not (main or master) and os.path.basename(os.path.abspath(directory)) == "dovecot":
+        parent = os.path.normpath(os.path.join(directory, os.pardir))
+        for other in (parent, os.path.join(parent, "postfix")):
+            main, master = _sibling(other, "main.cf"), _sibling(other, "master.cf")
+            if main or master:
+                break
+    return main, master
+
+
+# Where configuration-management repositories keep a role's files: Ansible roles, Puppet
+# modules, Chef cookbooks and Salt formulas put rendered templates in ``templates/`` and
+# copied files in ``files/``, under the same relative path (or a flattened name).
+_ROLE_DIRECTORIES = ("templates", "files")
+
+
+def _rank(candidate: str, name: str, this: str, other: str) -> int | None:
+    """How well the file name ``candidate`` answers for the counterpart of ``name``
+    (``this`` = main.cf, ``other`` = master.cf or the reverse): 0 the same name with
+    ``other`` for ``this`` (``x-main.cf.j2`` -> ``x-master.cf.j2``), 1 the same but
+    templated otherwise (``main.cf.tmpl`` -> ``master.cf``), 2 the plain ``other`` for a
+    variant (``main.cf.dovecot`` -> ``master.cf``); None when it is none of those."""
+    from linter.parsers import strip_template_suffix
+
+    if this in name and candidate == name.replace(this, other, 1):
+        return 0
+    stem, wanted = strip_template_suffix(candidate), strip_template_suffix(name)
+    if this in wanted and stem == wanted.replace(this, other, 1):
+        return 1
+    if stem == other:
+        return 2
+    return None
+
+
+def _neighbours(directory: str) -> list[str]:
+    """The directories searched when a counterpart is not next to a file: the parent,
+    the subdirectories (``conf/postfix/main.cf`` with ``conf/postfix/plain/master.cf``)
+    and the role mirror (``templates/...`` with ``files/...``)."""
+    found: list[str] = []
+    absolute = os.path.abspath(directory)
+    parent = os.path.normpath(os.path.join(directory, os.pardir))
+    if os.path.dirname(absolute) != absolute:
+        found.append(parent)
+    try:
+        with os.scandir(directory or os.curdir) as it:
+            found += sorted(os.path.join(directory, e.name) for e in it
+                            if not e.name.startswith(".") and e.is_dir())
+    except OSError:
+        pass
+    parts = directory.split(os.sep) if directory else []
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in _ROLE_DIRECTORIES:
+            mirror = _ROLE_DIRECTORIES[1 - _ROLE_DIRECTORIES.index(parts[i])]
+            found.append(os.sep.join([*parts[:i], mirror, *parts[i + 1:]]))
+            break
+    return found
+
+
+def _candidates(directory: str, name: str, this: str, other: str) -> list[tuple[int, str]]:
+    out = []
+    try:
+        with os.scandir(directory or os.curdir) as it:
+            entries = sorted(e.name for e in it)
+    except OSError:
+        return []
+    for entry in entries:
+        rank = _rank(entry, name, this, other)
+        if rank is not None:
+            path = _sibling(directory, entry)
+            if path is not None:
+                out.append((rank, path))
+    return out
+
+
+def find_counterpart(path: str, this: str, other: str, real: PathResolver) -> tuple[str | None, str]:
+    """The ``other`` file (``master.cf`` for ``main.cf`` and the reverse) of ``path``, or
+    (None, why not).
+
+    First the file's own directory, then its neighbours (:func:`_neighbours`); at each
+    step the best-ranked candidate wins (:func:`_rank`), and two equally good ones are
+    ambiguous: no guess is made, the caller skips what needs the counterpart."""
+    directory, name = os.path.split(path)
+    for step in ([directory], _neighbours(directory)):
+        found: list[tuple[int, str]] = []
+        seen: set[str] = set()
+        for place in step:
+            for rank, candidate in _candidates(place, name, this, other):
+                if real(candidate) not in seen and real(candidate) != real(path):
+                    seen.add(real(candidate))
+                    found.append((rank, candidate))
+        if found:
+            best = min(rank for rank, _ in found)
+            winners = [candidate for rank, candidate in found if rank == best]
+            if len(winners) == 1:
+                return winners[0], ""
+            return None, f"{len(winners)} files could be its {other} ({', '.join(winners)}), so none is assumed"
+    return None, f"no {other} was found next to it, in its parent or subdirectories, or in a templates/ or " \
+                 "files/ mirror"
+
+
+def _postfix_pair(main: str | None, master: str | None, real: PathResolver
+                  ) -> tuple[str | None, str | None, dict[str, str]]:
+    """main.cf and master.cf of a host found from one of them, and what is missing."""
+    if main and master:
+        return main, master, {}
+    given, this, other = (main, MAIN_CF, MASTER_CF) if main else (master, MASTER_CF, MAIN_CF)
+    found, why = find_counterpart(given, this, other, real)
+    missing = {other: why} if found is None else {}
+    return (main, found, missing) if main else (found, master, missing)
+
+
+def group_hosts(files: Sequence[str], options: Options, real: PathResolver
+                ) -> tuple[list[HostFiles], list[ConfigError], dict[str, str]]:
+    """Hosts (with the files whose findings are reported), format errors, real path -> format."""
+    from linter.parsers import detect_format
+
+    found_formats: dict[str, str] = {}
+    errors: list[ConfigError] = []
+    hosts: dict[tuple, HostFiles] = {}
+    explicit = {real(p): h for h in options.hosts for p in explicit_files(h).values()}
+
+    def key(files: dict[str, str]) -> tuple:
+        return tuple(sorted((fmt, real(p)) for fmt, p in files.items()))
+
+    def add(files: dict[str, str], reported: str, missing: dict[str, str] | None = None) -> HostFiles:
+        host = hosts.setdefault(key(files), HostFiles(files))
+        host.reported.add(real(reported))
+        for kind, why in (missing or {}).items():
+            host.missing.setdefault(kind, why)
+        return host
+
+    for path in files:
+        fmt = detect_format(path, options.formats)
+        if fmt is None:
+            errors.append(ConfigError(path, 0, 0, "cannot tell the format from the name; "
+                                      f"use --as {formats.choices_hint()}"))
+            continue
+        found_formats[real(path)] = fmt
+        if real(path) in explicit:
+            h: Host = explicit[real(path)]
+            add(explicit_files(h), path).roles.update(h.roles)
+            continue
+        # a host found by its directories: a counterpart not found is unknown, not stock
+        if fmt in (POSTFIX_MAIN, POSTFIX_MASTER):
+            main, master, missing = _postfix_pair(path if fmt == POSTFIX_MAIN else None,
+                                                  path if fmt == POSTFIX_MASTER else None, real)
+            dovecot = None
+            for directory in dict.fromkeys(os.path.dirname(p) for p in (main, master) if p):
+                dovecot = dovecot or _dovecot_for_postfix(directory)
+            if dovecot is None:
+                missing[DOVECOT_TREE] = "no Dovecot configuration (dovecot.conf) was found for it"
+            add(_by_format(main, master, dovecot), path, missing)
+        else:
+            root = _dovecot_root_for(path)
+            main, master = _postfix_for_dovecot(root)
+            missing = {}
+            if main or master:
+                main, master, missing = _postfix_pair(main, master, real)
+            add(_by_format(main, master, root), path, missing)
+    for host in hosts.values():  # roles: by directory glob
+        for pattern, roles in options.roles:
+            if any(_role_glob_matches(p, pattern) for p in host.paths()):
+                host.roles.update(roles)
+    return list(hosts.values()), errors, found_formats
+
+
+def _role_glob_matches(path: str, pattern: str) -> bool:
+    """``roles:`` globs: the file, or any directory above it (``relays``, ``relays/*``, ``**/relay-*``)."""
+    import fnmatch
+
+    from linter.discovery import normalize
+
+    path = normalize(path)
+    pattern = pattern.rstrip("/")
+    while path and path not in (".", "/"):
+        if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern + "/*"):
+            return True
+        path = os.path.dirname(path)
+    return False
+
+
+def fragment_names(path: str) -> tuple[frozenset[str], list[str]]:
+    """The parameters that ``main.cf.<part>`` fragments next to main.cf ``path`` set, and
+    the fragments' names (a fragment that cannot be read or parsed is left out)."""
+    from linter.parsers import is_fragment_name, parse_file
+
+    directory = os.path.dirname(path) or os.curdir
+    if os.path.basename(path) != "main.cf":
+        return frozenset(), []
+    try:
+        names = sorted(n for n in os.listdir(directory) if is_fragment_name(n))
+    except OSError:
+        return frozenset(), []
+    found: set[str] = set()
+    used: list[str] = []
+    for name in names:
+        fragment = _sibling(directory, name)
+        if fragment is None:
+            continue
+        try:
+            doc = parse_file(fragment, POSTFIX_MAIN)
+        except ConfigError:
+            continue
+        found |= {e.name for e in doc.entries if isinstance(e, Assignment)}
+        used.append(name)
+    return frozenset(found), used
+
+
+def partial_main(path: str, doc: Document) -> str | None:
+    """Why ``doc`` is only part of a main.cf (what it does not set is set elsewhere), or None.
+
+    A file that sets no parameter at all is a stub ("# managed by puppet") or a template
+    whose every line is generated; ``main.cf.<part>`` (``main.cf.amavisd``, not a template
+    suffix, a prototype or a backup) is a piece an installer appends to main.cf."""
+    from linter.parsers import is_fragment_name
+
+    if not any(isinstance(e, Assignment) for e in doc.entries):
+        return "it sets no parameter (a stub, or a template that generates every line)"
+    if doc.meta.get("unread_include"):  # linter.parsers.postfix_main: an include it could not read
+        return f"it includes a template the tool could not read ({'; '.join(doc.meta['unread_include'])})"
+    if is_fragment_name(path):
+        return "it is a main.cf.<part> fragment, not a whole main.cf"
+    return None
