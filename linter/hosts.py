@@ -266,13 +266,15 @@ def group_hosts(files: Sequence[str], options: Options, real: PathResolver
             if dovecot is None:
                 missing[DOVECOT_TREE] = "no Dovecot configuration (dovecot.conf) was found for it"
             add(_by_format(main, master, dovecot), path, missing)
-        else:
+        elif fmt == DOVECOT:
             root = _dovecot_root_for(path)
             main, master = _postfix_for_dovecot(root)
             missing = {}
             if main or master:
                 main, master, missing = _postfix_pair(main, master, real)
             add(_by_format(main, master, root), path, missing)
+        else:  # a format with no counterparts: a host of its own
+            add({fmt: path}, path)
     for host in hosts.values():  # roles: by directory glob
         for pattern, roles in options.roles:
             if any(_role_glob_matches(p, pattern) for p in host.paths()):

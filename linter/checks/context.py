@@ -85,6 +85,8 @@ class HostDocs:
     def view(self, fmt: str) -> Any:
         """The view of format ``fmt`` on this host (formats sharing a view share one instance)."""
         make = formats.get(fmt).view
+        if make is None:
+            raise ValueError(f"the format {fmt} has no view: no rule scope reads its values")
         found = self._views.get(make)
         if found is None:
             found = self._views[make] = make(self)

@@ -40,9 +40,11 @@ class Format(NamedTuple):
     ``detect(name, path)`` gets the file name with any template suffix stripped
     (``main.cf.j2`` -> ``main.cf``) and the path as given.  ``parse(path, text)`` returns
     a :class:`~linter.model.Document` or raises :class:`~linter.model.ConfigError`.
-    ``view(host)`` builds the view of a host's documents; formats of one ``product``
-    share one view per host (a master.cf service reads main.cf through its ``-o``).
-    ``scopes`` are the rule scopes whose units judge this format's documents.
+    ``view(host)`` builds the view of a host's documents; formats that name the same
+    ``view`` share one per host (a master.cf service reads main.cf through its ``-o``).
+    ``scopes`` are the rule scopes whose units judge this format's documents, through
+    its view.  A format without a scope of its own (``scopes=()``, ``view=None``) is
+    judged by per-document kinds (``syntax``, ``duplicate``...) of ``host``-scope rules.
     ``counterpart`` names the file in messages ("no master.cf was found"), and
     ``defaults`` what its values are when it is absent ("Postfix's stock master.cf").
     """
@@ -51,7 +53,7 @@ class Format(NamedTuple):
     product: str
     detect: Callable[[str, str], bool]
     parse: Callable[[str, str], Document]
-    view: Callable[[Any], Any]
+    view: Callable[[Any], Any] | None
     scopes: tuple[str, ...]
     counterpart: str
     defaults: str
