@@ -83,7 +83,8 @@ def units(rule: Rule, host: HostDocs) -> Iterator[Unit]:
         if host.docs:
             yield Unit(scope, host)
     else:
-        yield from host.view_for(scope).units(rule, scope)
+        for place in host.view_for(scope).places(rule, scope):
+            yield Unit(scope, host, **place)
 
 
 def inside(span: Span, section: Section) -> bool:

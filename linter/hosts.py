@@ -14,9 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from linter import confine, formats
-from linter.formats.dovecot import DOVECOT_TREE
-from linter.formats.postfix_main import MAIN_CF
-from linter.formats.postfix_master import MASTER_CF
+from linter.formats.counterparts import DOVECOT_TREE, MAIN_CF, MASTER_CF
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, Assignment, ConfigError, Document
 from linter.options import Host, Options
 

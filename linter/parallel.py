@@ -1,7 +1,7 @@
 """The bulk path: host groups checked in forked worker processes.
 
 Workers are forked so that they inherit the run's compiled rules (closures do not
-pickle): the run's :class:`~linter.engine.RunConfig` is handed to each worker once, by
+pickle): the run's :class:`~linter.runstate.RunConfig` is handed to each worker once, by
 the pool's initializer, and kept for the life of that process in :data:`_worker_config`
 (a worker checks chunks of host groups for one run only).  The merge does not depend on
 which worker finished first.
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from linter.model import ConfigError
 
 if TYPE_CHECKING:
-    from linter.engine import RunConfig, RunState
     from linter.hosts import HostFiles
+    from linter.runstate import RunConfig, RunState
 
 
 def worker_count(jobs: int | None, files: int, groups: int, minimum_files: int) -> int:
@@ -59,8 +59,8 @@ def _init_worker(config: RunConfig) -> None:
 
 
 def _check_chunk(chunk: list[HostFiles]) -> tuple[list, list[tuple], list, list[tuple], dict]:
-    from linter.engine import RunState
     from linter.parsers import READ_DIGESTS
+    from linter.runstate import RunState
 
     assert _worker_config is not None
     READ_DIGESTS.clear()
@@ -75,7 +75,7 @@ def check_parallel(config: RunConfig, groups: Sequence[HostFiles], workers: int,
                    digests: dict[str, bytes | None]) -> RunState:
     """Host groups in chunks over a process pool; what the workers found, merged in one
     state (its parsed documents stay empty)."""
-    from linter.engine import RunState, merge_digests
+    from linter.runstate import RunState, merge_digests
 
     context = _fork_context()
     size = max(4, min(64, len(groups) // (workers * 8) or 1))

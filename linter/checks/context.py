@@ -21,7 +21,7 @@ from typing import Any
 
 from linter import catalog, formats, values
 from linter.conversions import convert, policy_typed  # noqa: F401 - the checks' conversions
-from linter.formats.dovecot import DOVECOT_TREE  # noqa: F401 - the counterparts' names, for the checks
+from linter.formats.counterparts import DOVECOT_TREE, FRAGMENTS, MAIN_CF, MASTER_CF  # noqa: F401 - for the checks
 from linter.formats.dovecot_view import (  # noqa: F401 - what the Dovecot checks read
     DovecotName,
     _flat_name,
@@ -38,9 +38,13 @@ from linter.formats.dovecot_view import (  # noqa: F401 - what the Dovecot check
     is_filter_header,
     unread_could_set,
 )
-from linter.formats.postfix_main import FRAGMENTS, MAIN_CF  # noqa: F401
-from linter.formats.postfix_master import MASTER_CF
-from linter.formats.postfix_view import Insertion, PostfixView, postfix_typed  # noqa: F401
+from linter.formats.postfix_view import (  # noqa: F401
+    SMTPD_COMMANDS,
+    Insertion,
+    PostfixView,
+    postfix_typed,
+    service_overrides,
+)
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, Assignment, Document, Override, Section, Service, Span
 from linter.parsers import templates
 from linter.policy.expr import UNKNOWN, UnknownValue
@@ -130,7 +134,6 @@ class HostDocs:
         return {name for text in texts for name in values.references(text)}
 
 
-SMTPD_COMMANDS = ("smtpd", "postscreen")
 # master.cf's columns in order (Service.fields), as service('column') names them
 _COLUMNS = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command")
 # The implicit "smtp inet n - n - - smtpd" of a host without master.cf (the stock one's).
@@ -138,10 +141,6 @@ IMPLICIT_SMTP = {"service": "smtp", "type": "inet", "private": "n", "unprivilege
                  "wakeup": "0", "process_limit": "-", "command": "smtpd", "args": ()}
 # What "-" means in a column (master(5), Postfix >= 3.0); process_limit's is default_process_limit.
 COLUMN_DEFAULTS = {"private": "y", "unprivileged": "y", "chroot": "n", "wakeup": "0"}
-
-
-def service_overrides(service: Service | None) -> dict[str, Override]:
-    return {o.name: o for o in service.overrides} if service is not None else {}
 
 
 # -- units -----------------------------------------------------------------------

@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-if TYPE_CHECKING:
-    from linter.model import Document
+from typing import Any, NamedTuple
 
 # format name -> the module that declares it (``FORMAT``); the order is detection order
 TABLE: dict[str, str] = {
@@ -52,7 +49,7 @@ class Format(NamedTuple):
     name: str
     product: str
     detect: Callable[[str, str], bool]
-    parse: Callable[[str, str], Document]
+    parse: Callable[[str, str], Any]  # -> linter.model.Document
     view: Callable[[Any], Any] | None
     scopes: tuple[str, ...]
     counterpart: str

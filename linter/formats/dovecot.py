@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from linter.formats import Format
-
-DOVECOT_TREE = "Dovecot configuration"
+from linter.formats.counterparts import DOVECOT_TREE
 
 
 def _detect(name: str, path: str) -> bool:

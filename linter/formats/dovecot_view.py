@@ -18,7 +18,7 @@ from typing import Any
 from linter import catalog
 from linter.conversions import DOVECOT, convert
 from linter.diagnostics import Edit
-from linter.formats.dovecot import DOVECOT_TREE
+from linter.formats.counterparts import DOVECOT_TREE
 from linter.formats.postfix_view import Insertion
 from linter.model import DOVECOT as DOVECOT_FORMAT
 from linter.model import Document, Section, Setting, Span
@@ -206,34 +206,32 @@ class DovecotView:
         self.host = host
         self.doc: Document | None = host.doc(DOVECOT_FORMAT)
 
-    def units(self, rule: Any, scope: str) -> Iterator[Any]:
-        """The top level, then each filter block (``protocol pop3 { }``, ``local ... { }``) that
-        sets something: a setting is judged wherever its effective value can differ.  A rule
-        on a wildcard path (``protocol * / ssl``) is judged once per matching section; for an
+    def places(self, rule: Any, scope: str) -> Iterator[dict[str, Any]]:
+        """Where a rule is evaluated, as the fields of each ``Unit``: the top level, then
+        each filter block (``protocol pop3 { }``, ``local ... { }``) that sets something: a
+        setting is judged wherever its effective value can differ.  A rule on a wildcard
+        path (``protocol * / ssl``) is judged once per matching section; for an
         ``assert``, the path is its anchor's (``service auth / inet_listener * / address``)."""
-        from linter.checks.context import Unit
-
-        host = self.host
         if self.doc is None:
             return
         path = rule.check.path
         if not path and rule.check.kind == "assert" and rule.check.anchor:
             path = split_path(rule.check.anchor)[:-1]
         if rule.check.kind == "dovecot-section":
-            yield Unit(scope, host)
+            yield {}
             return
         if has_wildcard(path):
             matches = dovecot_sections(self.doc, path)
             for section in matches:
-                yield Unit(scope, host, within=section.path, block=section)
+                yield {"within": section.path, "block": section}
             if not matches:
-                yield Unit(scope, host)
+                yield {}
             return
-        yield Unit(scope, host)
+        yield {}
         if path and is_filter_header(path[0]):
             return
         for section in filter_blocks(self.doc):
-            yield Unit(scope, host, within=section.path, block=section)
+            yield {"within": section.path, "block": section}
 
     def parts(self, unit: Any, path: str) -> tuple[str, ...]:
         """A Dovecot path as ``unit`` reads it: a path whose sections match ``unit.within``

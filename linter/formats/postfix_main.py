@@ -5,11 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from linter.formats import Format
-
-# The counterpart names in HostDocs.missing and in notes ("no main.cf was found ...").
-MAIN_CF = "main.cf"
-# main.cf.<part> fragments next to a whole main.cf, which an installer may append to it
-FRAGMENTS = "main.cf fragments"
+from linter.formats.counterparts import MAIN_CF
 
 
 def postfix_view(host: Any) -> Any:

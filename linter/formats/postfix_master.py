@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from linter.formats import Format
+from linter.formats.counterparts import MASTER_CF
 from linter.formats.postfix_main import named_like, postfix_view
-
-MASTER_CF = "master.cf"
 
 
 def _parse(path: str, text: str) -> Any:

@@ -18,8 +18,7 @@ from typing import Any, NamedTuple
 from linter import catalog, values
 from linter.conversions import POSTFIX, convert
 from linter.diagnostics import Edit
-from linter.formats.postfix_main import MAIN_CF
-from linter.formats.postfix_master import MASTER_CF
+from linter.formats.counterparts import MAIN_CF, MASTER_CF
 from linter.model import POSTFIX_MAIN, Assignment, Document, Override, Service, Span
 from linter.parsers.templates import control_blocks, enclosing_block
 from linter.policy.expr import UNKNOWN, UnknownValue
@@ -33,6 +32,13 @@ class Insertion(NamedTuple):
     at: Span
     edit: Span | None
     indent: str = ""
+
+
+SMTPD_COMMANDS = ("smtpd", "postscreen")
+
+
+def service_overrides(service: Service | None) -> dict[str, Override]:
+    return {o.name: o for o in service.overrides} if service is not None else {}
 
 
 def postfix_typed(name: str, text: str) -> Any:
@@ -63,32 +69,29 @@ class PostfixView:
         self._units: tuple[list, list] | None = None
 
     # -- units
-    def units(self, rule: Any, scope: str) -> Iterator[Any]:
-        """main.cf as one unit; each master.cf service (its smtpd ones for smtpd-service)."""
-        from linter.checks.context import Unit
-
+    def places(self, rule: Any, scope: str) -> Iterator[dict[str, Any]]:
+        """Where a rule of ``scope`` is evaluated, as the fields of each ``Unit``: main.cf
+        as one unit; each master.cf service (its smtpd ones for smtpd-service)."""
         host = self.host
         if scope == "postfix-main":
             if self.doc is not None:
-                yield Unit(scope, host)
+                yield {}
         elif scope == "postfix-master":
             for service, overrides in self._services()[0]:
-                yield Unit(scope, host, service, overrides)
+                yield {"service": service, "overrides": overrides}
         elif scope == "smtpd-service":
             if host.master is None:
                 # the implicit "smtp inet ... smtpd" of the stock master.cf, unless the host has
                 # a master.cf of its own that was not found: its services are unknown
                 if host.main is not None and not host.lacks(MASTER_CF):
-                    yield Unit(scope, host)
+                    yield {}
                 return
             for service, overrides in self._services()[1]:
-                yield Unit(scope, host, service, overrides)
+                yield {"service": service, "overrides": overrides}
 
     def _services(self) -> tuple[list, list]:
         """(every master.cf service, the smtpd ones), each with its overrides, worked out once."""
         if self._units is None:
-            from linter.checks.context import SMTPD_COMMANDS, service_overrides
-
             master = self.host.master
             services = [e for e in master.entries if isinstance(e, Service)] if master is not None else []
             every = [(service, service_overrides(service)) for service in services]
