@@ -22,7 +22,9 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "extending.md"
 
 def _recipe() -> str:
     text = DOCS.read_text(encoding="utf-8")
-    return text[text.index("## Adding a config format or a version"):]
+    section = text[text.index("## Adding a config format or a version"):]
+    end = section.find("\n## ", 3)
+    return section if end < 0 else section[:end]
 
 
 def _block(text: str, language: str) -> str:
