@@ -2,7 +2,9 @@
 
 Postfix and Dovecot spell booleans, numbers, sizes, times and lists differently; each
 function takes the *product* whose syntax applies (:data:`POSTFIX` or :data:`DOVECOT`,
-the keys of ``linter.catalog.VERSIONS`` and ``Format.product``).  Conversions raise
+the keys of ``linter.catalog.VERSIONS`` and ``Format.product``).  :data:`UNKNOWN` stands
+for a value the tool cannot know (a template expression, a host-dependent default); a
+conversion of it is UNKNOWN.  Conversions raise
 ``ValueError`` worded like the daemon that would reject the value (``bad boolean
 configuration: ...``, ``Invalid size: ...``).
 """
@@ -10,12 +12,33 @@ configuration: ...``, ``Invalid size: ...``).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
-
-from linter.unknown import UNKNOWN, _Unknown
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from linter.catalog import Param
+
+class _Unknown:
+    """The type of :data:`UNKNOWN`; a falsy singleton that survives copy/pickle."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self):
+        return (_Unknown, ())
+
+
+UNKNOWN: Final = _Unknown()
+
 
 # The products whose value syntax differs (Format.product names them too).
 POSTFIX = "postfix"

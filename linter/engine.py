@@ -51,7 +51,7 @@ def check(files: Sequence[str], policy: Policy, options: Options,
     ``jobs``: worker processes; None picks the CPU count for large runs (at least
     ``PARALLEL_MIN_FILES`` files), else one.  The report does not depend on it.
     """
-    from linter import catalog, parallel
+    from linter import catalog
     from linter.parsers import READ_DIGESTS
 
     rules = configure(policy, options, rule_ids)
@@ -66,8 +66,10 @@ def check(files: Sequence[str], policy: Policy, options: Options,
         for f in files:
             passed.setdefault(real(f), f)
         config = RunConfig(tuple(rules), found_formats, passed, real)
-        workers = parallel.worker_count(jobs, len(files), len(groups), PARALLEL_MIN_FILES)
+        workers = _workers(jobs, len(files), len(groups))
         if workers > 1:
+            from linter import parallel
+
             state = parallel.check_parallel(config, groups, workers, digests)
         else:
             state = RunState(config)
@@ -98,3 +100,13 @@ def _merge_services(diagnostics: set[Diagnostic]) -> list[Diagnostic]:
             related = first.related + tuple(dict.fromkeys(r for r in more if r not in first.related))
             merged[key] = dataclasses.replace(first, related=related)
     return list(merged.values())
+
+
+def _workers(jobs: int | None, files: int, groups: int) -> int:
+    """Worker processes for a run (:func:`linter.parallel.worker_count`); the pool's module
+    is imported only for a run that may use it."""
+    if groups <= 1 or (jobs is not None and jobs <= 1) or (jobs is None and files < PARALLEL_MIN_FILES):
+        return 1
+    from linter import parallel
+
+    return parallel.worker_count(jobs, files, groups, PARALLEL_MIN_FILES)

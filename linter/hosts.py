@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from linter import confine, formats
-from linter.formats.counterparts import DOVECOT_TREE, MAIN_CF, MASTER_CF
+from linter.formats import DOVECOT_TREE, MAIN_CF, MASTER_CF
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, Assignment, ConfigError, Document
 from linter.options import Host, Options
 
@@ -35,16 +34,19 @@ class PathResolver:
         return real
 
 
-@dataclass
 class HostFiles:
-    """The files of one host by format name, and what is known about the host."""
+    """The files of one host by format name, and what is known about the host (a plain
+    class: a bulk run makes one per host, and this module is on every run's start-up path)."""
 
-    files: dict[str, str] = field(default_factory=dict)  # format -> path (as found)
-    reported: set[str] = field(default_factory=set)  # real paths whose findings are shown
-    roles: set[str] = field(default_factory=set)  # has_role(): from hosts: and the roles: globs
-    # counterparts this host has but that were not found (a format's counterpart name, or
-    # FRAGMENTS -> why): values they hold are unknown, never their defaults
-    missing: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("files", "missing", "reported", "roles")
+
+    def __init__(self, files: dict[str, str]):
+        self.files = files  # format -> path (as found)
+        self.reported: set[str] = set()  # real paths whose findings are shown
+        self.roles: set[str] = set()  # has_role(): from hosts: and the roles: globs
+        # counterparts this host has but that were not found (a format's counterpart name,
+        # or FRAGMENTS -> why): values they hold are unknown, never their defaults
+        self.missing: dict[str, str] = {}
 
     def paths(self) -> list[str]:
         return list(self.files.values())

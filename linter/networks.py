@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linter.unknown import UNKNOWN
+from linter.conversions import UNKNOWN
 
 # --- IP networks (mynetworks, login_trusted_networks, ...) ------------------------------
 

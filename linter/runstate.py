@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter import formats
 from linter.checks import DOCUMENT_KINDS
@@ -28,8 +28,7 @@ def merge_digests(into: dict[str, bytes | None], found: dict[str, bytes | None])
             into[real] = None
 
 
-@dataclass(frozen=True)
-class RunConfig:
+class RunConfig(NamedTuple):
     """What every host group of one run is checked with (forked workers inherit it)."""
 
     rules: tuple[Rule, ...]

@@ -23,7 +23,9 @@ ABSENT = ("argparse", "shutil", "gettext", "locale", "ruamel", "jsonschema", "di
           "tempfile", "hashlib", "_hashlib", "importlib.util", "linter.fixer", "linter.baseline",
           "linter.policytest", "linter.info_commands", "linter.dump")
 MAX_MODULES = 160  # all modules, standard library included (150 when this bound was set)
-MAX_OWN_MODULES = 58  # linter.* (54 when this bound was set)
+# linter.* (54 when this bound was set; 68 since issue 15 split the engine, values and the
+# unit context by job and made each config format a module: about 2 ms of imports in all)
+MAX_OWN_MODULES = 68
 
 PROBE = ("import sys\n"
          "from linter.cli import main\n"

@@ -21,7 +21,7 @@ from typing import Any
 
 from linter import catalog, formats, values
 from linter.conversions import convert, policy_typed  # noqa: F401 - the checks' conversions
-from linter.formats.counterparts import DOVECOT_TREE, FRAGMENTS, MAIN_CF, MASTER_CF  # noqa: F401 - for the checks
+from linter.formats import DOVECOT_TREE, FRAGMENTS, MAIN_CF, MASTER_CF  # noqa: F401 - for the checks
 from linter.formats.dovecot_view import (  # noqa: F401 - what the Dovecot checks read
     DovecotName,
     _flat_name,

@@ -15,7 +15,6 @@ modules, never a parser or a view.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -25,6 +24,14 @@ TABLE: dict[str, str] = {
     "postfix-master": "linter.formats.postfix_master",
     "dovecot": "linter.formats.dovecot",
 }
+
+# The names of a host's files as ``HostDocs.missing`` and notes name them ("no master.cf
+# was found ..."): each format's ``counterpart``, and main.cf's fragments.
+MAIN_CF = "main.cf"
+MASTER_CF = "master.cf"
+DOVECOT_TREE = "Dovecot configuration"
+# main.cf.<part> fragments next to a whole main.cf, which an installer may append to it
+FRAGMENTS = "main.cf fragments"
 
 # A rule of this scope reads every document of a host, and its values through the view of
 # the first format in TABLE (a host-wide rule is written in Postfix's names).
@@ -66,7 +73,7 @@ def get(name: str) -> Format:
     if found is None:
         if name not in TABLE:
             raise ValueError(f"unknown format {name!r}; expected one of {', '.join(TABLE)}")
-        found = _loaded[name] = importlib.import_module(TABLE[name]).FORMAT
+        found = _loaded[name] = __import__(TABLE[name], fromlist=("FORMAT",)).FORMAT
         if found.name != name:
             raise ValueError(f"{TABLE[name]} declares the format {found.name!r}, not {name!r}")
     return found

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linter.formats import Format
-from linter.formats.counterparts import DOVECOT_TREE
+from linter.formats import DOVECOT_TREE, Format
 
 
 def _detect(name: str, path: str) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 from linter import catalog
 from linter.conversions import DOVECOT, convert
 from linter.diagnostics import Edit
-from linter.formats.counterparts import DOVECOT_TREE
+from linter.formats import DOVECOT_TREE
 from linter.formats.postfix_view import Insertion
 from linter.model import DOVECOT as DOVECOT_FORMAT
 from linter.model import Document, Section, Setting, Span

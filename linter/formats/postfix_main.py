@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linter.formats import Format
-from linter.formats.counterparts import MAIN_CF
+from linter.formats import MAIN_CF, Format
 
 
 def postfix_view(host: Any) -> Any:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linter.formats import Format
-from linter.formats.counterparts import MASTER_CF
+from linter.formats import MASTER_CF, Format
 from linter.formats.postfix_main import named_like, postfix_view
 
 

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from linter import catalog, values
 from linter.conversions import POSTFIX, convert
 from linter.diagnostics import Edit
-from linter.formats.counterparts import MAIN_CF, MASTER_CF
+from linter.formats import MAIN_CF, MASTER_CF
 from linter.model import POSTFIX_MAIN, Assignment, Document, Override, Service, Span
 from linter.parsers.templates import control_blocks, enclosing_block
 from linter.policy.expr import UNKNOWN, UnknownValue
