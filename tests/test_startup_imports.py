@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 ABSENT = ("argparse", "shutil", "gettext", "locale", "ruamel", "jsonschema", "difflib", "multiprocessing",
           "tempfile", "hashlib", "_hashlib", "importlib.util", "linter.fixer", "linter.baseline",
           "linter.policytest", "linter.info_commands", "linter.dump")
-MAX_MODULES = 160  # all modules, standard library included (150 when this bound was set)
+MAX_MODULES = 170  # all modules, standard library included (150 when this bound was set; 164 with issue 15's split)
 # linter.* (54 when this bound was set; 68 since issue 15 split the engine, values and the
 # unit context by job and made each config format a module: about 2 ms of imports in all)
 MAX_OWN_MODULES = 68
