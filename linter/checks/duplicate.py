@@ -135,10 +135,12 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
             last = entries[-1]
             name = "/".join(key) if isinstance(last, Service) else last.name
             extended = _extended(entries)
+            # the last one not behind a template flag: those after it may not be rendered
+            plain = max((i for i, e in enumerate(entries) if not getattr(e, "conditional", False)), default=-1)
             for index, dead in enumerate(entries[:-1]):
                 if _between(templates, dead, last) or extended[index]:
                     continue
-                if all(getattr(e, "conditional", False) for e in entries[index + 1:]):
+                if index >= plain:
                     continue  # every later one is behind a template flag: none may be rendered
                 value = getattr(dead, "value", None)
                 detail = f"{name} is set again on line {last.span.line}" + (
