@@ -328,6 +328,9 @@ def check(args: Namespace, out: TextIO, err: TextIO) -> int:
         write(err, "".join(f"{PROG}: note: the fixes of {' and '.join(ids)} undo each other (the files came back "
                             "to an earlier state): they were not counted as fixed; make the rules agree\n"
                             for ids in outcome.conflicts))
+        from linter.fixer import convergence_note
+
+        write(err, convergence_note(PROG, outcome))
         if args.diff:
             write(out, outcome.diff)
             count = len(outcome.applied) if outcome.changed else 0

@@ -12,11 +12,15 @@ API (wired by the CLI)::
   nothing has been written yet; ``write=False`` (``--diff``) never touches a file.
 - ``write``: when true, changed files are written atomically at the end.
 
+``--fix``, ``--diff`` and ``policy-lint test`` (:mod:`linter.policytest`) run this one loop.
 Each pass takes, per file, the applicable fixes in diagnostic order, skipping a fix
 whose edits overlap (or insert at the same point as) a fix already taken in this pass
 (the next pass re-checks and offers it again).  A pass that makes a file unreadable for
 the parser (the re-check reports a new ConfigError) is undone for that file, which is
-then left alone; the error is in :attr:`FixOutcome.rolled_back`.  A file that cannot be
+then left alone; the error is in :attr:`FixOutcome.rolled_back`.  Fixes that bring the
+texts back to an earlier pass's undo each other (:attr:`FixOutcome.conflicts`); a loop that
+is still changing the files when ``max_passes`` runs out failed to converge, and says with
+which rules (:attr:`FixOutcome.unconverged`, as ruff reports it).  A file that cannot be
 written (or that changed on disk while fixing) is not written; its error is added to
 ``remaining.errors``.
 
@@ -61,6 +65,10 @@ class FixOutcome:
     # fixes that undo each other (the texts came back to an earlier pass's): the rule ids
     # of each such cycle; their findings are not counted as fixed
     conflicts: tuple[tuple[str, ...], ...] = ()
+    # the loop stopped at its bound with fixes still offered (after ruff's "failed to
+    # converge"): the ids of the rules still offering one; the files hold the last pass's text
+    unconverged: tuple[str, ...] = ()
+    passes: int = 0  # the passes that changed something
 
 
 def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[str]], object],  # noqa: ANN001
@@ -81,6 +89,7 @@ def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[
     history: list[dict[str, str]] = []  # the pending texts before each pass
     applied_per_pass: list[list[Diagnostic]] = []
     conflicts: list[tuple[str, ...]] = []
+    unconverged: tuple[str, ...] = ()
 
     # a report without digests was not made by engine.check() (tests build them by hand)
     digests = getattr(report, "digests", None) or None
@@ -158,6 +167,8 @@ def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[
             undone = {id(d) for d in cycle}
             applied = [d for d in applied if id(d) not in undone]
             break
+    else:  # every pass changed something: the bound ended the loop, not a stable state
+        unconverged = tuple(sorted({d.rule for d in current.diagnostics if _offered(d, wanted, frozen)}))
 
     changed = {shown[real]: (originals[real], texts[real]) for real in texts if texts[real] != originals[real]}
     diff = unified_diff(changed)
@@ -175,7 +186,24 @@ def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[
             changed = {p: v for p, v in changed.items() if p not in failed}
             merged = tuple(sorted((*current.errors, *errors), key=lambda e: (e.path, e.line, e.column)))
             current = dataclasses.replace(current, errors=merged)
-    return FixOutcome(changed, tuple(applied), current, diff, tuple(rolled_back), tuple(conflicts))
+    return FixOutcome(changed, tuple(applied), current, diff, tuple(rolled_back), tuple(conflicts), unconverged,
+                      len(history))
+
+
+def _offered(diagnostic: Diagnostic, wanted: Applicability, frozen: set[str]) -> bool:
+    """Whether the loop would apply ``diagnostic``'s fix in another pass."""
+    fix = diagnostic.fix
+    return fix is not None and bool(fix.edits) and fix.applicability >= wanted \
+        and not any(os.path.realpath(e.span.path) in frozen for e in fix.edits)
+
+
+def convergence_note(prog: str, outcome: FixOutcome) -> str:
+    """The message for a loop that stopped at its bound (empty when it did not)."""
+    if not outcome.unconverged:
+        return ""
+    return (f"{prog}: note: failed to converge after {outcome.passes} passes: the fixes of "
+            f"{' and '.join(outcome.unconverged)} still change the files each time (the files hold the last "
+            "pass's text); make each fix give a value its rule accepts\n")
 
 
 def _interval(edit: Edit) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -3,9 +3,11 @@
 Each example's files are written to a fresh temporary directory (one host) and the
 engine runs with only that rule.  A ``bad`` example must give at least one finding
 (exactly ``count`` when given), a ``good`` one none.  With ``fixed``, applying every
-fix of the findings (unsafe ones included, display-only never) must give exactly that
-text, and the fixed files must give no finding of the rule.  A bad example without
-``fixed`` whose rule has no applicable fix must be left untouched.
+fix of the findings (unsafe ones included, display-only never) with the loop ``--fix``
+runs (:func:`linter.fixer.fix_files`) must give exactly that text, and the fixed files
+must give no finding of the rule.  Fixes that undo each other, fail to converge or
+break a file fail the example.  A bad example without ``fixed`` whose rule has no
+applicable fix must be left untouched.
 """
 
 from __future__ import annotations
@@ -16,12 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from linter.diagnostics import Applicability, Diagnostic
-from linter.edits import apply_edits
 from linter.model import Span
 from linter.options import Host, Options
 from linter.policy.model import Example, Policy, Rule
-
-MAX_FIX_PASSES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,28 +91,29 @@ def _host(paths: list[str]) -> Host:
     return Host(main=found.get(POSTFIX_MAIN), master=found.get(POSTFIX_MASTER), dovecot=found.get(DOVECOT))
 
 
-def _apply_fixes(rule: Rule, policy: Policy, paths: list[str],
-                 example: Example | None = None) -> tuple[dict[str, str], str | None]:
-    """Apply the rule's fixes until stable (bounded); returns texts by path, or an error."""
+def _apply_fixes(rule: Rule, policy: Policy, paths: list[str], example: Example,
+                 report: object) -> tuple[dict[str, str], str | None]:
+    """The fix loop of ``--fix`` (:func:`linter.fixer.fix_files`, unsafe fixes included) on
+    the example's files; returns the texts by path (also written), or why it failed."""
+    from linter.fixer import fix_files
+
+    outcome = fix_files(report, Applicability.UNSAFE, lambda _files: _run(rule, policy, paths, example), write=False)
     texts = {p: _read(p) for p in paths}
-    for _ in range(MAX_FIX_PASSES):
-        report = _run(rule, policy, paths, example)
-        if report.errors:
-            return texts, "a fix broke the file: " + "; ".join(str(e) for e in report.errors)
-        by_path: dict[str, list] = {}
-        for d in report.diagnostics:
-            if d.fix is not None and d.fix.applicability >= Applicability.UNSAFE:
-                for edit in d.fix.edits:
-                    by_path.setdefault(edit.span.path, []).append(edit)
-        if not by_path:
-            break
-        for path, edits in by_path.items():
-            real = next((p for p in paths if os.path.realpath(p) == os.path.realpath(path)), None)
-            if real is None:
-                return texts, f"a fix edits {path}, which is not one of the example's files"
-            texts[real] = apply_edits(texts[real], edits)
-            with open(real, "w", encoding="utf-8", newline="") as f:
-                f.write(texts[real])
+    for path, (_old, new) in outcome.changed.items():
+        real = next((p for p in paths if os.path.realpath(p) == os.path.realpath(path)), None)
+        if real is None:
+            return texts, f"a fix edits {path}, which is not one of the example's files"
+        texts[real] = new
+    if outcome.rolled_back:
+        return texts, "a fix broke the file: " + "; ".join(str(e) for e in outcome.rolled_back)
+    if outcome.conflicts:
+        return texts, "; ".join(f"the fixes of {' and '.join(ids)} undo each other" for ids in outcome.conflicts)
+    if outcome.unconverged:
+        return texts, (f"the fixes failed to converge after {outcome.passes} passes: "
+                       f"{' and '.join(outcome.unconverged)} still change the files each time")
+    for path in paths:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(texts[path])
     return texts, None
 
 
@@ -144,7 +144,7 @@ def run_example(policy: Policy, rule: Rule, index: int, example: Example) -> Exa
                                  f"{_describe(found, directory)}")
         by_name = dict(zip(paths, (n for n, _ in example.files)))
         before = {p: _read(p) for p in paths}
-        texts, error = _apply_fixes(rule, policy, paths, example)
+        texts, error = _apply_fixes(rule, policy, paths, example, report)
         if error:
             return result(False, error)
         if example.fixed is None:
