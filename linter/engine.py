@@ -99,7 +99,28 @@ def _merge_services(diagnostics: set[Diagnostic]) -> list[Diagnostic]:
             more = (() if d.span == first.span else (d.span,)) + d.related
             related = first.related + tuple(dict.fromkeys(r for r in more if r not in first.related))
             merged[key] = dataclasses.replace(first, related=related)
-    return list(merged.values())
+    return _merge_service_names(list(merged.values()))
+
+
+def _merge_service_names(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """One finding where several services report one main.cf value at one place: PF211's
+    ``smtp: X`` and ``submission: X`` at the same line become ``smtp, submission: X``."""
+    groups: dict[tuple, list[Diagnostic]] = {}
+    rest: list[Diagnostic] = []
+    for d in diagnostics:
+        head, sep, tail = d.message.partition(": ")
+        if sep and head and not any(c.isspace() for c in head):
+            groups.setdefault((d.rule, d.span, d.fix, tail), []).append(d)
+        else:
+            rest.append(d)
+    for (_rule, _span, _fix, tail), found in groups.items():
+        if len(found) == 1:
+            rest.append(found[0])
+            continue
+        names = ", ".join(sorted({d.message.partition(": ")[0] for d in found}))
+        related = tuple(dict.fromkeys(r for d in found for r in d.related))
+        rest.append(dataclasses.replace(found[0], message=f"{names}: {tail}", related=related))
+    return rest
 
 
 def _workers(jobs: int | None, files: int, groups: int) -> int:

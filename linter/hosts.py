@@ -87,14 +87,27 @@ def _dovecot_root_for(path: str) -> str:
     return path
 
 
-def _dovecot_for_postfix(directory: str) -> str | None:
+def _template_suffix(path: str) -> str:
+    """``.tpl`` of ``main.cf.tpl``: templates of one host share their suffix."""
+    from linter.parsers import strip_template_suffix
+
+    name = os.path.basename(path)
+    return name[len(strip_template_suffix(name)):]
+
+
+def _dovecot_for_postfix(directory: str, suffix: str = "") -> str | None:
     """The Dovecot root of a Postfix directory: ``HOST/dovecot.conf``,
-    ``HOST/dovecot/dovecot.conf``, or for ``X/postfix/`` the sibling ``X/dovecot/``."""
-    found = _sibling(directory, "dovecot.conf") or _sibling(os.path.join(directory, "dovecot"), "dovecot.conf")
-    if found:
-        return found
+    ``HOST/dovecot/dovecot.conf``, or for ``X/postfix/`` the sibling ``X/dovecot/``; for
+    Postfix templates (``main.cf.tpl``) also the template with the same suffix."""
+    names = ("dovecot.conf", "dovecot.conf" + suffix) if suffix else ("dovecot.conf",)
+    places = [directory, os.path.join(directory, "dovecot")]
     if os.path.basename(os.path.abspath(directory)) == "postfix":
-        return _sibling(os.path.normpath(os.path.join(directory, os.pardir, "dovecot")), "dovecot.conf")
+        places.append(os.path.normpath(os.path.join(directory, os.pardir, "dovecot")))
+    for place in places:
+        for name in names:
+            found = _sibling(place, name)
+            if found:
+                return found
     return None
 
 
@@ -114,11 +127,19 @@ def _postfix_for_dovecot(root: str) -> tuple[str | None, str | None]:
     if not is_dovecot_root(root):
         return None, None
     directory = os.path.dirname(root)
-    main, master = _sibling(directory, "main.cf"), _sibling(directory, "master.cf")
+    suffix = _template_suffix(root)
+
+    def pair(place: str) -> tuple[str | None, str | None]:
+        main, master = _sibling(place, "main.cf"), _sibling(place, "master.cf")
+        if suffix and not (main or master):  # dovecot.conf.tpl beside main.cf.tpl
+            main, master = _sibling(place, "main.cf" + suffix), _sibling(place, "master.cf" + suffix)
+        return main, master
+
+    main, master = pair(directory)
     if not (main or master) and os.path.basename(os.path.abspath(directory)) == "dovecot":
         parent = os.path.normpath(os.path.join(directory, os.pardir))
         for other in (parent, os.path.join(parent, "postfix")):
-            main, master = _sibling(other, "main.cf"), _sibling(other, "master.cf")
+            main, master = pair(other)
             if main or master:
                 break
     return main, master
@@ -261,8 +282,9 @@ def group_hosts(files: Sequence[str], options: Options, real: PathResolver
             main, master, missing = _postfix_pair(path if fmt == POSTFIX_MAIN else None,
                                                   path if fmt == POSTFIX_MASTER else None, real)
             dovecot = None
-            for directory in dict.fromkeys(os.path.dirname(p) for p in (main, master) if p):
-                dovecot = dovecot or _dovecot_for_postfix(directory)
+            for p in (main, master):
+                if p:
+                    dovecot = dovecot or _dovecot_for_postfix(os.path.dirname(p), _template_suffix(p))
             if dovecot is None:
                 missing[DOVECOT_TREE] = "no Dovecot configuration (dovecot.conf) was found for it"
             add(_by_format(main, master, dovecot), path, missing)
@@ -330,7 +352,7 @@ def partial_main(path: str, doc: Document) -> str | None:
     A file that sets no parameter at all is a stub ("# managed by puppet") or a template
     whose every line is generated; ``main.cf.<part>`` (``main.cf.amavisd``, not a template
     suffix, a prototype or a backup) is a piece an installer appends to main.cf."""
-    from linter.parsers import is_fragment_name
+    from linter.parsers import is_fragment_name, is_override_file, is_packaging_prototype
 
     if not any(isinstance(e, Assignment) for e in doc.entries):
         return "it sets no parameter (a stub, or a template that generates every line)"
@@ -338,4 +360,12 @@ def partial_main(path: str, doc: Document) -> str | None:
         return f"it includes a template the tool could not read ({'; '.join(doc.meta['unread_include'])})"
     if is_fragment_name(path):
         return "it is a main.cf.<part> fragment, not a whole main.cf"
+    if is_override_file(path):
+        return "it is docker-mailserver's postfix-main.cf, whose lines are applied over the image's main.cf"
+    if is_packaging_prototype(path):
+        return "it is a Debian packaging prototype (debian/*.in), which the package's maintainer scripts complete"
+    if any(isinstance(e, Assignment) and e.name == "setgid_group" and not e.value.strip() for e in doc.entries):
+        # Postfix's own conf/main.cf leaves it for postfix-install to fill in: no Postfix
+        # program starts with it ("fatal: bad string length 0 < 1: setgid_group = ")
+        return "it leaves setgid_group empty, as Postfix's installer prototype does (no Postfix program starts so)"
     return None

@@ -145,12 +145,36 @@ class RestrictionWalker:
         return PASS, "the end of the list"
 
 
-def judge_relay(name: str, argument: str) -> str:
-    """For a stranger (not in mynetworks, not authenticated) and a remote destination."""
+# The system's public CA stores (distribution bundles and directories): a client certificate
+# any public CA issued verifies against them.
+PUBLIC_CA_STORES: Final = frozenset((
+    "/etc/ssl/certs", "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem", "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/certs", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/pki/tls/cert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/usr/share/ca-certificates",
+    "/usr/local/share/certs/ca-root-nss.crt", "/usr/local/etc/ssl/cert.pem", "/etc/ssl/certs/ca-bundle.crt",
+))
+
+
+def client_certs_are_trust(ca_file: str, ca_path: str, append_default_ca: bool) -> bool:
+    """Whether ``permit_tls_all_clientcerts`` trusts only the site's own clients: postconf(5)
+    allows it when smtpd_tls_CAfile/CApath hold only the CAs the site trusts. With the
+    system's public stores (or tls_append_default_CA = yes) any publicly issued certificate
+    passes; with no CA at all no certificate verifies and it permits nobody."""
+    if append_default_ca:
+        return False
+    stores = [v.strip().rstrip("/") for v in (ca_file, ca_path) if v.strip()]
+    return not any(store in PUBLIC_CA_STORES for store in stores)
+
+
+def judge_relay(name: str, argument: str, certificate_trust: bool = False) -> str:
+    """For a stranger (not in mynetworks, not authenticated) and a remote destination;
+    ``certificate_trust``: client certificates verify only against the site's own CAs."""
     if name in RELAY_GUARDS:
         return BLOCK
     if name == "permit":
         return PASS
+    if name == "permit_tls_all_clientcerts" and certificate_trust:
+        return GOON  # trust in the client itself, as permit_sasl_authenticated
     if name in _CONDITIONAL_PERMITS or (_is_access_check(name) and not _recipient_scoped(name)):
         return MAYBE
     if name in _KNOWN or _is_access_check(name) or name == "type:table":

@@ -46,7 +46,7 @@ class RunState:
         self.real = config.real
         self.passed = config.passed
         self.parsed: dict[str, Document | None] = {}
-        self.failed: set[str] = set()  # real paths that do not parse
+        self.failed: dict[str, str] = {}  # real path -> why it has no document ("does not parse")
         self.errors: list[ConfigError] = []
         self.diagnostics: set[Diagnostic] = set()
         self.comments: set[MarkedComment] = set()
@@ -55,15 +55,21 @@ class RunState:
     def parse(self, path: str, fmt: str) -> Document | None:
         real = self.real(path)
         if real not in self.parsed:
-            from linter.parsers import parse_file
+            from linter.parsers import NotThisFormat, parse_file
 
             try:
                 self.parsed[real] = parse_file(path, self.config.formats.get(real, fmt))
+            except NotThisFormat as e:  # said once, as a note: nothing is wrong with it
+                self.parsed[real] = None
+                if real in self.passed and real not in self.failed:
+                    self.notes.add((self.passed[real], e.line, e.column, e.message))
+                what = fmt.replace("postfix-", "") + ".cf" if fmt.startswith("postfix-") else fmt
+                self.failed[real] = f"is {e.message.partition(', not a ')[0]}, not a {what}"
             except ConfigError as e:
                 self.parsed[real] = None
                 if real in self.passed and real not in self.failed:  # a counterpart's error belongs to its own run
                     self.errors.append(e)
-                self.failed.add(real)
+                self.failed[real] = "does not parse"
         return self.parsed[real]
 
     def spelled(self, path: str) -> str:
@@ -92,7 +98,7 @@ class RunState:
         for fmt, path in group.files.items():
             if docs[fmt] is None:
                 kind = formats.get(fmt).counterpart
-                missing[kind] = f"its {kind} {self.spelled(path)} does not parse"
+                missing[kind] = f"its {kind} {self.spelled(path)} {self.failed.get(real(path), 'does not parse')}"
         names: frozenset[str] = frozenset()
         main, main_path = docs.get(POSTFIX_MAIN), group.files.get(POSTFIX_MAIN)
         if main is not None and MAIN_CF not in missing:
@@ -118,7 +124,7 @@ class RunState:
         tree = docs.dovecot
         if tree is not None and tree.files and real(group.files[DOVECOT]) in reported:
             reported |= {real(f) for f in tree.files}
-        reported -= failed
+        reported -= failed.keys()
         if not reported:
             return
         if tree is not None:

@@ -169,6 +169,18 @@ def test_dovecot_rules_skip_with_a_note_when_the_tree_is_not_found(site, capsys)
     assert ("DC201", "dovecot/dovecot.conf", 2) in found and err == ""
 
 
+def test_templates_of_one_host_pair_by_their_suffix(site, capsys):
+    # theappleman/mail keeps lib/templates/{main.cf,master.cf,dovecot.conf}.tpl side by side
+    main = ("smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\nsmtpd_sasl_path = private/auth\n"
+            "smtpd_sasl_security_options = noanonymous, noplaintext\n")
+    write(site / "templates/main.cf.tpl", main)
+    write(site / "templates/master.cf.tpl", "smtp inet n - y - - smtpd\n")
+    write(site / "templates/dovecot.conf.tpl", "service auth {\n}\n")
+    for given in ("templates/main.cf.tpl", "templates/dovecot.conf.tpl", "templates"):
+        status, found, err = check_json(capsys, "--select", "DC2", given)
+        assert ("DC201", "templates/dovecot.conf.tpl", 2) in found and "no Dovecot configuration" not in err, given
+
+
 # -- cause 6: files that are not live configs -----------------------------------------------
 
 # Postfix's own prototype: what a fresh install's main.cf starts from, every default commented
@@ -207,11 +219,12 @@ def test_a_main_cf_fragment_is_judged_on_what_it_sets(site, capsys):
     # an installer's main.cf.amavisd is appended to main.cf: what it does not set is set there
     write(site / "postfix/main.cf", "message_size_limit = 20480000\nsmtpd_client_connection_rate_limit = 30\n")
     write(site / "postfix/main.cf.amavisd", "content_filter = smtp-amavis:[127.0.0.1]:10024\n"
-                                            "smtpd_client_message_rate_limit = 0\n")
-    status, out, err = run(capsys, "check", "--format", "json", "--select", DOS, "postfix/main.cf.amavisd")
-    assert findings(out) == [("PF104", "postfix/main.cf.amavisd", 2)]  # set here, to 0: judged
+                                            "message_size_limit = 0\n")
+    status, out, err = run(capsys, "check", "--format", "json", "--select", DOS + ",PF108",
+                           "postfix/main.cf.amavisd")
+    assert findings(out) == [("PF108", "postfix/main.cf.amavisd", 2)]  # set here, to 0 (unlimited): judged
     assert err.startswith("postfix/main.cf.amavisd: note: it is a main.cf.<part> fragment, not a whole main.cf: "
-                          "PF101, PF106, PF109 skipped rather than judged with Postfix's defaults")
+                          "PF101, PF104, PF106 skipped rather than judged with Postfix's defaults")
 
 
 # -- cause 7: templates ---------------------------------------------------------------------

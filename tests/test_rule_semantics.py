@@ -293,3 +293,138 @@ def test_when_only_main_cf_is_checked_the_finding_stays_in_main_cf(site, capsys)
     found = [(f["path"], f["line"], [(r["path"], r["line"]) for r in f["related"]])
              for f in findings(capsys, "main.cf") if f["rule"] == "PF110"]
     assert found == [("main.cf", 1, [("master.cf", 1)])]
+
+
+# -- PF201 judges the pair (type, path), not the choice of SASL implementation ------------
+
+
+def test_pf201_is_silent_on_a_cyrus_application_and_reports_a_dovecot_socket_with_cyrus(site, capsys):
+    # Mailu's internal 10025 enables AUTH with the default type cyrus and the default
+    # application name "smtpd": a Cyrus setup, nothing says Dovecot, switching would break it
+    write(site / "master.cf", STOCK_MASTER + "10025 inet n - n - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n")
+    write(site / "main.cf", "smtpd_tls_security_level = may\n")
+    assert "PF201" not in rules(capsys, "main.cf", "master.cf")
+    # private/auth (or inet:host:port) is a Dovecot socket: with the type cyrus AUTH fails
+    write(site / "main.cf", "smtpd_tls_security_level = may\nsmtpd_sasl_path = private/auth\n")
+    (found,) = [f for f in findings(capsys, "main.cf", "master.cf") if f["rule"] == "PF201"]
+    assert found["message"] == ("10025: SMTP AUTH points at a Dovecot socket (smtpd_sasl_path) but "
+                                "smtpd_sasl_type is cyrus, not dovecot")
+
+
+# -- servers behind a proxy: the per-client limits the daemons exempt proxies from -------
+
+
+def test_postfix_rate_limits_are_not_judged_behind_an_xclient_proxy(site, capsys):
+    # Mailu: every client is its front, allowed XCLIENT; smtpd.c exempts xclient
+    # hosts from connection, message and auth counts/rates, so the limits do nothing
+    write(site / "master.cf", STOCK_MASTER + "10025 inet n - n - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n")
+    main = "smtpd_tls_security_level = may\nmessage_size_limit = 10240000\n"
+    write(site / "main.cf", main)
+    assert {"PF101", "PF104", "PF501"} <= set(rules(capsys, "main.cf", "master.cf"))
+    write(site / "main.cf", main + "smtpd_authorized_xclient_hosts = 192.168.203.0/24\n")
+    assert not {"PF101", "PF104", "PF501"} & set(rules(capsys, "main.cf", "master.cf"))
+
+
+def test_dovecot_auth_penalty_off_behind_trusted_proxies_is_not_judged(site, capsys):
+    # Dovecot skips the penalty for login_trusted_networks; mode 0 is the documented
+    # setup behind a proxy that limits guessing itself
+    tree = "service anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}\n"
+    write(site / "dovecot.conf", tree)
+    assert "DC311" in rules(capsys, "dovecot.conf")
+    write(site / "dovecot.conf", "login_trusted_networks = 192.168.203.0/24\n" + tree)
+    assert "DC311" not in rules(capsys, "dovecot.conf")
+
+
+def test_auth_username_chars_is_judged_for_sql_and_ldap_passdbs_only(site, capsys):
+    # its documented purpose is SQL/LDAP quoting; Mailu's dict passdb is neither
+    tree = "auth_username_chars =\npassdb {\n  driver = dict\n  args = /etc/dovecot/auth.conf\n}\n"
+    write(site / "dovecot.conf", tree)
+    assert "DC317" not in rules(capsys, "dovecot.conf")
+    write(site / "dovecot.conf", tree + "passdb {\n  driver = sql\n  args = /etc/dovecot/sql.conf.ext\n}\n")
+    (found,) = [f for f in findings(capsys, "dovecot.conf") if f["rule"] == "DC317"]
+    assert (found["line"], found["message"]) == (7, "auth_username_chars is empty: this sql passdb gets user names "
+                                                    "with any character, quotes and wildcards included")
+
+
+def test_first_valid_uid_needs_a_userdb_in_the_tree(site, capsys):
+    # sovereign: the userdb is in an include kept elsewhere, so the users' uids are unknown
+    write(site / "dovecot.conf", "first_valid_uid = 0\n")
+    assert "DC318" not in rules(capsys, "dovecot.conf")
+    write(site / "dovecot.conf", "first_valid_uid = 0\nuserdb {\n  driver = passwd\n}\n")
+    assert "DC318" in rules(capsys, "dovecot.conf")
+
+
+def test_an_auth_listener_with_the_same_tail_elsewhere_is_not_judged_missing(site, capsys):
+    # hardware/mailserver links /var/spool/postfix to /var/mail/postfix/spool (Dockerfile):
+    # the listener there is smtpd's private/auth, which the configuration cannot tell
+    write(site / "main.cf", "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\nsmtpd_sasl_path = private/auth\n")
+    listener = "service auth {\n  unix_listener %s {\n    mode = 0660\n    user = postfix\n    group = postfix\n  }\n}\n"
+    write(site / "dovecot.conf", listener % "/var/mail/postfix/spool/private/auth")
+    assert "DC201" not in rules(capsys, "main.cf", "master.cf", "dovecot.conf")
+    write(site / "dovecot.conf", listener % "/var/mail/postfix/spool/private/auth-other")
+    assert "DC201" in rules(capsys, "main.cf", "master.cf", "dovecot.conf")
+
+
+def test_postfix_installer_prototypes_and_docker_mailserver_overrides(site, capsys):
+    # Postfix's own conf/main.cf leaves setgid_group empty for postfix-install: no Postfix
+    # program starts with it, so it is a prototype; judged only on what it sets
+    write(site / "main.cf", "setgid_group =\nmail_owner = postfix\n")
+    cli.main(["check", "--format", "json", "main.cf"])
+    out, err = capsys.readouterr()
+    assert not {"PF101", "PF104", "PF109"} & {f["rule"] for f in json.loads(out)}
+    assert "main.cf: note: it leaves setgid_group empty, as Postfix's installer prototype does" in err
+    # docker-mailserver: postfix-main.cf is applied over the image's main.cf, and
+    # postfix-master.cf is a list of 'postconf -P' overrides, not a master.cf (no exit 2)
+    (site / "main.cf").unlink()
+    write(site / "dms/postfix-main.cf", "max_idle = 600s\n")
+    write(site / "dms/postfix-master.cf", "# comment\nsubmission/inet/smtpd_sasl_security_options=noanonymous\n")
+    assert cli.main(["check", "--format", "json", "dms"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == []
+    assert ("dms/postfix-master.cf: note: a list of 'postconf -P' overrides (service/type/parameter=value, as "
+            "docker-mailserver's postfix-master.cf), not a master.cf: not checked") in err
+    assert "dms/postfix-main.cf: note: it is docker-mailserver's postfix-main.cf" in err
+
+
+def test_a_parameter_a_template_macro_sets_is_not_judged_by_its_default(site, capsys):
+    # Salt's postfix-formula writes every line through a macro; PF109 said
+    # message_size_limit was unset while {{ set_parameter('message_size_limit', ...) }} sets it
+    macro = ("{%- macro set_parameter(parameter, default=None) -%}\n{{ parameter }} = {{ default }}\n"
+             "{%- endmacro -%}\n")
+    write(site / "main.cf.j2", macro + "{{ set_parameter('message_size_limit', '41943040') }}\n")
+    assert "PF109" not in rules(capsys, "main.cf.j2")
+    # without a macro that writes generated names, a call is just template output
+    write(site / "main.cf.j2", "{{ set_parameter('message_size_limit', '41943040') }}\nbiff = no\n")
+    assert "PF109" in rules(capsys, "main.cf.j2")
+
+
+def test_a_debian_packaging_prototype_is_judged_only_on_what_it_sets(site, capsys):
+    write(site / "debian/main.cf.in", "smtpd_banner = $myhostname ESMTP $mail_name (@@DISTRO@@)\nbiff = no\n")
+    assert not {"PF101", "PF104", "PF109"} & set(rules(capsys, "debian/main.cf.in"))
+    write(site / "conf/main.cf.in", "smtpd_banner = $myhostname ESMTP\nbiff = no\n")  # not in debian/: judged
+    assert {"PF101", "PF104", "PF109"} <= set(rules(capsys, "conf/main.cf.in"))
+
+
+def test_pf304_client_certificates_of_the_sites_own_ca_are_trust_in_the_client(site, capsys):
+    # DanWin's relay: permit_tls_all_clientcerts with its peers' CA file is how its clients
+    # are authorized (postconf(5)); the fix "move it after the guard" stops all its mail
+    main = ("compatibility_level = 3.6\nsmtpd_tls_security_level = encrypt\nsmtpd_tls_req_ccert = yes\n"
+            "smtpd_relay_restrictions = permit_tls_all_clientcerts reject\n")
+    write(site / "main.cf", main + "smtpd_tls_CAfile = /etc/postfix/peer.crt\n")
+    assert "PF304" not in rules(capsys, "main.cf", "master.cf")
+    # with the public CA store any publicly issued certificate may relay
+    write(site / "main.cf", main + "smtpd_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n")
+    assert "PF304" in rules(capsys, "main.cf", "master.cf")
+    write(site / "main.cf", main + "smtpd_tls_CAfile = /etc/postfix/peer.crt\ntls_append_default_CA = yes\n")
+    assert "PF304" in rules(capsys, "main.cf", "master.cf")
+
+
+def test_one_main_cf_value_gives_one_finding_for_all_its_services(site, capsys):
+    # mailcow: PF211 eight times at one main.cf line, once per smtpd service with AUTH
+    write(site / "main.cf", "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+                            "smtpd_sasl_path = inet:dovecot:10001\n")
+    write(site / "master.cf", "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n")
+    found = [f for f in findings(capsys, "main.cf", "master.cf") if f["rule"] == "PF211"]
+    assert [(f["line"], f["message"]) for f in found] == [
+        (3, "smtp, submission: smtpd_sasl_path inet:dovecot:10001 sends SMTP credentials to a remote Dovecot in clear")]
+    assert [r["line"] for r in found[0]["related"]] == [1, 2]  # the services, as related locations

@@ -10,8 +10,11 @@ from linter.formats.postfix_main import named_like, postfix_view
 
 
 def _parse(path: str, text: str) -> Any:
-    from linter.parsers import postfix_master
+    from linter.parsers import NotThisFormat, is_override_list, postfix_master
 
+    if is_override_list(text):
+        raise NotThisFormat(path, 0, 0, "a list of 'postconf -P' overrides (service/type/parameter=value, as "
+                                        "docker-mailserver's postfix-master.cf), not a master.cf: not checked")
     return postfix_master.parse(path, text)
 
 

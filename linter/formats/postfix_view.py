@@ -249,6 +249,8 @@ class PostfixView:
             return Edit(override.span, f"-o {{ {name} = {value} }}")
         explicit = self.explicit.get(name)
         if explicit is not None:
+            if explicit.templated:
+                return None  # a template expression (or a macro call) is never overwritten
             if explicit.value == "" and explicit.span.line == explicit.span.end_line:
                 return Edit(explicit.span, f"{name} = {value}")  # "name =" gets its blank too
             return Edit(explicit.value_span, value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from pathlib import PurePath
 
 from linter.model import (
@@ -26,7 +27,8 @@ from linter.parsers.common import (
 )
 from linter.parsers.io import READ_DIGESTS, content_digest, overlay, read_regular_file, read_text
 
-__all__ = ["NOT_LIVE_SUFFIXES", "READ_DIGESTS", "SUPPRESSION_MARKER", "TEMPLATE_SUFFIXES", "content_digest",
+__all__ = ["NOT_LIVE_SUFFIXES", "READ_DIGESTS", "NotThisFormat", "is_override_file", "is_override_list",
+           "is_packaging_prototype", "SUPPRESSION_MARKER", "TEMPLATE_SUFFIXES", "content_digest",
            "detect_format", "detect_newline", "find_marked_comments", "in_conf_d", "is_fragment_name", "is_not_live",
            "overlay", "parse_file", "parse_text", "read_regular_file", "read_text", "strip_template_suffix"]
 
@@ -52,6 +54,34 @@ def is_fragment_name(path: str) -> bool:
     a template (``main.cf.j2``), prototype or backup of one."""
     name = strip_template_suffix(os.path.basename(path))
     return name.startswith("main.cf.") and len(name) > len("main.cf.") and not is_not_live(path)
+
+
+def is_override_file(path: str) -> bool:
+    """docker-mailserver's ``postfix-main.cf``: lines its start-up script applies over the
+    image's main.cf (``postconf -e``), not a whole main.cf."""
+    return strip_template_suffix(os.path.basename(path)) == "postfix-main.cf"
+
+
+def is_packaging_prototype(path: str) -> bool:
+    """``debian/main.cf.in``: an input of a Debian source package that its build or maintainer
+    scripts substitute and complete (``postconf -e``), not the file the daemon reads."""
+    parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
+    return parent == "debian" and os.path.basename(path).endswith(".in")
+
+
+# docker-mailserver's postfix-master.cf: one ``postconf -P`` argument per line,
+# ``service/type/parameter=value`` (its start-up script skips lines not starting so)
+_OVERRIDE_LINE = re.compile(r"[0-9a-z][^\s/]*/[^\s/]+/[A-Za-z0-9_]+[ \t]*=")
+
+
+def is_override_list(text: str) -> bool:
+    """Whether ``text`` is a list of ``postconf -P`` overrides rather than a master.cf."""
+    lines = [line for line in text.splitlines() if line[:1].isalnum()]
+    return bool(lines) and all(_OVERRIDE_LINE.match(line) for line in lines)
+
+
+class NotThisFormat(ConfigError):
+    """A file named like a config of a format that holds something else (skipped with a note)."""
 
 
 def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | None:

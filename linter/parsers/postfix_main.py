@@ -38,6 +38,14 @@ _NAME_EQUALS = re.compile(r"[ \t\n\r\v\f]*([^ \t\n\r\v\f=]+)[ \t\n\r\v\f]*(=)[ \
 _COMMENT_IN_VALUE = re.compile(r"(?:^|(?<=[ \t\r\v\f]))#")
 
 
+# A template line that writes an assignment whose name is itself generated
+# ("{{ parameter }} = {{ value }}" in a macro, "<%= key %> = <%= value %>" in a loop).
+_GENERATED_NAME = re.compile(r"[ \t]*(?:\{\{.*?\}\}|<%=.*?%>)[ \t]*=")
+# A call on its own line whose first argument is a quoted parameter name:
+# "{{ set_parameter('message_size_limit', '41943040') }}" (Salt's postfix-formula).
+_NAMED_CALL = re.compile(r"[ \t]*(?:\{\{-?|<%=)[ \t]*[A-Za-z_][\w.]*[ \t]*\([ \t]*(['\"])([a-z][a-z0-9_]*)\1")
+
+
 def parse(path: str, text: str) -> Document:
     if "%" in text and (strip_template_suffix(os.path.basename(path)) != os.path.basename(path)
                         or templates.has_percent_lines(text, anywhere=False)):
@@ -47,7 +55,7 @@ def parse(path: str, text: str) -> Document:
         doc = parse_logical_lines(path, text, POSTFIX_MAIN, _parse_line)
     if doc.templates and "{%" in text:
         doc = _with_includes(doc)
-    return doc
+    return _with_generated_assignments(doc)
 
 
 # Jinja's include and the tags that pull in another template: {%- include('main.cf.d/x.j2') -%}
@@ -119,6 +127,28 @@ def _read_includes(doc: Document, entries: list, unread: list[str], read_text) -
                       len(entries))
             entries[at:at] = [e for e in included.entries if isinstance(e, Assignment)]
             unread += included.meta.get("unread_include", ())
+
+
+def _with_generated_assignments(doc: Document) -> Document:
+    """Parameters a template sets through a macro: when the file writes assignments with a
+    generated name, a call such as ``{{ set_parameter('message_size_limit', ...) }}`` sets
+    the parameter it names, to a value the tool cannot know (a templated Assignment at the
+    call).  Without this, the parameter would look unset and be judged by its default."""
+    if not doc.templates or not any(_GENERATED_NAME.match(t.text) for t in doc.templates):
+        return doc
+    found: list[Assignment] = []
+    for template in doc.templates:
+        match = _NAMED_CALL.match(template.text)
+        if match is None or template.span.line != template.span.end_line:
+            continue
+        line, column = template.span.line, template.span.column
+        name_span = Span(doc.path, line, column + match.start(2), line, column + match.end(2))
+        found.append(Assignment(name=match.group(2), value=template.text.strip(), span=template.span,
+                                name_span=name_span, value_span=template.span, templated=True))
+    if not found:
+        return doc
+    entries = sorted((*doc.entries, *found), key=lambda e: (e.span.line, e.span.column))
+    return dataclasses.replace(doc, entries=tuple(entries))
 
 
 def _parse_line(entry: LogicalLine, percent: bool = False) -> tuple[Assignment, list[ParseWarning]]:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from linter import values
 from linter.policy.units import parse_seconds, parse_size
+from linter.restrictions import client_certs_are_trust
 from linter.values import networks_outside, public_networks, remote_inet, wide_networks
 
 
@@ -107,12 +108,28 @@ def _relay_guard(env: Environment, restrictions: Any) -> bool:
     return _walker(env).has_guard(restrictions)
 
 
+def _relay_judge(env: Environment, restrictions: Any) -> Callable[[str, str], str]:
+    """judge_relay, told whether client certificates are the site's own (read only when
+    the list has permit_tls_all_clientcerts: the CA settings then decide)."""
+    if "permit_tls_all_clientcerts" not in str(restrictions).lower() and \
+            "permit_tls_all_clientcerts" not in str(env.context("param", "smtpd_restriction_classes")).lower():
+        return values.judge_relay
+    trust = client_certs_are_trust(str(env.context("param", "smtpd_tls_CAfile")),
+                                   str(env.context("param", "smtpd_tls_CApath")),
+                                   _yes(env.context("param", "tls_append_default_CA")))
+    return lambda name, argument: values.judge_relay(name, argument, trust)
+
+
+def _yes(value: Any) -> bool:
+    return value is True or str(value).lower() in ("yes", "true")
+
+
 def _relay_outcome(env: Environment, restrictions: Any) -> str:
-    return _walker(env).walk(restrictions, values.judge_relay)[0]
+    return _walker(env).walk(restrictions, _relay_judge(env, restrictions))[0]
 
 
 def _relay_decider(env: Environment, restrictions: Any) -> str:
-    return _walker(env).walk(restrictions, values.judge_relay)[1]
+    return _walker(env).walk(restrictions, _relay_judge(env, restrictions))[1]
 
 
 def _auth_outcome(env: Environment, restrictions: Any) -> str:
