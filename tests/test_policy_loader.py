@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
 
-from linter.policy import Policy, PolicyError, builtin_pack_dir, load_policy
+from linter.policy import Policy, PolicyError, load_policy
 from linter.policy.kinds import SCHEMA_PATH
 
 HERE = Path(__file__).parent / "policies"
@@ -81,10 +80,9 @@ def test_unknown_placeholders_in_fix_and_section(tmp_path: Path) -> None:
 def test_deep_nesting_rejected_fast(tmp_path: Path) -> None:
     policy = tmp_path / "p.yaml"
     policy.write_text("policy: p\nrules: " + "[" * 5000 + "]" * 5000 + "\n")
-    start = time.perf_counter()
+    # the guard rejects the text before the YAML parser recurses into it (no RecursionError)
     with pytest.raises(PolicyError) as info:
         load_policy([str(policy)], builtin=False)
-    assert time.perf_counter() - start < 2
     assert "nesting deeper" in info.value.problems[0].message
 
 
@@ -120,11 +118,15 @@ def test_schema_has_title_and_description_everywhere() -> None:
     assert not missing
 
 
-def test_builtin_pack_loads_quickly() -> None:
-    if not any(builtin_pack_dir().glob("*.yaml")):
-        pytest.skip("the built-in pack is not there yet")
-    start = time.perf_counter()
-    policy = load_policy([], builtin=True)
-    elapsed = time.perf_counter() - start
-    assert policy.rules
-    assert elapsed < 5, f"loading the built-in pack took {elapsed:.2f}s"
+def test_builtin_pack_loads_from_the_precompiled_data_without_yaml() -> None:
+    # the shipped pack is read from its precompiled JSON: loading it parses no YAML
+    # (how fast it loads is measured by bench/, not asserted here)
+    import subprocess
+    import sys
+
+    code = ("import sys; from linter.policy import load_policy; p = load_policy([], builtin=True); "
+            "print(len(p.rules), 'ruamel.yaml' in sys.modules, 'jsonschema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert int(out[0]) > 0 and out[1:] == ["False", "False"]
+
+
