@@ -267,7 +267,7 @@ def include_fan_out(data: bytes) -> None:
 
 def _parse_bounded(directory: Path, root: Path, root_text: str, max_files: int, max_bytes: int, shape: str,
                    over: bool) -> None:
-    import linter.parsers.dovecot as dovecot_parser
+    import linter.parsers.dovecot_include as dovecot_parser  # where includes are read and bounded
     from linter.parsers import parse_text
 
     reads: list[str] = []

@@ -24,8 +24,9 @@ ABSENT = ("argparse", "shutil", "gettext", "locale", "ruamel", "jsonschema", "di
           "linter.policytest", "linter.info_commands", "linter.dump")
 MAX_MODULES = 170  # all modules, standard library included (150 when this bound was set; 164 with issue 15's split)
 # linter.* (54 when this bound was set; 68 since issue 15 split the engine, values and the
-# unit context by job and made each config format a module: about 2 ms of imports in all)
-MAX_OWN_MODULES = 68
+# unit context by job and made each config format a module: about 2 ms of imports in all;
+# 70 with the Dovecot parser split into its include and value readers)
+MAX_OWN_MODULES = 70
 
 PROBE = ("import sys\n"
          "from linter.cli import main\n"
