@@ -13,6 +13,7 @@ traced memory a line adds is bounded too.
 
 from __future__ import annotations
 
+import re
 import sys
 import tracemalloc
 
@@ -57,6 +58,10 @@ def _cost(directory, name: str, text: str) -> tuple[int, int]:
         if event in ("call", "c_call"):
             calls += 1
 
+    # the regex cache is shared with every other test of the process: a full one makes each
+    # re.compile a miss, a warm one a hit, so call counts would depend on the tests run
+    # before; each run starts from an empty cache (a constant cost the differences cancel)
+    re.purge()
     tracemalloc.start()
     sys.setprofile(count)
     try:
