@@ -6,8 +6,9 @@ engine runs with only that rule.  A ``bad`` example must give at least one findi
 fix of the findings (unsafe ones included, display-only never) with the loop ``--fix``
 runs (:func:`linter.fixer.fix_files`) must give exactly that text, and the fixed files
 must give no finding of the rule.  Fixes that undo each other, fail to converge or
-break a file fail the example.  A bad example without ``fixed`` whose rule has no
-applicable fix must be left untouched.
+break a file fail the example.  A bad example without ``fixed`` must be left untouched
+by the fixes: what a fix writes is part of what the example shows, in the built-in pack
+and in a user's policy alike.
 """
 
 from __future__ import annotations
@@ -149,7 +150,10 @@ def run_example(policy: Policy, rule: Rule, index: int, example: Example) -> Exa
             return result(False, error)
         if example.fixed is None:
             changed = [by_name[p] for p in paths if texts[p] != before[p]]
-            return result(True, f"{len(found)} finding(s)" + (f"; fixes change {', '.join(changed)}" if changed else ""))
+            if changed:  # what a fix writes is part of what the example shows (built-in and user policies)
+                return result(False, f"the fixes change {', '.join(changed)}, but the example has no 'fixed:' text: "
+                                     "add the text they give")
+            return result(True, f"{len(found)} finding(s)")
         expected = dict(example.fixed)
         for path in paths:
             file_name = by_name[path]

@@ -59,6 +59,23 @@ def test_fixed_files_must_lint_clean(tmp_path: Path) -> None:
     assert not result.ok and "still give" in result.detail
 
 
+def test_a_bad_example_without_fixed_must_be_left_untouched_by_the_fixes(tmp_path: Path) -> None:
+    # issue 15: in a user's policy as in the built-in pack, what a fix writes is part of the
+    # example: one whose fixes change the file needs its 'fixed:' text
+    path = write(tmp_path, (
+        "      - name: fixable, no fixed text\n        bad: {main.cf: \"smtpd_client_connection_rate_limit = 0\\n\"}\n"
+    ), FIX)
+    (result,) = run_examples(load_policy([path], builtin=False))
+    assert not result.ok
+    assert result.detail == "the fixes change main.cf, but the example has no 'fixed:' text: add the text they give"
+    # a rule without a fix (or a display-only one) leaves the file as it is: nothing to show
+    path = write(tmp_path, (
+        "      - name: not fixable\n        bad: {main.cf: \"smtpd_client_connection_rate_limit = 0\\n\"}\n"
+    ), "")
+    (result,) = run_examples(load_policy([path], builtin=False))
+    assert result.ok, result.detail
+
+
 def test_rule_filter(tmp_path: Path) -> None:
     policy = load_policy([str(OK)], builtin=False)
     assert {r.rule_id for r in run_examples(policy, ["TF101"])} == {"TF101"}
