@@ -63,8 +63,7 @@ class RunState:
                 self.parsed[real] = None
                 if real in self.passed and real not in self.failed:
                     self.notes.add((self.passed[real], e.line, e.column, e.message))
-                what = fmt.replace("postfix-", "") + ".cf" if fmt.startswith("postfix-") else fmt
-                self.failed[real] = f"is {e.message.partition(', not a ')[0]}, not a {what}"
+                self.failed[real] = f"is {e.holds}, not a {e.fmt_name}"
             except ConfigError as e:
                 self.parsed[real] = None
                 if real in self.passed and real not in self.failed:  # a counterpart's error belongs to its own run

@@ -13,8 +13,8 @@ def _parse(path: str, text: str) -> Any:
     from linter.parsers import NotThisFormat, is_override_list, postfix_master
 
     if is_override_list(text):
-        raise NotThisFormat(path, 0, 0, "a list of 'postconf -P' overrides (service/type/parameter=value, as "
-                                        "docker-mailserver's postfix-master.cf), not a master.cf: not checked")
+        raise NotThisFormat(path, "master.cf", "a list of 'postconf -P' overrides (service/type/parameter=value, "
+                                               "as docker-mailserver's postfix-master.cf)")
     return postfix_master.parse(path, text)
 
 

@@ -81,7 +81,13 @@ def is_override_list(text: str) -> bool:
 
 
 class NotThisFormat(ConfigError):
-    """A file named like a config of a format that holds something else (skipped with a note)."""
+    """A file named like a config of format ``fmt`` that holds something else (``holds``):
+    skipped with a note, never an error."""
+
+    def __init__(self, path: str, fmt: str, holds: str):
+        self.fmt_name = fmt
+        self.holds = holds
+        super().__init__(path, 0, 0, f"{holds}, not a {fmt}: not checked")
 
 
 def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | None:
