@@ -428,3 +428,14 @@ def test_one_main_cf_value_gives_one_finding_for_all_its_services(site, capsys):
     assert [(f["line"], f["message"]) for f in found] == [
         (3, "smtp, submission: smtpd_sasl_path inet:dovecot:10001 sends SMTP credentials to a remote Dovecot in clear")]
     assert [r["line"] for r in found[0]["related"]] == [1, 2]  # the services, as related locations
+
+
+def test_pf304_reads_the_ca_settings_for_a_permit_inside_a_restriction_class(site, capsys):
+    # the CA files decide wherever the walk meets permit_tls_all_clientcerts, also in a class
+    main = ("compatibility_level = 3.6\nsmtpd_tls_security_level = encrypt\nsmtpd_tls_req_ccert = yes\n"
+            "smtpd_restriction_classes = peers\npeers = permit_tls_all_clientcerts\n"
+            "smtpd_relay_restrictions = peers, reject\n")
+    write(site / "main.cf", main + "smtpd_tls_CAfile = /etc/postfix/peer.crt\n")
+    assert "PF304" not in rules(capsys, "main.cf", "master.cf")
+    write(site / "main.cf", main + "smtpd_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n")
+    assert "PF304" in rules(capsys, "main.cf", "master.cf")

@@ -108,16 +108,20 @@ def _relay_guard(env: Environment, restrictions: Any) -> bool:
     return _walker(env).has_guard(restrictions)
 
 
-def _relay_judge(env: Environment, restrictions: Any) -> Callable[[str, str], str]:
-    """judge_relay, told whether client certificates are the site's own (read only when
-    the list has permit_tls_all_clientcerts: the CA settings then decide)."""
-    if "permit_tls_all_clientcerts" not in str(restrictions).lower() and \
-            "permit_tls_all_clientcerts" not in str(env.context("param", "smtpd_restriction_classes")).lower():
-        return values.judge_relay
-    trust = client_certs_are_trust(str(env.context("param", "smtpd_tls_CAfile")),
-                                   str(env.context("param", "smtpd_tls_CApath")),
-                                   _yes(env.context("param", "tls_append_default_CA")))
-    return lambda name, argument: values.judge_relay(name, argument, trust)
+def _relay_judge(env: Environment) -> Callable[[str, str], str]:
+    """judge_relay, told whether client certificates are the site's own: the CA settings
+    are read the first time the walk meets permit_tls_all_clientcerts (in the list or in
+    a restriction class it expands), and only then."""
+    trust: list[bool] = []
+
+    def judge(name: str, argument: str) -> str:
+        if name == "permit_tls_all_clientcerts" and not trust:
+            trust.append(client_certs_are_trust(str(env.context("param", "smtpd_tls_CAfile")),
+                                                str(env.context("param", "smtpd_tls_CApath")),
+                                                _yes(env.context("param", "tls_append_default_CA"))))
+        return values.judge_relay(name, argument, bool(trust) and trust[0])
+
+    return judge
 
 
 def _yes(value: Any) -> bool:
@@ -125,11 +129,11 @@ def _yes(value: Any) -> bool:
 
 
 def _relay_outcome(env: Environment, restrictions: Any) -> str:
-    return _walker(env).walk(restrictions, _relay_judge(env, restrictions))[0]
+    return _walker(env).walk(restrictions, _relay_judge(env))[0]
 
 
 def _relay_decider(env: Environment, restrictions: Any) -> str:
-    return _walker(env).walk(restrictions, _relay_judge(env, restrictions))[1]
+    return _walker(env).walk(restrictions, _relay_judge(env))[1]
 
 
 def _auth_outcome(env: Environment, restrictions: Any) -> str:
