@@ -330,6 +330,24 @@ def entry() -> None:
 
 def _dispatch(args: Namespace | Args, out: TextIO, err: TextIO) -> int:
     command = args.command or "check"
+    if command in ("check", "baseline"):
+        import gc
+
+        # A run's documents and findings live until its report is written: at the cyclic
+        # collector's default pace (a collection every 700 new containers, a full one each
+        # time the heap grows by a quarter) a run of 700,000 findings spends a fifth of its
+        # time traversing them, and frees nothing.  A collection every 200,000 new containers
+        # instead, as mypy does; the setting is restored for whoever called main().
+        threshold = gc.get_threshold()
+        gc.set_threshold(200_000, 30, 30)
+        try:
+            return _run_command(command, args, out, err)
+        finally:
+            gc.set_threshold(*threshold)
+    return _run_command(command, args, out, err)
+
+
+def _run_command(command: str, args: Namespace | Args, out: TextIO, err: TextIO) -> int:
     if command == "check":
         from linter.check_command import check
 

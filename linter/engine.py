@@ -78,7 +78,7 @@ def check(files: Sequence[str], policy: Policy, options: Options,
     finally:
         READ_DIGESTS.clear()
     unique = {(e.path, e.line, e.column, e.message): e for e in (*errors, *state.errors)}
-    ordered = tuple(sorted(_merge_services(state.diagnostics), key=Diagnostic.sort_key))
+    ordered = tuple(_merge_services(state.diagnostics))
     return Report(ordered, tuple(sorted(unique.values(), key=lambda e: (e.path, e.line, e.column))), tuple(files),
                   tuple(sorted(state.comments, key=lambda c: (c.path, c.line))),
                   tuple(ConfigError(*note) for note in sorted(state.notes)), digests)
@@ -88,7 +88,8 @@ def _merge_services(diagnostics: set[Diagnostic]) -> list[Diagnostic]:
     """One finding where several services found the same thing at the same place (a
     missing Dovecot listener that smtp and submission both need), or the same thing with
     the same fix (a main.cf line missing for every service, each found at its own
-    master.cf entry); the other places are kept as related locations."""
+    master.cf entry); the other places are kept as related locations.  In report order
+    (:meth:`Diagnostic.sort_key`)."""
     merged: dict[tuple, Diagnostic] = {}
     for d in sorted(diagnostics, key=lambda d: (d.sort_key(), d.related)):
         key = (d.rule, d.message, d.fix) if d.fix is not None and d.fix.edits else (d.rule, d.span, d.message, d.fix)
@@ -104,15 +105,24 @@ def _merge_services(diagnostics: set[Diagnostic]) -> list[Diagnostic]:
 
 def _merge_service_names(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """One finding where several services report one main.cf value at one place: PF211's
-    ``smtp: X`` and ``submission: X`` at the same line become ``smtp, submission: X``."""
+    ``smtp: X`` and ``submission: X`` at the same line become ``smtp, submission: X``.
+    ``diagnostics`` are in report order, and so is the result: sorted again only when
+    something was merged (a merged message moves)."""
     groups: dict[tuple, list[Diagnostic]] = {}
     rest: list[Diagnostic] = []
+    merging = False
     for d in diagnostics:
         head, sep, tail = d.message.partition(": ")
         if sep and head and not any(c.isspace() for c in head):
-            groups.setdefault((d.rule, d.span, d.fix, tail), []).append(d)
+            found = groups.setdefault((d.rule, d.span, d.fix, tail), [])
+            found.append(d)
+            merging = merging or len(found) > 1
         else:
             rest.append(d)
+    if not merging:
+        # as sorting the list below would give: findings with equal sort keys have equal
+        # messages, so they are all in ``rest`` or all in single groups, each in input order
+        return diagnostics
     for (_rule, _span, _fix, tail), found in groups.items():
         if len(found) == 1:
             rest.append(found[0])
@@ -120,6 +130,7 @@ def _merge_service_names(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         names = ", ".join(sorted({d.message.partition(": ")[0] for d in found}))
         related = tuple(dict.fromkeys(r for d in found for r in d.related))
         rest.append(dataclasses.replace(found[0], message=f"{names}: {tail}", related=related))
+    rest.sort(key=Diagnostic.sort_key)
     return rest
 
 

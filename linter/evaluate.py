@@ -181,9 +181,24 @@ def build_fix(rule: Rule, unit: Unit, finding: Finding, values: dict) -> Fix | N
             edits.append(edit)
     for name in spec.remove:
         edits += unit.view.remove_edits(unit, name)
-    if not edits and spec.applicability > 1:
-        return None
+    if not edits:
+        return None if spec.applicability > 1 else _shown_only(title, spec.applicability)
     return Fix(title, spec.applicability, tuple(edits))
+
+
+# (title, applicability) -> the one Fix without edits (a display-only advice such as
+# "Correct or remove the parameter"): a large file's findings share it
+_SHOWN_ONLY: dict[tuple, Fix] = {}
+
+
+def _shown_only(title: str, applicability: Any) -> Fix:
+    key = (title, applicability)
+    fix = _SHOWN_ONLY.get(key)
+    if fix is None:
+        if len(_SHOWN_ONLY) >= 1024:  # titles with placeholders: kept bounded
+            _SHOWN_ONLY.clear()
+        fix = _SHOWN_ONLY[key] = Fix(title, applicability, ())
+    return fix
 
 
 def diagnose(rule: Rule, unit: Unit, finding: Finding, env: Env) -> Diagnostic:

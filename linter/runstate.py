@@ -51,6 +51,8 @@ class RunState:
         self.diagnostics: set[Diagnostic] = set()
         self.comments: set[MarkedComment] = set()
         self.notes: set[tuple] = set()  # (path, line, column, message)
+        self._respell: dict[str, bool] = {}  # path -> whether it is shown spelled otherwise
+        self._sides: tuple[HostDocs | None, dict[str, str]] = (None, {})
 
     def parse(self, path: str, fmt: str) -> Document | None:
         real = self.real(path)
@@ -135,9 +137,12 @@ class RunState:
                     spelled = self.spelled(comment.path)
                     self.comments.add(comment if spelled == comment.path else comment._replace(path=spelled))
         lacking: dict[str, set[str]] = {}  # missing counterpart -> ids of the rules that needed it
-        for rule in self.config.rules:
-            for kind in self.check_rule(rule, docs, reported):
-                lacking.setdefault(kind, set()).add(rule.id)
+        try:
+            for rule in self.config.rules:
+                for kind in self.check_rule(rule, docs, reported):
+                    lacking.setdefault(kind, set()).add(rule.id)
+        finally:
+            self._sides = (None, {})  # the host's documents are not held after it
         if lacking:
             self.notes.update(self._lacking_notes(group, docs, lacking, reported))
 
@@ -189,11 +194,16 @@ class RunState:
         return needed
 
     def _side(self, docs: HostDocs, real: str) -> str | None:
-        """The format of the host's file ``real`` (for Dovecot, any file of the tree)."""
-        for fmt, doc in docs.docs.items():
-            if real in {self.real(f) for f in (doc.path, *doc.files)}:
-                return fmt
-        return None
+        """The format of the host's file ``real`` (for Dovecot, any file of the tree);
+        worked out once per host, not once per finding."""
+        host, sides = self._sides
+        if host is not docs:
+            sides = {}
+            for fmt, doc in docs.docs.items():
+                for f in (doc.path, *doc.files):
+                    sides.setdefault(self.real(f), fmt)
+            self._sides = (docs, sides)
+        return sides.get(real)
 
     def _suppressed(self, docs: HostDocs, span: Span, rule_id: str) -> bool:
         """Whether an inline suppression in ``span``'s file (not passed, so not collected) covers the finding."""
@@ -243,9 +253,17 @@ class RunState:
             given = self.spelled(span.path)
             return span if given == span.path else span._replace(path=given)
 
+        respell = self._respell
+
+        def differs(path: str) -> bool:  # a few paths, hundreds of thousands of findings
+            found = respell.get(path)
+            if found is None:
+                found = respell[path] = self.spelled(path) != path
+            return found
+
         fix = d.fix
-        paths = {d.span.path, *(r.path for r in d.related), *(e.span.path for e in (fix.edits if fix else ()))}
-        if all(self.spelled(p) == p for p in paths):
+        if not differs(d.span.path) and not any(differs(r.path) for r in d.related) \
+                and not (fix is not None and any(differs(e.span.path) for e in fix.edits)):
             return d
         if fix is not None:
             fix = dataclasses.replace(fix, edits=tuple(Edit(spell(e.span), e.content) for e in fix.edits))

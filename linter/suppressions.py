@@ -114,7 +114,8 @@ def suppressions_from_comments(comments: Iterable[MarkedComment]) -> tuple[list[
 
 def apply_suppressions(report, known_rules: Collection[str] | None = None,  # noqa: ANN001,ANN201 - engine.Report
                        active_rules: Collection[str] | None = None):
-    """``report`` without the suppressed findings, plus PL001-PL003 findings."""
+    """``report`` without the suppressed findings, plus PL001-PL003 findings.  The
+    report's findings are in report order (the engine's), and stay so."""
     suppressions: dict[str, list[Suppression]] = {}  # real path -> its suppressions
     extra: list[Diagnostic] = []
     by_file: dict[str, list[MarkedComment]] = {}
@@ -129,6 +130,8 @@ def apply_suppressions(report, known_rules: Collection[str] | None = None,  # no
         suppressions[real] = found
         extra += invalid
     if not suppressions:
+        if not extra:
+            return report
         return dataclasses.replace(report, diagnostics=tuple(sorted((*report.diagnostics, *extra),
                                                                      key=Diagnostic.sort_key)))
     used: set[tuple[str, int, str]] = set()  # (real path, comment line, rule)
@@ -159,7 +162,9 @@ def apply_suppressions(report, known_rules: Collection[str] | None = None,  # no
                     unused.append(ref)
             if unused:
                 extra.append(_unused(s, unused))
-    diagnostics = tuple(sorted((*kept, *extra), key=Diagnostic.sort_key))
+    if not extra and len(kept) == len(report.diagnostics):
+        return report
+    diagnostics = tuple(sorted((*kept, *extra), key=Diagnostic.sort_key) if extra else kept)
     return dataclasses.replace(report, diagnostics=diagnostics)
 
 

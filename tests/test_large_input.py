@@ -88,3 +88,32 @@ def test_cost_per_line_does_not_grow_with_the_input(tmp_path, monkeypatch, make)
     assert c4 - c2 <= 2.4 * (c2 - c1), f"calls: {c1}, {c2}, {c4}"
     # the peak of a small run is the policy's; what more lines add stays small per line
     assert m4 - m1 <= BYTES_PER_LINE * 3 * N, f"peak memory: {m1}, {m2}, {m4}"
+
+
+def test_a_run_does_not_collect_at_the_default_pace_and_restores_the_collector(tmp_path, monkeypatch):
+    # a run's documents and findings live until the report is written: the collector's
+    # default pace (a collection every 700 new containers, full ones as the heap grows)
+    # traverses them again and again and frees nothing; it took a fifth of a large run
+    import gc
+
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    name, text = _main_cf_duplicates(4 * N)  # about 50 collections at the default pace
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    collections = []
+
+    def watch(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    before = gc.get_threshold()
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        status = cli.main(["check", name, "--no-config", "--format", "json", "--output", "report.json"])
+    finally:
+        gc.callbacks.remove(watch)
+    assert status == 1
+    assert len(collections) <= 1, collections
+    assert gc.get_threshold() == before

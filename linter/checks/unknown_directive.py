@@ -216,6 +216,14 @@ class _KnownPostfix:
             if service:
                 self.by_service.setdefault(service, []).append(entry)
         self.judged: dict[str, bool] = {}
+        self.versions: dict[str, tuple[str, ...]] = {}
+
+    def other_versions(self, name: str) -> tuple[str, ...]:
+        """``catalog.postfix_other_versions(name)``, once per distinct name."""
+        found = self.versions.get(name)
+        if found is None:
+            found = self.versions[name] = catalog.postfix_other_versions(name)
+        return found
 
     def __call__(self, name: str) -> bool:
         known = self.judged.get(name)
@@ -250,7 +258,7 @@ def postfix_unknown(unit: Unit, docs: Iterator[Document]) -> Iterator[tuple[str,
                 if not name.isascii() or getattr(entry, "templated", False) and not _named(entry, name):
                     continue
                 if not known(name):
-                    yield name, span, catalog.postfix_other_versions(name)
+                    yield name, span, known.other_versions(name)
 
 
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:

@@ -78,22 +78,61 @@ def _span_text(span: Span, indent: str) -> str:
             f"{inner}\"end_column\": {_scalar(span.end_column)}")
 
 
-def _finding_text(diagnostic: Diagnostic) -> str:
+class _Pieces:
+    """The parts of finding texts that many findings share (a rule's ``rule``/``name``/
+    ``severity`` lines, a fix without edits, the later duplicate every earlier one points
+    at), written once per report, in bounded tables."""
+
+    __slots__ = ("heads", "fixes", "related")
+
+    def __init__(self) -> None:
+        self.heads: dict[tuple, str] = {}
+        self.fixes: dict[tuple, str] = {}
+        self.related: dict[Span, str] = {}
+
+
+def _remembered(table: dict, key: object, text: str) -> str:
+    if len(table) >= 4096:
+        table.clear()
+    table[key] = text
+    return text
+
+
+def _finding_text(diagnostic: Diagnostic, shared: _Pieces | None = None) -> str:
     """``_indented(finding(diagnostic), "\\n  ")`` without building the dicts: the bulk of a
     large report's writing time (property-tested against json.dumps)."""
     i0, i1, i2, i3, i4 = "\n  ", "\n    ", "\n      ", "\n        ", "\n          "  # the indents, level by level
-    related = (("[" + ",".join(i2 + _span_text(r, i2) + i2 + "}" for r in diagnostic.related) + i1 + "]")
-               if diagnostic.related else "[]")
+    shared = shared or _Pieces()
+    if diagnostic.related:
+        table = shared.related
+        parts = []
+        for r in diagnostic.related:
+            text = table.get(r)
+            if text is None:
+                text = _remembered(table, r, i2 + _span_text(r, i2) + i2 + "}")
+            parts.append(text)
+        related = "[" + ",".join(parts) + i1 + "]"
+    else:
+        related = "[]"
     fix = diagnostic.fix
     if fix is None:
         fix_text = "null"
+    elif not fix.edits and (fix.title, fix.applicability) in shared.fixes:
+        fix_text = shared.fixes[fix.title, fix.applicability]
     else:
         edits = (("[" + ",".join(f"{i3}{_span_text(e.span, i3)},{i4}\"content\": {_scalar(e.content)}{i3}}}"
                                  for e in fix.edits) + i2 + "]") if fix.edits else "[]")
         fix_text = (f"{{{i2}\"title\": {_scalar(fix.title)},{i2}\"applicability\": {_scalar(str(fix.applicability))},"
                     f"{i2}\"edits\": {edits}{i1}}}")
-    return (f"{_span_text(diagnostic.span, i0)},{i1}\"rule\": {_scalar(diagnostic.rule)},"
-            f"{i1}\"name\": {_scalar(diagnostic.name)},{i1}\"severity\": {_scalar(str(diagnostic.severity))},"
+        if not fix.edits:
+            _remembered(shared.fixes, (fix.title, fix.applicability), fix_text)
+    key = (diagnostic.rule, diagnostic.name, diagnostic.severity)
+    head = shared.heads.get(key)
+    if head is None:
+        head = _remembered(shared.heads, key, f",{i1}\"rule\": {_scalar(diagnostic.rule)},"
+                                              f"{i1}\"name\": {_scalar(diagnostic.name)},"
+                                              f"{i1}\"severity\": {_scalar(str(diagnostic.severity))},")
+    return (f"{_span_text(diagnostic.span, i0)}{head}"
             f"{i1}\"message\": {_scalar(diagnostic.message)},{i1}\"help_uri\": {_scalar(diagnostic.help_uri)},"
             f"{i1}\"related\": {related},{i1}\"fix\": {fix_text}\n  }}")
 
@@ -158,14 +197,16 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
         yield "[]\n"
         return
     separator = "["
+    shared = _Pieces()
     for item in (*errors, *report.diagnostics) if errors else report.diagnostics:
         error = not isinstance(item, Diagnostic)
         try:
-            text = _indented(input_error(item), "\n  ") if error else _finding_text(item)
+            text = _indented(input_error(item), "\n  ") if error else _finding_text(item, shared)
         except _Unhandled:  # what the fast writer does not know: json.dumps, indented one level in
             data = input_error(item) if error else finding(item)
             text = json.dumps(data, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-        if _LONE_SURROGATE.search(text):  # rare
+        # rare; an ASCII text without DEL has none (isascii is a flag of the string, no scan)
+        if not (text.isascii() and "\x7f" not in text) and _LONE_SURROGATE.search(text):
             text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
         yield separator + "\n  " + text
         separator = ","
