@@ -101,6 +101,35 @@ def test_json_report_is_the_json_modules_rendering_of_the_findings(diagnostics: 
     assert render(report, None) == expected + "\n"
 
 
+# findings drawn again and again from a few: what a large file gives (shared rules, fixes
+# without edits, the same related span), where the writers reuse what they wrote
+_REPEATED = st.lists(_DIAGNOSTICS, min_size=1, max_size=3).flatmap(
+    lambda pool: st.lists(st.sampled_from(pool) | st.sampled_from(pool).map(
+        lambda d: Diagnostic(d.rule, d.name, d.severity, d.message + "x", d.span, None if d.fix is None else Fix(
+            d.fix.title, d.fix.applicability, ()), d.related, d.help_uri)), max_size=8))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_REPEATED)
+def test_json_report_of_repeated_findings_is_the_json_modules_rendering(diagnostics: list[Diagnostic]) -> None:
+    report = Report(tuple(diagnostics), (), ())
+    expected = json.dumps([finding(d) for d in diagnostics], indent=2, ensure_ascii=False)
+    expected = re.sub("[\x7f-\x9f\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", expected)
+    assert render(report, None) == expected + "\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_DIAGNOSTICS, max_size=4) | _REPEATED)
+def test_sarif_report_written_result_by_result_is_the_whole_documents_rendering(diagnostics: list[Diagnostic]) -> None:
+    from linter.reporters import sarif
+
+    report = Report(tuple(diagnostics), (), ())
+    expected = json.dumps(sarif.to_sarif(report, None), indent=2, ensure_ascii=False)
+    expected = re.sub("[\x7f-\x9f\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", expected)
+    assert sarif.render(report, None) == expected + "\n"
+    assert "".join(sarif.render_chunks(report, None)) == expected + "\n"
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["smtp", "submission", "x"]), st.sampled_from(["\n  ", " ", "\t"]),
                           st.sampled_from(["", "\n  -o a=b", "\n\t-o { c = d }"])), min_size=1, max_size=4))

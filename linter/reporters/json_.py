@@ -61,6 +61,14 @@ def dumps(data: object) -> str:
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def surrogates_escaped(text: str) -> str:
+    """``text`` (JSON) with undecodable bytes (lone surrogates), DEL and C1 controls as
+    ``\\u`` escapes; an ASCII text without DEL has none (isascii is a flag, not a scan)."""
+    if (text.isascii() and "\x7f" not in text) or not _LONE_SURROGATE.search(text):
+        return text
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _scalar(value: object) -> str:
     if type(value) is str:
         return _encode_string(value)
@@ -205,9 +213,6 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
         except _Unhandled:  # what the fast writer does not know: json.dumps, indented one level in
             data = input_error(item) if error else finding(item)
             text = json.dumps(data, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-        # rare; an ASCII text without DEL has none (isascii is a flag of the string, no scan)
-        if not (text.isascii() and "\x7f" not in text) and _LONE_SURROGATE.search(text):
-            text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-        yield separator + "\n  " + text
+        yield separator + "\n  " + surrogates_escaped(text)
         separator = ","
     yield "\n]\n"

@@ -13,7 +13,11 @@ from urllib.parse import quote
 from linter.diagnostics import Diagnostic, Severity
 from linter.model import Span
 from linter.reporters import INFORMATION_URI, OutputSettings, relative_path
-from linter.reporters.json_ import dumps
+from linter.reporters.json_ import dumps, surrogates_escaped
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -68,18 +72,32 @@ def _descriptor_from(diagnostic: Diagnostic) -> dict:
     return descriptor
 
 
-def _result(d: Diagnostic, index: int, root: str) -> dict:
+class _Artifacts(dict):
+    """A file's ``artifactLocation``, worked out once per file (a path relative to the root
+    costs a few string operations and system calls; a large report has few files)."""
+
+    def __init__(self, root: str):
+        super().__init__()
+        self.root = root
+
+    def __missing__(self, path: str) -> dict:
+        found = self[path] = _artifact(path, self.root)
+        return found
+
+
+def _result(d: Diagnostic, index: int, root: str, artifacts: _Artifacts | None = None) -> dict:
+    artifacts = artifacts if artifacts is not None else _Artifacts(root)
     result = {
         "ruleId": d.rule,
         "ruleIndex": index,
         "level": LEVELS[d.severity],
         "message": {"text": d.message},
-        "locations": [{"physicalLocation": {"artifactLocation": _artifact(d.span.path, root),
+        "locations": [{"physicalLocation": {"artifactLocation": artifacts[d.span.path],
                                             "region": _region(d.span)}}],
     }
     if d.related:
         result["relatedLocations"] = [
-            {"id": i, "physicalLocation": {"artifactLocation": _artifact(s.path, root), "region": _region(s)}}
+            {"id": i, "physicalLocation": {"artifactLocation": artifacts[s.path], "region": _region(s)}}
             for i, s in enumerate(d.related)]
     if d.fix is not None and d.fix.edits:
         by_file: dict[str, list] = {}
@@ -88,7 +106,7 @@ def _result(d: Diagnostic, index: int, root: str) -> dict:
         result["fixes"] = [{
             "description": {"text": f"{d.fix.title} [{d.fix.applicability}]"},
             "artifactChanges": [{
-                "artifactLocation": _artifact(path, root),
+                "artifactLocation": artifacts[path],
                 "replacements": [{"deletedRegion": _region(e.span), "insertedContent": {"text": e.content}}
                                  for e in edits],
             } for path, edits in by_file.items()],
@@ -97,6 +115,16 @@ def _result(d: Diagnostic, index: int, root: str) -> dict:
 
 
 def to_sarif(report, policy, settings: OutputSettings = OutputSettings()) -> dict:  # noqa: ANN001
+    """The whole SARIF document (:func:`render_chunks` writes the same text without it)."""
+    document, index = _document(report, policy, settings)
+    artifacts = _Artifacts(settings.root)
+    document["runs"][0]["results"] = [_result(d, index[d.rule], settings.root, artifacts) for d in report.diagnostics]
+    return document
+
+
+def _document(report, policy, settings: OutputSettings) -> tuple[dict, dict[str, int]]:  # noqa: ANN001
+    """The SARIF document but its results (an empty list, the last member of the run), and
+    the index of each rule id in ``tool.driver.rules``."""
     rules = [_rule_descriptor(r) for r in policy.rules] if policy is not None else []
     index = {r["id"]: i for i, r in enumerate(rules)}
     for d in report.diagnostics:
@@ -133,10 +161,116 @@ def to_sarif(report, policy, settings: OutputSettings = OutputSettings()) -> dic
             "originalUriBaseIds": {SRCROOT: {"uri": root_uri}},
             "columnKind": "unicodeCodePoints",
             "invocations": [invocation],
-            "results": [_result(d, index[d.rule], settings.root) for d in report.diagnostics],
+            "results": [],
         }],
-    }
+    }, index
 
 
 def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001
-    return dumps(to_sarif(report, policy, settings)) + "\n"
+    return "".join(render_chunks(report, policy, settings))
+
+
+# the results array's place in the document's text: its members are written one at a time
+_RESULTS_MARK = "\x00policy-lint: the results\x00"
+_RESULT_INDENT = "\n        "  # results are the members of runs[0].results: four levels in
+
+
+def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -> Iterator[str]:  # noqa: ANN001
+    """The document in pieces, one result each (``"".join`` of them is what ``dumps`` of
+    :func:`to_sarif` gives): a report of 700,000 findings is written as it is made, never
+    held whole as dicts, nor as text."""
+    document, index = _document(report, policy, settings)
+    if not report.diagnostics:
+        yield dumps(document) + "\n"
+        return
+    document["runs"][0]["results"] = [_RESULTS_MARK]
+    # the last occurrence: only closing brackets follow the results (an input's text, in a
+    # note before them, cannot move the place)
+    head, _mark, tail = dumps(document).rpartition(dumps(_RESULTS_MARK))
+    writer = _ResultWriter(settings.root)
+    separator = head
+    for d in report.diagnostics:
+        yield separator + surrogates_escaped(writer.text(d, index[d.rule]))
+        separator = "," + _RESULT_INDENT
+    yield tail + "\n"
+
+
+class _ResultWriter:
+    """One result's text, exactly as ``dumps`` indents the dict of :func:`_result` (property-
+    tested), without building the dicts: the bulk of a large report's writing time.  A
+    file's artifactLocation is written once per file and depth."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.artifacts = _Artifacts(root)
+        self.artifact_texts: dict[tuple[str, int], str] = {}
+
+    def text(self, d: Diagnostic, index: int) -> str:
+        from linter.reporters.json_ import _indented, _Unhandled
+
+        try:
+            return self._text(d, index)
+        except _Unhandled:  # a value the fast writer does not know: as dumps() writes it
+            import json
+
+            result = _result(d, index, self.root, self.artifacts)
+            try:
+                return _indented(result, _RESULT_INDENT)
+            except _Unhandled:
+                return json.dumps(result, indent=2, ensure_ascii=False).replace("\n", _RESULT_INDENT)
+
+    def _artifact(self, path: str, depth: int) -> str:
+        from linter.reporters.json_ import _indented
+
+        key = (path, depth)
+        text = self.artifact_texts.get(key)
+        if text is None:
+            if len(self.artifact_texts) >= 4096:
+                self.artifact_texts.clear()
+            text = self.artifact_texts[key] = _indented(self.artifacts[path], _INDENTS[depth])
+        return text
+
+    def _location(self, span: Span, first: str) -> str:
+        """A (related) location at depth 2: ``first`` is its ``"id": N,`` member, or nothing."""
+        i2, i3, i4 = _INDENTS[2], _INDENTS[3], _INDENTS[4]
+        return (f"{{{first}{i3}\"physicalLocation\": {{{i4}\"artifactLocation\": {self._artifact(span.path, 4)},"
+                f"{i4}\"region\": {_region_text(span, 4)}{i3}}}{i2}}}")
+
+    def _text(self, d: Diagnostic, index: int) -> str:
+        from linter.reporters.json_ import _encode_string, _scalar
+
+        i0, i1, i2, i3, i4, i5, i6, i7, i8 = _INDENTS
+        parts = [f"{{{i1}\"ruleId\": {_scalar(d.rule)},{i1}\"ruleIndex\": {_scalar(index)},"
+                 f"{i1}\"level\": {_encode_string(LEVELS[d.severity])},"
+                 f"{i1}\"message\": {{{i2}\"text\": {_scalar(d.message)}{i1}}},"
+                 f"{i1}\"locations\": [{i2}{self._location(d.span, '')}{i1}]"]
+        if d.related:
+            parts.append(f",{i1}\"relatedLocations\": [" + ",".join(
+                i2 + self._location(s, f"{i3}\"id\": {n},") for n, s in enumerate(d.related)) + f"{i1}]")
+        fix = d.fix
+        if fix is not None and fix.edits:
+            by_file: dict[str, list] = {}
+            for edit in fix.edits:
+                by_file.setdefault(edit.span.path, []).append(edit)
+            changes = ",".join(
+                f"{i4}{{{i5}\"artifactLocation\": {self._artifact(path, 5)},{i5}\"replacements\": ["
+                + ",".join(f"{i6}{{{i7}\"deletedRegion\": {_region_text(e.span, 7)},"
+                           f"{i7}\"insertedContent\": {{{i8}\"text\": {_scalar(e.content)}{i7}}}{i6}}}" for e in edits)
+                + f"{i5}]{i4}}}" for path, edits in by_file.items())
+            parts.append(f",{i1}\"fixes\": [{i2}{{{i3}\"description\": {{{i4}\"text\": "
+                         f"{_scalar(f'{fix.title} [{fix.applicability}]')}{i3}}},"
+                         f"{i3}\"artifactChanges\": [{changes}{i3}]{i2}}}{i1}]")
+        parts.append(f"{i0}}}")
+        return "".join(parts)
+
+
+# the line starts of a result's members, depth by depth (a result is four levels in)
+_INDENTS = tuple(_RESULT_INDENT + "  " * depth for depth in range(9))
+
+
+def _region_text(span: Span, depth: int) -> str:
+    from linter.reporters.json_ import _scalar
+
+    outer, inner = _INDENTS[depth], _INDENTS[depth + 1]
+    return (f"{{{inner}\"startLine\": {_scalar(span.line)},{inner}\"startColumn\": {_scalar(span.column)},"
+            f"{inner}\"endLine\": {_scalar(span.end_line)},{inner}\"endColumn\": {_scalar(span.end_column)}{outer}}}")
