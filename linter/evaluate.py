@@ -78,13 +78,24 @@ def units(rule: Rule, host: HostDocs) -> Iterator[Unit]:
     the host scope (when the host has a document), else those of the scope's view."""
     scope = rule.scope
     if rule.check.kind in DOCUMENT_KINDS:
-        yield Unit(scope, host)
+        yield _unit(host, scope, {})
     elif scope == HOST_SCOPE:
         if host.docs:
-            yield Unit(scope, host)
+            yield _unit(host, scope, {})
     else:
         for place in host.view_for(scope).places(rule, scope):
-            yield Unit(scope, host, **place)
+            yield _unit(host, scope, place)
+
+
+def _unit(host: HostDocs, scope: str, place: dict[str, Any]) -> Unit:
+    """The host's unit of ``scope`` at ``place``, made once and shared by every rule: the
+    place's values (a service, its overrides, a section) are objects of the host's
+    documents and views, which live as long as the host, so their ids name them."""
+    key = (scope, *map(id, place.values())) if place else scope
+    found = host.units.get(key)
+    if found is None:
+        found = host.units[key] = Unit(scope, host, **place)
+    return found
 
 
 def inside(span: Span, section: Section) -> bool:

@@ -70,6 +70,8 @@ class HostDocs:
     fragment_names: frozenset[str] = frozenset()
     consulted: set[str] = field(init=False, default_factory=set)
     _views: dict[Any, Any] = field(init=False, default_factory=dict, repr=False)
+    # the units of the host, shared by every rule (each works out its values once)
+    units: dict[Any, Any] = field(init=False, default_factory=dict, repr=False)
 
     def doc(self, fmt: str) -> Document | None:
         return self.docs.get(fmt)
@@ -172,18 +174,29 @@ class Unit:
 
     # -- values
     def effective(self, name: str) -> Any:
-        """The typed effective value of ``name`` here (a Postfix parameter, a Dovecot path)."""
-        if name in self.cache:
-            value = self.cache[name]
-        else:
+        """The typed effective value of ``name`` here (a Postfix parameter, a Dovecot path).
+
+        Worked out once per unit (every rule of the host shares the unit), with the
+        counterparts it needed (``host.consulted``), which are added again on every use."""
+        found = self.cache.get(name)
+        consulted = self.host.consulted
+        if found is None:
+            outer = set(consulted) if consulted else None
+            consulted.clear()
             try:
                 value = self.view.effective(self, name)
             except UnknownValue:
                 value = UNKNOWN
-            self.cache[name] = value
-        if value is UNKNOWN:
+            finally:
+                needed = frozenset(consulted) if consulted else ()
+                if outer:
+                    consulted |= outer
+            found = self.cache[name] = (value, needed)
+        elif found[1]:
+            consulted.update(found[1])
+        if found[0] is UNKNOWN:
             raise UnknownValue(name)
-        return value
+        return found[0]
 
     def raw(self, name: str) -> str | None:
         """The value as written (Postfix ``$name`` not expanded), or its default."""

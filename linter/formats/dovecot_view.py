@@ -19,7 +19,7 @@ from linter import catalog
 from linter.conversions import DOVECOT, convert
 from linter.diagnostics import Edit
 from linter.formats import DOVECOT_TREE
-from linter.formats.postfix_view import Insertion
+from linter.formats.postfix_view import Insertion, once
 from linter.model import DOVECOT as DOVECOT_FORMAT
 from linter.model import Document, Section, Setting, Span
 from linter.policy.dovecot_path import section_kind, section_matches, split_path
@@ -205,6 +205,11 @@ class DovecotView:
     def __init__(self, host: Any):
         self.host = host
         self.doc: Document | None = host.doc(DOVECOT_FORMAT)
+        # what does not depend on the rule, worked out once per host: values by (what,
+        # path, the unit's section), names by path, the filter blocks
+        self._memo: dict[Any, Any] = {}
+        self._names: dict[Any, DovecotName] = {}
+        self._filter_blocks: list[Section] | None = None
 
     def places(self, rule: Any, scope: str) -> Iterator[dict[str, Any]]:
         """Where a rule is evaluated, as the fields of each ``Unit``: the top level, then
@@ -230,7 +235,9 @@ class DovecotView:
         yield {}
         if path and is_filter_header(path[0]):
             return
-        for section in filter_blocks(self.doc):
+        if self._filter_blocks is None:
+            self._filter_blocks = filter_blocks(self.doc)
+        for section in self._filter_blocks:
             yield {"within": section.path, "block": section}
 
     def parts(self, unit: Any, path: str) -> tuple[str, ...]:
@@ -249,11 +256,17 @@ class DovecotView:
         return parts
 
     def name(self, path: str | tuple[str, ...]) -> DovecotName:
-        return dovecot_name(self.doc, path)
+        found = self._names.get(path)
+        if found is None:
+            found = self._names[path] = dovecot_name(self.doc, path)
+        return found
 
-    # -- values
+    # -- values (each worked out once per host, path and section the unit judges)
     def raw(self, unit: Any, name: str) -> str | None:
         """The value as read (Dovecot has no expansion to leave out), or its default."""
+        return once(self.host, self._memo, ("raw", name, unit.within), self._raw, unit, name)
+
+    def _raw(self, unit: Any, name: str) -> str | None:
         if self.host.lacks(DOVECOT_TREE):
             raise UnknownValue(name)
         target = self.name(self.parts(unit, name))
@@ -269,6 +282,9 @@ class DovecotView:
 
     def effective(self, unit: Any, path: str) -> Any:
         """The typed value at ``path`` (also what ``dovecot('path')`` reads from any scope)."""
+        return once(self.host, self._memo, ("effective", path, unit.within), self._effective, unit, path)
+
+    def _effective(self, unit: Any, path: str) -> Any:
         if self.host.lacks(DOVECOT_TREE):
             raise UnknownValue(path)
         parts = self.parts(unit, path)
@@ -288,6 +304,9 @@ class DovecotView:
 
     def exists(self, unit: Any, path: str) -> bool:
         """``dovecot_exists('path')``: a setting or a section at ``path``."""
+        return once(self.host, self._memo, ("exists", path), self._exists, path)
+
+    def _exists(self, path: str) -> bool:
         if self.host.lacks(DOVECOT_TREE):
             raise UnknownValue(path)
         parts = split_path(path)
@@ -297,6 +316,9 @@ class DovecotView:
         return bool(dovecot_sections(self.doc, parts))
 
     def is_set(self, unit: Any, name: str) -> bool:
+        return once(self.host, self._memo, ("is_set", name, unit.within), self._is_set, unit, name)
+
+    def _is_set(self, unit: Any, name: str) -> bool:
         if self.host.lacks(DOVECOT_TREE):
             raise UnknownValue(name)
         target = self.name(self.parts(unit, name))

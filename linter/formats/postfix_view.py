@@ -37,6 +37,59 @@ class Insertion(NamedTuple):
 SMTPD_COMMANDS = ("smtpd", "postscreen")
 
 
+_UNKNOWABLE = object()  # a value that raises UnknownValue (templated, from a file not found)
+
+
+def once(host: Any, memo: dict, key: Any, compute: Any, *args: Any) -> Any:
+    """``compute(*args)``, worked out once per host for ``key`` (kept in ``memo``): what the
+    computation needed of a missing counterpart (``host.consulted``, which the engine
+    clears per unit and reads after it) is recorded with the result and added again on
+    every later use, as if it had been computed there; an UnknownValue is raised again."""
+    found = memo.get(key)
+    consulted = host.consulted
+    if found is None:
+        outer = set(consulted) if consulted else None
+        consulted.clear()
+        try:
+            try:
+                result = compute(*args)
+            except UnknownValue as e:
+                result = _Raise(e.args)
+        finally:
+            needed = frozenset(consulted) if consulted else ()
+            if outer:
+                consulted |= outer
+        found = memo[key] = (result, needed)
+    elif found[1]:
+        consulted.update(found[1])
+    if type(found[0]) is _Raise:
+        raise UnknownValue(*found[0].args)
+    return found[0]
+
+
+class _Raise:
+    """A remembered UnknownValue."""
+
+    __slots__ = ("args",)
+
+    def __init__(self, args: tuple):
+        self.args = args
+
+
+class _Value:
+    """A Postfix value of one host as services read it: expanded (or _UNKNOWABLE), typed
+    (worked out on first use), the counterparts its lookups needed (``host.consulted``),
+    and the names its expansion read."""
+
+    __slots__ = ("expanded", "typed", "needed", "reads")
+
+    def __init__(self, expanded: Any, needed: frozenset | tuple, reads: set[str]):
+        self.expanded = expanded
+        self.typed: Any = _UNKNOWABLE
+        self.needed = needed
+        self.reads = reads
+
+
 def service_overrides(service: Service | None) -> dict[str, Override]:
     return {o.name: o for o in service.overrides} if service is not None else {}
 
@@ -67,6 +120,8 @@ class PostfixView:
                     self.explicit[entry.name] = entry
         self._defaults = values.postfix_lookup({}, self.services)
         self._units: tuple[list, list] | None = None
+        self._memo: dict[Any, _Value] = {}  # name, or (name, overrides key) -> its value
+        self._override_keys: dict[int, tuple[dict, tuple]] = {}
 
     # -- units
     def places(self, rule: Any, scope: str) -> Iterator[dict[str, Any]]:
@@ -101,11 +156,14 @@ class PostfixView:
         return self._units
 
     # -- values, for a service's overrides
-    def lookup(self, overrides: dict[str, Override]) -> values.Lookup:
-        """Raw values as the daemon of a service sees them: ``-o``, main.cf, defaults."""
+    def lookup(self, overrides: dict[str, Override], reads: set[str] | None = None) -> values.Lookup:
+        """Raw values as the daemon of a service sees them: ``-o``, main.cf, defaults
+        (``reads`` collects the names asked)."""
         host = self.host
 
         def lookup(name: str) -> Any:
+            if reads is not None:
+                reads.add(name)
             if name in overrides:
                 return overrides[name].value
             assignment = self.explicit.get(name)
@@ -131,24 +189,74 @@ class PostfixView:
     def expanded_with(self, name: str, overrides: dict[str, Override]) -> str | None:
         """The value with ``$name`` expanded; a *raw* parameter (expanded by the daemon
         at run time) stays as written.  Raises UnknownValue for unknown or unexpandable values."""
-        lookup = self.lookup(overrides)
-        raw = lookup(name)
-        if raw is None:
-            return None
-        param = catalog.postfix_param(name)
-        try:
-            result = raw if param is not None and param.raw else values.expand(raw, lookup)
-        except values.ExpansionError:
-            raise UnknownValue(name) from None  # postconf -x rejects it; nothing to judge
-        if result is values.UNKNOWN:
+        found = self._value(name, overrides)
+        if found.needed:
+            self.host.consulted.update(found.needed)
+        if found.expanded is _UNKNOWABLE:
             raise UnknownValue(name)
-        return result
+        return found.expanded
 
     def effective_with(self, name: str, overrides: dict[str, Override]) -> Any:
-        value = self.expanded_with(name, overrides)
-        if value is None:
-            return UNKNOWN
-        return postfix_typed(name, value)
+        """The typed value; UNKNOWN when the name is neither set nor known."""
+        found = self._value(name, overrides)
+        if found.needed:
+            self.host.consulted.update(found.needed)
+        if found.expanded is _UNKNOWABLE:
+            raise UnknownValue(name)
+        if found.typed is _UNKNOWABLE:
+            found.typed = UNKNOWN if found.expanded is None else postfix_typed(name, found.expanded)
+        return found.typed
+
+    def _value(self, name: str, overrides: dict[str, Override]) -> _Value:
+        """The value of ``name`` for a service with ``overrides``, worked out once per host:
+        main.cf's (no overrides) is shared by every service whose overrides name none of
+        the parameters its expansion read (the lookups, hence the result, are the same)."""
+        memo = self._memo
+        found = memo.get(name)
+        if found is None:
+            found = memo[name] = self._work_out(name, {})
+        if overrides and not found.reads.isdisjoint(overrides):
+            key = (name, self._overrides_key(overrides))
+            own = memo.get(key)
+            if own is None:
+                own = memo[key] = self._work_out(name, overrides)
+            return own
+        return found
+
+    def _work_out(self, name: str, overrides: dict[str, Override]) -> _Value:
+        """Expand ``name``, recording the names read and the counterparts it needed
+        (``host.consulted``, which the engine reads per unit: added again on every use)."""
+        consulted = self.host.consulted
+        outer = set(consulted) if consulted else None
+        consulted.clear()
+        reads: set[str] = set()
+        lookup = self.lookup(overrides, reads)
+        try:
+            raw = lookup(name)
+            if raw is None:
+                expanded = None
+            else:
+                param = catalog.postfix_param(name)
+                try:
+                    expanded = raw if param is not None and param.raw else values.expand(raw, lookup)
+                except values.ExpansionError:
+                    expanded = _UNKNOWABLE  # postconf -x rejects it; nothing to judge
+                if expanded is values.UNKNOWN:
+                    expanded = _UNKNOWABLE
+        finally:
+            needed = frozenset(consulted) if consulted else ()
+            if outer:
+                consulted |= outer
+        return _Value(expanded, needed, reads)
+
+    def _overrides_key(self, overrides: dict[str, Override]) -> tuple:
+        """What a lookup reads of a service's ``-o`` overrides (their names and values),
+        worked out once per overrides mapping (kept alive here, so that its id stays its own)."""
+        found = self._override_keys.get(id(overrides))
+        if found is None:
+            found = self._override_keys[id(overrides)] = \
+                (overrides, tuple([(n, o.value) for n, o in overrides.items()]))
+        return found[1]
 
     # -- the view: values of a unit
     def raw(self, unit: Any, name: str) -> str | None:
