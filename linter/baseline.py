@@ -29,13 +29,12 @@ drop them.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from linter.diagnostics import Diagnostic
 from linter.model import ConfigError
+from linter.records import Frozen, _set
 
 VERSION = 1
 
@@ -44,29 +43,48 @@ class BaselineError(ConfigError, ValueError):
     """A baseline file that cannot be read or is not one."""
 
 
-@dataclass(frozen=True, order=True)
-class BaselineEntry:
-    path: str  # relative to the baseline's directory, '/' separators
-    rule: str
-    fingerprint: str
-    message: str = dataclasses.field(default="", compare=False)
+class BaselineEntry(Frozen):
+    """``path`` is relative to the baseline's directory, with '/' separators; ``message`` is
+    not compared.  Ordered by path, rule, fingerprint."""
+
+    __slots__ = ("path", "rule", "fingerprint", "message")
+    _compare = ("path", "rule", "fingerprint")
+
+    def __init__(self, path: str, rule: str, fingerprint: str, message: str = ""):
+        _set(self, "path", path)
+        _set(self, "rule", rule)
+        _set(self, "fingerprint", fingerprint)
+        _set(self, "message", message)
+
+    def __lt__(self, other: BaselineEntry) -> bool:
+        return self._key() < other._key()
 
 
-@dataclass(frozen=True)
-class Baseline:
-    path: str  # the baseline file; entries' paths are relative to its directory
-    entries: tuple[BaselineEntry, ...]
+class Baseline(Frozen):
+    """``path`` is the baseline file; entries' paths are relative to its directory."""
+
+    __slots__ = ("path", "entries")
+
+    def __init__(self, path: str, entries: tuple[BaselineEntry, ...]):
+        _set(self, "path", path)
+        _set(self, "entries", entries)
 
     @property
     def directory(self) -> str:
         return os.path.dirname(os.path.abspath(self.path))
 
 
-@dataclass(frozen=True)
-class BaselineMatch:
-    kept: tuple[Diagnostic, ...]  # findings not in the baseline (new)
-    hidden: tuple[Diagnostic, ...]  # findings the baseline records
-    stale: tuple[BaselineEntry, ...]  # entries of checked files that match no finding
+class BaselineMatch(Frozen):
+    """``kept``: findings not in the baseline (new); ``hidden``: findings the baseline
+    records; ``stale``: entries of checked files that match no finding."""
+
+    __slots__ = ("kept", "hidden", "stale")
+
+    def __init__(self, kept: tuple[Diagnostic, ...], hidden: tuple[Diagnostic, ...],
+                 stale: tuple[BaselineEntry, ...]):
+        _set(self, "kept", kept)
+        _set(self, "hidden", hidden)
+        _set(self, "stale", stale)
 
 
 def _relative(path: str, directory: str) -> str:
@@ -190,4 +208,4 @@ def match_baseline(report, baseline: Baseline) -> BaselineMatch:  # noqa: ANN001
 
 def filter_baseline(report, baseline: Baseline):  # noqa: ANN001,ANN201 - engine.Report
     """``report`` without the findings ``baseline`` records."""
-    return dataclasses.replace(report, diagnostics=match_baseline(report, baseline).kept)
+    return report.replace(diagnostics=match_baseline(report, baseline).kept)

@@ -24,9 +24,10 @@ time parameter's default unit (Postfix ``s m h d w``; Dovecot ``s`` or ``ms``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+
+from linter.records import Frozen, _set
 
 _DATA = Path(__file__).resolve().parent / "data"
 
@@ -97,21 +98,27 @@ def _file(product: str, version: str | None) -> str:
     return f"{product}-{version or _selected[product]}.json"
 
 
-@dataclass(frozen=True, slots=True)
-class Param:
+class Param(Frozen):
     """One parameter or setting.  ``default`` is the exact default text, or None
-    when it depends on the host (``myhostname``) and so is unknown to a linter."""
+    when it depends on the host (``myhostname``) and so is unknown to a linter.
+    ``section``: Dovecot, the section kind (None: top level); ``raw``: Postfix, $ is
+    expanded by the daemon at run time, not from main.cf."""
 
-    name: str
-    default: str | None
-    type: str
-    unit: str | None = None
-    min: int | None = None
-    max: int | None = None
-    choices: tuple[str, ...] = ()
-    summary: str = ""
-    section: str | None = None  # Dovecot: the section kind (None: top level)
-    raw: bool = False  # Postfix: $ is expanded by the daemon at run time, not from main.cf
+    __slots__ = ("name", "default", "type", "unit", "min", "max", "choices", "summary", "section", "raw")
+
+    def __init__(self, name: str, default: str | None, type: str, unit: str | None = None,
+                 min: int | None = None, max: int | None = None, choices: tuple[str, ...] = (),
+                 summary: str = "", section: str | None = None, raw: bool = False):
+        _set(self, "name", name)
+        _set(self, "default", default)
+        _set(self, "type", type)
+        _set(self, "unit", unit)
+        _set(self, "min", min)
+        _set(self, "max", max)
+        _set(self, "choices", choices)
+        _set(self, "summary", summary)
+        _set(self, "section", section)
+        _set(self, "raw", raw)
 
 
 @cache

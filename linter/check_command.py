@@ -237,7 +237,6 @@ class _Scoped:
 def _run_scoped(files: Sequence[str], scoped: _Scoped, jobs: int | None = None):  # noqa: ANN202
     """:func:`_run_check` per config; a finding is kept by the config of the file it is in
     (a cross-file rule of relays/ does not report in a file the root config governs)."""
-    import dataclasses
 
     parts = scoped.split(files)
     if not parts:
@@ -250,13 +249,11 @@ def _run_scoped(files: Sequence[str], scoped: _Scoped, jobs: int | None = None):
     for config_path, policy, options, members in parts:
         report = _run_check(members, policy, options, jobs)
         kept = tuple(d for d in report.diagnostics if scoped.config_of(d.span.path) == config_path)
-        reports.append(dataclasses.replace(report, diagnostics=kept))
+        reports.append(report.replace(diagnostics=kept))
     from linter.diagnostics import Diagnostic
 
     first = reports[0]
-    return dataclasses.replace(
-        first,
-        diagnostics=tuple(sorted({d for r in reports for d in r.diagnostics}, key=Diagnostic.sort_key)),
+    return first.replace(diagnostics=tuple(sorted({d for r in reports for d in r.diagnostics}, key=Diagnostic.sort_key)),
         errors=tuple(sorted({(e.path, e.line, e.column, e.message): e for r in reports for e in r.errors}.values(),
                             key=lambda e: (e.path, e.line, e.column))),
         files=tuple(f for r in reports for f in r.files),
@@ -266,7 +263,6 @@ def _run_scoped(files: Sequence[str], scoped: _Scoped, jobs: int | None = None):
 
 def _run_check(files: Sequence[str], policy, options, jobs: int | None = None):  # noqa: ANN001,ANN202
     """The engine, then inline suppressions: what a check and every re-check after a fix run."""
-    import dataclasses
 
     from linter.engine import check, configure, is_selected
     from linter.suppressions import apply_suppressions, tool_rule_ids
@@ -282,18 +278,17 @@ def _run_check(files: Sequence[str], policy, options, jobs: int | None = None): 
             if not is_selected(d.rule, options):
                 continue
             if d.rule in options.severity:
-                d = dataclasses.replace(d, severity=options.severity[d.rule])
+                d = d.replace(severity=options.severity[d.rule])
         kept.append(d)
-    return dataclasses.replace(report, diagnostics=tuple(kept))
+    return report.replace(diagnostics=tuple(kept))
 
 
 def _with_errors(report, errors):  # noqa: ANN001,ANN202
     if not errors:
         return report
-    import dataclasses
 
     merged = tuple(sorted((*errors, *report.errors), key=lambda e: (e.path, e.line, e.column)))
-    return dataclasses.replace(report, errors=merged)
+    return report.replace(errors=merged)
 
 
 def check(args: Namespace, out: TextIO, err: TextIO) -> int:
@@ -368,12 +363,11 @@ def _load_baseline(path: str | None, explicit: bool, err: TextIO):  # noqa: ANN2
 
 def _filter_baseline(report, baseline):  # noqa: ANN001,ANN202
     """The report without the baselined findings, and how many were hidden."""
-    import dataclasses
 
     from linter.baseline import match_baseline
 
     matched = match_baseline(report, baseline)
-    return dataclasses.replace(report, diagnostics=matched.kept), len(matched.hidden)
+    return report.replace(diagnostics=matched.kept), len(matched.hidden)
 
 
 def _emit_report(args: Namespace, report, policy, out: TextIO, fixed: int,  # noqa: ANN001

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from linter.config_keys import KEY_READERS, KEYS, Reader, show
@@ -21,6 +20,7 @@ from linter.diagnostics import Severity
 from linter.model import ConfigError
 from linter.options import Host, Options
 from linter.profiles import available_profiles, profile_paths, profile_problem
+from linter.records import Frozen, _set
 from linter.suggest import hint_suffix
 
 # did_you_mean, and the profile functions, as the commands import them from here
@@ -32,29 +32,45 @@ CONFIG_NAME = ".policy-lint.yaml"
 MAX_CONFIG_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Config:
-    """The settings of one config file (all defaults when there is none)."""
+class Config(Frozen):
+    """The settings of one config file (all defaults when there is none).
 
-    path: str | None = None
-    policies: tuple[str, ...] = ()
-    builtin: bool = True
-    profiles: tuple[str, ...] = ()  # opt-in profile packs (policies/profiles/NAME.yaml)
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    severity: dict[str, Severity] = field(default_factory=dict)
-    params: dict[str, dict] = field(default_factory=dict)
-    fail_on: Severity | None = None
-    formats: dict[str, str] = field(default_factory=dict)
-    hosts: tuple[Host, ...] = ()
-    exclude: tuple[str, ...] = ()
-    baseline: str | None = None
-    roles: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, roles): has_role() of the hosts there
-    versions: dict[str, str] = field(default_factory=dict)  # product -> catalogue version
-    # absolute Dovecot include prefix -> the repository folder that holds those files
-    roots: tuple[tuple[str, str], ...] = ()
-    # (key, rule id[, param]) -> (line, column) of the key, to locate problems found later
-    positions: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict, compare=False)
+    ``profiles`` are opt-in profile packs (policies/profiles/NAME.yaml); ``roles`` (glob,
+    roles) pairs give has_role() of the hosts there; ``versions`` map a product to a
+    catalogue version; ``roots`` map an absolute Dovecot include prefix to the repository
+    folder that holds those files; ``positions`` map (key, rule id[, param]) to the (line,
+    column) of the key, to locate problems found later (not compared)."""
+
+    __slots__ = ("path", "policies", "builtin", "profiles", "select", "ignore", "severity", "params",
+                 "fail_on", "formats", "hosts", "exclude", "baseline", "roles", "versions", "roots",
+                 "positions")
+    _compare = __slots__[:-1]
+
+    def __init__(self, path: str | None = None, policies: tuple[str, ...] = (), builtin: bool = True,
+                 profiles: tuple[str, ...] = (), select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
+                 severity: dict[str, Severity] | None = None, params: dict[str, dict] | None = None,
+                 fail_on: Severity | None = None, formats: dict[str, str] | None = None,
+                 hosts: tuple[Host, ...] = (), exclude: tuple[str, ...] = (), baseline: str | None = None,
+                 roles: tuple[tuple[str, tuple[str, ...]], ...] = (), versions: dict[str, str] | None = None,
+                 roots: tuple[tuple[str, str], ...] = (),
+                 positions: dict[tuple[str, ...], tuple[int, int]] | None = None):
+        _set(self, "path", path)
+        _set(self, "policies", policies)
+        _set(self, "builtin", builtin)
+        _set(self, "profiles", profiles)
+        _set(self, "select", select)
+        _set(self, "ignore", ignore)
+        _set(self, "severity", {} if severity is None else severity)
+        _set(self, "params", {} if params is None else params)
+        _set(self, "fail_on", fail_on)
+        _set(self, "formats", {} if formats is None else formats)
+        _set(self, "hosts", hosts)
+        _set(self, "exclude", exclude)
+        _set(self, "baseline", baseline)
+        _set(self, "roles", roles)
+        _set(self, "versions", {} if versions is None else versions)
+        _set(self, "roots", roots)
+        _set(self, "positions", {} if positions is None else positions)
 
     def options(self, select: Sequence[str] = (), ignore: Sequence[str] = (), exclude: Sequence[str] = (),
                 formats: dict[str, str] | None = None) -> Options:

@@ -21,7 +21,8 @@ import contextlib
 import contextvars
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+
+from linter.records import Frozen, _set
 
 DOVECOT_PREFIX = "/etc/dovecot"  # maps to the folder of the root dovecot.conf by default
 
@@ -60,12 +61,18 @@ def inside(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
-@dataclass(frozen=True)
-class Confinement:
-    roots: tuple[str, ...]  # real paths of the repository roots
-    named: frozenset[str] = frozenset()  # real paths named on the command line (readable wherever they are)
-    # absolute prefix -> directory (real) for Dovecot includes (``roots:`` in .policy-lint.yaml)
-    mapping: tuple[tuple[str, str], ...] = field(default=())
+class Confinement(Frozen):
+    """``roots``: real paths of the repository roots; ``named``: real paths named on the
+    command line (readable wherever they are); ``mapping``: absolute prefix -> directory
+    (real) for Dovecot includes (``roots:`` in .policy-lint.yaml)."""
+
+    __slots__ = ("roots", "named", "mapping")
+
+    def __init__(self, roots: tuple[str, ...], named: frozenset[str] = frozenset(),
+                 mapping: tuple[tuple[str, str], ...] = ()):
+        _set(self, "roots", roots)
+        _set(self, "named", named)
+        _set(self, "mapping", mapping)
 
     def root_of(self, real: str) -> str | None:
         return next((r for r in self.roots if inside(real, r)), None)

@@ -6,11 +6,11 @@ one comparison: ``fix.applicability >= wanted``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 from typing import NamedTuple
 
 from linter.model import Span
+from linter.records import Frozen, _set
 
 
 class Severity(IntEnum):
@@ -48,28 +48,30 @@ class Edit(NamedTuple):  # a NamedTuple: ordered by span, then content; cheap to
     content: str
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
-    title: str
-    applicability: Applicability
-    edits: tuple[Edit, ...]
+class Fix(Frozen):
+    __slots__ = ("title", "applicability", "edits")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "edits", tuple(sorted(self.edits)))
+    def __init__(self, title: str, applicability: Applicability, edits: tuple[Edit, ...]):
+        _set(self, "title", title)
+        _set(self, "applicability", applicability)
+        _set(self, "edits", tuple(sorted(edits)))
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(Frozen):
     """One finding: a rule, where, what, and how to fix it."""
 
-    rule: str  # stable id, e.g. "PF101"
-    name: str  # kebab name saying what is wrong
-    severity: Severity
-    message: str
-    span: Span
-    fix: Fix | None = None
-    related: tuple[Span, ...] = ()  # other places the finding involves
-    help_uri: str | None = None
+    __slots__ = ("rule", "name", "severity", "message", "span", "fix", "related", "help_uri")
+
+    def __init__(self, rule: str, name: str, severity: Severity, message: str, span: Span,
+                 fix: Fix | None = None, related: tuple[Span, ...] = (), help_uri: str | None = None):
+        _set(self, "rule", rule)  # stable id, e.g. "PF101"
+        _set(self, "name", name)  # kebab name saying what is wrong
+        _set(self, "severity", severity)
+        _set(self, "message", message)
+        _set(self, "span", span)
+        _set(self, "fix", fix)
+        _set(self, "related", related)  # other places the finding involves
+        _set(self, "help_uri", help_uri)
 
     @property
     def path(self) -> str:

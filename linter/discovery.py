@@ -18,20 +18,25 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from linter import confine
 from linter.model import ConfigError
+from linter.records import Frozen, _set
 
 SKIPPED_DIRECTORIES = frozenset({".git", "node_modules", "__pycache__"})
 FORMAT_HINT = "use --as postfix-main|postfix-master|dovecot, or a formats entry in .policy-lint.yaml"
 
 
-@dataclass(frozen=True)
-class Discovery:
-    files: tuple[str, ...]
-    errors: tuple[ConfigError, ...]  # a path that cannot be checked: exit status 2
-    notes: tuple[ConfigError, ...] = ()  # skipped on purpose (a symlink loop): shown, not fatal
+class Discovery(Frozen):
+    """The files found; ``errors``: a path that cannot be checked (exit status 2);
+    ``notes``: skipped on purpose (a symlink loop), shown, not fatal."""
+
+    __slots__ = ("files", "errors", "notes")
+
+    def __init__(self, files: tuple[str, ...], errors: tuple[ConfigError, ...], notes: tuple[ConfigError, ...] = ()):
+        _set(self, "files", files)
+        _set(self, "errors", errors)
+        _set(self, "notes", notes)
 
 
 def normalize(path: str) -> str:

@@ -10,37 +10,45 @@ host groups in worker processes (:mod:`linter.parallel`); the report does not de
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from linter.diagnostics import Diagnostic
 from linter.hosts import PathResolver, group_hosts
 from linter.model import ConfigError, MarkedComment
 from linter.options import Options
 from linter.policy.model import Policy
+from linter.records import Frozen, _set
 from linter.runstate import RunConfig, RunState, merge_digests
 from linter.selection import configure, is_selected  # noqa: F401 - the CLI's entry points
 
 PARALLEL_MIN_FILES = 500  # below this, starting worker processes costs more than it saves
 
 
-@dataclass(frozen=True)
-class Report:
-    diagnostics: tuple[Diagnostic, ...]
-    errors: tuple[ConfigError, ...]
-    files: tuple[str, ...]
-    # the "# policy-lint:" comments of the checked files (inline suppressions), found by the
-    # parsers, so that nobody re-reads a file for them
-    comments: tuple[MarkedComment, ...] = ()
-    # what was not checked, said rather than silent and never an exit status of its own:
-    # rules skipped somewhere for an error in their expression (a value of a type the rule
-    # does not expect), a counterpart of the host not found (one note per file), an
-    # include kept out of the repository or leading out of it
-    notes: tuple[ConfigError, ...] = ()
-    # real path -> digest of the bytes the findings were computed from (None: the file changed
-    # while it was being checked); the fixer edits only files that still hold them
-    digests: dict[str, bytes | None] = field(default_factory=dict, compare=False)
+class Report(Frozen):
+    """The outcome of a check.
+
+    ``comments`` are the "# policy-lint:" comments of the checked files (inline
+    suppressions), found by the parsers, so that nobody re-reads a file for them.
+    ``notes`` say what was not checked, rather than staying silent, and are never an exit
+    status of their own: rules skipped somewhere for an error in their expression (a value of
+    a type the rule does not expect), a counterpart of the host not found (one note per
+    file), an include kept out of the repository or leading out of it.  ``digests`` map a real
+    path to the digest of the bytes the findings were computed from (None: the file changed
+    while it was being checked); the fixer edits only files that still hold them.  They are
+    not compared."""
+
+    __slots__ = ("diagnostics", "errors", "files", "comments", "notes", "digests")
+    _compare = ("diagnostics", "errors", "files", "comments", "notes")
+
+    def __init__(self, diagnostics: tuple[Diagnostic, ...], errors: tuple[ConfigError, ...],
+                 files: tuple[str, ...], comments: tuple[MarkedComment, ...] = (),
+                 notes: tuple[ConfigError, ...] = (), digests: dict[str, bytes | None] | None = None):
+        _set(self, "diagnostics", diagnostics)
+        _set(self, "errors", errors)
+        _set(self, "files", files)
+        _set(self, "comments", comments)
+        _set(self, "notes", notes)
+        _set(self, "digests", {} if digests is None else digests)
 
 
 def check(files: Sequence[str], policy: Policy, options: Options,
@@ -99,7 +107,7 @@ def _merge_services(diagnostics: set[Diagnostic]) -> list[Diagnostic]:
         else:
             more = (() if d.span == first.span else (d.span,)) + d.related
             related = first.related + tuple(dict.fromkeys(r for r in more if r not in first.related))
-            merged[key] = dataclasses.replace(first, related=related)
+            merged[key] = first.replace(related=related)
     return _merge_service_names(list(merged.values()))
 
 
@@ -129,7 +137,7 @@ def _merge_service_names(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
             continue
         names = ", ".join(sorted({d.message.partition(": ")[0] for d in found}))
         related = tuple(dict.fromkeys(r for d in found for r in d.related))
-        rest.append(dataclasses.replace(found[0], message=f"{names}: {tail}", related=related))
+        rest.append(found[0].replace(message=f"{names}: {tail}", related=related))
     rest.sort(key=Diagnostic.sort_key)
     return rest
 

@@ -44,31 +44,40 @@ What is never edited (each a located error, so the run exits 2 with the reason):
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from linter.diagnostics import Applicability, Diagnostic, Edit
 from linter.model import ConfigError, decode, encode
+from linter.records import Frozen, _set
 
 MAX_PASSES = 10
 
 
-@dataclass(frozen=True)
-class FixOutcome:
-    changed: dict[str, tuple[str, str]]  # path -> (old text, new text); written when write=True
-    applied: tuple[Diagnostic, ...]  # the findings whose fixes went in (over all passes)
-    remaining: object  # linter.engine.Report after the last re-check
-    diff: str  # unified diff of every change, git-style a/ b/ paths
-    rolled_back: tuple[ConfigError, ...] = ()  # files a fix broke: undone, then left alone
-    # fixes that undo each other (the texts came back to an earlier pass's): the rule ids
-    # of each such cycle; their findings are not counted as fixed
-    conflicts: tuple[tuple[str, ...], ...] = ()
-    # the loop stopped at its bound with fixes still offered (after ruff's "failed to
-    # converge"): the ids of the rules still offering one; the files hold the last pass's text
-    unconverged: tuple[str, ...] = ()
-    passes: int = 0  # the passes that changed something
+class FixOutcome(Frozen):
+    """What --fix did.  ``changed``: path -> (old text, new text), written when write=True;
+    ``applied``: the findings whose fixes went in (over all passes); ``remaining``: the
+    linter.engine.Report after the last re-check; ``diff``: unified diff of every change,
+    git-style a/ b/ paths; ``rolled_back``: files a fix broke, undone, then left alone;
+    ``conflicts``: fixes that undo each other (the texts came back to an earlier pass's),
+    the rule ids of each such cycle, whose findings are not counted as fixed;
+    ``unconverged``: the loop stopped at its bound with fixes still offered (after ruff's
+    "failed to converge"), the ids of the rules still offering one, and the files hold the
+    last pass's text; ``passes``: the passes that changed something."""
+
+    __slots__ = ("changed", "applied", "remaining", "diff", "rolled_back", "conflicts", "unconverged", "passes")
+
+    def __init__(self, changed: dict[str, tuple[str, str]], applied: tuple[Diagnostic, ...], remaining: object,
+                 diff: str, rolled_back: tuple[ConfigError, ...] = (), conflicts: tuple[tuple[str, ...], ...] = (),
+                 unconverged: tuple[str, ...] = (), passes: int = 0):
+        _set(self, "changed", changed)
+        _set(self, "applied", applied)
+        _set(self, "remaining", remaining)
+        _set(self, "diff", diff)
+        _set(self, "rolled_back", rolled_back)
+        _set(self, "conflicts", conflicts)
+        _set(self, "unconverged", unconverged)
+        _set(self, "passes", passes)
 
 
 def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[str]], object],  # noqa: ANN001
@@ -174,7 +183,7 @@ def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[
     diff = unified_diff(changed)
     if refused:
         merged = tuple(sorted((*current.errors, *refused), key=lambda e: (e.path, e.line, e.column)))
-        current = dataclasses.replace(current, errors=merged)
+        current = current.replace(errors=merged)
     if write and changed:
         errors = []
         for path, (old, new) in changed.items():
@@ -185,7 +194,7 @@ def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[
             failed = {e.path for e in errors}
             changed = {p: v for p, v in changed.items() if p not in failed}
             merged = tuple(sorted((*current.errors, *errors), key=lambda e: (e.path, e.line, e.column)))
-            current = dataclasses.replace(current, errors=merged)
+            current = current.replace(errors=merged)
     return FixOutcome(changed, tuple(applied), current, diff, tuple(rolled_back), tuple(conflicts), unconverged,
                       len(history))
 

@@ -16,10 +16,10 @@ to build (a bulk run makes about a million spans).  :class:`Document` stays a da
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from linter.formats import FORMATS  # noqa: F401 - every format's name (linter.formats.TABLE)
+from linter.records import Frozen, _set
 
 POSTFIX_MAIN = "postfix-main"
 POSTFIX_MASTER = "postfix-master"
@@ -193,24 +193,36 @@ class MarkedComment(NamedTuple):
     target: int | None  # the next line that is not a comment; None when it is blank or absent
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
-    """A parsed config file (for Dovecot: a root file with its includes expanded)."""
+class Document(Frozen):
+    """A parsed config file (for Dovecot: a root file with its includes expanded).
 
-    path: str
-    format: str
-    entries: tuple[Entry, ...]
-    sections: tuple[Section, ...] = ()
-    templates: tuple[TemplateLine, ...] = ()
-    warnings: tuple[ParseWarning, ...] = ()
-    files: tuple[str, ...] = ()  # every file read, the root first
-    newline: str = "\n"
-    end: Span | None = None  # zero-width span at the end of the root file's last line
-    meta: dict = field(default_factory=dict, compare=False)
-    marked_comments: tuple[MarkedComment, ...] = field(default=(), compare=False)  # in every file read
-    # what the tool could not check but that does not stop the check (an include kept out of
-    # the repository, one outside it): located, shown once as notes, never an exit status 2
-    notes: tuple[ConfigError, ...] = field(default=(), compare=False)
+    ``files`` is every file read, the root first; ``end`` the zero-width span at the end of
+    the root file's last line; ``marked_comments`` the "# policy-lint:" comments of every
+    file read; ``notes`` what the tool could not check but that does not stop the check (an
+    include kept out of the repository, one outside it): located, shown once as notes, never
+    an exit status 2.  ``meta``, ``marked_comments`` and ``notes`` are not compared."""
+
+    __slots__ = ("path", "format", "entries", "sections", "templates", "warnings", "files", "newline",
+                 "end", "meta", "marked_comments", "notes")
+    _compare = ("path", "format", "entries", "sections", "templates", "warnings", "files", "newline", "end")
+
+    def __init__(self, path: str, format: str, entries: tuple[Entry, ...], sections: tuple[Section, ...] = (),
+                 templates: tuple[TemplateLine, ...] = (), warnings: tuple[ParseWarning, ...] = (),
+                 files: tuple[str, ...] = (), newline: str = "\n", end: Span | None = None,
+                 meta: dict | None = None, marked_comments: tuple[MarkedComment, ...] = (),
+                 notes: tuple[ConfigError, ...] = ()):
+        _set(self, "path", path)
+        _set(self, "format", format)
+        _set(self, "entries", entries)
+        _set(self, "sections", sections)
+        _set(self, "templates", templates)
+        _set(self, "warnings", warnings)
+        _set(self, "files", files)
+        _set(self, "newline", newline)
+        _set(self, "end", end)
+        _set(self, "meta", {} if meta is None else meta)
+        _set(self, "marked_comments", marked_comments)
+        _set(self, "notes", notes)
 
 
 class ConfigError(Exception):

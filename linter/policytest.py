@@ -16,22 +16,24 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from linter.diagnostics import Applicability, Diagnostic
 from linter.model import Span
 from linter.options import Host, Options
 from linter.policy.model import Example, Policy, Rule
+from linter.records import Frozen, _set
 
 
-@dataclass(frozen=True, slots=True)
-class ExampleResult:
-    rule_id: str
-    index: int
-    name: str
-    ok: bool
-    detail: str
-    source: Span | None
+class ExampleResult(Frozen):
+    __slots__ = ("rule_id", "index", "name", "ok", "detail", "source")
+
+    def __init__(self, rule_id: str, index: int, name: str, ok: bool, detail: str, source: Span | None):
+        _set(self, "rule_id", rule_id)
+        _set(self, "index", index)
+        _set(self, "name", name)
+        _set(self, "ok", ok)
+        _set(self, "detail", detail)
+        _set(self, "source", source)
 
 
 class UnsafeExampleName(ValueError):
@@ -67,12 +69,11 @@ def _describe(diagnostics: Sequence[Diagnostic], directory: str) -> str:
 
 def _run(rule: Rule, policy: Policy, paths: list[str], example: Example | None = None):  # noqa: ANN202
     """The rule on the example's host, with the example's roles and params."""
-    import dataclasses
 
     from linter.engine import check
 
     host = _host(paths)
-    options = Options(hosts=(dataclasses.replace(host, roles=example.roles) if example else host,),
+    options = Options(hosts=(host.replace(roles=example.roles) if example else host,),
                       params={rule.id: dict(example.params)} if example and example.params else {})
     return check(paths, policy, options, rule_ids=[rule.id])
 

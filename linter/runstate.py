@@ -5,7 +5,6 @@ it, the files that failed, the findings, notes and comments)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
@@ -266,8 +265,8 @@ class RunState:
                 and not (fix is not None and any(differs(e.span.path) for e in fix.edits)):
             return d
         if fix is not None:
-            fix = dataclasses.replace(fix, edits=tuple(Edit(spell(e.span), e.content) for e in fix.edits))
-        return dataclasses.replace(d, span=spell(d.span), related=tuple(spell(r) for r in d.related), fix=fix)
+            fix = fix.replace(edits=tuple(Edit(spell(e.span), e.content) for e in fix.edits))
+        return d.replace(span=spell(d.span), related=tuple(spell(r) for r in d.related), fix=fix)
 
 
 # Where a scope's own findings are (formats); a finding elsewhere is a cross-file finding.

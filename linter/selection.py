@@ -4,7 +4,6 @@ checker)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,5 +38,5 @@ def configure(policy: Policy, options: Options, rule_ids: Sequence[str] | None =
             changes["severity"] = options.severity[rule.id]
         if options.params.get(rule.id):
             changes["params"] = {**rule.params, **options.params[rule.id]}
-        rules.append(dataclasses.replace(rule, **changes) if changes else rule)
+        rules.append(rule.replace(**changes) if changes else rule)
     return rules

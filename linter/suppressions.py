@@ -36,15 +36,14 @@ includes of a given root) as ``Report.comments``.  Files that failed to parse ar
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 
 from linter.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
 from linter.model import MarkedComment, Span
 from linter.parsers import SUPPRESSION_MARKER as _MARKER
+from linter.records import Frozen, _set
 
 UNUSED = ("PL001", "unused-suppression")
 UNKNOWN = ("PL002", "unknown-rule-in-suppression")
@@ -58,23 +57,32 @@ _COMMENT = re.compile(
 _ID = re.compile(r"[A-Za-z]+[0-9]+")
 
 
-@dataclass(frozen=True)
-class RuleRef:
+class RuleRef(Frozen):
     """One rule id in a suppression comment, located."""
 
-    rule: str
-    span: Span
+    __slots__ = ("rule", "span")
+
+    def __init__(self, rule: str, span: Span):
+        _set(self, "rule", rule)
+        _set(self, "span", span)
 
 
-@dataclass(frozen=True)
-class Suppression:
-    path: str
-    line: int  # the comment's line
-    file_wide: bool
-    rules: tuple[RuleRef, ...]
-    reason: str | None
-    span: Span  # the comment, from '#' to the end of the line
-    target: int | None  # the line it silences (None for file-wide, or when nothing follows)
+class Suppression(Frozen):
+    """A "# policy-lint: disable" comment: ``line`` is the comment's, ``span`` the comment from
+    '#' to the end of the line, ``target`` the line it silences (None for file-wide, or when
+    nothing follows)."""
+
+    __slots__ = ("path", "line", "file_wide", "rules", "reason", "span", "target")
+
+    def __init__(self, path: str, line: int, file_wide: bool, rules: tuple[RuleRef, ...],
+                 reason: str | None, span: Span, target: int | None):
+        _set(self, "path", path)
+        _set(self, "line", line)
+        _set(self, "file_wide", file_wide)
+        _set(self, "rules", rules)
+        _set(self, "reason", reason)
+        _set(self, "span", span)
+        _set(self, "target", target)
 
 
 def read_suppressions(path: str, text: str) -> tuple[list[Suppression], list[Diagnostic]]:
@@ -132,7 +140,7 @@ def apply_suppressions(report, known_rules: Collection[str] | None = None,  # no
     if not suppressions:
         if not extra:
             return report
-        return dataclasses.replace(report, diagnostics=tuple(sorted((*report.diagnostics, *extra),
+        return report.replace(diagnostics=tuple(sorted((*report.diagnostics, *extra),
                                                                      key=Diagnostic.sort_key)))
     used: set[tuple[str, int, str]] = set()  # (real path, comment line, rule)
     kept: list[Diagnostic] = []
@@ -165,7 +173,7 @@ def apply_suppressions(report, known_rules: Collection[str] | None = None,  # no
     if not extra and len(kept) == len(report.diagnostics):
         return report
     diagnostics = tuple(sorted((*kept, *extra), key=Diagnostic.sort_key) if extra else kept)
-    return dataclasses.replace(report, diagnostics=diagnostics)
+    return report.replace(diagnostics=diagnostics)
 
 
 def _unused(s: Suppression, unused: list[RuleRef]) -> Diagnostic:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from linter import catalog, formats, values
@@ -48,12 +47,12 @@ from linter.formats.postfix_view import (  # noqa: F401
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, Assignment, Document, Override, Section, Service, Span
 from linter.parsers import templates
 from linter.policy.expr import UNKNOWN, UnknownValue
+from linter.records import Record
 
 # -- hosts -----------------------------------------------------------------------
 
 
-@dataclass
-class HostDocs:
+class HostDocs(Record):
     """The parsed documents of one host, by format name.
 
     ``missing`` names the counterparts the host has but that were not found or do not
@@ -62,16 +61,21 @@ class HostDocs:
     is unknown, not their defaults.  ``fragment_names`` are the parameters that
     ``main.cf.<part>`` fragments next to a whole main.cf set (``missing[FRAGMENTS]`` says
     which): unset in main.cf, their value is unknown too.  A check that needed one
-    records it in ``consulted`` (the engine then skips the rule there and says so once)."""
+    records it in ``consulted`` (the engine then skips the rule there and says so once).
+    ``roles`` say what the host is (has_role)."""
 
-    docs: dict[str, Document] = field(default_factory=dict)
-    missing: dict[str, str] = field(default_factory=dict)
-    roles: frozenset[str] = frozenset()  # what the host is (has_role)
-    fragment_names: frozenset[str] = frozenset()
-    consulted: set[str] = field(init=False, default_factory=set)
-    _views: dict[Any, Any] = field(init=False, default_factory=dict, repr=False)
-    # the units of the host, shared by every rule (each works out its values once)
-    units: dict[Any, Any] = field(init=False, default_factory=dict, repr=False)
+    __slots__ = ("docs", "missing", "roles", "fragment_names", "consulted", "_views", "units")
+    _compare = ("docs", "missing", "roles", "fragment_names", "consulted")
+
+    def __init__(self, docs: dict[str, Document] | None = None, missing: dict[str, str] | None = None,
+                 roles: frozenset[str] = frozenset(), fragment_names: frozenset[str] = frozenset()):
+        self.docs = {} if docs is None else docs
+        self.missing = {} if missing is None else missing
+        self.roles = roles
+        self.fragment_names = fragment_names
+        self.consulted: set[str] = set()
+        self._views: dict[Any, Any] = {}
+        self.units: dict[Any, Any] = {}  # the units of the host, shared by every rule (each works out its values once)
 
     def doc(self, fmt: str) -> Document | None:
         return self.docs.get(fmt)
@@ -148,25 +152,29 @@ COLUMN_DEFAULTS = {"private": "y", "unprivileged": "y", "chroot": "n", "wakeup":
 # -- units -----------------------------------------------------------------------
 
 
-@dataclass
-class Unit:
+class Unit(Record):
     """One evaluation of a rule: a host, and for service scopes one master.cf service.
 
-    Values, locations and edits come from ``view``, the view of the scope's format."""
+    Values, locations and edits come from ``view``, the view of the scope's format.
+    ``service`` None in smtpd-service scope is the implicit "smtp inet".  In Dovecot scope,
+    ``within`` is the concrete section path this unit judges (a filter block such as
+    ("protocol pop3",), or one match of a wildcard path; () is the top level) and ``block``
+    the section of ``within``."""
 
-    scope: str
-    host: HostDocs
-    service: Service | None = None  # None in smtpd-service scope = the implicit "smtp inet"
-    overrides: dict[str, Override] = field(default_factory=dict)
-    cache: dict[str, Any] = field(default_factory=dict)
-    # Dovecot scope: the concrete section path this unit judges (a filter block such as
-    # ("protocol pop3",), or one match of a wildcard path); () is the top level
-    within: tuple[str, ...] = ()
-    block: Section | None = None  # the section of ``within``
-    view: Any = field(init=False, repr=False, compare=False)
+    __slots__ = ("scope", "host", "service", "overrides", "cache", "within", "block", "view")
+    _compare = ("scope", "host", "service", "overrides", "cache", "within", "block")
 
-    def __post_init__(self) -> None:
-        self.view = self.host.view_for(self.scope)
+    def __init__(self, scope: str, host: HostDocs, service: Service | None = None,
+                 overrides: dict[str, Override] | None = None, cache: dict[str, Any] | None = None,
+                 within: tuple[str, ...] = (), block: Section | None = None):
+        self.scope = scope
+        self.host = host
+        self.service = service
+        self.overrides = {} if overrides is None else overrides
+        self.cache = {} if cache is None else cache
+        self.within = within
+        self.block = block
+        self.view = host.view_for(scope)
 
     @property
     def dovecot_scope(self) -> bool:

@@ -12,7 +12,6 @@ a unit judged inside a filter block or one match of a wildcard path reads them t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from linter import catalog
@@ -24,6 +23,7 @@ from linter.model import DOVECOT as DOVECOT_FORMAT
 from linter.model import Document, Section, Setting, Span
 from linter.policy.dovecot_path import section_kind, section_matches, split_path
 from linter.policy.expr import FILTER_KINDS, UNKNOWN, UnknownValue  # FILTER_KINDS: catalog filter_sections
+from linter.records import Frozen, _set
 
 
 def dovecot_version(doc: Document | None) -> str:
@@ -160,17 +160,21 @@ def dovecot_default(parts: tuple[str, ...], version: str | None = None) -> str |
     return catalog.dovecot_named_default(parts[:-1], parts[-1], version)
 
 
-@dataclass(frozen=True)
-class DovecotName:
+class DovecotName(Frozen):
     """A policy's Dovecot path as one tree reads it: the tree's ``parts`` (the name
-    translated to the tree's version), value conversions both ways, and the version
-    whose catalogue types the policy's name."""
+    translated to the tree's version), value conversions both ways (``to_policy``: tree
+    value -> the policy name's value, None: the same; ``to_tree``), and the version whose
+    catalogue types the policy's name."""
 
-    parts: tuple[str, ...]
-    version: str
-    name_version: str
-    to_policy: Any = None  # tree value -> the policy name's value (None: the same)
-    to_tree: Any = None
+    __slots__ = ("parts", "version", "name_version", "to_policy", "to_tree")
+
+    def __init__(self, parts: tuple[str, ...], version: str, name_version: str, to_policy: Any = None,
+                 to_tree: Any = None):
+        _set(self, "parts", parts)
+        _set(self, "version", version)
+        _set(self, "name_version", name_version)
+        _set(self, "to_policy", to_policy)
+        _set(self, "to_tree", to_tree)
 
     def policy_value(self, raw: str) -> str:
         return self.to_policy(raw) if self.to_policy is not None else raw

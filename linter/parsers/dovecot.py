@@ -41,7 +41,6 @@ them; lint rules report them).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from linter.model import (
     DOVECOT,
@@ -113,35 +112,44 @@ class _SyntaxError(ConfigError):
 # -- reading -----------------------------------------------------------------------
 
 
-@dataclass
 class _Input:
-    """One open file on the include stack."""
+    """One open file on the include stack: ``path`` as Dovecot builds it (root path, or
+    including dir + pattern); ``percent``: an installer's '%' template, '%name' in a value
+    is its placeholder."""
 
-    path: str  # as Dovecot builds it (root path, or including dir + pattern)
-    real: str
-    lines: list[str]
-    templated: bool
-    index: int = 0
-    started: bool = False
-    percent: bool = False  # an installer's '%' template: '%name' in a value is its placeholder
+    __slots__ = ("path", "real", "lines", "templated", "index", "started", "percent")
+
+    def __init__(self, path: str, real: str, lines: list[str], templated: bool, index: int = 0,
+                 started: bool = False, percent: bool = False):
+        self.path = path
+        self.real = real
+        self.lines = lines
+        self.templated = templated
+        self.index = index
+        self.started = started
+        self.percent = percent
 
 
-@dataclass
 class _Pending:
-    """A logical line being built from continued physical lines."""
+    """A logical line being built from continued physical lines; ``where`` holds the (path,
+    line, column) of every character of ``text``."""
 
-    text: str = ""
-    # (path, line, column) of every character of ``text``
-    where: list[tuple[str, int, int]] = field(default_factory=list)
+    __slots__ = ("text", "where")
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.where: list[tuple[str, int, int]] = []
 
 
-@dataclass
 class _OpenSection:
-    kind: str
-    name: str
-    header: str
-    span: Span
-    templated_file: bool
+    __slots__ = ("kind", "name", "header", "span", "templated_file")
+
+    def __init__(self, kind: str, name: str, header: str, span: Span, templated_file: bool):
+        self.kind = kind
+        self.name = name
+        self.header = header
+        self.span = span
+        self.templated_file = templated_file
 
 
 def _physical_lines(text: str) -> list[str]:

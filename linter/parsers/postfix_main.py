@@ -14,7 +14,6 @@ body of an ``{% if %}``): then it is kept as a :class:`~linter.model.TemplateLin
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 
@@ -103,7 +102,7 @@ def _with_includes(doc: Document) -> Document:
     meta = dict(doc.meta)
     if unread:
         meta["unread_include"] = tuple(unread)
-    return dataclasses.replace(doc, entries=tuple(entries), meta=meta)
+    return doc.replace(entries=tuple(entries), meta=meta)
 
 
 def _read_includes(doc: Document, entries: list, unread: list[str], read_text) -> None:  # noqa: ANN001
@@ -148,7 +147,7 @@ def _with_generated_assignments(doc: Document) -> Document:
     if not found:
         return doc
     entries = sorted((*doc.entries, *found), key=lambda e: (e.span.line, e.span.column))
-    return dataclasses.replace(doc, entries=tuple(entries))
+    return doc.replace(entries=tuple(entries))
 
 
 def _parse_line(entry: LogicalLine, percent: bool = False) -> tuple[Assignment, list[ParseWarning]]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import ast
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from linter.policy.expr_eval import UNKNOWN, EvalError, Evaluator, UnknownValue, compile_ir, regex_error
@@ -40,6 +39,7 @@ from linter.policy.expr_functions import (
     Environment,
     words,
 )
+from linter.records import Frozen, _set
 
 __all__ = ["COMPUTED_CONTEXT_FUNCTIONS", "CONTEXT_FUNCTIONS", "DELIVERY_AGENTS", "ENV_FUNCTIONS", "FILTER_KINDS",
            "FUNCTIONS", "PURE_FUNCTIONS", "SERVICE_COLUMNS", "UNKNOWN", "Environment", "EvalError", "Expr",
@@ -253,13 +253,19 @@ def _walk(ir: list, visit: Callable[[list], None]) -> None:
         _walk(child, visit)
 
 
-@dataclass(frozen=True, slots=True)
-class Expr:
-    """A checked, compiled expression; ``ir`` is its serialisable form."""
+class Expr(Frozen):
+    """A checked, compiled expression; ``ir`` is its serialisable form.  Compared by its text."""
 
-    text: str
-    ir: list = field(compare=False, repr=False)
-    evaluator: Evaluator = field(compare=False, repr=False)
+    __slots__ = ("text", "ir", "evaluator")
+    _compare = ("text",)
+
+    def __init__(self, text: str, ir: list, evaluator: Evaluator):
+        _set(self, "text", text)
+        _set(self, "ir", ir)
+        _set(self, "evaluator", evaluator)
+
+    def __repr__(self) -> str:
+        return f"Expr(text={self.text!r})"
 
     @classmethod
     def parse(cls, text: str) -> Expr:

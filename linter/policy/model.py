@@ -1,8 +1,7 @@
 """Typed, frozen policy objects: what the loader builds and everything else reads.
 
-The value objects are NamedTuples (immutable, compared by value, several times cheaper
-to define at import than frozen dataclasses: this module is on every run's start-up
-path); :class:`Rule` and :class:`Policy` stay dataclasses.
+The value objects are tuples and records (:mod:`linter.records`): immutable, compared by
+value, and cheap to define at import (this module is on every run's start-up path).
 
 A :class:`Policy` converts to plain JSON data (:meth:`Policy.to_data`) and back
 (:meth:`Policy.from_data`) without YAML or JSON Schema, so a compiled-policy cache can
@@ -12,12 +11,12 @@ skip both on warm runs; expressions travel in their intermediate form (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from linter.diagnostics import Applicability, Severity
 from linter.model import Span
 from linter.policy.expr import Expr
+from linter.records import Frozen, _set
 
 CONSTRAINT_KEYS = ("min", "max", "equals", "not_equals", "one_of", "not_one_of", "contains", "contains_any",
                    "excludes", "matches", "not_matches", "octal", "absolute", "empty")
@@ -165,23 +164,30 @@ class Example(NamedTuple):
                    tuple((k, v) for k, v in data.get("params", ())))
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    id: str
-    name: str
-    severity: Severity
-    scope: str
-    message: str
-    check: Check
-    rationale: str = ""
-    reference: str | None = None
-    params: dict = field(default_factory=dict, hash=False)
-    when: Expr | None = None
-    let: tuple[tuple[str, Expr], ...] = ()
-    fix: FixSpec | None = None
-    examples: tuple[Example, ...] = ()
-    source: Span | None = None
-    pack: str = ""
+class Rule(Frozen):
+    __slots__ = ("id", "name", "severity", "scope", "message", "check", "rationale", "reference", "params",
+                 "when", "let", "fix", "examples", "source", "pack")
+    _unhashed = ("params",)
+
+    def __init__(self, id: str, name: str, severity: Severity, scope: str, message: str, check: Check,
+                 rationale: str = "", reference: str | None = None, params: dict | None = None,
+                 when: Expr | None = None, let: tuple[tuple[str, Expr], ...] = (), fix: FixSpec | None = None,
+                 examples: tuple[Example, ...] = (), source: Span | None = None, pack: str = ""):
+        _set(self, "id", id)
+        _set(self, "name", name)
+        _set(self, "severity", severity)
+        _set(self, "scope", scope)
+        _set(self, "message", message)
+        _set(self, "check", check)
+        _set(self, "rationale", rationale)
+        _set(self, "reference", reference)
+        _set(self, "params", {} if params is None else params)
+        _set(self, "when", when)
+        _set(self, "let", let)
+        _set(self, "fix", fix)
+        _set(self, "examples", examples)
+        _set(self, "source", source)
+        _set(self, "pack", pack)
 
     def to_data(self) -> dict:
         return {
@@ -216,14 +222,14 @@ class Pack(NamedTuple):
     path: str
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
-    packs: tuple[Pack, ...]
-    rules: tuple[Rule, ...]
-    _by_id: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+class Policy(Frozen):
+    __slots__ = ("packs", "rules", "_by_id")
+    _compare = ("packs", "rules")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_id", {r.id: r for r in self.rules})
+    def __init__(self, packs: tuple[Pack, ...], rules: tuple[Rule, ...]):
+        _set(self, "packs", packs)
+        _set(self, "rules", rules)
+        _set(self, "_by_id", {r.id: r for r in rules})
 
     def rule(self, rule_id: str) -> Rule | None:
         return self._by_id.get(rule_id)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from linter.policy.problems import PolicyProblem
+from linter.records import Record
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a policy file
 MAX_DEPTH = 40
@@ -32,13 +32,16 @@ class YamlProblem(NamedTuple):
     syntax: bool = True  # invalid YAML (False: valid YAML the guard refuses)
 
 
-@dataclass
-class Located:
-    """A YAML file as plain data, with the position of every key and value."""
+class Located(Record):
+    """A YAML file as plain data, with the position of every key and value: ``values`` map
+    a path to (line, col, style), ``keys`` to (line, col); 1-based."""
 
-    data: Any
-    values: dict[tuple, tuple[int, int, str]]  # path -> (line, col, style); 1-based
-    keys: dict[tuple, tuple[int, int]]
+    __slots__ = ("data", "values", "keys")
+
+    def __init__(self, data: Any, values: dict[tuple, tuple[int, int, str]], keys: dict[tuple, tuple[int, int]]):
+        self.data = data
+        self.values = values
+        self.keys = keys
 
 
 def prescan(text: str, path: str) -> PolicyProblem | None:

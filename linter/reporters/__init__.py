@@ -10,9 +10,9 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from linter import __version__
+from linter.records import Frozen, _set
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,17 +28,25 @@ REPORTERS: dict[str, str] = {
 INFORMATION_URI = "https://github.com/policy-lint/policy-lint"
 
 
-@dataclass(frozen=True)
-class OutputSettings:
-    """How to present a report; nothing here changes what was found."""
+class OutputSettings(Frozen):
+    """How to present a report; nothing here changes what was found.
 
-    color: bool = False
-    root: str = "."  # SARIF and GitHub paths are relative to this directory
-    unsafe_fixes: bool = False  # count unsafe fixes as applicable (--unsafe-fixes)
-    fixed: int = 0  # findings already fixed by --fix, for the text summary
-    quiet: bool = False  # text: findings only, no summary
-    baselined: int = 0  # findings hidden by the baseline, for the text summary
-    version: str = __version__
+    ``root``: SARIF and GitHub paths are relative to this directory; ``unsafe_fixes``: count
+    unsafe fixes as applicable (--unsafe-fixes); ``fixed``: findings already fixed by --fix,
+    for the text summary; ``quiet``: text, findings only, no summary; ``baselined``: findings
+    hidden by the baseline, for the text summary."""
+
+    __slots__ = ("color", "root", "unsafe_fixes", "fixed", "quiet", "baselined", "version")
+
+    def __init__(self, color: bool = False, root: str = ".", unsafe_fixes: bool = False, fixed: int = 0,
+                 quiet: bool = False, baselined: int = 0, version: str = __version__):
+        _set(self, "color", color)
+        _set(self, "root", root)
+        _set(self, "unsafe_fixes", unsafe_fixes)
+        _set(self, "fixed", fixed)
+        _set(self, "quiet", quiet)
+        _set(self, "baselined", baselined)
+        _set(self, "version", version)
 
 
 def renderer(name: str) -> Callable[..., str]:

@@ -1,0 +1,75 @@
+"""The base of the package's record classes: equality, hashing, ``repr`` and ``replace``
+read off the fields, and no code generated at import time.
+
+``dataclasses`` and ``typing.NamedTuple`` compile each class's methods from source when the
+class is defined (about 0.5 ms for a frozen dataclass with slots, 60 us for a NamedTuple)
+and need ``dataclasses`` (with ``inspect``, ``ast``, ``dis``, ``tokenize``) or ``typing``
+imported.  On a one-host check, most of the run is start-up, and that was a fifth of it.
+
+A record lists its fields in ``__slots__`` (in constructor order) and writes its own
+``__init__``: explicit, and the fastest way to build the records made in bulk (findings,
+documents).  A frozen record (:class:`Frozen`) refuses assignment after ``__init__``, which
+sets its fields through ``_set``, like a frozen dataclass.
+"""
+
+from __future__ import annotations
+
+_set = object.__setattr__
+
+
+class Record:
+    """A mutable record: fields in ``__slots__``; compared by value, field by field.
+
+    ``_compare`` names the fields that equality looks at (``None``: all of them)."""
+
+    __slots__ = ()
+    _compare: tuple[str, ...] | None = None
+
+    def _key(self) -> tuple:
+        names = self.__slots__ if self._compare is None else self._compare
+        return tuple([getattr(self, name) for name in names])
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment] - mutable: unhashable, like a dataclass
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__
+                           if not name.startswith("_"))
+        return f"{type(self).__name__}({fields})"
+
+    def __getstate__(self) -> tuple:  # pickling (the worker processes): the field values
+        return tuple([getattr(self, name) for name in self.__slots__])
+
+    def __setstate__(self, state: tuple) -> None:
+        for name, value in zip(self.__slots__, state, strict=True):
+            _set(self, name, value)
+
+    def replace(self, **changes: object) -> Record:
+        """A copy with ``changes`` (built through ``__init__``, as ``dataclasses.replace``)."""
+        for name in self.__slots__:
+            if name not in changes and not name.startswith("_"):
+                changes[name] = getattr(self, name)
+        return type(self)(**changes)
+
+
+class Frozen(Record):
+    """An immutable record: hashable by the compared fields (less ``_unhashed``)."""
+
+    __slots__ = ()
+    _unhashed: tuple[str, ...] = ()
+
+    def __hash__(self) -> int:
+        if not self._unhashed:
+            return hash(self._key())
+        names = self.__slots__ if self._compare is None else self._compare
+        return hash(tuple([getattr(self, name) for name in names if name not in self._unhashed]))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of a {type(self).__name__}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r} of a {type(self).__name__}")
