@@ -120,6 +120,13 @@ class RunState:
         if any(real(p) in failed for p in group.paths()) and all(r in failed for r in group.reported):
             return
         docs = self.host_docs(group)
+        try:
+            self._check_host(group, docs)
+        finally:
+            docs.close()  # its views and units refer back to it: freed now, not by the cyclic collector
+
+    def _check_host(self, group: HostFiles, docs: HostDocs) -> None:
+        real, failed = self.real, self.failed
         reported = set(group.reported)
         tree = docs.dovecot
         if tree is not None and tree.files and real(group.files[DOVECOT]) in reported:

@@ -130,3 +130,24 @@ def test_expansions_do_not_grow_with_the_services(site, capsys, monkeypatch, ove
         counts.append(calls)
     assert counts[0] > 0
     assert counts[1] == counts[0]
+
+
+def test_a_host_is_freed_as_soon_as_it_is_checked(site, capsys):
+    # its views and units refer back to it; left to the cyclic collector, every host checked
+    # so far would stay in memory until a collection, and each collection would traverse them
+    import gc
+
+    from linter.checks.context import HostDocs
+    from linter.model import Document
+
+    for path, text in HOSTS.items():
+        write(site / path, text)
+    gc.collect()
+    gc.disable()
+    try:
+        status, out, err = run(capsys, "check", "--format", "json", "--jobs", "1", ".")
+        left = [o for o in gc.get_objects() if isinstance(o, (HostDocs, Document))]
+    finally:
+        gc.enable()
+    assert status == 1
+    assert left == []

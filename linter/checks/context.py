@@ -80,6 +80,13 @@ class HostDocs(Record):
     def doc(self, fmt: str) -> Document | None:
         return self.docs.get(fmt)
 
+    def close(self) -> None:
+        """Drop the views and units, which refer back to the host: its documents and values
+        are then freed by reference counting as soon as the host is checked, instead of
+        waiting for the cyclic collector (which traverses every object still alive)."""
+        self._views.clear()
+        self.units.clear()
+
     @property
     def main(self) -> Document | None:
         return self.docs.get(POSTFIX_MAIN)
