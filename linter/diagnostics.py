@@ -54,7 +54,8 @@ class Fix(Frozen):
     def __init__(self, title: str, applicability: Applicability, edits: tuple[Edit, ...]):
         _set(self, "title", title)
         _set(self, "applicability", applicability)
-        _set(self, "edits", tuple(sorted(edits)))
+        # one edit (most fixes): the tuple as given, not a sorted copy per finding
+        _set(self, "edits", edits if type(edits) is tuple and len(edits) < 2 else tuple(sorted(edits)))
 
 
 class Diagnostic(Frozen):

@@ -121,7 +121,7 @@ def _merge_service_names(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     merging = False
     for d in diagnostics:
         head, sep, tail = d.message.partition(": ")
-        if sep and head and not any(c.isspace() for c in head):
+        if sep and head and head.split(None, 1) == [head]:  # one word: no whitespace in it
             found = groups.setdefault((d.rule, d.span, d.fix, tail), [])
             found.append(d)
             merging = merging or len(found) > 1

@@ -212,18 +212,49 @@ def _shown_only(title: str, applicability: Any) -> Fix:
     return fix
 
 
-def diagnose(rule: Rule, unit: Unit, finding: Finding, env: Env) -> Diagnostic:
-    """The diagnostic of a finding; ``env`` is the one the rule was evaluated in (its let values are kept)."""
-    values = placeholders(rule, unit, env, finding)
-    message = render(rule.message, values)
-    if finding.note:
-        message += f" ({finding.note})"
+def diagnose(rule: Rule, unit: Unit, finding: Finding, env: Env, texts: dict | None = None) -> Diagnostic:
+    """The diagnostic of a finding; ``env`` is the one the rule was evaluated in (its let values are kept).
+
+    ``texts``: a table the caller keeps for the rule on this unit.  Findings whose
+    placeholders are the same strings (every duplicate of one name, every line of one
+    unknown name) then share one message and fix title, rendered once."""
+    key = _texts_key(rule, finding) if texts is not None else None
+    known = texts.get(key) if key is not None else None
+    if known is not None:
+        message, fix = known
+        if fix is not None and finding.edits is not None:  # the check kind's own edits: this finding's
+            fix = Fix(fix.title, fix.applicability, finding.edits)
+    else:
+        values = placeholders(rule, unit, env, finding)
+        message = render(rule.message, values)
+        if finding.note:
+            message += f" ({finding.note})"
+        fix = build_fix(rule, unit, finding, values)
+        if key is not None:
+            if len(texts) >= 4096:  # a file of thousands of different names: kept bounded
+                texts.clear()
+            texts[key] = (message, fix)
     related = finding.related
     if unit.service is not None and not _within(finding.span, unit.service.span) and unit.service.span not in related \
             and not any(f.span in related for f in unit.service.fields):
         related = related + (unit.service.span,)
     return Diagnostic(rule=rule.id, name=rule.name, severity=rule.severity, message=message, span=finding.span,
-                      fix=build_fix(rule, unit, finding, values), related=related, help_uri=rule.reference)
+                      fix=fix, related=related, help_uri=rule.reference)
+
+
+def _texts_key(rule: Rule, finding: Finding) -> tuple | None:
+    """What a finding's message and fix title depend on besides its rule and unit (the
+    placeholders it fills), when that is all they depend on: a fix that sets or removes
+    directives is the finding's own.  Only strings: ``1``, ``1.0`` and ``True`` are equal
+    keys but are not written alike."""
+    spec = rule.fix
+    if spec is not None and (spec.set or spec.remove):
+        return None
+    key = (finding.directive, finding.value, finding.default, finding.detail, finding.note)
+    for part in key:
+        if part is not None and type(part) is not str:
+            return None
+    return (*key, finding.edits is None)
 
 
 def _within(span: Span, outer: Span) -> bool:

@@ -162,6 +162,7 @@ class RunState:
         for unit in found_units:
             docs.consulted.clear()
             env = Env(unit, rule)
+            texts: dict = {}  # the findings' messages and fix titles, by what fills them (diagnose)
             skipped: list[str] = []
             found = evaluate_rule(rule, unit, env, skipped)
             # a value from a missing counterpart made the rule skip here (a per-document kind
@@ -194,7 +195,7 @@ class RunState:
                             continue
                         reported_elsewhere = True
                 if where in reported or reported_elsewhere:
-                    self.diagnostics.add(self._respelled(diagnose(rule, unit, finding, env)))
+                    self.diagnostics.add(self._respelled(diagnose(rule, unit, finding, env, texts)))
             if skipped:
                 self.notes.update(self._skipped_notes(rule, unit, skipped, reported))
         return needed

@@ -137,13 +137,15 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
             extended = _extended(entries)
             # the last one not behind a template flag: those after it may not be rendered
             plain = max((i for i, e in enumerate(entries) if not getattr(e, "conditional", False)), default=-1)
+            # what every dead one says of the last one, shared (thousands of duplicates of one name)
+            related = (last.span,)
+            here = f"{name} is set again on line {last.span.line}"
             for index, dead in enumerate(entries[:-1]):
                 if _between(templates, dead, last) or extended[index]:
                     continue
                 if index >= plain:
                     continue  # every later one is behind a template flag: none may be rendered
                 value = getattr(dead, "value", None)
-                detail = f"{name} is set again on line {last.span.line}" + (
-                    f" of {last.span.path}" if last.span.path != dead.span.path else "")
-                yield Finding(span=dead.span, directive=name, value=value, related=(last.span,), detail=detail,
+                detail = here if last.span.path == dead.span.path else f"{here} of {last.span.path}"
+                yield Finding(span=dead.span, directive=name, value=value, related=related, detail=detail,
                               edits=(delete_lines(dead.span),))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 from linter.model import POSTFIX_MAIN, Assignment, ConfigError, Document, ParseWarning, Span
 from linter.parsers import templates
@@ -180,7 +181,7 @@ def _split_nameval(entry: LogicalLine, percent: bool = False) -> Assignment | tu
         flag = templates.percent_line(text, name_start)
         if flag is not None and flag[0] == templates.CONDITIONAL and flag[1] < name_end:
             name_start, conditional = flag[1], True
-    name = text[name_start:name_end]
+    name = sys.intern(text[name_start:name_end])  # one string per name, however often it is set
     value = text[value_start:value_end]
     if value_start == value_end:
         # Zero-width just after '=' and the blanks on its own line.
