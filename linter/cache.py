@@ -29,9 +29,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
 from linter import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CACHE_FORMAT = 1
 MAX_ENTRIES = 64  # per kind; older entries are pruned when a new one is written

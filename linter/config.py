@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from linter.config_keys import KEY_READERS, KEYS, Reader, show
 from linter.diagnostics import Severity
@@ -22,6 +21,10 @@ from linter.options import Host, Options
 from linter.profiles import available_profiles, profile_paths, profile_problem
 from linter.records import Frozen, _set
 from linter.suggest import hint_suffix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # did_you_mean, and the profile functions, as the commands import them from here
 did_you_mean = hint_suffix

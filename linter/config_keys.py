@@ -6,13 +6,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from linter.diagnostics import Severity
 from linter.model import FORMATS, ConfigError
 from linter.options import Host
 from linter.profiles import profile_problem
 from linter.suggest import hint_suffix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LEVELS = tuple(str(s) for s in sorted(Severity, reverse=True))  # the Severity names: error, warning, info
 KEYS = ("policies", "builtin", "profiles", "select", "ignore", "severity", "params", "fail-on", "formats",

@@ -12,9 +12,11 @@ configuration: ...``, ``Invalid size: ...``).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Final
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from linter.catalog import Param
 
 class _Unknown:

@@ -7,10 +7,9 @@ one comparison: ``fix.applicability >= wanted``.
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import NamedTuple
 
 from linter.model import Span
-from linter.records import Frozen, _set
+from linter.records import Frozen, TupleRecord, _new, _set, tuple_field
 
 
 class Severity(IntEnum):
@@ -41,11 +40,16 @@ class Applicability(IntEnum):
         return self.name.lower().replace("_", "-")
 
 
-class Edit(NamedTuple):  # a NamedTuple: ordered by span, then content; cheap to build
+class Edit(TupleRecord):  # a tuple: ordered by span, then content; cheap to build
     """Replace the text in ``span`` (zero-width: insert at it) by ``content``."""
 
-    span: Span
-    content: str
+    __slots__ = ()
+    _fields = ("span", "content")
+    span = tuple_field(0)
+    content = tuple_field(1)
+
+    def __new__(cls, span: Span, content: str) -> Edit:
+        return _new(cls, (span, content))
 
 
 class Fix(Frozen):

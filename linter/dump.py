@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from linter.model import Assignment, Document, Service, Setting
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _LONE_SURROGATE = re.compile("[\x7f-\x9f\ud800-\udfff]")  # and DEL and C1 controls
 

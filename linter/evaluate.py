@@ -4,7 +4,6 @@ the diagnostic of a finding with its fix (the edits come from the unit's format 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from linter.checks import DOCUMENT_KINDS, REGISTRY
 from linter.checks.base import Finding
@@ -15,6 +14,10 @@ from linter.model import Section, Span
 from linter.policy.expr import UNKNOWN, EvalError, UnknownValue
 from linter.policy.model import Rule
 from linter.policy.templates import render, unfilled
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Env:

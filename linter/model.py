@@ -9,48 +9,57 @@ not held once it has been parsed.
 Text positions are in characters of the file decoded as UTF-8 with
 ``surrogateescape`` (see :func:`decode`), so undecodable bytes survive a fix round trip.
 
-The located values are NamedTuples: immutable and compared by value like frozen
-dataclasses, but cheaper to define (this module is on every run's start-up path) and
-to build (a bulk run makes about a million spans).  :class:`Document` stays a dataclass.
+The located values are tuples with named fields (:class:`linter.records.TupleRecord`):
+immutable, compared by value, cheap to define (this module is on every run's start-up
+path) and to build (a bulk run makes about a million spans).  :class:`Document` is a
+frozen record.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from linter.formats import FORMATS  # noqa: F401 - every format's name (linter.formats.TABLE)
-from linter.records import Frozen, _set
+from linter.records import Frozen, TupleRecord, _new, _set, tuple_field
 
 POSTFIX_MAIN = "postfix-main"
 POSTFIX_MASTER = "postfix-master"
 DOVECOT = "dovecot"
 
 
-class Span(NamedTuple):
+class Span(TupleRecord):
     """A range of characters in one file; 1-based, ``end_column`` exclusive.
 
     A zero-width span (``end == start``) marks an insertion point.
     """
 
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+    __slots__ = ()
+    _fields = ("path", "line", "column", "end_line", "end_column")
+    path = tuple_field(0)
+    line = tuple_field(1)
+    column = tuple_field(2)
+    end_line = tuple_field(3)
+    end_column = tuple_field(4)
+
+    def __new__(cls, path: str, line: int, column: int, end_line: int, end_column: int) -> Span:
+        return _new(cls, (path, line, column, end_line, end_column))
 
     @classmethod
     def point(cls, path: str, line: int, column: int) -> Span:
         return cls(path, line, column, line, column)
 
 
-class Token(NamedTuple):
+class Token(TupleRecord):
     """A piece of text exactly as written, with its location."""
 
-    text: str
-    span: Span
+    __slots__ = ()
+    _fields = ("text", "span")
+    text = tuple_field(0)
+    span = tuple_field(1)
+
+    def __new__(cls, text: str, span: Span) -> Token:
+        return _new(cls, (text, span))
 
 
-class ParseWarning(NamedTuple):
+class ParseWarning(TupleRecord):
     """Something the reference parser accepts (or ignores) but that is almost
     certainly a mistake; checks of kind ``syntax`` turn these into findings.
 
@@ -58,32 +67,56 @@ class ParseWarning(NamedTuple):
     (e.g. ``trailing-comment``, ``accidental-continuation``).
     """
 
-    code: str
-    message: str
-    span: Span
-    replacement: str | None = None  # the text that repairs ``span`` keeping its meaning, if known
+    __slots__ = ()
+    _fields = ("code", "message", "span", "replacement")
+    code = tuple_field(0)
+    message = tuple_field(1)
+    span = tuple_field(2)
+    replacement = tuple_field(3)  # the text that repairs ``span`` keeping its meaning, if known
+
+    def __new__(cls, code: str, message: str, span: Span, replacement: str | None = None) -> ParseWarning:
+        return _new(cls, (code, message, span, replacement))
 
 
-class TemplateLine(NamedTuple):
+class TemplateLine(TupleRecord):
     """A line of template syntax (Jinja, ERB, ...) kept opaque and located."""
 
-    text: str
-    span: Span
+    __slots__ = ()
+    _fields = ("text", "span")
+    text = tuple_field(0)
+    span = tuple_field(1)
+
+    def __new__(cls, text: str, span: Span) -> TemplateLine:
+        return _new(cls, (text, span))
 
 
 # --- Postfix main.cf -------------------------------------------------------------
 
 
-class Assignment(NamedTuple):
+class Assignment(TupleRecord):
     """``name = value`` in main.cf; ``value`` is exactly what Postfix stores."""
 
-    name: str
-    value: str
-    span: Span  # the whole logical line, continuations included
-    name_span: Span
-    value_span: Span  # zero-width just after '=' (and blanks) when the value is empty
-    templated: bool = False  # the value holds template expressions: its value is unknown
-    conditional: bool = False  # behind an installer's '%{flag}' (rendered or commented out)
+    __slots__ = ()
+    _fields = ("name", "value", "span", "name_span", "value_span", "templated", "conditional")
+    name = tuple_field(0)
+    value = tuple_field(1)
+    span = tuple_field(2)  # the whole logical line, continuations included
+    name_span = tuple_field(3)
+    value_span = tuple_field(4)  # zero-width just after '=' (and blanks) when the value is empty
+    templated = tuple_field(5)  # the value holds template expressions: its value is unknown
+    conditional = tuple_field(6)  # behind an installer's '%{flag}' (rendered or commented out)
+
+    def __new__(
+        cls,
+        name: str,
+        value: str,
+        span: Span,
+        name_span: Span,
+        value_span: Span,
+        templated: bool = False,
+        conditional: bool = False,
+    ) -> Assignment:
+        return _new(cls, (name, value, span, name_span, value_span, templated, conditional))
 
     @property
     def line(self) -> int:
@@ -97,33 +130,68 @@ class Assignment(NamedTuple):
 # --- Postfix master.cf -----------------------------------------------------------
 
 
-class Override(NamedTuple):
+class Override(TupleRecord):
     """``-o name=value`` or ``-o { name = value }`` on a master.cf service."""
 
-    name: str
-    value: str
-    span: Span  # from '-o' to the end of the value (or closing brace)
-    name_span: Span
-    value_span: Span
-    long_form: bool = False
+    __slots__ = ()
+    _fields = ("name", "value", "span", "name_span", "value_span", "long_form")
+    name = tuple_field(0)
+    value = tuple_field(1)
+    span = tuple_field(2)  # from '-o' to the end of the value (or closing brace)
+    name_span = tuple_field(3)
+    value_span = tuple_field(4)
+    long_form = tuple_field(5)
+
+    def __new__(
+        cls,
+        name: str,
+        value: str,
+        span: Span,
+        name_span: Span,
+        value_span: Span,
+        long_form: bool = False,
+    ) -> Override:
+        return _new(cls, (name, value, span, name_span, value_span, long_form))
 
 
-class Service(NamedTuple):
+class Service(TupleRecord):
     """One master.cf entry; the seven columns as written (``-`` kept)."""
 
-    service: str
-    type: str
-    private: str
-    unprivileged: str
-    chroot: str
-    wakeup: str
-    process_limit: str
-    command: str
-    args: tuple[str, ...]
-    overrides: tuple[Override, ...]
-    span: Span  # the whole logical entry, continuations included
-    fields: tuple[Token, ...]  # the 7 columns and the command, each located
-    templated: bool = False
+    __slots__ = ()
+    _fields = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command", "args",
+               "overrides", "span", "fields", "templated")
+    service = tuple_field(0)
+    type = tuple_field(1)
+    private = tuple_field(2)
+    unprivileged = tuple_field(3)
+    chroot = tuple_field(4)
+    wakeup = tuple_field(5)
+    process_limit = tuple_field(6)
+    command = tuple_field(7)
+    args = tuple_field(8)
+    overrides = tuple_field(9)
+    span = tuple_field(10)  # the whole logical entry, continuations included
+    fields = tuple_field(11)  # the 7 columns and the command, each located
+    templated = tuple_field(12)
+
+    def __new__(
+        cls,
+        service: str,
+        type: str,
+        private: str,
+        unprivileged: str,
+        chroot: str,
+        wakeup: str,
+        process_limit: str,
+        command: str,
+        args: tuple[str, ...],
+        overrides: tuple[Override, ...],
+        span: Span,
+        fields: tuple[Token, ...],
+        templated: bool = False,
+    ) -> Service:
+        return _new(cls, (service, type, private, unprivileged, chroot, wakeup, process_limit, command, args,
+                          overrides, span, fields, templated))
 
     @property
     def line(self) -> int:
@@ -137,7 +205,7 @@ class Service(NamedTuple):
 # --- Dovecot ---------------------------------------------------------------------
 
 
-class Section(NamedTuple):
+class Section(TupleRecord):
     """A Dovecot section such as ``service auth {`` ... ``}``.
 
     ``path`` holds the headers of the enclosing sections and this one, outermost
@@ -145,27 +213,48 @@ class Section(NamedTuple):
     ``close_span`` is the closing brace (the place to insert a missing setting).
     """
 
-    kind: str
-    name: str
-    path: tuple[str, ...]
-    span: Span
-    close_span: Span | None
+    __slots__ = ()
+    _fields = ("kind", "name", "path", "span", "close_span")
+    kind = tuple_field(0)
+    name = tuple_field(1)
+    path = tuple_field(2)
+    span = tuple_field(3)
+    close_span = tuple_field(4)
+
+    def __new__(cls, kind: str, name: str, path: tuple[str, ...], span: Span, close_span: Span | None) -> Section:
+        return _new(cls, (kind, name, path, span, close_span))
 
 
-class Setting(NamedTuple):
+class Setting(TupleRecord):
     """``name = value`` in Dovecot config, in read order with includes expanded."""
 
-    section: tuple[str, ...]
-    name: str
-    value: str  # as Dovecot reads it: quotes stripped, '<file' kept, comments removed
-    span: Span  # span.path is the file the setting is written in
-    name_span: Span
-    value_span: Span  # the value as written (quotes included)
-    templated: bool = False
+    __slots__ = ()
+    _fields = ("section", "name", "value", "span", "name_span", "value_span", "templated", "converted_from", "conditional")
+    section = tuple_field(0)
+    name = tuple_field(1)
+    value = tuple_field(2)  # as Dovecot reads it: quotes stripped, '<file' kept, comments removed
+    span = tuple_field(3)  # span.path is the file the setting is written in
+    name_span = tuple_field(4)
+    value_span = tuple_field(5)  # the value as written (quotes included)
+    templated = tuple_field(6)
     # The obsolete setting this one was converted from (Dovecot 2.3 reads
     # ``ssl_protocols = !SSLv3`` as ``ssl_min_protocol = TLSv1``); spans are that line's.
-    converted_from: str = ""
-    conditional: bool = False  # behind an installer's '%{flag}' (rendered or commented out)
+    converted_from = tuple_field(7)
+    conditional = tuple_field(8)  # behind an installer's '%{flag}' (rendered or commented out)
+
+    def __new__(
+        cls,
+        section: tuple[str, ...],
+        name: str,
+        value: str,
+        span: Span,
+        name_span: Span,
+        value_span: Span,
+        templated: bool = False,
+        converted_from: str = "",
+        conditional: bool = False,
+    ) -> Setting:
+        return _new(cls, (section, name, value, span, name_span, value_span, templated, converted_from, conditional))
 
     @property
     def file(self) -> str:
@@ -183,14 +272,19 @@ class Setting(NamedTuple):
 Entry = Assignment | Service | Setting
 
 
-class MarkedComment(NamedTuple):
+class MarkedComment(TupleRecord):
     """A comment line that mentions ``policy-lint`` (an inline suppression, or a
     malformed one), found while parsing, so that nobody re-reads the file for it."""
 
-    path: str
-    line: int
-    text: str  # the line as written, without its line ending
-    target: int | None  # the next line that is not a comment; None when it is blank or absent
+    __slots__ = ()
+    _fields = ("path", "line", "text", "target")
+    path = tuple_field(0)
+    line = tuple_field(1)
+    text = tuple_field(2)  # the line as written, without its line ending
+    target = tuple_field(3)  # the next line that is not a comment; None when it is blank or absent
+
+    def __new__(cls, path: str, line: int, text: str, target: int | None) -> MarkedComment:
+        return _new(cls, (path, line, text, target))
 
 
 class Document(Frozen):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from linter.conversions import UNKNOWN
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # --- IP networks (mynetworks, login_trusted_networks, ...) ------------------------------
 

@@ -73,3 +73,44 @@ class Frozen(Record):
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"cannot delete field {name!r} of a {type(self).__name__}")
+
+
+try:  # the C descriptor collections.namedtuple uses for its fields
+    from _collections import _tuplegetter
+except ImportError:  # pragma: no cover - another interpreter
+    from operator import itemgetter as _itemgetter
+
+    def _tuplegetter(index: int, doc: str | None) -> property:
+        return property(_itemgetter(index), doc=doc)
+
+_new = tuple.__new__
+
+
+def tuple_field(index: int) -> object:
+    """The descriptor of a :class:`TupleRecord` field: item ``index`` of the tuple."""
+    return _tuplegetter(index, None)
+
+
+class TupleRecord(tuple):
+    """A tuple with named fields, as ``collections.namedtuple`` makes, without compiling
+    source per class (or importing ``typing`` for ``typing.NamedTuple``).
+
+    A subclass lists ``_fields``, declares each as ``name = field(i)`` and writes its
+    ``__new__`` (``return _new(cls, (a, b))``); it is compared, hashed and ordered as the
+    tuple of its fields."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{n}={v!r}' for n, v in zip(self._fields, self, strict=True))})"
+
+    def __getnewargs__(self) -> tuple:  # pickling: __new__ gets the fields back
+        return tuple(self)
+
+    def _replace(self, **changes: object) -> TupleRecord:
+        """A copy with ``changes``, as a namedtuple's ``_replace``."""
+        values = [changes.pop(name, value) for name, value in zip(self._fields, self, strict=True)]
+        if changes:
+            raise TypeError(f"{type(self).__name__} has no field {', '.join(map(repr, changes))}")
+        return _new(type(self), values)

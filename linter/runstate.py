@@ -6,7 +6,6 @@ it, the files that failed, the findings, notes and comments)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
 
 from linter import formats
 from linter.checks import DOCUMENT_KINDS
@@ -18,6 +17,7 @@ from linter.hosts import HostFiles, PathResolver, fragment_names
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, MarkedComment, Span
 from linter.policy.expr import UnknownValue
 from linter.policy.model import Rule
+from linter.records import TupleRecord, _new, tuple_field
 
 
 def merge_digests(into: dict[str, bytes | None], found: dict[str, bytes | None]) -> None:
@@ -27,13 +27,24 @@ def merge_digests(into: dict[str, bytes | None], found: dict[str, bytes | None])
             into[real] = None
 
 
-class RunConfig(NamedTuple):
+class RunConfig(TupleRecord):
     """What every host group of one run is checked with (forked workers inherit it)."""
 
-    rules: tuple[Rule, ...]
-    formats: dict[str, str]  # real path -> the format it was detected (or configured) as
-    passed: dict[str, str]  # real path -> the path as given (the first spelling)
-    real: PathResolver
+    __slots__ = ()
+    _fields = ("rules", "formats", "passed", "real")
+    rules = tuple_field(0)
+    formats = tuple_field(1)  # real path -> the format it was detected (or configured) as
+    passed = tuple_field(2)  # real path -> the path as given (the first spelling)
+    real = tuple_field(3)
+
+    def __new__(
+        cls,
+        rules: tuple[Rule, ...],
+        formats: dict[str, str],
+        passed: dict[str, str],
+        real: PathResolver,
+    ) -> RunConfig:
+        return _new(cls, (rules, formats, passed, real))
 
 
 class RunState:

@@ -5,10 +5,13 @@ checker)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from linter.options import Options
 from linter.policy.model import Policy, Rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _longest_match(rule_id: str, prefixes: Sequence[str]) -> int:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Final
 
 # Typed conversion, networks and restriction lists have modules of their own;
 # their names stay importable from here for the checks and the policy language.
@@ -55,6 +54,10 @@ from linter.restrictions import (  # noqa: F401
     judge_relay,
     judge_unauthenticated,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 
 class ExpansionError(ValueError):

@@ -15,9 +15,9 @@ the 2.4 catalogue, every old one in the 2.3 catalogue: tests/test_versions.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 from linter import catalog
+from linter.records import TupleRecord, _new, tuple_field
 
 SAME = "same"
 FILE = "file"  # 2.3 '<path' (read the file) -> 2.4 'path' (a *_file setting)
@@ -161,11 +161,22 @@ def replacement_note(kind: str | None, name: str, version: str) -> str | None:
 # applies instead, in the same section, or nothing.
 
 
-class Obsolete(NamedTuple):
-    message: str  # doveconf's words after "Obsolete setting in FILE:LINE: "
-    name: str | None = None  # the setting applied instead
-    value: str | None = None
-    error: str | None = None  # doveconf's error when the value cannot be converted
+class Obsolete(TupleRecord):
+    __slots__ = ()
+    _fields = ("message", "name", "value", "error")
+    message = tuple_field(0)  # doveconf's words after "Obsolete setting in FILE:LINE: "
+    name = tuple_field(1)  # the setting applied instead
+    value = tuple_field(2)
+    error = tuple_field(3)  # doveconf's error when the value cannot be converted
+
+    def __new__(
+        cls,
+        message: str,
+        name: str | None = None,
+        value: str | None = None,
+        error: str | None = None,
+    ) -> Obsolete:
+        return _new(cls, (message, name, value, error))
 
 
 _REMOVED_23 = ("login_dir", "dbox_rotate_min_size", "dbox_rotate_days", "director_consistent_hashing",

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import re
 from types import ModuleType
-from typing import Any
 
 from linter.checks import (
     assertion,
@@ -50,6 +49,10 @@ from linter.checks import (
     unknown_directive,
     value,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MODULES = (required, forbidden, value, assertion, dovecot_section, syntax, duplicate, unknown_directive,
            undefined_reference, other_version)

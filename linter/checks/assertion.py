@@ -21,7 +21,6 @@ pass::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from linter.checks.base import Finding
 from linter.checks.common import fix_after, locate
@@ -29,6 +28,10 @@ from linter.checks.context import Unit
 from linter.policy.dovecot_path import split_path
 from linter.policy.expr import UNKNOWN, children
 from linter.policy.model import Rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 KIND = "assert"
 UNIT = "scope"  # once per unit of the rule's scope

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
 from linter.diagnostics import Edit
 from linter.model import Span
+from linter.records import TupleRecord, _new, tuple_field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
-class Finding(NamedTuple):
+class Finding(TupleRecord):
     """One thing a check found, before messages, severities and fixes are applied.
 
     ``missing`` marks a directive that is not set: ``span`` is then the insertion point
@@ -16,13 +19,30 @@ class Finding(NamedTuple):
     as ``syntax`` and ``duplicate`` know how to repair what they find).
     """
 
-    span: Span
-    directive: str | None = None
-    value: Any = None
-    default: Any = None
-    missing: bool = False
-    edits: tuple[Edit, ...] | None = None
-    related: tuple[Span, ...] = ()
-    detail: str | None = None  # the {detail} placeholder: e.g. the parser's explanation
-    note: str | None = None  # appended to the message, e.g. a did-you-mean
-    section: tuple[str, ...] = ()  # Dovecot: the section the directive belongs to
+    __slots__ = ()
+    _fields = ("span", "directive", "value", "default", "missing", "edits", "related", "detail", "note", "section")
+    span = tuple_field(0)
+    directive = tuple_field(1)
+    value = tuple_field(2)
+    default = tuple_field(3)
+    missing = tuple_field(4)
+    edits = tuple_field(5)
+    related = tuple_field(6)
+    detail = tuple_field(7)  # the {detail} placeholder: e.g. the parser's explanation
+    note = tuple_field(8)  # appended to the message, e.g. a did-you-mean
+    section = tuple_field(9)  # Dovecot: the section the directive belongs to
+
+    def __new__(
+        cls,
+        span: Span,
+        directive: str | None = None,
+        value: Any = None,
+        default: Any = None,
+        missing: bool = False,
+        edits: tuple[Edit, ...] | None = None,
+        related: tuple[Span, ...] = (),
+        detail: str | None = None,
+        note: str | None = None,
+        section: tuple[str, ...] = (),
+    ) -> Finding:
+        return _new(cls, (span, directive, value, default, missing, edits, related, detail, note, section))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from linter import formats
 from linter.checks.base import Finding
@@ -12,6 +11,10 @@ from linter.diagnostics import Edit
 from linter.model import Document, Span
 from linter.policy.expr import UnknownValue
 from linter.policy.model import Check, Rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def target(check: Check) -> str:

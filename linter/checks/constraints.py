@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from linter.policy.expr import words
 from linter.policy.model import Constraints
 from linter.policy.templates import show
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _same(value: Any, expected: Any, raw: str | None = None) -> bool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
 
 from linter import catalog, formats, values
 from linter.conversions import convert, policy_typed  # noqa: F401 - the checks' conversions
@@ -48,6 +47,10 @@ from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, Assignment, Docu
 from linter.parsers import templates
 from linter.policy.expr import UNKNOWN, UnknownValue
 from linter.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # -- hosts -----------------------------------------------------------------------
 

@@ -31,7 +31,6 @@ pass::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from linter import catalog
 from linter.checks.base import Finding
@@ -51,6 +50,10 @@ from linter.policy.dovecot_path import section_kind, split_path
 from linter.policy.expr import UNKNOWN, UnknownValue
 from linter.policy.model import Rule
 from linter.policy.templates import render, template_fields
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 KIND = "dovecot-section"
 UNIT = "scope"  # once per unit of the rule's scope

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from linter.checks.base import Finding
 from linter.checks.common import delete_lines, documents
 from linter.checks.context import Unit
 from linter.model import Assignment, Document, Section, Service, Setting, TemplateLine
 from linter.policy.model import Rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 KIND = "duplicate"
 UNIT = "document"  # once per host, on whole documents

@@ -16,13 +16,16 @@ pass::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from linter.checks.base import Finding
 from linter.checks.common import judged_value, target
 from linter.checks.constraints import violations
 from linter.checks.context import Unit
 from linter.policy.model import CONSTRAINT_KEYS, Rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 KIND = "forbidden"
 UNIT = "scope"  # once per unit of the rule's scope

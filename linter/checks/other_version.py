@@ -23,7 +23,6 @@ pass::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from linter import catalog
 from linter.checks.base import Finding
@@ -31,6 +30,10 @@ from linter.checks.common import documents
 from linter.checks.context import Unit
 from linter.checks.unknown_directive import postfix_unknown
 from linter.policy.model import Rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 KIND = "other-version-parameter"
 UNIT = "document"  # once per host, on whole documents

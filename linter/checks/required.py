@@ -20,12 +20,15 @@ pass::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from linter.checks.base import Finding
 from linter.checks.common import fix_after, locate, target
 from linter.checks.context import Unit
 from linter.policy.model import Rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 KIND = "required"
 UNIT = "scope"  # once per unit of the rule's scope

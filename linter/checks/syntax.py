@@ -19,7 +19,6 @@ pass::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from linter.checks.base import Finding
 from linter.checks.common import documents, line_text
@@ -27,6 +26,10 @@ from linter.checks.context import Unit
 from linter.diagnostics import Edit
 from linter.model import ParseWarning, Span
 from linter.policy.model import Rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 KIND = "syntax"
 UNIT = "document"  # once per host, on whole documents

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from linter import catalog, values
 from linter.checks.base import Finding
@@ -34,6 +33,10 @@ from linter.checks.common import documents, line_text, maybe_service_defined
 from linter.checks.context import MAIN_CF, Unit
 from linter.model import Assignment, Service, Span
 from linter.policy.model import Rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 KIND = "undefined-reference"
 UNIT = "document"  # once per host, on whole documents

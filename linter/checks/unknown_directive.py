@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from linter import catalog, values, versions
 from linter.checks.base import Finding
@@ -35,6 +34,10 @@ from linter.parsers import strip_template_suffix, templates
 from linter.parsers.dovecot import FILTERS
 from linter.policy.model import Rule
 from linter.suggest import Bounded
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 KIND = "unknown-directive"
 UNIT = "document"  # once per host, on whole documents

@@ -16,7 +16,12 @@ modules, never a parser or a view.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+
+from linter.records import TupleRecord, _new, tuple_field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # format name -> the module that declares it (``FORMAT``); the order is detection order
 TABLE: dict[str, str] = {
@@ -38,7 +43,7 @@ FRAGMENTS = "main.cf fragments"
 HOST_SCOPE = "host"
 
 
-class Format(NamedTuple):
+class Format(TupleRecord):
     """One config format.
 
     ``detect(name, path)`` gets the file name with any template suffix stripped
@@ -53,14 +58,29 @@ class Format(NamedTuple):
     ``defaults`` what its values are when it is absent ("Postfix's stock master.cf").
     """
 
-    name: str
-    product: str
-    detect: Callable[[str, str], bool]
-    parse: Callable[[str, str], Any]  # -> linter.model.Document
-    view: Callable[[Any], Any] | None
-    scopes: tuple[str, ...]
-    counterpart: str
-    defaults: str
+    __slots__ = ()
+    _fields = ("name", "product", "detect", "parse", "view", "scopes", "counterpart", "defaults")
+    name = tuple_field(0)
+    product = tuple_field(1)
+    detect = tuple_field(2)
+    parse = tuple_field(3)  # -> linter.model.Document
+    view = tuple_field(4)
+    scopes = tuple_field(5)
+    counterpart = tuple_field(6)
+    defaults = tuple_field(7)
+
+    def __new__(
+        cls,
+        name: str,
+        product: str,
+        detect: Callable[[str, str], bool],
+        parse: Callable[[str, str], Any],
+        view: Callable[[Any], Any] | None,
+        scopes: tuple[str, ...],
+        counterpart: str,
+        defaults: str,
+    ) -> Format:
+        return _new(cls, (name, product, detect, parse, view, scopes, counterpart, defaults))
 
 
 FORMATS: tuple[str, ...] = tuple(TABLE)

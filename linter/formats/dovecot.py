@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from linter.formats import DOVECOT_TREE, Format
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _detect(name: str, path: str) -> bool:

@@ -12,7 +12,6 @@ a unit judged inside a filter block or one match of a wildcard path reads them t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from linter import catalog
 from linter.conversions import DOVECOT, convert
@@ -24,6 +23,10 @@ from linter.model import Document, Section, Setting, Span
 from linter.policy.dovecot_path import section_kind, section_matches, split_path
 from linter.policy.expr import FILTER_KINDS, UNKNOWN, UnknownValue  # FILTER_KINDS: catalog filter_sections
 from linter.records import Frozen, _set
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def dovecot_version(doc: Document | None) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from linter.formats import MAIN_CF, Format
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def postfix_view(host: Any) -> Any:

@@ -3,10 +3,12 @@ view (a service's ``-o`` overrides first, then main.cf)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from linter.formats import MASTER_CF, Format
 from linter.formats.postfix_main import named_like, postfix_view
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _parse(path: str, text: str) -> Any:

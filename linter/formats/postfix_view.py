@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any, NamedTuple
 
 from linter import catalog, values
 from linter.conversions import POSTFIX, convert
@@ -22,16 +21,26 @@ from linter.formats import MAIN_CF, MASTER_CF
 from linter.model import POSTFIX_MAIN, Assignment, Document, Override, Service, Span
 from linter.parsers.templates import control_blocks, enclosing_block
 from linter.policy.expr import UNKNOWN, UnknownValue
+from linter.records import TupleRecord, _new, tuple_field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
-class Insertion(NamedTuple):
+class Insertion(TupleRecord):
     """Where a new setting goes: ``at`` is where a finding about a value set nowhere
     points, ``edit`` the zero-width span the new line is inserted at (None: no safe
     place), ``indent`` what the new line starts with."""
 
-    at: Span
-    edit: Span | None
-    indent: str = ""
+    __slots__ = ()
+    _fields = ("at", "edit", "indent")
+    at = tuple_field(0)
+    edit = tuple_field(1)
+    indent = tuple_field(2)
+
+    def __new__(cls, at: Span, edit: Span | None, indent: str = "") -> Insertion:
+        return _new(cls, (at, edit, indent))
 
 
 SMTPD_COMMANDS = ("smtpd", "postscreen")

@@ -33,12 +33,15 @@ reading exponentially many files.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from linter import confine
 from linter.model import ConfigError, Span, TemplateLine
 from linter.parsers import templates
 from linter.parsers.io import read_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Files of the target host that Debian's Dovecot packages ship and stock trees include
 # (``!include_try /usr/share/dovecot/protocols.d/*.protocol``), with the only settings they

@@ -20,23 +20,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import NamedTuple
 
 from linter.model import ConfigError, Document, Entry, ParseWarning, Span, TemplateLine
 from linter.parsers import templates
 from linter.parsers.common import detect_newline, find_marked_comments
+from linter.records import TupleRecord, _new, tuple_field
 
 # C isspace() in the C locale, which Postfix's ISSPACE() uses.
 SPACE = " \t\n\r\v\f"
 _LINE_BREAK = re.compile(r"\n")
 
 
-class Piece(NamedTuple):  # one per physical line: a tuple is cheaper to make than a dataclass
+class Piece(TupleRecord):  # one per physical line: a tuple is cheap to make
     """One physical line's contribution to a logical line."""
 
-    offset: int  # where the piece starts in LogicalLine.text
-    line: int  # 1-based physical line number
-    text: str  # the physical line without its LF (a CR before the LF is kept)
+    __slots__ = ()
+    _fields = ("offset", "line", "text")
+    offset = tuple_field(0)  # where the piece starts in LogicalLine.text
+    line = tuple_field(1)  # 1-based physical line number
+    text = tuple_field(2)  # the physical line without its LF (a CR before the LF is kept)
+
+    def __new__(cls, offset: int, line: int, text: str) -> Piece:
+        return _new(cls, (offset, line, text))
 
 
 def _piece_index(pieces: tuple[Piece, ...], offset: int) -> int:
@@ -127,12 +132,24 @@ class LogicalLine:
         return Span(self.path, self.line, 1, last.line, len(last.text.rstrip("\r")) + 1)
 
 
-class ReadResult(NamedTuple):
-    lines: tuple[LogicalLine, ...]
-    templates: tuple[TemplateLine, ...]
-    warnings: tuple[ParseWarning, ...]
-    newline: str
-    end: Span
+class ReadResult(TupleRecord):
+    __slots__ = ()
+    _fields = ("lines", "templates", "warnings", "newline", "end")
+    lines = tuple_field(0)
+    templates = tuple_field(1)
+    warnings = tuple_field(2)
+    newline = tuple_field(3)
+    end = tuple_field(4)
+
+    def __new__(
+        cls,
+        lines: tuple[LogicalLine, ...],
+        templates: tuple[TemplateLine, ...],
+        warnings: tuple[ParseWarning, ...],
+        newline: str,
+        end: Span,
+    ) -> ReadResult:
+        return _new(cls, (lines, templates, warnings, newline, end))
 
 
 def parse_logical_lines(

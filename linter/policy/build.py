@@ -8,7 +8,6 @@ A check kind's own keys are validated by its module's ``validate`` hook (see
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from linter import catalog
 from linter.checks import KINDS, OWN_EDIT_KINDS
@@ -22,6 +21,10 @@ from linter.policy.typecheck import Typed
 from linter.policy.units import parse_seconds, parse_size
 from linter.policy.validate import FileContext
 from linter.suggest import did_you_mean
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SERVICE_SCOPES = ("smtpd-service", "postfix-master")
 # Scopes whose units see the host's Dovecot tree (a service's SASL settings meet Dovecot's).

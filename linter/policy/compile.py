@@ -9,13 +9,16 @@ it for user packs (on top of the precompiled built-in pack) and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from linter.policy.build import RuleBuilder
 from linter.policy.model import Compiled, Pack, Rule
 from linter.policy.problems import PolicyError, PolicyProblem
 from linter.policy.validate import UNBUILDABLE, FileContext, schema_validator
 from linter.policy.yaml_io import read_located
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def compile_files(paths: Sequence[str], base: Compiled | None = None) -> Compiled:

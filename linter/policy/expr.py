@@ -24,7 +24,6 @@ from __future__ import annotations
 import ast
 import warnings
 from collections.abc import Callable
-from typing import Any
 
 from linter.policy.expr_eval import UNKNOWN, EvalError, Evaluator, UnknownValue, compile_ir, regex_error
 from linter.policy.expr_functions import (
@@ -40,6 +39,10 @@ from linter.policy.expr_functions import (
     words,
 )
 from linter.records import Frozen, _set
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["COMPUTED_CONTEXT_FUNCTIONS", "CONTEXT_FUNCTIONS", "DELIVERY_AGENTS", "ENV_FUNCTIONS", "FILTER_KINDS",
            "FUNCTIONS", "PURE_FUNCTIONS", "SERVICE_COLUMNS", "UNKNOWN", "Environment", "EvalError", "Expr",

@@ -5,9 +5,12 @@ may build, and the values and errors evaluation yields."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from linter.policy.expr_functions import CONTEXT_FUNCTIONS, ENV_FUNCTIONS, PURE_FUNCTIONS, Environment, as_text, contains
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class UnknownValue(Exception):
@@ -110,7 +113,10 @@ _BIN_FUNCS: dict[str, Callable[[Any, Any], Any]] = {
     "%": _numeric_mod,
 }
 
-Evaluator = Callable[[Environment], Any]
+if TYPE_CHECKING:
+    Evaluator = Callable[[Environment], Any]  # a compiled expression
+else:
+    Evaluator = Callable
 
 
 def compile_ir(ir: list) -> Evaluator:

@@ -5,12 +5,17 @@ context functions the environment answers."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
 
 from linter import values
 from linter.policy.units import parse_seconds, parse_size
 from linter.restrictions import client_certs_are_trust
 from linter.values import networks_outside, public_networks, remote_inet, wide_networks
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+else:
+    Protocol = object  # the interface stays documented without importing typing at start-up
 
 
 class Environment(Protocol):

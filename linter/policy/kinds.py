@@ -13,7 +13,10 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "policy.schema.json"
 TABLE_BEGIN = "<!-- check-kinds: begin (python scripts/gen_check_kinds.py writes this table) -->"

@@ -11,12 +11,14 @@ skip both on warm runs; expressions travel in their intermediate form (see
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
 from linter.diagnostics import Applicability, Severity
 from linter.model import Span
 from linter.policy.expr import Expr
-from linter.records import Frozen, _set
+from linter.records import Frozen, TupleRecord, _new, _set, tuple_field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CONSTRAINT_KEYS = ("min", "max", "equals", "not_equals", "one_of", "not_one_of", "contains", "contains_any",
                    "excludes", "matches", "not_matches", "octal", "absolute", "empty")
@@ -24,23 +26,46 @@ CONSTRAINT_KEYS = ("min", "max", "equals", "not_equals", "one_of", "not_one_of",
 WRITTEN_KEYS = ("matches", "not_matches", "octal", "absolute", "empty")
 
 
-class Constraints(NamedTuple):
+class Constraints(TupleRecord):
     """Value constraints; sizes and times are already ints (bytes, seconds)."""
 
-    min: int | float | None = None
-    max: int | float | None = None
-    equals: Any = None
-    not_equals: Any = None
-    one_of: tuple | None = None
-    not_one_of: tuple | None = None
-    contains: tuple | None = None
-    contains_any: tuple | None = None
-    excludes: tuple | None = None
-    matches: str | None = None
-    not_matches: str | None = None
-    octal: bool | None = None
-    absolute: bool | None = None
-    empty: bool | None = None
+    __slots__ = ()
+    _fields = ("min", "max", "equals", "not_equals", "one_of", "not_one_of", "contains", "contains_any", "excludes",
+               "matches", "not_matches", "octal", "absolute", "empty")
+    min = tuple_field(0)
+    max = tuple_field(1)
+    equals = tuple_field(2)
+    not_equals = tuple_field(3)
+    one_of = tuple_field(4)
+    not_one_of = tuple_field(5)
+    contains = tuple_field(6)
+    contains_any = tuple_field(7)
+    excludes = tuple_field(8)
+    matches = tuple_field(9)
+    not_matches = tuple_field(10)
+    octal = tuple_field(11)
+    absolute = tuple_field(12)
+    empty = tuple_field(13)
+
+    def __new__(
+        cls,
+        min: int | float | None = None,
+        max: int | float | None = None,
+        equals: Any = None,
+        not_equals: Any = None,
+        one_of: tuple | None = None,
+        not_one_of: tuple | None = None,
+        contains: tuple | None = None,
+        contains_any: tuple | None = None,
+        excludes: tuple | None = None,
+        matches: str | None = None,
+        not_matches: str | None = None,
+        octal: bool | None = None,
+        absolute: bool | None = None,
+        empty: bool | None = None,
+    ) -> Constraints:
+        return _new(cls, (min, max, equals, not_equals, one_of, not_one_of, contains, contains_any, excludes, matches,
+                          not_matches, octal, absolute, empty))
 
     def is_empty(self) -> bool:
         return all(getattr(self, k) is None for k in CONSTRAINT_KEYS)
@@ -57,22 +82,44 @@ class Constraints(NamedTuple):
         return cls(**{k: _frozen(v) for k, v in data.items()})
 
 
-class Check(NamedTuple):
+class Check(TupleRecord):
     """What a rule looks for; which fields matter depends on ``kind``."""
 
-    kind: str
-    directive: str | None = None  # Postfix parameter, or a Dovecot setting name
-    path: tuple[str, ...] = ()  # Dovecot: enclosing section headers (may hold '*' and {placeholders})
-    type: str | None = None
-    explicit: bool = False
-    constraints: Constraints = Constraints()
-    expr: Expr | None = None
-    anchor: str | None = None
-    section: tuple[str, ...] = ()  # dovecot-section: the section path (may hold {placeholders})
-    settings: tuple[tuple[str, Constraints], ...] = ()
-    warning: str | None = None
-    format: str | None = None
-    options: tuple[tuple[str, Any], ...] = ()  # a kind's own keys (see linter.checks), sorted by name
+    __slots__ = ()
+    _fields = ("kind", "directive", "path", "type", "explicit", "constraints", "expr", "anchor", "section",
+               "settings", "warning", "format", "options")
+    kind = tuple_field(0)
+    directive = tuple_field(1)  # Postfix parameter, or a Dovecot setting name
+    path = tuple_field(2)  # Dovecot: enclosing section headers (may hold '*' and {placeholders})
+    type = tuple_field(3)
+    explicit = tuple_field(4)
+    constraints = tuple_field(5)
+    expr = tuple_field(6)
+    anchor = tuple_field(7)
+    section = tuple_field(8)  # dovecot-section: the section path (may hold {placeholders})
+    settings = tuple_field(9)
+    warning = tuple_field(10)
+    format = tuple_field(11)
+    options = tuple_field(12)  # a kind's own keys (see linter.checks), sorted by name
+
+    def __new__(
+        cls,
+        kind: str,
+        directive: str | None = None,
+        path: tuple[str, ...] = (),
+        type: str | None = None,
+        explicit: bool = False,
+        constraints: Constraints = Constraints(),  # noqa: B008 - immutable, made once
+        expr: Expr | None = None,
+        anchor: str | None = None,
+        section: tuple[str, ...] = (),
+        settings: tuple[tuple[str, Constraints], ...] = (),
+        warning: str | None = None,
+        format: str | None = None,
+        options: tuple[tuple[str, Any], ...] = (),
+    ) -> Check:
+        return _new(cls, (kind, directive, path, type, explicit, constraints, expr, anchor, section, settings,
+                          warning, format, options))
 
     def option(self, name: str, default: Any = None) -> Any:
         """The value of the kind's own key ``name`` (lists as tuples), or ``default``."""
@@ -118,15 +165,28 @@ class Check(NamedTuple):
         )
 
 
-class FixSpec(NamedTuple):
+class FixSpec(TupleRecord):
     """How to fix a finding: ``set``/``remove`` directives, or the check kind's own edit."""
 
-    title: str
-    applicability: Applicability = Applicability.SAFE
-    set: tuple[tuple[str, str], ...] = ()  # (directive, value template)
-    remove: tuple[str, ...] = ()
-    after: str | None = None  # insert new lines after this directive's assignment when it exists
-    override: bool = False  # service scopes: set an -o override of the reporting service, not main.cf
+    __slots__ = ()
+    _fields = ("title", "applicability", "set", "remove", "after", "override")
+    title = tuple_field(0)
+    applicability = tuple_field(1)
+    set = tuple_field(2)  # (directive, value template)
+    remove = tuple_field(3)
+    after = tuple_field(4)  # insert new lines after this directive's assignment when it exists
+    override = tuple_field(5)  # service scopes: set an -o override of the reporting service, not main.cf
+
+    def __new__(
+        cls,
+        title: str,
+        applicability: Applicability = Applicability.SAFE,
+        set: tuple[tuple[str, str], ...] = (),
+        remove: tuple[str, ...] = (),
+        after: str | None = None,
+        override: bool = False,
+    ) -> FixSpec:
+        return _new(cls, (title, applicability, set, remove, after, override))
 
     def to_data(self) -> dict:
         return {"title": self.title, "applicability": str(self.applicability), "set": [list(p) for p in self.set],
@@ -138,17 +198,32 @@ class FixSpec(NamedTuple):
                    tuple(data["remove"]), data["after"], bool(data.get("override")))
 
 
-class Example(NamedTuple):
+class Example(TupleRecord):
     """A policy test: the files of one host and what the rule must find in them."""
 
-    kind: str  # "bad" | "good"
-    files: tuple[tuple[str, str], ...]  # (relative file name, content)
-    name: str | None = None
-    count: int | None = None
-    fixed: tuple[tuple[str, str], ...] | None = None
-    source: Span | None = None
-    roles: tuple[str, ...] = ()  # the host's roles (has_role)
-    params: tuple[tuple[str, Any], ...] = ()  # the rule's params as .policy-lint.yaml would set them
+    __slots__ = ()
+    _fields = ("kind", "files", "name", "count", "fixed", "source", "roles", "params")
+    kind = tuple_field(0)  # "bad" | "good"
+    files = tuple_field(1)  # (relative file name, content)
+    name = tuple_field(2)
+    count = tuple_field(3)
+    fixed = tuple_field(4)
+    source = tuple_field(5)
+    roles = tuple_field(6)  # the host's roles (has_role)
+    params = tuple_field(7)  # the rule's params as .policy-lint.yaml would set them
+
+    def __new__(
+        cls,
+        kind: str,
+        files: tuple[tuple[str, str], ...],
+        name: str | None = None,
+        count: int | None = None,
+        fixed: tuple[tuple[str, str], ...] | None = None,
+        source: Span | None = None,
+        roles: tuple[str, ...] = (),
+        params: tuple[tuple[str, Any], ...] = (),
+    ) -> Example:
+        return _new(cls, (kind, files, name, count, fixed, source, roles, params))
 
     def to_data(self) -> dict:
         return {"kind": self.kind, "files": [list(f) for f in self.files], "name": self.name, "count": self.count,
@@ -215,11 +290,16 @@ class Rule(Frozen):
         )
 
 
-class Pack(NamedTuple):
-    id: str
-    title: str
-    reference: str | None
-    path: str
+class Pack(TupleRecord):
+    __slots__ = ()
+    _fields = ("id", "title", "reference", "path")
+    id = tuple_field(0)
+    title = tuple_field(1)
+    reference = tuple_field(2)
+    path = tuple_field(3)
+
+    def __new__(cls, id: str, title: str, reference: str | None, path: str) -> Pack:
+        return _new(cls, (id, title, reference, path))
 
 
 class Policy(Frozen):
@@ -267,14 +347,25 @@ def _frozen_deep(value: Any) -> Any:
     return tuple(_frozen_deep(v) for v in value) if isinstance(value, list) else value
 
 
-class Compiled(NamedTuple):
+class Compiled(TupleRecord):
     """Packs and rules, and where each rule id and pack id is defined (``file:line``, the
     pack file): the duplicate-id checks of later files need them."""
 
-    packs: tuple[Pack, ...] = ()
-    rules: tuple[Rule, ...] = ()
-    id_locations: dict[str, tuple[str, int]] = {}  # rule id -> (file, line)
-    pack_ids: dict[str, str] = {}
+    __slots__ = ()
+    _fields = ("packs", "rules", "id_locations", "pack_ids")
+    packs = tuple_field(0)
+    rules = tuple_field(1)
+    id_locations = tuple_field(2)  # rule id -> (file, line)
+    pack_ids = tuple_field(3)
+
+    def __new__(
+        cls,
+        packs: tuple[Pack, ...] = (),
+        rules: tuple[Rule, ...] = (),
+        id_locations: dict[str, tuple[str, int]] | None = None,
+        pack_ids: dict[str, str] | None = None,
+    ) -> Compiled:
+        return _new(cls, (packs, rules, {} if id_locations is None else id_locations, {} if pack_ids is None else pack_ids))
 
     @property
     def policy(self) -> Policy:

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from linter.policy.model import Policy
+from linter.records import TupleRecord, _new, tuple_field
 
 
-class PolicyProblem(NamedTuple):
-    path: str
-    line: int
-    column: int
-    rule_id: str | None
-    message: str
-    hint: str | None = None
-    key: str | None = None  # where in the rule (or file): "check.min", "examples[0].bad"
+class PolicyProblem(TupleRecord):
+    __slots__ = ()
+    _fields = ("path", "line", "column", "rule_id", "message", "hint", "key")
+    path = tuple_field(0)
+    line = tuple_field(1)
+    column = tuple_field(2)
+    rule_id = tuple_field(3)
+    message = tuple_field(4)
+    hint = tuple_field(5)
+    key = tuple_field(6)  # where in the rule (or file): "check.min", "examples[0].bad"
+
+    def __new__(
+        cls,
+        path: str,
+        line: int,
+        column: int,
+        rule_id: str | None,
+        message: str,
+        hint: str | None = None,
+        key: str | None = None,
+    ) -> PolicyProblem:
+        return _new(cls, (path, line, column, rule_id, message, hint, key))
 
     def __str__(self) -> str:
         where = ", ".join(part for part in (f"rule {self.rule_id}" if self.rule_id else "", self.key or "") if part)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from string import Formatter
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def template_fields(template: str) -> list[str]:

@@ -12,26 +12,41 @@ error instead of a rule that is silently skipped or always true.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+
+from linter.records import TupleRecord, _new, tuple_field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 NUMBER_KINDS = ("int", "uint", "size", "time", "octal")
 LIST_KINDS = ("list", "maptype-list", "restriction-list")
 BOOL_WORDS = ("yes", "no", "true", "false", "y", "n", "1", "0")
 
 
-class Typed(NamedTuple):
+class Typed(TupleRecord):
     """A type (``number bool list string``, None when unknown) and how to name the operand."""
 
-    type: str | None
-    what: str  # "message_size_limit (a size)", "'50M' (text)"
-    kind: str | None = None  # the catalogue kind (size, time ...) when known
-    focus: str | None = None  # text to find in the expression to locate a problem
+    __slots__ = ()
+    _fields = ("type", "what", "kind", "focus")
+    type = tuple_field(0)
+    what = tuple_field(1)  # "message_size_limit (a size)", "'50M' (text)"
+    kind = tuple_field(2)  # the catalogue kind (size, time ...) when known
+    focus = tuple_field(3)  # text to find in the expression to locate a problem
+
+    def __new__(cls, type: str | None, what: str, kind: str | None = None, focus: str | None = None) -> Typed:
+        return _new(cls, (type, what, kind, focus))
 
 
-class TypeProblem(NamedTuple):
-    message: str
-    hint: str | None
-    focus: str | None
+class TypeProblem(TupleRecord):
+    __slots__ = ()
+    _fields = ("message", "hint", "focus")
+    message = tuple_field(0)
+    hint = tuple_field(1)
+    focus = tuple_field(2)
+
+    def __new__(cls, message: str, hint: str | None, focus: str | None) -> TypeProblem:
+        return _new(cls, (message, hint, focus))
 
 
 def kind_type(kind: str | None) -> str | None:

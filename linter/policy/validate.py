@@ -4,11 +4,14 @@ problems with a breadcrumb and a hint (``path:12:7: rule PF101, check.min: ...``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from linter.policy.problems import PolicyProblem
 from linter.policy.yaml_io import Located
 from linter.suggest import did_you_mean
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # A schema error here leaves nothing to check semantically: the rule as a whole, its
 # identity, its scope (names mean different things per scope).

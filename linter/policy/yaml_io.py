@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Any, NamedTuple
 
 from linter.policy.problems import PolicyProblem
-from linter.records import Record
+from linter.records import Record, TupleRecord, _new, tuple_field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a policy file
 MAX_DEPTH = 40
@@ -22,14 +25,19 @@ MAX_NODES = 200_000  # after alias expansion: a "billion laughs" file stops here
 UNHASHABLE_KEY = "a mapping key holds a nested list or mapping, which cannot be a key"
 
 
-class YamlProblem(NamedTuple):
+class YamlProblem(TupleRecord):
     """Why a YAML text cannot be read; ``line``/``column`` 0 when no position applies."""
 
-    line: int
-    column: int
-    message: str
-    hint: str | None = None
-    syntax: bool = True  # invalid YAML (False: valid YAML the guard refuses)
+    __slots__ = ()
+    _fields = ("line", "column", "message", "hint", "syntax")
+    line = tuple_field(0)
+    column = tuple_field(1)
+    message = tuple_field(2)
+    hint = tuple_field(3)
+    syntax = tuple_field(4)  # invalid YAML (False: valid YAML the guard refuses)
+
+    def __new__(cls, line: int, column: int, message: str, hint: str | None = None, syntax: bool = True) -> YamlProblem:
+        return _new(cls, (line, column, message, hint, syntax))
 
 
 class Located(Record):
