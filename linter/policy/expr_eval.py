@@ -17,6 +17,16 @@ class UnknownValue(Exception):
     """Raised by an environment when a name's value is unknown (templated)."""
 
 
+class ExprError(Exception):
+    """An expression the language does not allow; ``column`` is 1-based in the text."""
+
+    def __init__(self, message: str, column: int = 1, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.column = column
+        self.hint = hint
+
+
 class EvalError(Exception):
     """An expression that failed at run time (e.g. ``'a' < 1``): the policy's fault."""
 
