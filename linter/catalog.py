@@ -23,13 +23,13 @@ time parameter's default unit (Postfix ``s m h d w``; Dovecot ``s`` or ``ms``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from functools import cache, lru_cache
-from pathlib import Path
 
 from linter.records import Frozen, _set
 
-_DATA = Path(__file__).resolve().parent / "data"
+_DATA = os.path.join(os.path.dirname(os.path.realpath(__file__)), "data")
 
 POSTFIX_FORMATS = ("postfix", "postfix-main", "postfix-master")
 DOVECOT_FORMATS = ("dovecot",)
@@ -125,7 +125,7 @@ class Param(Frozen):
 def _load(name: str) -> dict:
     import json
 
-    with open(_DATA / name, encoding="utf-8") as f:
+    with open(os.path.join(_DATA, name), encoding="utf-8") as f:
         return json.load(f)
 
 

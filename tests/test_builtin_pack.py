@@ -29,7 +29,7 @@ GROUPS = {
 
 def test_the_builtin_packs_are_loaded() -> None:
     assert {p.id for p in POLICY.packs} >= set(GROUPS)
-    assert sorted(Path(f).name for f in builtin_pack_dir().glob("*.yaml")) == [
+    assert sorted(Path(f).name for f in Path(builtin_pack_dir()).glob("*.yaml")) == [
         "config-hygiene.yaml", "dovecot-hardening.yaml", "postfix-dos.yaml", "postfix-exposure.yaml",
         "postfix-relay.yaml", "postfix-sasl-dovecot.yaml", "postfix-tls.yaml"]
     assert len(RULES) == len(POLICY.rules), "rule ids are unique"

@@ -82,7 +82,7 @@ def test_rule_filter(tmp_path: Path) -> None:
 
 
 def test_builtin_pack_examples_pass() -> None:
-    if not any(builtin_pack_dir().glob("*.yaml")):
+    if not any(Path(builtin_pack_dir()).glob("*.yaml")):
         pytest.skip("the built-in pack is not there yet")
     results = run_examples(load_policy([], builtin=True))
     failing = [f"{r.rule_id}[{r.index}] {r.name}: {r.detail}" for r in results if not r.ok]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from pathlib import PurePath
 
 from linter.model import (
     ConfigError,
@@ -102,17 +101,17 @@ def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | N
                 return fmt
     from linter import formats
 
-    return formats.detect(strip_template_suffix(PurePath(path).name), path)
+    return formats.detect(strip_template_suffix(os.path.basename(os.path.normpath(path))), path)
 
 
 def in_conf_d(path: str) -> bool:
     """Whether ``path`` is in a directory named ``conf.d``, judged by its absolute path (and
     its resolved one), so that ``10-master.conf`` given inside ``conf.d/`` is recognised as
     from the repository root: the answer must not depend on the current directory."""
-    if PurePath(os.path.abspath(path)).parent.name == "conf.d":
+    if os.path.basename(os.path.dirname(os.path.abspath(path))) == "conf.d":
         return True
     try:
-        return PurePath(os.path.realpath(path)).parent.name == "conf.d"
+        return os.path.basename(os.path.dirname(os.path.realpath(path))) == "conf.d"
     except (OSError, ValueError):
         return False
 

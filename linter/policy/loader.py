@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from linter.policy import precompiled
 from linter.policy.model import Policy
@@ -20,22 +19,27 @@ from linter.policy.problems import PolicyError, PolicyProblem
 __all__ = ["PolicyError", "PolicyProblem", "builtin_pack_dir", "load_policy", "policy_files"]
 
 
-def builtin_pack_dir() -> Path:
+def builtin_pack_dir() -> str:
     """``policies/`` at the repository root in a checkout, ``linter/policies`` in a wheel."""
-    package = Path(__file__).resolve().parent.parent
-    checkout = package.parent / "policies"
-    if checkout.is_dir() and (package.parent / "pyproject.toml").exists():
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    root = os.path.dirname(package)
+    checkout = os.path.join(root, "policies")
+    if os.path.isdir(checkout) and os.path.exists(os.path.join(root, "pyproject.toml")):
         return checkout
-    return package / "policies"
+    return os.path.join(package, "policies")
 
 
 def policy_files(paths: Sequence[str], builtin: bool = True) -> list[str]:
     """The policy files to load: the built-in pack first, then ``paths`` (directories walked)."""
     files: list[str] = []
-    if builtin and builtin_pack_dir().is_dir():
-        files += sorted(str(p) for p in builtin_pack_dir().iterdir() if p.suffix in (".yaml", ".yml"))
+    pack = os.fspath(builtin_pack_dir())
+    if builtin and os.path.isdir(pack):
+        files += sorted(os.path.join(pack, name) for name in os.listdir(pack)
+                        if os.path.splitext(name)[1] in (".yaml", ".yml"))
     for path in paths:
         if os.path.isdir(path):
+            from pathlib import Path  # names as given, normalised as before (rare: a policy directory)
+
             files += sorted(str(p) for p in Path(path).iterdir() if p.suffix in (".yaml", ".yml"))
         else:
             files.append(str(path))
