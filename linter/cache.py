@@ -2,15 +2,19 @@
 imports neither ruamel.yaml nor jsonschema.
 
 An entry is keyed by a hash of everything its content depends on: the cache format,
-``linter.__version__``, the bytes of the package's policy-relevant source (loader,
-expression compiler, catalogue data, schema), and the name and bytes of every policy
-file (built-in and user).  A changed byte anywhere gives a new key, so entries are never
-updated in place and never need invalidating.
+``linter.__version__``, the package's policy-relevant source files (loader, expression
+compiler, catalogue data, schema) by name, size, inode and modification time (hashing
+their bytes cost a warm run 2 ms; an edit changes the time, a reinstall the inode), and
+the name and bytes of every policy file (built-in and user).  A changed file gives a new
+key, so entries are never updated in place and never need invalidating.
 
 Entries are JSON, not pickle: the directory may be shared, and unpickling untrusted data
-runs code.  Reading one is defensive: a corrupted, truncated or foreign file, or one whose
-key does not match its name, is a miss; the caller compiles afresh and the entry is
-rewritten.  Writes go to a temporary file in the same directory and are renamed into place
+runs code.  An entry is a header line (format, key, and a digest of the data) and the
+data.  Reading one is defensive: a corrupted, truncated, edited or foreign file, or one
+whose key does not match its name, is a miss; the caller compiles afresh and the entry is
+rewritten.  So what a hit returns is exactly what a validated compile wrote, and the parts
+a check does not need (rule examples, expressions of rules that do not run) can stay data
+until first used.  Writes go to a temporary file in the same directory and are renamed into place
 (``os.replace`` is atomic on POSIX), so concurrent runs see a whole entry or none.  A cache
 that cannot be written (read-only home, full disk) is silently skipped: it only saves time.
 
@@ -36,7 +40,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: a header line with the data's digest, then the data
 MAX_ENTRIES = 64  # per kind; older entries are pruned when a new one is written
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 # The package's own files whose change can change a compiled policy or a read config.
@@ -77,12 +81,11 @@ def _policy_sources() -> tuple[str, ...]:
 def _source_digest(names: Sequence[str]) -> bytes:
     h = _hash(f"{CACHE_FORMAT}\0{__version__}\0".encode())
     for name in names:
-        h.update(name.encode() + b"\0")
         try:
-            with open(os.path.join(_PACKAGE, name), "rb") as f:
-                h.update(_hash(f.read()).digest())
+            info = os.stat(os.path.join(_PACKAGE, name))
+            h.update(f"{name}\0{info.st_size}\0{info.st_ino}\0{info.st_mtime_ns}\0".encode())
         except OSError:
-            h.update(b"-")  # an optional module (the catalogue) that is absent
+            h.update(f"{name}\0-\0".encode())  # an optional module (the catalogue) that is absent
     return h.digest()
 
 
@@ -142,12 +145,14 @@ def read_entry(directory: str, kind: str, key: str) -> Any:
             info = os.fstat(f.fileno())
             if not _trusted(info, stat.S_ISREG(info.st_mode)):
                 return None
-            entry = json.loads(f.read())
+            header, _, data = f.read().partition(b"\n")
+        entry = json.loads(header)
+        if (not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT or entry.get("key") != key
+                or entry.get("digest") != _hash(data).hexdigest()):
+            return None
+        return json.loads(data)
     except (OSError, ValueError, RecursionError):  # ValueError: bad JSON or bad UTF-8
         return None
-    if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT or entry.get("key") != key:
-        return None
-    return entry.get("data")
 
 
 def write_entry(directory: str, kind: str, key: str, data: Any) -> bool:
@@ -155,7 +160,9 @@ def write_entry(directory: str, kind: str, key: str, data: Any) -> bool:
     import json
 
     # ASCII: a path with undecodable bytes (a lone surrogate) is escaped and read back exactly
-    text = json.dumps({"format": CACHE_FORMAT, "key": key, "data": data}, separators=(",", ":"))
+    body = json.dumps(data, separators=(",", ":"))
+    header = json.dumps({"format": CACHE_FORMAT, "key": key, "digest": _hash(body.encode("ascii")).hexdigest()})
+    text = header + "\n" + body
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
         if not trusted_dir(directory):

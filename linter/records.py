@@ -20,13 +20,23 @@ _set = object.__setattr__
 class Record:
     """A mutable record: fields in ``__slots__``; compared by value, field by field.
 
-    ``_compare`` names the fields that equality looks at (``None``: all of them)."""
+    ``_fields`` names the constructor's arguments, read back as attributes by ``repr`` and
+    ``replace`` (``None``: the slots not starting with "_"; a field may be a property over
+    a private slot, decoded on first use); ``_compare`` the fields that equality looks at
+    (``None``: all of ``_fields``)."""
 
     __slots__ = ()
+    _fields: tuple[str, ...] | None = None
     _compare: tuple[str, ...] | None = None
 
+    @classmethod
+    def _field_names(cls) -> tuple[str, ...]:
+        if cls._fields is None:
+            return tuple(name for name in cls.__slots__ if not name.startswith("_"))
+        return cls._fields
+
     def _key(self) -> tuple:
-        names = self.__slots__ if self._compare is None else self._compare
+        names = self._field_names() if self._compare is None else self._compare
         return tuple([getattr(self, name) for name in names])
 
     def __eq__(self, other: object) -> bool:
@@ -37,8 +47,7 @@ class Record:
     __hash__ = None  # type: ignore[assignment] - mutable: unhashable, like a dataclass
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__
-                           if not name.startswith("_"))
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._field_names())
         return f"{type(self).__name__}({fields})"
 
     def __getstate__(self) -> tuple:  # pickling (the worker processes): the field values
@@ -50,8 +59,8 @@ class Record:
 
     def replace(self, **changes: object) -> Record:
         """A copy with ``changes`` (built through ``__init__``, as ``dataclasses.replace``)."""
-        for name in self.__slots__:
-            if name not in changes and not name.startswith("_"):
+        for name in self._field_names():
+            if name not in changes:
                 changes[name] = getattr(self, name)
         return type(self)(**changes)
 
@@ -65,7 +74,7 @@ class Frozen(Record):
     def __hash__(self) -> int:
         if not self._unhashed:
             return hash(self._key())
-        names = self.__slots__ if self._compare is None else self._compare
+        names = self._field_names() if self._compare is None else self._compare
         return hash(tuple([getattr(self, name) for name in names if name not in self._unhashed]))
 
     def __setattr__(self, name: str, value: object) -> None:

@@ -122,7 +122,22 @@ def test_changed_package_source_invalidates(monkeypatch: pytest.MonkeyPatch, tmp
     assert compiles == [1, 1]
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "wrong-shape", "wrong-key", "not-utf8"])
+def _split(entry: Path) -> tuple[dict, object]:
+    """An entry's header line and its data."""
+    header, _, data = entry.read_bytes().partition(b"\n")
+    return json.loads(header), json.loads(data)
+
+
+def _join(header: dict, data: object, digest: bool = True) -> bytes:
+    """An entry holding ``data``; ``digest``: with the header's digest made to match it."""
+    body = json.dumps(data, separators=(",", ":")).encode("ascii")
+    if digest:
+        header = {**header, "digest": cache._hash(body).hexdigest()}
+    return json.dumps(header).encode("ascii") + b"\n" + body
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "wrong-shape", "wrong-key", "not-utf8",
+                                    "edited"])
 def test_damaged_entry_falls_back_and_is_rewritten(damage: str, cache_dir: str, compiles: list[int]) -> None:
     good = load_policy_cached([], builtin=True, directory=cache_dir)
     [entry] = _entries(cache_dir)
@@ -133,14 +148,16 @@ def test_damaged_entry_falls_back_and_is_rewritten(damage: str, cache_dir: str, 
         entry.write_bytes(b"\x00\x13garbage{[" * 50)
     elif damage == "empty":
         entry.write_bytes(b"")
-    elif damage == "wrong-shape":  # valid JSON, right key, data that is not a policy
-        data = json.loads(original)
-        data["data"] = {"packs": [], "rules": [{"id": "X"}]}
-        entry.write_text(json.dumps(data), encoding="utf-8")
+    elif damage == "wrong-shape":  # valid JSON, right key and digest, data that is not a policy
+        header, _ = _split(entry)
+        entry.write_bytes(_join(header, {"packs": [], "rules": [{"id": "X"}]}))
     elif damage == "wrong-key":
-        data = json.loads(original)
-        data["key"] = "0" * 64
-        entry.write_text(json.dumps(data), encoding="utf-8")
+        header, data = _split(entry)
+        entry.write_bytes(_join({**header, "key": "0" * 64}, data))
+    elif damage == "edited":  # a rule's example changed, the digest not: what was compiled is not what is read
+        header, data = _split(entry)
+        data["rules"][0]["examples"][0]["name"] = "edited"
+        entry.write_bytes(_join(header, data, digest=False))
     else:
         entry.write_bytes(b'{"format": 1, "key": "\xff\xfe"}')
     again = load_policy_cached([], builtin=True, directory=cache_dir)
@@ -181,7 +198,7 @@ def test_concurrent_runs_share_one_directory(cache_dir: str) -> None:
         counts = pool.map(_load_in_child, [(cache_dir, str(i)) for i in range(4)])
     assert len(set(counts)) == 1 and counts[0] > 0
     [entry] = _entries(cache_dir)
-    assert json.loads(entry.read_bytes())["format"] == cache.CACHE_FORMAT
+    assert _split(entry)[0]["format"] == cache.CACHE_FORMAT
     assert not [p for p in Path(cache_dir).iterdir() if p.suffix == ".tmp"], "no temporary file is left behind"
 
 

@@ -303,10 +303,13 @@ def test_a_planted_cache_entry_is_not_trusted(tmp_path: Path) -> None:
     first = run(tmp_path, "test", env=env)
     assert first.returncode == 0, first.stdout + first.stderr
     (entry,) = cache.glob("policy-*.json")
-    data = json.loads(entry.read_text())
-    example = data["data"]["rules"][0]["examples"][0]
+    original = entry.read_bytes()
+    header, _, body = original.partition(b"\n")
+    data = json.loads(body)
+    example = data["rules"][0]["examples"][0]
     example["files"][0][0] = "../planted.pth"  # policy-lint test would write it next to its temporary directory
-    entry.write_text(json.dumps(data))
+    tampered = json.dumps(data, separators=(",", ":")).encode("ascii")
+    entry.write_bytes(header + b"\n" + tampered)
     planted = temporary / "planted.pth"
 
     # a directory others can write: the cache is not used (compiled afresh: every example passes)
@@ -314,14 +317,26 @@ def test_a_planted_cache_entry_is_not_trusted(tmp_path: Path) -> None:
     result = run(tmp_path, "test", env=env)
     no_traceback(result)
     assert result.returncode == 0 and not planted.exists(), result.stdout
-    assert json.loads(entry.read_text()) == data  # and nothing written into it
+    assert entry.read_bytes() == header + b"\n" + tampered  # and nothing written into it
     cache.chmod(0o700)
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # an entry of another user: not used
         os.chown(entry, 12345, 12345)
         result = run(tmp_path, "test", env=env)
         assert result.returncode == 0 and not planted.exists(), result.stdout
-    # an entry of the user's own, tampered with: what it says is checked again where it acts
-    entry.write_text(json.dumps(data))
+    # an entry of the user's own, edited: its data no longer matches the digest written with
+    # it, so it is a miss (compiled afresh, every example passes) and rewritten
+    entry.write_bytes(header + b"\n" + tampered)
+    result = run(tmp_path, "test", env=env)
+    no_traceback(result)
+    assert result.returncode == 0 and not planted.exists(), result.stdout
+    assert entry.read_bytes() == original
+    # edited with a matching digest (as only the user could): what it says is checked again
+    # where it acts
+    from linter.cache import _hash
+
+    fields = json.loads(header)
+    fields["digest"] = _hash(tampered).hexdigest()
+    entry.write_bytes(json.dumps(fields).encode("ascii") + b"\n" + tampered)
     result = run(tmp_path, "test", env=env)
     no_traceback(result)
     assert not planted.exists() and not list(temporary.iterdir())

@@ -104,13 +104,24 @@ def _walk(ir: list, visit: Callable[[list], None]) -> None:
 class Expr(Frozen):
     """A checked, compiled expression; ``ir`` is its serialisable form.  Compared by its text."""
 
-    __slots__ = ("text", "ir", "evaluator")
+    __slots__ = ("text", "ir", "_evaluator")
+    _fields = ("text", "ir")
     _compare = ("text",)
 
-    def __init__(self, text: str, ir: list, evaluator: Evaluator):
+    def __init__(self, text: str, ir: list, evaluator: Evaluator | None = None):
         _set(self, "text", text)
         _set(self, "ir", ir)
-        _set(self, "evaluator", evaluator)
+        _set(self, "_evaluator", evaluator)
+
+    @property
+    def evaluator(self) -> Evaluator:
+        """The compiled closure, made on first use (a rule that never runs here, e.g. of a
+        format the run has no file of, costs nothing but its data)."""
+        evaluator = self._evaluator
+        if evaluator is None:
+            evaluator = compile_ir(self.ir)
+            _set(self, "_evaluator", evaluator)
+        return evaluator
 
     def __repr__(self) -> str:
         return f"Expr(text={self.text!r})"
@@ -122,7 +133,7 @@ class Expr(Frozen):
 
     @classmethod
     def from_ir(cls, text: str, ir: list) -> Expr:
-        return cls(text, ir, compile_ir(ir))
+        return cls(text, ir)
 
     @property
     def names(self) -> set[str]:

@@ -241,7 +241,9 @@ class Example(TupleRecord):
 
 class Rule(Frozen):
     __slots__ = ("id", "name", "severity", "scope", "message", "check", "rationale", "reference", "params",
-                 "when", "let", "fix", "examples", "source", "pack")
+                 "when", "let", "fix", "_examples", "source", "pack")
+    _fields = ("id", "name", "severity", "scope", "message", "check", "rationale", "reference", "params",
+               "when", "let", "fix", "examples", "source", "pack")
     _unhashed = ("params",)
 
     def __init__(self, id: str, name: str, severity: Severity, scope: str, message: str, check: Check,
@@ -260,9 +262,19 @@ class Rule(Frozen):
         _set(self, "when", when)
         _set(self, "let", let)
         _set(self, "fix", fix)
-        _set(self, "examples", examples)
+        _set(self, "_examples", examples)
         _set(self, "source", source)
         _set(self, "pack", pack)
+
+    @property
+    def examples(self) -> tuple[Example, ...]:
+        """The rule's examples; from a compiled pack they stay data until first asked for
+        (only ``policy-lint test`` and the rule docs read them, never a check)."""
+        examples = self._examples
+        if type(examples) is list:
+            examples = tuple(Example.from_data(e) for e in examples)
+            _set(self, "_examples", examples)
+        return examples
 
     def to_data(self) -> dict:
         return {
@@ -285,7 +297,7 @@ class Rule(Frozen):
             when=Expr.from_ir(*data["when"]) if data["when"] else None,
             let=tuple((n, Expr.from_ir(t, ir)) for n, t, ir in data["let"]),
             fix=FixSpec.from_data(data["fix"]) if data["fix"] else None,
-            examples=tuple(Example.from_data(e) for e in data["examples"]),
+            examples=list(data["examples"]),  # decoded when first read (Rule.examples)
             source=_span_from(data["source"]), pack=data["pack"],
         )
 
