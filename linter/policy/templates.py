@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from string import Formatter
+try:  # what string.Formatter().parse calls: importing string costs start-up time
+    from _string import formatter_parser as _parse
+except ImportError:  # pragma: no cover - another interpreter
+    from string import Formatter
+
+    _parse = Formatter().parse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -12,7 +17,7 @@ if TYPE_CHECKING:
 def template_fields(template: str) -> list[str]:
     """The placeholder names in ``template``; raises ValueError for a malformed one."""
     fields = []
-    for _literal, name, spec, conversion in Formatter().parse(template):
+    for _literal, name, spec, conversion in _parse(template):
         if name is None:
             continue
         if not name.isidentifier() or spec or conversion:
@@ -42,7 +47,7 @@ def _pieces(template: str) -> tuple[tuple[tuple[str, str | None], ...], str | No
     if found is None:
         if len(_PIECES) >= 4096:  # templates made at run time: kept bounded
             _PIECES.clear()
-        pieces = tuple((literal, name) for literal, name, _s, _c in Formatter().parse(template))
+        pieces = tuple((literal, name) for literal, name, _s, _c in _parse(template))
         plain = "".join(literal for literal, _n in pieces) if all(n is None for _l, n in pieces) else None
         found = _PIECES[template] = (pieces, plain)
     return found
@@ -73,7 +78,7 @@ def describe(template: str, values: dict[str, Any]) -> str:
     """``template`` for a reader (``explain``): ``{{``/``}}`` as braces, the names in
     ``values`` (params) filled, every other placeholder shown as ``<name>``."""
     out = []
-    for literal, name, _spec, _conversion in Formatter().parse(template):
+    for literal, name, _spec, _conversion in _parse(template):
         out.append(literal)
         if name is not None:
             out.append(show(values[name]) if name in values else f"<{name}>")

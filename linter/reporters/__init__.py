@@ -7,7 +7,6 @@ only when their format is chosen, so a text run never imports ``json``.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterable
 
@@ -49,16 +48,21 @@ class OutputSettings(Frozen):
         _set(self, "version", version)
 
 
+def _module(name: str):  # noqa: ANN202 - the reporter module of format ``name``
+    # __import__ rather than importlib.import_module: importlib brings warnings at start-up
+    return __import__(REPORTERS[name], fromlist=["render"])
+
+
 def renderer(name: str) -> Callable[..., str]:
     """The ``render`` function of format ``name`` (a key of :data:`REPORTERS`)."""
-    return importlib.import_module(REPORTERS[name]).render
+    return _module(name).render
 
 
 def chunk_renderer(name: str) -> Callable[..., Iterable[str]] | None:
     """The ``render_chunks`` function of format ``name``, for formats that can write a
     report as it is made (one finding at a time: ``"".join`` of the pieces is what
     ``render`` returns), or None."""
-    return getattr(importlib.import_module(REPORTERS[name]), "render_chunks", None)
+    return getattr(_module(name), "render_chunks", None)
 
 
 def relative_path(path: str, root: str) -> str:
