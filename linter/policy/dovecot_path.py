@@ -27,6 +27,8 @@ def header_matches(pattern: str, header: str) -> bool:
     parg = parg.strip('"').strip("'")
     if parg == "*":
         return True
+    if "*" not in parg and "?" not in parg and "[" not in parg:
+        return harg == parg  # what fnmatch would say, without compiling a pattern per name
     return fnmatch.fnmatchcase(harg, parg)
 
 
