@@ -100,7 +100,9 @@ def _merge_services(diagnostics: set[Diagnostic]) -> list[Diagnostic]:
     (:meth:`Diagnostic.sort_key`)."""
     merged: dict[tuple, Diagnostic] = {}
     for d in sorted(diagnostics, key=lambda d: (d.sort_key(), d.related)):
-        key = (d.rule, d.message, d.fix) if d.fix is not None and d.fix.edits else (d.rule, d.span, d.message, d.fix)
+        fix = d.fix  # keyed by its fields: a tuple hashes in C, a record through Python
+        key = (d.rule, d.message, fix.title, fix.applicability, fix.edits) if fix is not None and fix.edits \
+            else (d.rule, d.span, d.message, None if fix is None else (fix.title, fix.applicability, fix.edits))
         first = merged.get(key)
         if first is None:
             merged[key] = d

@@ -170,6 +170,9 @@ class RunState:
         docs.consulted.clear()
         found_units = list(units(rule, docs))
         needed = set(docs.consulted)
+        blocks = any(unit.block is not None for unit in found_units)  # else nothing reads ``seen``
+        cross = rule.check.kind not in DOCUMENT_KINDS  # may find in another file of the host
+        home = _home(rule.scope) if cross else ()
         for unit in found_units:
             docs.consulted.clear()
             env = Env(unit, rule)
@@ -187,8 +190,9 @@ class RunState:
                     if not inside(finding.span, unit.block) and unit.block.span not in finding.related:
                         # judged in the block, but found where the block inherits it from
                         finding = finding._replace(related=(*finding.related, unit.block.span))
-                seen.add(finding.span)
-                if real(finding.span.path) not in reported and finding.missing and finding.related \
+                if blocks:
+                    seen.add(finding.span)
+                if finding.missing and finding.related and real(finding.span.path) not in reported \
                         and real(finding.related[0].path) in reported:
                     # master.cf was not passed (pre-commit on main.cf): shown where the fix goes
                     finding = finding._replace(span=finding.related[0],
@@ -196,7 +200,7 @@ class RunState:
                 where = real(finding.span.path)
                 side = self._side(docs, where)
                 reported_elsewhere = False
-                if side is not None and rule.check.kind not in DOCUMENT_KINDS and side not in _home(rule.scope):
+                if cross and side is not None and side not in home:
                     # a cross-file finding: it carries the other side (what the rule read there)
                     finding = finding._replace(related=(*finding.related, *_other_side(rule, unit, finding)))
                     if where not in reported and where not in self.failed:

@@ -81,9 +81,14 @@ def _scalar(value: object) -> str:
 
 def _span_text(span: Span, indent: str) -> str:
     inner = indent + "  "
-    return (f"{{{inner}\"path\": {_scalar(span.path)},{inner}\"line\": {_scalar(span.line)},"
-            f"{inner}\"column\": {_scalar(span.column)},{inner}\"end_line\": {_scalar(span.end_line)},"
-            f"{inner}\"end_column\": {_scalar(span.end_column)}")
+    path, line, column, end_line, end_column = span.path, span.line, span.column, span.end_line, span.end_column
+    if type(path) is str and type(line) is type(column) is type(end_line) is type(end_column) is int:
+        # the usual span: ints format as int.__repr__ does, the path through the C escaper
+        return (f"{{{inner}\"path\": {_encode_string(path)},{inner}\"line\": {line},{inner}\"column\": {column},"
+                f"{inner}\"end_line\": {end_line},{inner}\"end_column\": {end_column}")
+    return (f"{{{inner}\"path\": {_scalar(path)},{inner}\"line\": {_scalar(line)},"
+            f"{inner}\"column\": {_scalar(column)},{inner}\"end_line\": {_scalar(end_line)},"
+            f"{inner}\"end_column\": {_scalar(end_column)}")
 
 
 class _Pieces:

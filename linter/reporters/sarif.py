@@ -272,5 +272,9 @@ def _region_text(span: Span, depth: int) -> str:
     from linter.reporters.json_ import _scalar
 
     outer, inner = _INDENTS[depth], _INDENTS[depth + 1]
+    line, column, end_line, end_column = span.line, span.column, span.end_line, span.end_column
+    if type(line) is type(column) is type(end_line) is type(end_column) is int:  # ints as int.__repr__ writes them
+        return (f"{{{inner}\"startLine\": {line},{inner}\"startColumn\": {column},"
+                f"{inner}\"endLine\": {end_line},{inner}\"endColumn\": {end_column}{outer}}}")
     return (f"{{{inner}\"startLine\": {_scalar(span.line)},{inner}\"startColumn\": {_scalar(span.column)},"
             f"{inner}\"endLine\": {_scalar(span.end_line)},{inner}\"endColumn\": {_scalar(span.end_column)}{outer}}}")
