@@ -201,18 +201,28 @@ def service_parameter(name: str, services: Iterable[str | tuple[str, str]]) -> s
     ``(service, command)`` pairs to apply the suffixes of that delivery program only).
     Example: ``relay_destination_concurrency_limit`` -> ``default_destination_concurrency_limit``.
     """
-    table: dict[str, dict[str, str]] = _load(_file("postfix", None))["service_parameters"]
+    file = _file("postfix", None)
+    table: dict[str, dict[str, str]] = _load(file)["service_parameters"]
+    suffixes = _service_suffixes(file)
     for entry in services:
         service, command = _service_entry(entry)
         if not service or not name.startswith(service + "_"):
             continue
         suffix = name[len(service) :]
+        if suffix not in suffixes:
+            continue  # no delivery program has it (a file of 100,000 unknown names asks for each)
         programs = [command] if command is not None else list(table)
         for program in programs:
             target = table.get(program or "", {}).get(suffix)
             if target is not None:
                 return target
     return None
+
+
+@cache
+def _service_suffixes(file: str) -> frozenset[str]:
+    """The suffixes of every program's service-defined parameters in ``file``'s table."""
+    return frozenset(suffix for suffixes in _load(file)["service_parameters"].values() for suffix in suffixes)
 
 
 def service_parameter_default(name: str, services: Iterable[str | tuple[str, str]]) -> str | None:
@@ -240,9 +250,20 @@ def is_known_postfix(
 def postfix_versions_knowing(name: str) -> tuple[str, ...]:
     """The catalogued Postfix versions (oldest first) that know ``name`` as a built-in,
     read-only or compatibility name."""
+    if name not in _postfix_names_of_any_version():
+        return ()  # one set lookup for a name no version knows
     return tuple(v for v in VERSIONS["postfix"]
                  if postfix_param(name, v) is not None or postfix_read_only(name, v)
                  or postfix_compatibility(name, v) is not None)
+
+
+@cache
+def _postfix_names_of_any_version() -> frozenset[str]:
+    names: set[str] = set()
+    for version in VERSIONS["postfix"]:
+        data = _load(_file("postfix", version))
+        names.update(data["params"], data["read_only"], data["compatibility"])
+    return frozenset(names)
 
 
 def postfix_other_versions(name: str) -> tuple[str, ...]:
