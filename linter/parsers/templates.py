@@ -106,7 +106,10 @@ def is_template_line(line: str) -> bool:
 def has_template(text: str, postfix: bool = False) -> bool:
     """True when ``text`` contains a template expression (with ``postfix``, also the
     ``%{var}`` / ``%(var)s`` line templates that Dovecot syntax would clash with)."""
-    return bool(_EXPRESSION.search(text)) or (postfix and "%" in text and bool(_POSTFIX_EXPRESSION.search(text)))
+    # each expression holds '{', '<%', '@' or 'PH_': most text has none (a hot path of every parser)
+    if ("{" in text or "@" in text or "<%" in text or "PH_" in text) and _EXPRESSION.search(text):
+        return True
+    return postfix and "%" in text and bool(_POSTFIX_EXPRESSION.search(text))
 
 
 # -- control blocks ------------------------------------------------------------------
