@@ -239,20 +239,24 @@ def typed_value(param: Param, raw: str | _Unknown, fmt: str = POSTFIX) -> Any:
     UNKNOWN stays UNKNOWN.  Bad values raise ValueError in the daemon's words."""
     if raw is UNKNOWN:
         return UNKNOWN
-    text: str = raw  # type: ignore[assignment]
-    kind = param.type
+    return _typed(raw, param.type, fmt, param.name, param.unit, param.min, param.max,  # type: ignore[arg-type]
+                  param.choices)
+
+
+def _typed(text: str, kind: str, fmt: str, name: str, unit: str | None, minimum: int | None, maximum: int | None,
+           choices: tuple[str, ...]) -> Any:
     if kind == "bool":
-        return parse_bool(text, fmt, param.name)
+        return parse_bool(text, fmt, name)
     if kind in ("int", "uint"):
-        return parse_int(text, fmt, param.name, param.min, param.max)
+        return parse_int(text, fmt, name, minimum, maximum)
     if kind == "size":
-        return parse_size(text, fmt, param.name, param.min, param.max)
+        return parse_size(text, fmt, name, minimum, maximum)
     if kind == "time":
-        return parse_time(text, param.unit or "s", fmt, param.name, param.min, param.max)
+        return parse_time(text, unit or "s", fmt, name, minimum, maximum)
     if kind == "octal":
-        return parse_octal(text, param.name)
+        return parse_octal(text, name)
     if kind == "enum":
-        if param.choices and text not in param.choices:
+        if choices and text not in choices:
             raise ValueError(f"Invalid value: {text}")
         return text
     if kind in ("list", "maptype-list", "restriction-list"):
@@ -273,11 +277,10 @@ def convert(text: str, kind: str | None, fmt: str = POSTFIX, name: str = "", uni
         return text
     if fmt == DOVECOT and kind == "int":
         kind = "uint"
-    from linter import catalog
-
-    param = catalog.Param(name=name, default=None, type=kind, unit=unit)
-    try:
-        return typed_value(param, text, fmt)
+    if text is UNKNOWN:
+        return UNKNOWN
+    try:  # as typed_value() with a catalogue Param of this type and unit, no bounds or choices
+        return _typed(text, kind, fmt, name, unit, None, None, ())
     except ValueError:
         return text
 

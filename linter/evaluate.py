@@ -25,10 +25,10 @@ class Env:
 
     __slots__ = ("unit", "rule", "lets", "values")
 
-    def __init__(self, unit: Unit, rule: Rule):
+    def __init__(self, unit: Unit, rule: Rule, lets: dict[str, Any] | None = None):
         self.unit = unit
         self.rule = rule
-        self.lets = dict(rule.let)
+        self.lets = dict(rule.let) if lets is None else lets  # name -> Expr (the rule's, made once per run)
         self.values: dict[str, Any] = {}
 
     def lookup(self, name: str) -> Any:

@@ -61,6 +61,7 @@ class RunState:
         self.diagnostics: set[Diagnostic] = set()
         self.comments: set[MarkedComment] = set()
         self.notes: set[tuple] = set()  # (path, line, column, message)
+        self._lets: dict[str, dict] = {}  # rule id -> its let expressions by name
         self._respell: dict[str, bool] = {}  # path -> whether it is shown spelled otherwise
         self._sides: tuple[HostDocs | None, dict[str, str]] = (None, {})
 
@@ -173,9 +174,12 @@ class RunState:
         blocks = any(unit.block is not None for unit in found_units)  # else nothing reads ``seen``
         cross = rule.check.kind not in DOCUMENT_KINDS  # may find in another file of the host
         home = _home(rule.scope) if cross else ()
+        lets = self._lets.get(rule.id)
+        if lets is None:
+            lets = self._lets[rule.id] = dict(rule.let)
         for unit in found_units:
             docs.consulted.clear()
-            env = Env(unit, rule)
+            env = Env(unit, rule, lets)
             texts: dict = {}  # the findings' messages and fix titles, by what fills them (diagnose)
             skipped: list[str] = []
             found = evaluate_rule(rule, unit, env, skipped)

@@ -297,6 +297,8 @@ def expand(text: str | _Unknown, lookup: Lookup) -> str | _Unknown:
 def references(text: str) -> tuple[str, ...]:
     """The parameter names ``text`` refers to as ``$name``/``${name...}``/``$(name...)``,
     in order, as postconf's "unused parameter" logic finds them (no evaluation)."""
+    if "$" not in text:
+        return ()
     found: list[str] = []
     for match in re.finditer(r"\$(?:\$|([A-Za-z0-9_]+)|[{(]\s*([A-Za-z0-9_]+))", text):
         name = match.group(1) or match.group(2)
