@@ -20,7 +20,9 @@ from linter.options import Host, Options
 
 class PathResolver:
     """Real paths, cached for one run (realpath costs a few lstat calls per path; a
-    path's target may change between runs: the fixer, tests)."""
+    path's target may change between runs: the fixer, tests).  A file's real path is its
+    directory's (resolved once) joined with its name, unless the name is a link: one
+    lstat per file instead of one per component."""
 
     __slots__ = ("_cache",)
 
@@ -30,7 +32,12 @@ class PathResolver:
     def __call__(self, path: str) -> str:
         real = self._cache.get(path)
         if real is None:
-            real = self._cache[path] = os.path.realpath(path)
+            directory, name = os.path.split(path)
+            if directory and name not in ("", ".", "..") and not os.path.islink(path):
+                real = os.path.join(self(directory), name)
+            else:
+                real = os.path.realpath(path)
+            self._cache[path] = real
         return real
 
 

@@ -100,7 +100,8 @@ def has_percent_placeholder(text: str) -> bool:
 
 def is_template_line(line: str) -> bool:
     """True for a line that is template control flow, not config."""
-    return bool(_CONTROL_LINE.match(line))
+    # every control line holds '{' or '%' (most lines hold neither: a hot path of the parsers)
+    return ("{" in line or "%" in line) and bool(_CONTROL_LINE.match(line))
 
 
 def has_template(text: str, postfix: bool = False) -> bool:
