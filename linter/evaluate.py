@@ -47,20 +47,21 @@ class Env:
 
     def context(self, function: str, argument: str) -> Any:
         unit = self.unit
-        if function == "is_set":
-            return unit.is_set(argument)
-        if function == "has_role":
-            return argument in unit.host.roles
-        if function == "default":
-            value = unit.default(argument)
+        # the most asked first: service() on every service unit, param(), is_set()
+        if function == "service":
+            value = unit.service_column(argument)
         elif function == "param":
             return unit.effective(argument)
+        elif function == "is_set":
+            return unit.is_set(argument)
+        elif function == "has_role":
+            return argument in unit.host.roles
+        elif function == "default":
+            value = unit.default(argument)
         elif function == "in_effect":
             return unit.in_effect(argument)
         elif function == "delivers":
             return unit.delivers(argument)
-        elif function == "service":
-            value = unit.service_column(argument)
         elif function == "dovecot":
             value = unit.dovecot_value(argument)
         elif function == "dovecot_exists":

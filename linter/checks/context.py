@@ -309,12 +309,11 @@ class Unit(Record):
     def service_column(self, column: str) -> Any:
         s = self.service
         if s is None:  # the implicit smtp inet service of a host without master.cf
-            values = IMPLICIT_SMTP
+            value = IMPLICIT_SMTP[column]
+        elif column in IMPLICIT_SMTP:  # the columns, named as the Service fields holding them
+            value = getattr(s, column)
         else:
-            values = {"service": s.service, "type": s.type, "private": s.private, "unprivileged": s.unprivileged,
-                      "chroot": s.chroot, "wakeup": s.wakeup, "process_limit": s.process_limit,
-                      "command": s.command, "args": s.args}
-        value = values[column]
+            raise KeyError(column)
         if isinstance(value, str) and templates.has_template(value, postfix=True):
             return UNKNOWN  # PH_MAX_SERVERS, {{ maxproc }}: filled in by a template engine
         if value == "-":  # the column's default (master(5), Postfix >= 3.0)

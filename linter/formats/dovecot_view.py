@@ -216,22 +216,29 @@ class DovecotView:
         # path, the unit's section), names by path, the filter blocks
         self._memo: dict[Any, Any] = {}
         self._names: dict[Any, DovecotName] = {}
-        self._filter_blocks: list[Section] | None = None
+        self._places: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # path -> where rules on it are judged
 
-    def places(self, rule: Any, scope: str) -> Iterator[dict[str, Any]]:
+    def places(self, rule: Any, scope: str) -> list[dict[str, Any]]:
         """Where a rule is evaluated, as the fields of each ``Unit``: the top level, then
         each filter block (``protocol pop3 { }``, ``local ... { }``) that sets something: a
         setting is judged wherever its effective value can differ.  A rule on a wildcard
         path (``protocol * / ssl``) is judged once per matching section; for an
-        ``assert``, the path is its anchor's (``service auth / inet_listener * / address``)."""
+        ``assert``, the path is its anchor's (``service auth / inet_listener * / address``).
+        Worked out once per host and path (every rule on the path shares them)."""
         if self.doc is None:
-            return
-        path = rule.check.path
-        if not path and rule.check.kind == "assert" and rule.check.anchor:
-            path = split_path(rule.check.anchor)[:-1]
-        if rule.check.kind == "dovecot-section":
-            yield {}
-            return
+            return []
+        check = rule.check
+        if check.kind == "dovecot-section":
+            return [{}]
+        path = check.path
+        if not path and check.kind == "assert" and check.anchor:
+            path = split_path(check.anchor)[:-1]
+        found = self._places.get(path)
+        if found is None:
+            found = self._places[path] = list(self._places_of(path))
+        return found
+
+    def _places_of(self, path: tuple[str, ...]) -> Iterator[dict[str, Any]]:
         if has_wildcard(path):
             matches = dovecot_sections(self.doc, path)
             for section in matches:
@@ -242,9 +249,7 @@ class DovecotView:
         yield {}
         if path and is_filter_header(path[0]):
             return
-        if self._filter_blocks is None:
-            self._filter_blocks = filter_blocks(self.doc)
-        for section in self._filter_blocks:
+        for section in filter_blocks(self.doc):
             yield {"within": section.path, "block": section}
 
     def parts(self, unit: Any, path: str) -> tuple[str, ...]:
