@@ -91,7 +91,7 @@ def test_cost_per_line_does_not_grow_with_the_input(tmp_path, monkeypatch, make)
     assert m4 - m1 <= BYTES_PER_LINE * 3 * N, f"peak memory: {m1}, {m2}, {m4}"
 
 
-@pytest.mark.parametrize("fmt", ["text", "sarif"])
+@pytest.mark.parametrize("fmt", ["text", "sarif", "github"])
 def test_every_streamed_format_costs_each_line_the_same(tmp_path, monkeypatch, fmt):
     # text and SARIF are written finding by finding too: a SARIF document of every result
     # held as dicts took 6.2 GB for a 5 MB main.cf (17 KB a line)
@@ -133,7 +133,7 @@ def test_a_run_does_not_collect_at_the_default_pace_and_restores_the_collector(t
     assert gc.get_threshold() == before
 
 
-@pytest.mark.parametrize(("fmt", "bound"), [("json", 1200), ("sarif", 1200), ("text", 1700)])
+@pytest.mark.parametrize(("fmt", "bound"), [("json", 1200), ("sarif", 1200), ("text", 1700), ("github", 1700)])
 def test_what_a_line_of_findings_holds_is_bounded(tmp_path, monkeypatch, fmt, bound):
     # peak traced memory of 2000 and 8000 lines of one unknown name set again and again
     # (two findings a line: PF003 and PF004), without the call counter's overhead.  Measured

@@ -16,6 +16,10 @@ from __future__ import annotations
 from linter.diagnostics import Severity
 from linter.reporters import OutputSettings, edit_text, further_edits, printable, relative_path
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
@@ -63,8 +67,23 @@ def problem(name: str, error, root: str, title: str) -> str:  # noqa: ANN001 - m
 
 def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001
     """Annotations with paths relative to ``settings.root`` (the CLI passes :func:`repository_root`)."""
+    return "".join(render_chunks(report, policy, settings))
+
+
+def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -> Iterator[str]:  # noqa: ANN001
+    """The annotations one at a time (``"".join`` of them is :func:`render`'s text): a report
+    of 700,000 findings is written as it is made.  A file's relative path and a rule's
+    rationale are worked out once per report, not once per finding."""
     root = settings.root
-    lines = []
+    paths: dict[str, str] = {}
+    rationales: dict[str, str] = {}
+
+    def relative(path: str) -> str:
+        found = paths.get(path)
+        if found is None:
+            found = paths[path] = relative_path(path, root)
+        return found
+
     for d in report.diagnostics:
         s = d.span
         message = d.message
@@ -72,16 +91,18 @@ def render(report, policy, settings: OutputSettings = OutputSettings()) -> str: 
             message += f"\nfix: {d.fix.title} [{d.fix.applicability}]"
             for edit in further_edits(d):  # what the fix also changes elsewhere
                 e = edit.span
-                message += f"\n  also {edit_text(edit, f'{_message_path(relative_path(e.path, root))}:{e.line}:{e.column}')}"
-        rule = policy.rule(d.rule) if policy is not None else None
-        rationale = " ".join(rule.rationale.split()) if rule is not None and rule.rationale else ""
+                message += f"\n  also {edit_text(edit, f'{_message_path(relative(e.path))}:{e.line}:{e.column}')}"
+        rationale = rationales.get(d.rule)
+        if rationale is None:
+            rule = policy.rule(d.rule) if policy is not None else None
+            rationale = rationales[d.rule] = " ".join(rule.rationale.split()) if rule is not None and rule.rationale \
+                else ""
         if rationale:
             message += f"\n{rationale}"
         if d.help_uri:
             message += f"\nhelp: {d.help_uri}"
-        properties = {"file": relative_path(s.path, root), "line": s.line, "endLine": s.end_line}
+        properties = {"file": relative(s.path), "line": s.line, "endLine": s.end_line}
         if s.end_line == s.line:
             properties.update(col=s.column, endColumn=s.end_column)
         properties["title"] = f"{d.rule} {d.name}"
-        lines.append(command(COMMANDS[d.severity], properties, message))
-    return "".join(line + "\n" for line in lines)
+        yield command(COMMANDS[d.severity], properties, message) + "\n"
