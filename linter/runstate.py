@@ -187,7 +187,9 @@ class RunState:
             # skips only the names that needed it, and may still report others)
             if docs.consulted and (not found or rule.check.kind in DOCUMENT_KINDS):
                 needed |= docs.consulted
-            for finding in found:
+            found.reverse()  # taken from the end: each finding is freed as soon as it is diagnosed
+            while found:
+                finding = found.pop()
                 if unit.block is not None:
                     if finding.span in seen:
                         continue
