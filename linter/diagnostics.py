@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from linter.model import Span
-from linter.records import Frozen, TupleRecord, _new, _set, tuple_field
+from linter.records import Frozen, TupleRecord, _new, _set
 
 
 class Severity(IntEnum):
@@ -45,8 +45,6 @@ class Edit(TupleRecord):  # a tuple: ordered by span, then content; cheap to bui
 
     __slots__ = ()
     _fields = ("span", "content")
-    span = tuple_field(0)
-    content = tuple_field(1)
 
     def __new__(cls, span: Span, content: str) -> Edit:
         return _new(cls, (span, content))

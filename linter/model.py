@@ -18,7 +18,7 @@ frozen record.
 from __future__ import annotations
 
 from linter.formats import FORMATS  # noqa: F401 - every format's name (linter.formats.TABLE)
-from linter.records import Frozen, TupleRecord, _new, _set, tuple_field
+from linter.records import Frozen, TupleRecord, _new, _set
 
 POSTFIX_MAIN = "postfix-main"
 POSTFIX_MASTER = "postfix-master"
@@ -33,11 +33,6 @@ class Span(TupleRecord):
 
     __slots__ = ()
     _fields = ("path", "line", "column", "end_line", "end_column")
-    path = tuple_field(0)
-    line = tuple_field(1)
-    column = tuple_field(2)
-    end_line = tuple_field(3)
-    end_column = tuple_field(4)
 
     def __new__(cls, path: str, line: int, column: int, end_line: int, end_column: int) -> Span:
         return _new(cls, (path, line, column, end_line, end_column))
@@ -52,8 +47,6 @@ class Token(TupleRecord):
 
     __slots__ = ()
     _fields = ("text", "span")
-    text = tuple_field(0)
-    span = tuple_field(1)
 
     def __new__(cls, text: str, span: Span) -> Token:
         return _new(cls, (text, span))
@@ -68,11 +61,12 @@ class ParseWarning(TupleRecord):
     """
 
     __slots__ = ()
-    _fields = ("code", "message", "span", "replacement")
-    code = tuple_field(0)
-    message = tuple_field(1)
-    span = tuple_field(2)
-    replacement = tuple_field(3)  # the text that repairs ``span`` keeping its meaning, if known
+    _fields = (
+        "code",
+        "message",
+        "span",
+        "replacement",  # the text that repairs ``span`` keeping its meaning, if known
+    )
 
     def __new__(cls, code: str, message: str, span: Span, replacement: str | None = None) -> ParseWarning:
         return _new(cls, (code, message, span, replacement))
@@ -83,8 +77,6 @@ class TemplateLine(TupleRecord):
 
     __slots__ = ()
     _fields = ("text", "span")
-    text = tuple_field(0)
-    span = tuple_field(1)
 
     def __new__(cls, text: str, span: Span) -> TemplateLine:
         return _new(cls, (text, span))
@@ -97,14 +89,15 @@ class Assignment(TupleRecord):
     """``name = value`` in main.cf; ``value`` is exactly what Postfix stores."""
 
     __slots__ = ()
-    _fields = ("name", "value", "span", "name_span", "value_span", "templated", "conditional")
-    name = tuple_field(0)
-    value = tuple_field(1)
-    span = tuple_field(2)  # the whole logical line, continuations included
-    name_span = tuple_field(3)
-    value_span = tuple_field(4)  # zero-width just after '=' (and blanks) when the value is empty
-    templated = tuple_field(5)  # the value holds template expressions: its value is unknown
-    conditional = tuple_field(6)  # behind an installer's '%{flag}' (rendered or commented out)
+    _fields = (
+        "name",
+        "value",
+        "span",  # the whole logical line, continuations included
+        "name_span",
+        "value_span",  # zero-width just after '=' (and blanks) when the value is empty
+        "templated",  # the value holds template expressions: its value is unknown
+        "conditional",  # behind an installer's '%{flag}' (rendered or commented out)
+    )
 
     def __new__(
         cls,
@@ -134,13 +127,14 @@ class Override(TupleRecord):
     """``-o name=value`` or ``-o { name = value }`` on a master.cf service."""
 
     __slots__ = ()
-    _fields = ("name", "value", "span", "name_span", "value_span", "long_form")
-    name = tuple_field(0)
-    value = tuple_field(1)
-    span = tuple_field(2)  # from '-o' to the end of the value (or closing brace)
-    name_span = tuple_field(3)
-    value_span = tuple_field(4)
-    long_form = tuple_field(5)
+    _fields = (
+        "name",
+        "value",
+        "span",  # from '-o' to the end of the value (or closing brace)
+        "name_span",
+        "value_span",
+        "long_form",
+    )
 
     def __new__(
         cls,
@@ -158,21 +152,21 @@ class Service(TupleRecord):
     """One master.cf entry; the seven columns as written (``-`` kept)."""
 
     __slots__ = ()
-    _fields = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command", "args",
-               "overrides", "span", "fields", "templated")
-    service = tuple_field(0)
-    type = tuple_field(1)
-    private = tuple_field(2)
-    unprivileged = tuple_field(3)
-    chroot = tuple_field(4)
-    wakeup = tuple_field(5)
-    process_limit = tuple_field(6)
-    command = tuple_field(7)
-    args = tuple_field(8)
-    overrides = tuple_field(9)
-    span = tuple_field(10)  # the whole logical entry, continuations included
-    fields = tuple_field(11)  # the 7 columns and the command, each located
-    templated = tuple_field(12)
+    _fields = (
+        "service",
+        "type",
+        "private",
+        "unprivileged",
+        "chroot",
+        "wakeup",
+        "process_limit",
+        "command",
+        "args",
+        "overrides",
+        "span",  # the whole logical entry, continuations included
+        "fields",  # the 7 columns and the command, each located
+        "templated",
+    )
 
     def __new__(
         cls,
@@ -215,11 +209,6 @@ class Section(TupleRecord):
 
     __slots__ = ()
     _fields = ("kind", "name", "path", "span", "close_span")
-    kind = tuple_field(0)
-    name = tuple_field(1)
-    path = tuple_field(2)
-    span = tuple_field(3)
-    close_span = tuple_field(4)
 
     def __new__(cls, kind: str, name: str, path: tuple[str, ...], span: Span, close_span: Span | None) -> Section:
         return _new(cls, (kind, name, path, span, close_span))
@@ -229,18 +218,19 @@ class Setting(TupleRecord):
     """``name = value`` in Dovecot config, in read order with includes expanded."""
 
     __slots__ = ()
-    _fields = ("section", "name", "value", "span", "name_span", "value_span", "templated", "converted_from", "conditional")
-    section = tuple_field(0)
-    name = tuple_field(1)
-    value = tuple_field(2)  # as Dovecot reads it: quotes stripped, '<file' kept, comments removed
-    span = tuple_field(3)  # span.path is the file the setting is written in
-    name_span = tuple_field(4)
-    value_span = tuple_field(5)  # the value as written (quotes included)
-    templated = tuple_field(6)
-    # The obsolete setting this one was converted from (Dovecot 2.3 reads
-    # ``ssl_protocols = !SSLv3`` as ``ssl_min_protocol = TLSv1``); spans are that line's.
-    converted_from = tuple_field(7)
-    conditional = tuple_field(8)  # behind an installer's '%{flag}' (rendered or commented out)
+    _fields = (
+        "section",
+        "name",
+        "value",  # as Dovecot reads it: quotes stripped, '<file' kept, comments removed
+        "span",  # span.path is the file the setting is written in
+        "name_span",
+        "value_span",  # the value as written (quotes included)
+        "templated",
+        # The obsolete setting this one was converted from (Dovecot 2.3 reads
+        # ``ssl_protocols = !SSLv3`` as ``ssl_min_protocol = TLSv1``); spans are that line's.
+        "converted_from",
+        "conditional",  # behind an installer's '%{flag}' (rendered or commented out)
+    )
 
     def __new__(
         cls,
@@ -277,11 +267,12 @@ class MarkedComment(TupleRecord):
     malformed one), found while parsing, so that nobody re-reads the file for it."""
 
     __slots__ = ()
-    _fields = ("path", "line", "text", "target")
-    path = tuple_field(0)
-    line = tuple_field(1)
-    text = tuple_field(2)  # the line as written, without its line ending
-    target = tuple_field(3)  # the next line that is not a comment; None when it is blank or absent
+    _fields = (
+        "path",
+        "line",
+        "text",  # the line as written, without its line ending
+        "target",  # the next line that is not a comment; None when it is blank or absent
+    )
 
     def __new__(cls, path: str, line: int, text: str, target: int | None) -> MarkedComment:
         return _new(cls, (path, line, text, target))

@@ -95,21 +95,21 @@ except ImportError:  # pragma: no cover - another interpreter
 _new = tuple.__new__
 
 
-def tuple_field(index: int) -> object:
-    """The descriptor of a :class:`TupleRecord` field: item ``index`` of the tuple."""
-    return _tuplegetter(index, None)
-
-
 class TupleRecord(tuple):
     """A tuple with named fields, as ``collections.namedtuple`` makes, without compiling
     source per class (or importing ``typing`` for ``typing.NamedTuple``).
 
-    A subclass lists ``_fields``, declares each as ``name = field(i)`` and writes its
-    ``__new__`` (``return _new(cls, (a, b))``); it is compared, hashed and ordered as the
-    tuple of its fields."""
+    A subclass lists ``_fields`` (each becomes an attribute reading its item, as in a
+    namedtuple) and writes its ``__new__`` (``return _new(cls, (a, b))``); it is compared,
+    hashed and ordered as the tuple of its fields."""
 
     __slots__ = ()
     _fields: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        for index, name in enumerate(cls.__dict__.get("_fields", ())):
+            setattr(cls, name, _tuplegetter(index, None))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{n}={v!r}' for n, v in zip(self._fields, self, strict=True))})"

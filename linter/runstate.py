@@ -17,7 +17,7 @@ from linter.hosts import HostFiles, PathResolver, fragment_names
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, MarkedComment, Span
 from linter.policy.expr import UnknownValue
 from linter.policy.model import Rule
-from linter.records import TupleRecord, _new, tuple_field
+from linter.records import TupleRecord, _new
 
 
 def merge_digests(into: dict[str, bytes | None], found: dict[str, bytes | None]) -> None:
@@ -31,11 +31,12 @@ class RunConfig(TupleRecord):
     """What every host group of one run is checked with (forked workers inherit it)."""
 
     __slots__ = ()
-    _fields = ("rules", "formats", "passed", "real")
-    rules = tuple_field(0)
-    formats = tuple_field(1)  # real path -> the format it was detected (or configured) as
-    passed = tuple_field(2)  # real path -> the path as given (the first spelling)
-    real = tuple_field(3)
+    _fields = (
+        "rules",
+        "formats",  # real path -> the format it was detected (or configured) as
+        "passed",  # real path -> the path as given (the first spelling)
+        "real",
+    )
 
     def __new__(
         cls,

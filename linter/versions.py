@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from linter import catalog
-from linter.records import TupleRecord, _new, tuple_field
+from linter.records import TupleRecord, _new
 
 SAME = "same"
 FILE = "file"  # 2.3 '<path' (read the file) -> 2.4 'path' (a *_file setting)
@@ -163,11 +163,12 @@ def replacement_note(kind: str | None, name: str, version: str) -> str | None:
 
 class Obsolete(TupleRecord):
     __slots__ = ()
-    _fields = ("message", "name", "value", "error")
-    message = tuple_field(0)  # doveconf's words after "Obsolete setting in FILE:LINE: "
-    name = tuple_field(1)  # the setting applied instead
-    value = tuple_field(2)
-    error = tuple_field(3)  # doveconf's error when the value cannot be converted
+    _fields = (
+        "message",  # doveconf's words after "Obsolete setting in FILE:LINE: "
+        "name",  # the setting applied instead
+        "value",
+        "error",  # doveconf's error when the value cannot be converted
+    )
 
     def __new__(
         cls,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from linter.diagnostics import Edit
 from linter.model import Span
-from linter.records import TupleRecord, _new, tuple_field
+from linter.records import TupleRecord, _new
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,17 +20,18 @@ class Finding(TupleRecord):
     """
 
     __slots__ = ()
-    _fields = ("span", "directive", "value", "default", "missing", "edits", "related", "detail", "note", "section")
-    span = tuple_field(0)
-    directive = tuple_field(1)
-    value = tuple_field(2)
-    default = tuple_field(3)
-    missing = tuple_field(4)
-    edits = tuple_field(5)
-    related = tuple_field(6)
-    detail = tuple_field(7)  # the {detail} placeholder: e.g. the parser's explanation
-    note = tuple_field(8)  # appended to the message, e.g. a did-you-mean
-    section = tuple_field(9)  # Dovecot: the section the directive belongs to
+    _fields = (
+        "span",
+        "directive",
+        "value",
+        "default",
+        "missing",
+        "edits",
+        "related",
+        "detail",  # the {detail} placeholder: e.g. the parser's explanation
+        "note",  # appended to the message, e.g. a did-you-mean
+        "section",  # Dovecot: the section the directive belongs to
+    )
 
     def __new__(
         cls,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from linter.records import TupleRecord, _new, tuple_field
+from linter.records import TupleRecord, _new
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -59,15 +59,16 @@ class Format(TupleRecord):
     """
 
     __slots__ = ()
-    _fields = ("name", "product", "detect", "parse", "view", "scopes", "counterpart", "defaults")
-    name = tuple_field(0)
-    product = tuple_field(1)
-    detect = tuple_field(2)
-    parse = tuple_field(3)  # -> linter.model.Document
-    view = tuple_field(4)
-    scopes = tuple_field(5)
-    counterpart = tuple_field(6)
-    defaults = tuple_field(7)
+    _fields = (
+        "name",
+        "product",
+        "detect",
+        "parse",  # -> linter.model.Document
+        "view",
+        "scopes",
+        "counterpart",
+        "defaults",
+    )
 
     def __new__(
         cls,

@@ -21,7 +21,7 @@ from linter.formats import MAIN_CF, MASTER_CF
 from linter.model import POSTFIX_MAIN, Assignment, Document, Override, Service, Span
 from linter.parsers.templates import control_blocks, enclosing_block
 from linter.policy.expr import UNKNOWN, UnknownValue
-from linter.records import TupleRecord, _new, tuple_field
+from linter.records import TupleRecord, _new
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,9 +35,6 @@ class Insertion(TupleRecord):
 
     __slots__ = ()
     _fields = ("at", "edit", "indent")
-    at = tuple_field(0)
-    edit = tuple_field(1)
-    indent = tuple_field(2)
 
     def __new__(cls, at: Span, edit: Span | None, indent: str = "") -> Insertion:
         return _new(cls, (at, edit, indent))

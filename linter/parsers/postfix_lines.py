@@ -24,7 +24,7 @@ from collections.abc import Callable
 from linter.model import ConfigError, Document, Entry, ParseWarning, Span, TemplateLine
 from linter.parsers import templates
 from linter.parsers.common import detect_newline, find_marked_comments
-from linter.records import TupleRecord, _new, tuple_field
+from linter.records import TupleRecord, _new
 
 # C isspace() in the C locale, which Postfix's ISSPACE() uses.
 SPACE = " \t\n\r\v\f"
@@ -35,10 +35,11 @@ class Piece(TupleRecord):  # one per physical line: a tuple is cheap to make
     """One physical line's contribution to a logical line."""
 
     __slots__ = ()
-    _fields = ("offset", "line", "text")
-    offset = tuple_field(0)  # where the piece starts in LogicalLine.text
-    line = tuple_field(1)  # 1-based physical line number
-    text = tuple_field(2)  # the physical line without its LF (a CR before the LF is kept)
+    _fields = (
+        "offset",  # where the piece starts in LogicalLine.text
+        "line",  # 1-based physical line number
+        "text",  # the physical line without its LF (a CR before the LF is kept)
+    )
 
     def __new__(cls, offset: int, line: int, text: str) -> Piece:
         return _new(cls, (offset, line, text))
@@ -135,11 +136,6 @@ class LogicalLine:
 class ReadResult(TupleRecord):
     __slots__ = ()
     _fields = ("lines", "templates", "warnings", "newline", "end")
-    lines = tuple_field(0)
-    templates = tuple_field(1)
-    warnings = tuple_field(2)
-    newline = tuple_field(3)
-    end = tuple_field(4)
 
     def __new__(
         cls,

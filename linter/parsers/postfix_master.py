@@ -30,7 +30,7 @@ from linter.model import (
 )
 from linter.parsers import templates
 from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings, parse_logical_lines, split_nameval
-from linter.records import TupleRecord, _new, tuple_field
+from linter.records import TupleRecord, _new
 
 BLANKS = " \t\r\n"  # PCF_MASTER_BLANKS
 _PLAIN_WORD = re.compile(r"[^ \t\r\n]+")
@@ -47,9 +47,6 @@ class _Word(TupleRecord):  # a tuple: tens of thousands per bulk run, cheap to m
 
     __slots__ = ()
     _fields = ("start", "end", "text")
-    start = tuple_field(0)
-    end = tuple_field(1)
-    text = tuple_field(2)
 
     def __new__(cls, start: int, end: int, text: str) -> _Word:
         return _new(cls, (start, end, text))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from linter.diagnostics import Applicability, Severity
 from linter.model import Span
 from linter.policy.expr import Expr
-from linter.records import Frozen, TupleRecord, _new, _set, tuple_field
+from linter.records import Frozen, TupleRecord, _new, _set
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,20 +32,6 @@ class Constraints(TupleRecord):
     __slots__ = ()
     _fields = ("min", "max", "equals", "not_equals", "one_of", "not_one_of", "contains", "contains_any", "excludes",
                "matches", "not_matches", "octal", "absolute", "empty")
-    min = tuple_field(0)
-    max = tuple_field(1)
-    equals = tuple_field(2)
-    not_equals = tuple_field(3)
-    one_of = tuple_field(4)
-    not_one_of = tuple_field(5)
-    contains = tuple_field(6)
-    contains_any = tuple_field(7)
-    excludes = tuple_field(8)
-    matches = tuple_field(9)
-    not_matches = tuple_field(10)
-    octal = tuple_field(11)
-    absolute = tuple_field(12)
-    empty = tuple_field(13)
 
     def __new__(
         cls,
@@ -86,21 +72,21 @@ class Check(TupleRecord):
     """What a rule looks for; which fields matter depends on ``kind``."""
 
     __slots__ = ()
-    _fields = ("kind", "directive", "path", "type", "explicit", "constraints", "expr", "anchor", "section",
-               "settings", "warning", "format", "options")
-    kind = tuple_field(0)
-    directive = tuple_field(1)  # Postfix parameter, or a Dovecot setting name
-    path = tuple_field(2)  # Dovecot: enclosing section headers (may hold '*' and {placeholders})
-    type = tuple_field(3)
-    explicit = tuple_field(4)
-    constraints = tuple_field(5)
-    expr = tuple_field(6)
-    anchor = tuple_field(7)
-    section = tuple_field(8)  # dovecot-section: the section path (may hold {placeholders})
-    settings = tuple_field(9)
-    warning = tuple_field(10)
-    format = tuple_field(11)
-    options = tuple_field(12)  # a kind's own keys (see linter.checks), sorted by name
+    _fields = (
+        "kind",
+        "directive",  # Postfix parameter, or a Dovecot setting name
+        "path",  # Dovecot: enclosing section headers (may hold '*' and {placeholders})
+        "type",
+        "explicit",
+        "constraints",
+        "expr",
+        "anchor",
+        "section",  # dovecot-section: the section path (may hold {placeholders})
+        "settings",
+        "warning",
+        "format",
+        "options",  # a kind's own keys (see linter.checks), sorted by name
+    )
 
     def __new__(
         cls,
@@ -169,13 +155,14 @@ class FixSpec(TupleRecord):
     """How to fix a finding: ``set``/``remove`` directives, or the check kind's own edit."""
 
     __slots__ = ()
-    _fields = ("title", "applicability", "set", "remove", "after", "override")
-    title = tuple_field(0)
-    applicability = tuple_field(1)
-    set = tuple_field(2)  # (directive, value template)
-    remove = tuple_field(3)
-    after = tuple_field(4)  # insert new lines after this directive's assignment when it exists
-    override = tuple_field(5)  # service scopes: set an -o override of the reporting service, not main.cf
+    _fields = (
+        "title",
+        "applicability",
+        "set",  # (directive, value template)
+        "remove",
+        "after",  # insert new lines after this directive's assignment when it exists
+        "override",  # service scopes: set an -o override of the reporting service, not main.cf
+    )
 
     def __new__(
         cls,
@@ -202,15 +189,16 @@ class Example(TupleRecord):
     """A policy test: the files of one host and what the rule must find in them."""
 
     __slots__ = ()
-    _fields = ("kind", "files", "name", "count", "fixed", "source", "roles", "params")
-    kind = tuple_field(0)  # "bad" | "good"
-    files = tuple_field(1)  # (relative file name, content)
-    name = tuple_field(2)
-    count = tuple_field(3)
-    fixed = tuple_field(4)
-    source = tuple_field(5)
-    roles = tuple_field(6)  # the host's roles (has_role)
-    params = tuple_field(7)  # the rule's params as .policy-lint.yaml would set them
+    _fields = (
+        "kind",  # "bad" | "good"
+        "files",  # (relative file name, content)
+        "name",
+        "count",
+        "fixed",
+        "source",
+        "roles",  # the host's roles (has_role)
+        "params",  # the rule's params as .policy-lint.yaml would set them
+    )
 
     def __new__(
         cls,
@@ -305,10 +293,6 @@ class Rule(Frozen):
 class Pack(TupleRecord):
     __slots__ = ()
     _fields = ("id", "title", "reference", "path")
-    id = tuple_field(0)
-    title = tuple_field(1)
-    reference = tuple_field(2)
-    path = tuple_field(3)
 
     def __new__(cls, id: str, title: str, reference: str | None, path: str) -> Pack:
         return _new(cls, (id, title, reference, path))
@@ -364,11 +348,12 @@ class Compiled(TupleRecord):
     pack file): the duplicate-id checks of later files need them."""
 
     __slots__ = ()
-    _fields = ("packs", "rules", "id_locations", "pack_ids")
-    packs = tuple_field(0)
-    rules = tuple_field(1)
-    id_locations = tuple_field(2)  # rule id -> (file, line)
-    pack_ids = tuple_field(3)
+    _fields = (
+        "packs",
+        "rules",
+        "id_locations",  # rule id -> (file, line)
+        "pack_ids",
+    )
 
     def __new__(
         cls,

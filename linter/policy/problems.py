@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from linter.policy.model import Policy
-from linter.records import TupleRecord, _new, tuple_field
+from linter.records import TupleRecord, _new
 
 
 class PolicyProblem(TupleRecord):
     __slots__ = ()
-    _fields = ("path", "line", "column", "rule_id", "message", "hint", "key")
-    path = tuple_field(0)
-    line = tuple_field(1)
-    column = tuple_field(2)
-    rule_id = tuple_field(3)
-    message = tuple_field(4)
-    hint = tuple_field(5)
-    key = tuple_field(6)  # where in the rule (or file): "check.min", "examples[0].bad"
+    _fields = (
+        "path",
+        "line",
+        "column",
+        "rule_id",
+        "message",
+        "hint",
+        "key",  # where in the rule (or file): "check.min", "examples[0].bad"
+    )
 
     def __new__(
         cls,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from linter.records import TupleRecord, _new, tuple_field
+from linter.records import TupleRecord, _new
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,11 +28,12 @@ class Typed(TupleRecord):
     """A type (``number bool list string``, None when unknown) and how to name the operand."""
 
     __slots__ = ()
-    _fields = ("type", "what", "kind", "focus")
-    type = tuple_field(0)
-    what = tuple_field(1)  # "message_size_limit (a size)", "'50M' (text)"
-    kind = tuple_field(2)  # the catalogue kind (size, time ...) when known
-    focus = tuple_field(3)  # text to find in the expression to locate a problem
+    _fields = (
+        "type",
+        "what",  # "message_size_limit (a size)", "'50M' (text)"
+        "kind",  # the catalogue kind (size, time ...) when known
+        "focus",  # text to find in the expression to locate a problem
+    )
 
     def __new__(cls, type: str | None, what: str, kind: str | None = None, focus: str | None = None) -> Typed:
         return _new(cls, (type, what, kind, focus))
@@ -41,9 +42,6 @@ class Typed(TupleRecord):
 class TypeProblem(TupleRecord):
     __slots__ = ()
     _fields = ("message", "hint", "focus")
-    message = tuple_field(0)
-    hint = tuple_field(1)
-    focus = tuple_field(2)
 
     def __new__(cls, message: str, hint: str | None, focus: str | None) -> TypeProblem:
         return _new(cls, (message, hint, focus))

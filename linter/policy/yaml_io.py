@@ -13,7 +13,7 @@ import re
 import warnings
 
 from linter.policy.problems import PolicyProblem
-from linter.records import Record, TupleRecord, _new, tuple_field
+from linter.records import Record, TupleRecord, _new
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,12 +29,13 @@ class YamlProblem(TupleRecord):
     """Why a YAML text cannot be read; ``line``/``column`` 0 when no position applies."""
 
     __slots__ = ()
-    _fields = ("line", "column", "message", "hint", "syntax")
-    line = tuple_field(0)
-    column = tuple_field(1)
-    message = tuple_field(2)
-    hint = tuple_field(3)
-    syntax = tuple_field(4)  # invalid YAML (False: valid YAML the guard refuses)
+    _fields = (
+        "line",
+        "column",
+        "message",
+        "hint",
+        "syntax",  # invalid YAML (False: valid YAML the guard refuses)
+    )
 
     def __new__(cls, line: int, column: int, message: str, hint: str | None = None, syntax: bool = True) -> YamlProblem:
         return _new(cls, (line, column, message, hint, syntax))
