@@ -224,10 +224,10 @@ def find_counterpart(path: str, this: str, other: str, real: PathResolver) -> tu
     step the best-ranked candidate wins (:func:`_rank`), and two equally good ones are
     ambiguous: no guess is made, the caller skips what needs the counterpart."""
     directory, name = os.path.split(path)
-    for step in ([directory], _neighbours(directory)):
+    for step in (lambda: [directory], lambda: _neighbours(directory)):  # the neighbours only when needed
         found: list[tuple[int, str]] = []
         seen: set[str] = set()
-        for place in step:
+        for place in step():
             for rank, candidate in _candidates(place, name, this, other):
                 if real(candidate) not in seen and real(candidate) != real(path):
                     seen.add(real(candidate))
