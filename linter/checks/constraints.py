@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linter.policy.expr import words
+from linter.policy.expr_functions import words
 from linter.policy.model import Constraints
 from linter.policy.templates import show
 

@@ -21,7 +21,8 @@ from linter.formats.postfix_view import Insertion, once
 from linter.model import DOVECOT as DOVECOT_FORMAT
 from linter.model import Document, Section, Setting, Span
 from linter.policy.dovecot_path import section_kind, section_matches, split_path
-from linter.policy.expr import FILTER_KINDS, UNKNOWN, UnknownValue  # FILTER_KINDS: catalog filter_sections
+from linter.policy.expr import UNKNOWN, UnknownValue
+from linter.policy.expr_functions import FILTER_KINDS  # catalog filter_sections
 from linter.records import Frozen, _set
 
 TYPE_CHECKING = False

@@ -14,7 +14,9 @@ from linter.checks import KINDS, OWN_EDIT_KINDS
 from linter.diagnostics import Applicability, Severity
 from linter.model import DOVECOT, POSTFIX_MAIN, Span
 from linter.policy.dovecot_path import section_kind, split_path
-from linter.policy.expr import SERVICE_COLUMNS, Expr, ExprError, context_calls, regex_error
+from linter.policy.expr import Expr, ExprError, context_calls
+from linter.policy.expr_eval import regex_error
+from linter.policy.expr_functions import SERVICE_COLUMNS
 from linter.policy.model import CONSTRAINT_KEYS, Check, Constraints, Example, FixSpec, Rule, same_kind
 from linter.policy.templates import template_fields
 from linter.policy.typecheck import Typed

@@ -23,29 +23,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from linter.policy.expr_eval import UNKNOWN, EvalError, Evaluator, ExprError, UnknownValue, compile_ir, regex_error
-from linter.policy.expr_functions import (
-    COMPUTED_CONTEXT_FUNCTIONS,
-    CONTEXT_FUNCTIONS,
-    DELIVERY_AGENTS,
-    ENV_FUNCTIONS,
-    FILTER_KINDS,
-    FUNCTIONS,
-    PURE_FUNCTIONS,
-    SERVICE_COLUMNS,
-    Environment,
-    words,
-)
+from linter.policy.expr_eval import UNKNOWN, EvalError, Evaluator, ExprError, UnknownValue, compile_ir
+from linter.policy.expr_functions import CONTEXT_FUNCTIONS, Environment
 from linter.records import Frozen, _set
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["COMPUTED_CONTEXT_FUNCTIONS", "CONTEXT_FUNCTIONS", "DELIVERY_AGENTS", "ENV_FUNCTIONS", "FILTER_KINDS",
-           "FUNCTIONS", "PURE_FUNCTIONS", "SERVICE_COLUMNS", "UNKNOWN", "Environment", "EvalError", "Expr",
-           "ExprError", "UnknownValue", "children", "compile_ir", "context_calls", "names", "parse", "regex_error",
-           "words"]
+# the language's function tables and helpers live in linter.policy.expr_functions, its
+# parser in linter.policy.expr_parse, its evaluator in linter.policy.expr_eval
+__all__ = ["UNKNOWN", "Environment", "EvalError", "Expr", "ExprError", "UnknownValue", "children", "compile_ir",
+           "context_calls", "names", "parse"]
 
 
 def parse(text: str) -> list:
