@@ -46,35 +46,32 @@ class Env:
         return value
 
     def context(self, function: str, argument: str) -> Any:
-        unit = self.unit
-        # the most asked first: service() on every service unit, param(), is_set()
-        if function == "service":
-            value = unit.service_column(argument)
-        elif function == "param":
-            return unit.effective(argument)
-        elif function == "is_set":
-            return unit.is_set(argument)
-        elif function == "has_role":
-            return argument in unit.host.roles
-        elif function == "default":
-            value = unit.default(argument)
-        elif function == "in_effect":
-            return unit.in_effect(argument)
-        elif function == "delivers":
-            return unit.delivers(argument)
-        elif function == "dovecot":
-            value = unit.dovecot_value(argument)
-        elif function == "dovecot_exists":
-            return unit.dovecot_exists(argument)
-        elif function == "dovecot_filter":
-            return unit.dovecot_filter(argument)
-        elif function == "postfix_values":
-            return unit.postfix_values(argument)
-        else:
-            raise ValueError(f"unknown function {function}")
-        if value is UNKNOWN:
+        if function == "has_role":
+            return argument in self.unit.host.roles
+        try:
+            method, may_be_unknown = _CONTEXT[function]
+        except KeyError:
+            raise ValueError(f"unknown function {function}") from None
+        value = getattr(self.unit, method)(argument)
+        if may_be_unknown and value is UNKNOWN:
             raise UnknownValue(argument)
         return value
+
+
+# A context function -> the Unit method answering it, and whether that may return UNKNOWN
+# (the others answer a value, or raise UnknownValue themselves); has_role reads the host.
+_CONTEXT = {
+    "service": ("service_column", True),
+    "param": ("effective", False),
+    "is_set": ("is_set", False),
+    "default": ("default", True),
+    "in_effect": ("in_effect", False),
+    "delivers": ("delivers", False),
+    "dovecot": ("dovecot_value", True),
+    "dovecot_exists": ("dovecot_exists", False),
+    "dovecot_filter": ("dovecot_filter", False),
+    "postfix_values": ("postfix_values", False),
+}
 
 
 def units(rule: Rule, host: HostDocs) -> Iterator[Unit]:
