@@ -59,9 +59,6 @@ class Fix(Frozen):
         # one edit (most fixes): the tuple as given, not a sorted copy per finding
         _set(self, "edits", edits if type(edits) is tuple and len(edits) < 2 else tuple(sorted(edits)))
 
-    def _key(self) -> tuple:  # hashed and compared when findings are merged: no generic field walk
-        return (self.title, self.applicability, self.edits)
-
 
 class Diagnostic(Frozen):
     """One finding: a rule, where, what, and how to fix it."""
@@ -78,9 +75,6 @@ class Diagnostic(Frozen):
         _set(self, "fix", fix)
         _set(self, "related", related)  # other places the finding involves
         _set(self, "help_uri", help_uri)
-
-    def _key(self) -> tuple:  # hashed and compared when findings are merged: no generic field walk
-        return (self.rule, self.name, self.severity, self.message, self.span, self.fix, self.related, self.help_uri)
 
     @property
     def path(self) -> str:

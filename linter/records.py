@@ -14,30 +14,40 @@ sets its fields through ``_set``, like a frozen dataclass.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 _set = object.__setattr__
+
+
+def _getter(names: tuple[str, ...]):  # noqa: ANN202 - record -> the tuple of its ``names``
+    if len(names) == 1:
+        only = names[0]
+        return lambda record: (getattr(record, only),)
+    return attrgetter(*names) if names else lambda record: ()
 
 
 class Record:
     """A mutable record: fields in ``__slots__``; compared by value, field by field.
 
     ``_fields`` names the constructor's arguments, read back as attributes by ``repr`` and
-    ``replace`` (``None``: the slots not starting with "_"; a field may be a property over
+    ``replace`` (default: the slots not starting with "_"; a field may be a property over
     a private slot, decoded on first use); ``_compare`` the fields that equality looks at
-    (``None``: all of ``_fields``)."""
+    (default: all of ``_fields``).  Both are worked out once, when the class is made."""
 
     __slots__ = ()
-    _fields: tuple[str, ...] | None = None
-    _compare: tuple[str, ...] | None = None
+    _fields: tuple[str, ...] = ()
+    _compare: tuple[str, ...] = ()
 
-    @classmethod
-    def _field_names(cls) -> tuple[str, ...]:
-        if cls._fields is None:
-            return tuple(name for name in cls.__slots__ if not name.startswith("_"))
-        return cls._fields
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_fields" not in cls.__dict__:
+            cls._fields = tuple(name for name in cls.__dict__.get("__slots__", ()) if not name.startswith("_"))
+        if "_compare" not in cls.__dict__:
+            cls._compare = cls._fields
+        cls._key_of = staticmethod(_getter(cls._compare))
 
     def _key(self) -> tuple:
-        names = self._field_names() if self._compare is None else self._compare
-        return tuple([getattr(self, name) for name in names])
+        return self._key_of(self)  # type: ignore[attr-defined]
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -47,7 +57,7 @@ class Record:
     __hash__ = None  # type: ignore[assignment] - mutable: unhashable, like a dataclass
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._field_names())
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
         return f"{type(self).__name__}({fields})"
 
     def __getstate__(self) -> tuple:  # pickling (the worker processes): the field values
@@ -59,7 +69,7 @@ class Record:
 
     def replace(self, **changes: object) -> Record:
         """A copy with ``changes`` (built through ``__init__``, as ``dataclasses.replace``)."""
-        for name in self._field_names():
+        for name in self._fields:
             if name not in changes:
                 changes[name] = getattr(self, name)
         return type(self)(**changes)
@@ -71,11 +81,10 @@ class Frozen(Record):
     __slots__ = ()
     _unhashed: tuple[str, ...] = ()
 
-    def __hash__(self) -> int:
-        if not self._unhashed:
-            return hash(self._key())
-        names = self._field_names() if self._compare is None else self._compare
-        return hash(tuple([getattr(self, name) for name in names if name not in self._unhashed]))
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        hashed = _getter(tuple(name for name in cls._compare if name not in cls._unhashed))
+        cls.__hash__ = lambda self: hash(hashed(self))  # type: ignore[method-assign]
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"cannot assign to field {name!r} of a {type(self).__name__}")
