@@ -285,7 +285,7 @@ class Rule(Frozen):
             when=Expr.from_ir(*data["when"]) if data["when"] else None,
             let=tuple((n, Expr.from_ir(t, ir)) for n, t, ir in data["let"]),
             fix=FixSpec.from_data(data["fix"]) if data["fix"] else None,
-            examples=list(data["examples"]),  # decoded when first read (Rule.examples)
+            examples=data["examples"],  # a list: decoded when first read (Rule.examples)
             source=_span_from(data["source"]), pack=data["pack"],
         )
 
