@@ -247,6 +247,25 @@ def is_known_postfix(
     return service_parameter(name, service_names) is not None
 
 
+def postfix_builtin_names() -> frozenset[str]:
+    """The names the selected Postfix version knows without a master.cf or a user: built-in,
+    read-only and compatibility names (``is_known_postfix``'s first test, as one set)."""
+    return _postfix_builtin_names(_file("postfix", None))
+
+
+@cache
+def _postfix_builtin_names(file: str) -> frozenset[str]:
+    data = _load(file)
+    return frozenset((*data["params"], *data["read_only"], *data["compatibility"]))
+
+
+def service_parameter_suffixes() -> tuple[str, ...]:
+    """The suffixes (``_destination_concurrency_limit``) of the selected version's
+    service-defined parameters: a name ending in none of them is no service's parameter,
+    whatever the services (``str.endswith`` takes the tuple)."""
+    return tuple(sorted(_service_suffixes(_file("postfix", None))))
+
+
 def postfix_versions_knowing(name: str) -> tuple[str, ...]:
     """The catalogued Postfix versions (oldest first) that know ``name`` as a built-in,
     read-only or compatibility name."""

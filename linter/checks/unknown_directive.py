@@ -220,6 +220,8 @@ class _KnownPostfix:
                 self.by_service.setdefault(service, []).append(entry)
         self.judged: dict[str, bool] = {}
         self.versions: dict[str, tuple[str, ...]] = {}
+        self.builtin = catalog.postfix_builtin_names()
+        self.suffixes = catalog.service_parameter_suffixes()
 
     def other_versions(self, name: str) -> tuple[str, ...]:
         """``catalog.postfix_other_versions(name)``, once per distinct name."""
@@ -231,15 +233,22 @@ class _KnownPostfix:
     def __call__(self, name: str) -> bool:
         known = self.judged.get(name)
         if known is None:
-            candidates: list = []
-            i = name.find("_")
-            while i > 0:
-                candidates += self.by_service.get(name[:i], ())
-                i = name.find("_", i + 1)
-            known = (name in self.used or catalog.is_known_postfix(name, candidates)
-                     or maybe_service_defined(self.unit.host, name))
-            self.judged[name] = known
+            known = self.judged[name] = self._judge(name)
         return known
+
+    def _judge(self, name: str) -> bool:
+        if name in self.used or name in self.builtin:
+            return True
+        if not name.endswith(self.suffixes):
+            # no delivery program has a parameter ending so: no service's, whatever the
+            # services (one C call, where trying each prefix as a service was ten)
+            return False
+        candidates: list = []
+        i = name.find("_")
+        while i > 0:
+            candidates += self.by_service.get(name[:i], ())
+            i = name.find("_", i + 1)
+        return catalog.is_known_postfix(name, candidates) or maybe_service_defined(self.unit.host, name)
 
 
 def postfix_unknown(unit: Unit, docs: Iterator[Document]) -> Iterator[tuple[str, Span, tuple[str, ...]]]:

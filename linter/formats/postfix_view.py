@@ -107,6 +107,9 @@ def postfix_typed(name: str, text: str) -> Any:
     return convert(text, param.type, POSTFIX, name, param.unit)
 
 
+_NOT_YET = object()
+
+
 class PostfixView:
     """A host's explicit main.cf assignments, with lookups that apply ``-o`` overrides first."""
 
@@ -128,6 +131,7 @@ class PostfixView:
         self._units: tuple[list, list] | None = None
         self._memo: dict[Any, _Value] = {}  # name, or (name, overrides key) -> its value
         self._override_keys: dict[int, tuple[dict, tuple]] = {}
+        self._last: Any = _NOT_YET  # the default insertion's anchor (_last_assignment)
 
     # -- units
     def places(self, rule: Any, scope: str) -> Iterator[dict[str, Any]]:
@@ -316,14 +320,10 @@ class PostfixView:
         doc = self.doc
         if doc is None:
             return None
-        assignments = [e for e in doc.entries if isinstance(e, Assignment)]
         anchor = self.explicit.get(after) if after else None
         blocks = _template_blocks(doc)
-        if anchor is None and assignments:
-            # the last assignment outside template blocks: a line added inside
-            # "{% if %} ... {% endif %}" would be rendered on some hosts only
-            outside = [a for a in assignments if enclosing_block(blocks, a.span.line) is None]
-            anchor = max(outside or assignments, key=lambda a: a.span.end_line)
+        if anchor is None:
+            anchor = self._last_assignment(blocks)
         if anchor is not None:
             line = anchor.span.end_line
             at_end = Span.point(doc.path, line, anchor.span.end_column)
@@ -342,6 +342,17 @@ class PostfixView:
                 return Insertion(end, None)
             return Insertion(end, Span.point(doc.path, edit_line, 1))
         return Insertion(Span.point(doc.path, 1, 1), Span.point(doc.path, 1, 1))
+
+    def _last_assignment(self, blocks: list[tuple[int, int | None]]) -> Assignment | None:
+        """The last assignment outside template blocks (a line added inside "{% if %} ...
+        {% endif %}" would be rendered on some hosts only), else the last one; worked out
+        once per host (each missing parameter's finding and fix asks)."""
+        if self._last is _NOT_YET:
+            assignments = [e for e in self.doc.entries if isinstance(e, Assignment)]
+            outside = [a for a in assignments if enclosing_block(blocks, a.span.line) is None] if blocks \
+                else assignments
+            self._last = max(outside or assignments, key=lambda a: a.span.end_line) if assignments else None
+        return self._last
 
     # why a finding about a value set nowhere comes without a fix (Insertion.edit is None)
     no_insertion = "no fix offered: main.cf ends inside a template block that is never closed"
