@@ -33,6 +33,7 @@ import os
 from collections.abc import Iterable
 
 from linter.diagnostics import Diagnostic
+from linter.lazyre import lazy
 from linter.model import ConfigError
 from linter.records import Frozen, _set
 
@@ -103,16 +104,12 @@ def _line_texts(paths: Iterable[str]) -> dict[str, list[str]]:
     return texts
 
 
-_LINE_REFERENCE = None
+# a line reference in a message ("set again on line 31", "main.cf:31"), which moves
+_LINE_REFERENCE = lazy(r"\b(lines?) \d+(?:\s*(?:-|to|and)\s*\d+)?|(?<=\S):\d+(?::\d+)?\b")
 
 
 def _stable_message(message: str) -> str:
-    """The message without line references ("set again on line 31", "main.cf:31"), which move."""
-    import re
-
-    global _LINE_REFERENCE
-    if _LINE_REFERENCE is None:
-        _LINE_REFERENCE = re.compile(r"\b(lines?) \d+(?:\s*(?:-|to|and)\s*\d+)?|(?<=\S):\d+(?::\d+)?\b")
+    """The message without line references, which move."""
     return " ".join(_LINE_REFERENCE.sub(lambda m: f"{m.group(1) or ''} #", message).split())
 
 

@@ -4,10 +4,10 @@ collects located problems (:class:`Reader`); :func:`linter.config.load_config` d
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 
 from linter.diagnostics import Severity
+from linter.lazyre import lazy
 from linter.model import FORMATS, ConfigError
 from linter.options import Host
 from linter.profiles import profile_problem
@@ -21,9 +21,9 @@ LEVELS = tuple(str(s) for s in sorted(Severity, reverse=True))  # the Severity n
 KEYS = ("policies", "builtin", "profiles", "select", "ignore", "severity", "params", "fail-on", "formats",
         "hosts", "exclude", "baseline", "versions", "roots", "roles")
 HOST_KEYS = ("main", "master", "dovecot", "roles")
-ROLE = re.compile(r"[a-z][a-z0-9_-]*")
-RULE_ID = re.compile(r"[A-Z]+[0-9]+")
-RULE_PREFIX = re.compile(r"[A-Z]+[0-9]*")
+ROLE = lazy(r"[a-z][a-z0-9_-]*")
+RULE_ID = lazy(r"[A-Z]+[0-9]+")
+RULE_PREFIX = lazy(r"[A-Z]+[0-9]*")
 
 
 def split_ids(text: str) -> tuple[str, ...]:

@@ -37,10 +37,10 @@ includes of a given root) as ``Report.comments``.  Files that failed to parse ar
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Collection, Iterable
 
 from linter.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
+from linter.lazyre import lazy
 from linter.model import MarkedComment, Span
 from linter.parsers import SUPPRESSION_MARKER as _MARKER
 from linter.records import Frozen, _set
@@ -51,10 +51,10 @@ INVALID = ("PL003", "invalid-suppression")
 TOOL_RULES = (UNUSED, UNKNOWN, INVALID)
 HELP_URI = "https://github.com/policy-lint/policy-lint/blob/main/docs/integrations.md#suppressions"
 
-_COMMENT = re.compile(
+_COMMENT = lazy(
     r"^[ \t]*#[ \t]*policy-lint[ \t]*:[ \t]*(?P<kind>disable-file|disable)[ \t]*=[ \t]*"
     r"(?P<ids>[A-Za-z]+[0-9]+(?:[ \t]*,[ \t]*[A-Za-z]+[0-9]+)*)[ \t]*(?:--[ \t]*(?P<reason>.*?))?[ \t]*\r?$")
-_ID = re.compile(r"[A-Za-z]+[0-9]+")
+_ID = lazy(r"[A-Za-z]+[0-9]+")
 
 
 class RuleRef(Frozen):

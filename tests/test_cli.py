@@ -463,7 +463,7 @@ def test_startup_imports_stay_lean():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=60)
     assert done.returncode == 0, done.stderr
     # --format's choices come from the reporters' registry (issue 15), which stays light
-    assert done.stdout.strip() == "['linter', 'linter.cli', 'linter.console', 'linter.records', 'linter.reporters']"
+    assert done.stdout.strip() == "['linter', 'linter.cli', 'linter.console', 'linter.lazyre', 'linter.records', 'linter.reporters']"
 
 
 # -- issue 10, cause 12: a fix's every edit is in the report ---------------------------------

@@ -21,7 +21,6 @@ pass::
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 
 from linter import catalog, values, versions
@@ -29,6 +28,7 @@ from linter.checks.base import Finding
 from linter.checks.common import documents, maybe_service_defined
 from linter.checks.context import Unit, canonical_headers, dovecot_version
 from linter.diagnostics import Edit
+from linter.lazyre import lazy
 from linter.model import DOVECOT, POSTFIX_MAIN, Assignment, Document, Service, Setting, Span
 from linter.parsers import strip_template_suffix, templates
 from linter.parsers.dovecot import FILTERS
@@ -64,7 +64,7 @@ def _suggestions() -> Bounded:
     return Bounded(_suggestion, MAX_SUGGESTIONS_PER_FILE)
 
 
-_ARGS_FILE = re.compile(r"dovecot-(ldap|sql|dict)[\w.-]*\.conf")
+_ARGS_FILE = lazy(r"dovecot-(ldap|sql|dict)[\w.-]*\.conf")
 
 
 def _judged(doc: Document, version: str) -> bool:

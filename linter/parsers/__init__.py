@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 
+from linter.lazyre import lazy
 from linter.model import (
     ConfigError,
     Document,
@@ -70,7 +70,7 @@ def is_packaging_prototype(path: str) -> bool:
 
 # docker-mailserver's postfix-master.cf: one ``postconf -P`` argument per line,
 # ``service/type/parameter=value`` (its start-up script skips lines not starting so)
-_OVERRIDE_LINE = re.compile(r"[0-9a-z][^\s/]*/[^\s/]+/[A-Za-z0-9_]+[ \t]*=")
+_OVERRIDE_LINE = lazy(r"[0-9a-z][^\s/]*/[^\s/]+/[A-Za-z0-9_]+[ \t]*=")
 
 
 def is_override_list(text: str) -> bool:

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import re
-
+from linter.lazyre import lazy
 from linter.model import MarkedComment
 
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".erb", ".template", ".in", ".epp")
@@ -26,7 +25,7 @@ def detect_newline(text: str) -> str:
 
 
 # A "# policy-lint:" comment (linter.suppressions reads what follows the colon).
-SUPPRESSION_MARKER = re.compile(r"^([ \t]*)#[ \t]*policy-lint[ \t]*:")
+SUPPRESSION_MARKER = lazy(r"^([ \t]*)#[ \t]*policy-lint[ \t]*:")
 
 
 def find_marked_comments(path: str, text: str) -> tuple[MarkedComment, ...]:

@@ -15,9 +15,9 @@ body of an ``{% if %}``): then it is kept as a :class:`~linter.model.TemplateLin
 from __future__ import annotations
 
 import os
-import re
 import sys
 
+from linter.lazyre import lazy
 from linter.model import POSTFIX_MAIN, Assignment, ConfigError, Document, ParseWarning, Span
 from linter.parsers import templates
 from linter.parsers.common import strip_template_suffix
@@ -31,19 +31,19 @@ from linter.parsers.postfix_lines import (
 )
 
 # An indented continuation line that reads like its own parameter setting.
-_LOOKS_LIKE_SETTING = re.compile(r"[ \t]+([a-z][a-z0-9]*(?:_[a-z0-9]+)+)[ \t]*=")
+_LOOKS_LIKE_SETTING = lazy(r"[ \t]+([a-z][a-z0-9]*(?:_[a-z0-9]+)+)[ \t]*=")
 # split_nameval(): blanks, the name, blanks, '=', blanks (blanks: SPACE, C isspace()).
-_NAME_EQUALS = re.compile(r"[ \t\n\r\v\f]*([^ \t\n\r\v\f=]+)[ \t\n\r\v\f]*(=)[ \t\n\r\v\f]*")
+_NAME_EQUALS = lazy(r"[ \t\n\r\v\f]*([^ \t\n\r\v\f=]+)[ \t\n\r\v\f]*(=)[ \t\n\r\v\f]*")
 # '#' starting a value or after whitespace inside it: the user meant a comment.
-_COMMENT_IN_VALUE = re.compile(r"(?:^|(?<=[ \t\r\v\f]))#")
+_COMMENT_IN_VALUE = lazy(r"(?:^|(?<=[ \t\r\v\f]))#")
 
 
 # A template line that writes an assignment whose name is itself generated
 # ("{{ parameter }} = {{ value }}" in a macro, "<%= key %> = <%= value %>" in a loop).
-_GENERATED_NAME = re.compile(r"[ \t]*(?:\{\{.*?\}\}|<%=.*?%>)[ \t]*=")
+_GENERATED_NAME = lazy(r"[ \t]*(?:\{\{.*?\}\}|<%=.*?%>)[ \t]*=")
 # A call on its own line whose first argument is a quoted parameter name:
 # "{{ set_parameter('message_size_limit', '41943040') }}" (Salt's postfix-formula).
-_NAMED_CALL = re.compile(r"[ \t]*(?:\{\{-?|<%=)[ \t]*[A-Za-z_][\w.]*[ \t]*\([ \t]*(['\"])([a-z][a-z0-9_]*)\1")
+_NAMED_CALL = lazy(r"[ \t]*(?:\{\{-?|<%=)[ \t]*[A-Za-z_][\w.]*[ \t]*\([ \t]*(['\"])([a-z][a-z0-9_]*)\1")
 
 
 def parse(path: str, text: str) -> Document:
@@ -59,7 +59,7 @@ def parse(path: str, text: str) -> Document:
 
 
 # Jinja's include and the tags that pull in another template: {%- include('main.cf.d/x.j2') -%}
-_INCLUDE_TAG = re.compile(r"\{%[-+]?\s*(include|import|from|extends)\b\s*\(?\s*(?:(['\"])([^'\"]*)\2)?")
+_INCLUDE_TAG = lazy(r"\{%[-+]?\s*(include|import|from|extends)\b\s*\(?\s*(?:(['\"])([^'\"]*)\2)?")
 MAX_INCLUDE_DEPTH = 8
 _including: list[str] = []  # the templates being read, outermost first (a cycle stops)
 

@@ -16,8 +16,7 @@ it, with no override (``override-spaces``: the daemon refuses to start).
 
 from __future__ import annotations
 
-import re
-
+from linter.lazyre import lazy
 from linter.model import (
     POSTFIX_MASTER,
     ConfigError,
@@ -33,12 +32,12 @@ from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings,
 from linter.records import TupleRecord, _new
 
 BLANKS = " \t\r\n"  # PCF_MASTER_BLANKS
-_PLAIN_WORD = re.compile(r"[^ \t\r\n]+")
+_PLAIN_WORD = lazy(r"[^ \t\r\n]+")
 TYPES = ("unix", "unix-dgram", "fifo", "inet", "pass")  # Postfix 3.7 accepts unix-dgram too
 FIELD_NAMES = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit", "command")
 
 # An indented line that reads like a service entry of its own.
-_LOOKS_LIKE_SERVICE = re.compile(r"[ \t]+\S+[ \t]+(?:inet|unix|unix-dgram|fifo|pass)[ \t]+[yn-][ \t]+[yn-][ \t]+[yn-][ \t]")
+_LOOKS_LIKE_SERVICE = lazy(r"[ \t]+\S+[ \t]+(?:inet|unix|unix-dgram|fifo|pass)[ \t]+[yn-][ \t]+[yn-][ \t]+[yn-][ \t]")
 
 
 

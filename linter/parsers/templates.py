@@ -16,26 +16,12 @@ from __future__ import annotations
 
 import re
 
-
-class _Lazy:
-    """A pattern compiled when first used: most files hold no template syntax, and the
-    patterns below that only such files reach would cost every run ~1 ms to compile."""
-
-    __slots__ = ("_args", "_pattern")
-
-    def __init__(self, pattern: str, flags: int = 0):
-        self._args = (pattern, flags)
-        self._pattern: re.Pattern | None = None
-
-    def __getattr__(self, name: str) -> object:
-        if self._pattern is None:
-            self._pattern = re.compile(*self._args)
-        return getattr(self._pattern, name)
+from linter.lazyre import lazy
 
 # A whole line of template control flow or a template comment.
-_CONTROL_LINE = re.compile(r"^\s*(\{%-?|\{#|<%(?!=)|<%#|%\s*(if|for|end|else|unless)\b)")
+_CONTROL_LINE = lazy(r"^\s*(\{%-?|\{#|<%(?!=)|<%#|%\s*(if|for|end|else|unless)\b)")
 # An expression that stands for a value the template engine fills in.
-_EXPRESSION = re.compile(
+_EXPRESSION = lazy(
     r"(?<!\$)\{\{.*?\}\}"  # Jinja / Go templates / Mustache; not Postfix ${{...}}
     r"|<%=?.*?%>"  # ERB / EJS
     r"|\{%.*?%\}"  # Jinja statement inline
@@ -46,7 +32,7 @@ _EXPRESSION = re.compile(
 )
 # Line templates that only Postfix files can hold: Dovecot's own %{user} and %u
 # variables look the same, Postfix has no '%' syntax in main.cf or master.cf.
-_POSTFIX_EXPRESSION = _Lazy(
+_POSTFIX_EXPRESSION = lazy(
     r"%\{[A-Za-z_][A-Za-z0-9_.]*\}"  # %{var} (RPM macros, Ruby/Python format strings)
     r"|%\([A-Za-z_][A-Za-z0-9_]*\)[sdr]"  # %(var)s (Python % formatting)
 )
@@ -60,10 +46,10 @@ _POSTFIX_EXPRESSION = _Lazy(
 # decides); inside values it is only where the file is one of these templates, since
 # Dovecot's own variables (%u, %{user}) look the same.
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_PERCENT_HEAD = _Lazy(r"%(?:\{(" + _NAME + r")\}|(" + _NAME + r"))")
-_PERCENT_LINE = _Lazy(r"^[ \t]*%(?:\{" + _NAME + r"\}|" + _NAME + ")", re.M)
-_PERCENT_AT_START = _Lazy(r"^%(?:\{" + _NAME + r"\}|" + _NAME + ")", re.M)
-_PERCENT_PLACEHOLDER = _Lazy(r"(?<!%)%(?:\{" + _NAME + r"\}|" + _NAME + ")")
+_PERCENT_HEAD = lazy(r"%(?:\{(" + _NAME + r")\}|(" + _NAME + r"))")
+_PERCENT_LINE = lazy(r"^[ \t]*%(?:\{" + _NAME + r"\}|" + _NAME + ")", re.M)
+_PERCENT_AT_START = lazy(r"^%(?:\{" + _NAME + r"\}|" + _NAME + ")", re.M)
+_PERCENT_PLACEHOLDER = lazy(r"(?<!%)%(?:\{" + _NAME + r"\}|" + _NAME + ")")
 
 CONDITIONAL = "conditional"  # a flag, then a line of the file: parsed, its value unknown
 CONTINUATION = "continuation"  # a flag, then blanks: (Postfix) a continuation line
@@ -115,13 +101,13 @@ def has_template(text: str, postfix: bool = False) -> bool:
 
 # -- control blocks ------------------------------------------------------------------
 
-_JINJA_TAG = _Lazy(r"^\s*\{%[-+]?\s*(\w+)(.*?)[-+]?%\}\s*$")
+_JINJA_TAG = lazy(r"^\s*\{%[-+]?\s*(\w+)(.*?)[-+]?%\}\s*$")
 _JINJA_OPENERS = frozenset({"if", "for", "macro", "block", "call", "filter", "with", "raw", "autoescape"})
-_GO_TAG = _Lazy(r"^\s*\{\{-?\s*(\w+)\b.*?-?\}\}\s*$")
+_GO_TAG = lazy(r"^\s*\{\{-?\s*(\w+)\b.*?-?\}\}\s*$")
 _GO_OPENERS = frozenset({"if", "range", "with", "define", "block"})
-_ERB_TAG = _Lazy(r"^\s*<%-?(?![=#])\s*(.*?)\s*-?%>\s*$")
-_ERB_OPENER = _Lazy(r"^(if|unless|case|while|until|for|begin)\b|\bdo(\s*\|[^|]*\|)?$")
-_ERB_MIDDLE = _Lazy(r"^(else|elsif|when|rescue|ensure)\b")
+_ERB_TAG = lazy(r"^\s*<%-?(?![=#])\s*(.*?)\s*-?%>\s*$")
+_ERB_OPENER = lazy(r"^(if|unless|case|while|until|for|begin)\b|\bdo(\s*\|[^|]*\|)?$")
+_ERB_MIDDLE = lazy(r"^(else|elsif|when|rescue|ensure)\b")
 
 
 def block_role(line: str) -> str | None:
@@ -171,7 +157,7 @@ def open_tag(text: str) -> str | None:
     return None
 
 
-_EXPRESSION_OPEN = _Lazy(r"(?<!\$)\{\{")  # not Postfix's ${{$a} == {b} ? ...}
+_EXPRESSION_OPEN = lazy(r"(?<!\$)\{\{")  # not Postfix's ${{$a} == {b} ? ...}
 
 
 def open_expressions(line: str, depth: int = 0) -> int:

@@ -7,10 +7,10 @@ only when their format is chosen, so a text run never imports ``json``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 from linter import __version__
+from linter.lazyre import lazy
 from linter.records import Frozen, _set
 
 TYPE_CHECKING = False
@@ -78,8 +78,8 @@ def relative_path(path: str, root: str) -> str:
 
 # C0 controls but TAB, DEL and C1: a terminal acts on them (ESC sequences clear the screen,
 # rewrite lines, set the title), GitHub's log viewer renders ANSI sequences.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL_BUT_NEWLINE = lazy("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def printable(text: str, newlines: bool = False) -> str:

@@ -13,10 +13,10 @@ exit status is 2.
 from __future__ import annotations
 
 import json
-import re
 from json.encoder import encode_basestring as _encode_string  # the C escaper (ensure_ascii=False)
 
 from linter.diagnostics import Diagnostic
+from linter.lazyre import lazy
 from linter.model import Span
 from linter.reporters import OutputSettings
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # undecodable bytes (lone surrogates), and DEL and C1 controls, which JSON may leave raw but
 # a terminal acts on: written as \u escapes
-_LONE_SURROGATE = re.compile("[\x7f-\x9f\ud800-\udfff]")
+_LONE_SURROGATE = lazy("[\x7f-\x9f\ud800-\udfff]")
 
 
 def _span(span: Span) -> dict:
