@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from linter.diagnostics import Diagnostic
-from linter.hosts import PathResolver, group_hosts
+from linter.hosts import PathResolver, detect_formats, hosts_as_grouped
 from linter.model import ConfigError, MarkedComment
 from linter.options import Options
 from linter.policy.model import Policy
@@ -69,19 +69,21 @@ def check(files: Sequence[str], policy: Policy, options: Options,
     READ_DIGESTS.clear()
     digests: dict[str, bytes | None] = {}
     try:
-        groups, errors, found_formats = group_hosts(files, options, real)
+        detected, errors, found_formats = detect_formats(files, options, real)
         passed: dict[str, str] = {}  # real path -> the path as given (the first spelling)
         for f in files:
             passed.setdefault(real(f), f)
         config = RunConfig(tuple(rules), found_formats, passed, real)
-        workers = _workers(jobs, len(files), len(groups))
+        hosts = hosts_as_grouped(files, detected, options, real)
+        workers = _workers(jobs, len(files), len(files))  # at most one host per file; the pool knows better
         if workers > 1:
             from linter import parallel
 
-            state = parallel.check_parallel(config, groups, workers, digests)
+            # the workers start on the first hosts while the others are being grouped
+            state = parallel.check_parallel(config, hosts, workers, digests, len(files))
         else:
             state = RunState(config)
-            state.check_groups(groups)
+            state.check_groups(list(hosts))
         merge_digests(digests, READ_DIGESTS)
     finally:
         READ_DIGESTS.clear()

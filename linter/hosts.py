@@ -10,7 +10,7 @@ Paths are compared by their real path, resolved once per run (:class:`PathResolv
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from linter import confine, formats
 from linter.formats import DOVECOT_TREE, MAIN_CF, MASTER_CF
@@ -253,39 +253,94 @@ def _postfix_pair(main: str | None, master: str | None, real: PathResolver
     return (main, found, missing) if main else (found, master, missing)
 
 
-def group_hosts(files: Sequence[str], options: Options, real: PathResolver
-                ) -> tuple[list[HostFiles], list[ConfigError], dict[str, str]]:
-    """Hosts (with the files whose findings are reported), format errors, real path -> format."""
+def detect_formats(files: Sequence[str], options: Options, real: PathResolver
+                   ) -> tuple[list[str | None], list[ConfigError], dict[str, str]]:
+    """The format of each file (None: not told by its name, with an error), and real path
+    -> format: what every host group of the run is checked with, known before any host is
+    grouped (so that worker processes can start on the first hosts)."""
     from linter.parsers import detect_format
 
     found_formats: dict[str, str] = {}
     errors: list[ConfigError] = []
+    detected: list[str | None] = []
+    for path in files:
+        fmt = detect_format(path, options.formats)
+        detected.append(fmt)
+        if fmt is None:
+            errors.append(ConfigError(path, 0, 0, "cannot tell the format from the name; "
+                                      f"use --as {formats.choices_hint()}"))
+        else:
+            found_formats[real(path)] = fmt
+    return detected, errors, found_formats
+
+
+def hosts_as_grouped(files: Sequence[str], detected: Sequence[str | None], options: Options,
+                     real: PathResolver) -> Iterator[HostFiles]:
+    """The hosts of ``files`` (``detected``: their formats, :func:`detect_formats`), in the
+    order they are first met, each given as soon as no later file can join it.
+
+    A file joins the host whose files include it (a Postfix file, a Dovecot root, a file of
+    another format), or, for a Dovecot file in a ``conf.d``, the host of its root: so a
+    host is complete once the last passed spelling of each of its files is grouped and,
+    when it has a Dovecot root, the last passed ``conf.d`` file of that root.  With
+    ``hosts:`` entries in the configuration, hosts are given only at the end."""
     hosts: dict[tuple, HostFiles] = {}
     explicit = {real(p): h for h in options.hosts for p in explicit_files(h).values()}
+    last: dict[str, int] = {}  # real path -> index of its last passed spelling
+    roots: dict[int, str] = {}  # index of a Dovecot file in a conf.d -> its root
+    last_conf_d: dict[str, int] = {}  # real path of a Dovecot root -> index of its last conf.d file
+    try:
+        here = os.getcwd()
+    except OSError:  # removed: every Dovecot file is asked below
+        here = "conf.d"
+    for i, (path, fmt) in enumerate(zip(files, detected)):
+        if fmt is None:
+            continue
+        last[real(path)] = i
+        # "conf.d" in the path, the current directory or the real path: a superset of
+        # parsers.in_conf_d (which resolves the path again) to find the few that may be
+        if fmt == DOVECOT and ("conf.d" in path or "conf.d" in here or "conf.d" in real(path)):
+            root = roots[i] = _dovecot_root_for(path)
+            if root != path:
+                last_conf_d[real(root)] = i
+    waiting: list[tuple[int, HostFiles]] = []  # hosts not given yet, in order: (ready after index, host)
+    given = 0  # hosts of ``waiting`` already given
 
     def key(files: dict[str, str]) -> tuple:
         return tuple(sorted((fmt, real(p)) for fmt, p in files.items()))
 
     def add(files: dict[str, str], reported: str, missing: dict[str, str] | None = None) -> HostFiles:
-        host = hosts.setdefault(key(files), HostFiles(files))
+        k = key(files)
+        host = hosts.get(k)
+        if host is None:
+            host = hosts[k] = HostFiles(files)
+            ready = len(detected) if explicit else max(last.get(real_path, -1) for _fmt, real_path in k)
+            if DOVECOT in files:
+                ready = max(ready, last_conf_d.get(real(files[DOVECOT]), -1))
+            waiting.append((ready, host))
         host.reported.add(real(reported))
         for kind, why in (missing or {}).items():
             host.missing.setdefault(kind, why)
         return host
 
-    for path in files:
-        fmt = detect_format(path, options.formats)
+    def ready(upto: int) -> Iterator[HostFiles]:
+        nonlocal given
+        while given < len(waiting) and waiting[given][0] <= upto:
+            host = waiting[given][1]
+            given += 1
+            for pattern, roles in options.roles:  # roles: by directory glob
+                if any(_role_glob_matches(p, pattern) for p in host.paths()):
+                    host.roles.update(roles)
+            yield host
+
+    for i, (path, fmt) in enumerate(zip(files, detected)):
         if fmt is None:
-            errors.append(ConfigError(path, 0, 0, "cannot tell the format from the name; "
-                                      f"use --as {formats.choices_hint()}"))
             continue
-        found_formats[real(path)] = fmt
         if real(path) in explicit:
             h: Host = explicit[real(path)]
             add(explicit_files(h), path).roles.update(h.roles)
-            continue
         # a host found by its directories: a counterpart not found is unknown, not stock
-        if fmt in (POSTFIX_MAIN, POSTFIX_MASTER):
+        elif fmt in (POSTFIX_MAIN, POSTFIX_MASTER):
             main, master, missing = _postfix_pair(path if fmt == POSTFIX_MAIN else None,
                                                   path if fmt == POSTFIX_MASTER else None, real)
             dovecot = None
@@ -296,7 +351,7 @@ def group_hosts(files: Sequence[str], options: Options, real: PathResolver
                 missing[DOVECOT_TREE] = "no Dovecot configuration (dovecot.conf) was found for it"
             add(_by_format(main, master, dovecot), path, missing)
         elif fmt == DOVECOT:
-            root = _dovecot_root_for(path)
+            root = roots.get(i, path)  # the file itself unless it is in a conf.d
             main, master = _postfix_for_dovecot(root)
             missing = {}
             if main or master:
@@ -304,11 +359,8 @@ def group_hosts(files: Sequence[str], options: Options, real: PathResolver
             add(_by_format(main, master, root), path, missing)
         else:  # a format with no counterparts: a host of its own
             add({fmt: path}, path)
-    for host in hosts.values():  # roles: by directory glob
-        for pattern, roles in options.roles:
-            if any(_role_glob_matches(p, pattern) for p in host.paths()):
-                host.roles.update(roles)
-    return list(hosts.values()), errors, found_formats
+        yield from ready(i)
+    yield from ready(len(detected))
 
 
 def _role_glob_matches(path: str, pattern: str) -> bool:

@@ -10,7 +10,7 @@ which worker finished first.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from linter.model import ConfigError
 
@@ -73,21 +73,55 @@ def _check_chunk(chunk: list[HostFiles]) -> tuple[list, list[tuple], list, list[
             list(state.comments), list(state.notes), dict(READ_DIGESTS))
 
 
-def check_parallel(config: RunConfig, groups: Sequence[HostFiles], workers: int,
-                   digests: dict[str, bytes | None]) -> RunState:
-    """Host groups in chunks over a process pool; what the workers found, merged in one
-    state (its parsed documents stay empty)."""
+def check_parallel(config: RunConfig, hosts: Iterable[HostFiles], workers: int,
+                   digests: dict[str, bytes | None], files: int) -> RunState:
+    """Host groups in chunks over a process pool, what the workers found merged in one
+    state (its parsed documents stay empty).
+
+    ``hosts`` are taken as they are grouped (:func:`linter.hosts.hosts_as_grouped`): the
+    pool starts with the first full chunk, while the rest are still being grouped, and
+    works on each chunk as soon as it is handed over.  When all the hosts fit in one chunk
+    the pool has no more workers than hosts, and a single host is checked in-process.
+    ``files`` (the number of files passed) sizes the chunks: about three per host."""
     from linter.runstate import RunState, merge_digests
 
-    context = _fork_context()
-    size = max(4, min(64, len(groups) // (workers * 8) or 1))
-    chunks = [list(groups[i:i + size]) for i in range(0, len(groups), size)]
+    size = max(4, min(64, files // (workers * 24) or 1))
     merged = RunState(config)
-    with context.Pool(workers, initializer=_init_worker, initargs=(config,)) as pool:
-        for found, failed, marked, skipped, read in pool.imap_unordered(_check_chunk, chunks):
+    pending: list = []  # the workers' results, in the order the chunks were handed over
+    pool = None
+    chunk: list[HostFiles] = []
+    try:
+        for host in hosts:
+            chunk.append(host)
+            if len(chunk) == size:
+                if pool is None:
+                    pool = _start_pool(config, workers)
+                pending.append(_hand_over(pool, chunk))
+                chunk = []
+        if pool is None:  # every host in one chunk
+            if len(chunk) <= 1:
+                merged.check_groups(chunk)
+                return merged
+            pool = _start_pool(config, min(workers, len(chunk)))
+        if chunk:
+            pending.append(_hand_over(pool, chunk))
+        for result in pending:
+            found, failed, marked, skipped, read = result.get()
             merge_digests(digests, read)
             merged.diagnostics.update(found)
             merged.errors += [ConfigError(*fields) for fields in failed]
             merged.comments.update(marked)
             merged.notes.update(skipped)
+    finally:
+        if pool is not None:
+            pool.terminate()
     return merged
+
+
+def _start_pool(config: RunConfig, workers: int) -> Any:
+    return _fork_context().Pool(workers, initializer=_init_worker, initargs=(config,))
+
+
+def _hand_over(pool: Any, chunk: list[HostFiles]) -> Any:
+    """A chunk of hosts handed to the pool: a worker takes it as soon as one is free."""
+    return pool.apply_async(_check_chunk, (chunk,))

@@ -14,7 +14,7 @@ import pytest
 import linter.cache as cache
 from linter.cache import load_config_cached, load_policy_cached
 from linter.config import load_config
-from linter.engine import PARALLEL_MIN_FILES, check
+from linter.engine import PARALLEL_MIN_FILES, Report, check
 from linter.options import Options
 from linter.policy import load_policy
 from linter.policy import loader as policy_loader
@@ -342,6 +342,68 @@ def test_parallel_results_equal_serial_results(tmp_path: Path, request: pytest.F
     assert parallel.files == serial.files
     # and a second parallel run is identical (the merge does not depend on finishing order)
     assert check(files, policy, Options(), jobs=2).diagnostics == parallel.diagnostics
+
+
+def _shown(report: Report) -> tuple:
+    """What a report shows (errors and notes compare by their text)."""
+    return (report.diagnostics, [str(e) for e in report.errors], [str(n) for n in report.notes], report.files,
+            report.comments)
+
+
+def test_workers_start_while_hosts_are_still_grouped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool gets its first chunk of hosts when only that chunk is grouped, not after
+    the whole tree is (counted, not timed), and the report is the serial run's."""
+    import linter.engine as engine
+    import linter.parallel as parallel
+
+    files = _bulk_tree(tmp_path / "tree", 40)  # conf.d files in every host: each waits for its own
+    grouped = 0
+    handed: list[int] = []  # hosts grouped when each chunk was handed to the pool
+    real_grouped, real_hand_over = engine.hosts_as_grouped, parallel._hand_over
+
+    def counting(*args):
+        nonlocal grouped
+        for host in real_grouped(*args):
+            grouped += 1
+            yield host
+
+    def spy(pool, chunk):
+        handed.append(grouped)
+        return real_hand_over(pool, chunk)
+
+    monkeypatch.setattr(engine, "hosts_as_grouped", counting)
+    monkeypatch.setattr(parallel, "_hand_over", spy)
+    policy = load_policy([], builtin=True)
+    report = check(files, policy, Options(), jobs=2)
+    assert grouped == 40
+    assert handed == list(range(4, 41, 4)), "a chunk of 4 hosts goes as soon as it is grouped"
+    assert report.diagnostics and _shown(report) == _shown(check(files, policy, Options(), jobs=1))
+
+
+def test_a_host_goes_to_a_worker_only_when_no_later_file_joins_it(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files of one host passed far apart (host000's Dovecot conf.d files last, host002's
+    master.cf last, host004's main.cf again under another spelling): each host is checked
+    whole, as serially, with the findings of every file that joined it."""
+    import pickle
+
+    import linter.parallel as parallel
+
+    real_hand_over = parallel._hand_over
+    # the chunk as it is when handed over (the pool pickles it a moment later, in a thread)
+    monkeypatch.setattr(parallel, "_hand_over", lambda pool, chunk: real_hand_over(pool, pickle.loads(pickle.dumps(chunk))))
+    files = _bulk_tree(tmp_path / "tree", 30)
+    tree = str(tmp_path / "tree")
+    late = [f for f in files if f.startswith(os.path.join(tree, "host000", "dovecot", "conf.d", ""))]
+    late.append(os.path.join(tree, "host002", "master.cf"))
+    assert len(late) == 3 and all(f in files for f in late)
+    ordered = [f for f in files if f not in late] + late + [os.path.join(tree, "host000", "..", "host004", "main.cf")]
+    policy = load_policy([], builtin=True)
+    parallel = check(ordered, policy, Options(), jobs=2)
+    serial = check(ordered, policy, Options(), jobs=1)
+    assert _shown(parallel) == _shown(serial)
+    shown = {p for d in serial.diagnostics for p in (d.span.path, *(r.path for r in d.related))}
+    assert set(late) <= shown, "the late files' findings are in the report"
 
 
 def test_automatic_parallelism_needs_enough_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
