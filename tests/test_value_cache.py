@@ -151,3 +151,35 @@ def test_a_host_is_freed_as_soon_as_it_is_checked(site, capsys):
         gc.enable()
     assert status == 1
     assert left == []
+
+
+def test_the_unknown_postfix_names_of_a_document_are_judged_once_per_host(site, capsys, monkeypatch):
+    # unknown-directive on main.cf (PF004) and on master.cf (PF012) and
+    # other-version-parameter on both (PF016) ask the same of a host's documents: each
+    # name is judged once, whichever of them run; what each reports does not change
+    from linter.checks import unknown_directive
+
+    calls = 0
+    counted = unknown_directive._KnownPostfix._judge
+
+    def counting(*args):
+        nonlocal calls
+        calls += 1
+        return counted(*args)
+
+    monkeypatch.setattr(unknown_directive._KnownPostfix, "_judge", counting)
+    write(site / "main.cf", "myhostname = mx.example.org\nsmtpd_tls_securty_level = may\n"
+                            "smtpd_hide_client_session = yes\n")
+    write(site / "master.cf", f"smtp      {SMTPD}  -o smtpd_sasl_auth_enabel=yes\n")
+    counts, found = {}, {}
+    for rules in ("PF004", "PF012", "PF016", "PF004,PF012,PF016"):
+        calls = 0
+        status, out, err = run(capsys, "check", "--format", "json", "--select", rules, ".")
+        assert status == 1, err
+        counts[rules], found[rules] = calls, findings(out)
+    assert found["PF004"] == [("PF004", "main.cf", 2)]
+    assert found["PF012"] == [("PF012", "master.cf", 2)]
+    assert found["PF016"] == [("PF016", "main.cf", 3)]
+    assert found["PF004,PF012,PF016"] == sorted(found["PF004"] + found["PF016"] + found["PF012"],
+                                                key=lambda f: (f[1], f[2]))
+    assert counts["PF004"] + counts["PF012"] == counts["PF016"] == counts["PF004,PF012,PF016"] > 0

@@ -67,7 +67,7 @@ class HostDocs(Record):
     records it in ``consulted`` (the engine then skips the rule there and says so once).
     ``roles`` say what the host is (has_role)."""
 
-    __slots__ = ("docs", "missing", "roles", "fragment_names", "consulted", "_views", "units")
+    __slots__ = ("docs", "missing", "roles", "fragment_names", "consulted", "_views", "units", "shared")
     _compare = ("docs", "missing", "roles", "fragment_names", "consulted")
 
     def __init__(self, docs: dict[str, Document] | None = None, missing: dict[str, str] | None = None,
@@ -79,6 +79,7 @@ class HostDocs(Record):
         self.consulted: set[str] = set()
         self._views: dict[Any, Any] = {}
         self.units: dict[Any, Any] = {}  # the units of the host, shared by every rule (each works out its values once)
+        self.shared: dict[Any, tuple[Any, Any]] = {}  # once(): key -> (what several checks ask, what it needed)
 
     def doc(self, fmt: str) -> Document | None:
         return self.docs.get(fmt)
@@ -89,6 +90,27 @@ class HostDocs(Record):
         waiting for the cyclic collector (which traverses every object still alive)."""
         self._views.clear()
         self.units.clear()
+        self.shared.clear()
+
+    def once(self, key: Any, work: Callable[[], Any]) -> Any:
+        """``work()`` worked out once per host, for what several checks ask of the same host
+        (the unknown Postfix names of a document), with the counterparts it needed
+        (``consulted``), which are added again on every use, as :meth:`Unit.effective` does."""
+        found = self.shared.get(key)
+        consulted = self.consulted
+        if found is None:
+            outer = set(consulted) if consulted else None
+            consulted.clear()
+            try:
+                value = work()
+            finally:
+                needed = frozenset(consulted) if consulted else ()
+                if outer:
+                    consulted |= outer
+            found = self.shared[key] = (value, needed)
+        elif found[1]:
+            consulted.update(found[1])
+        return found[0]
 
     @property
     def main(self) -> Document | None:

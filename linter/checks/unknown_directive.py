@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from linter import catalog, values, versions
 from linter.checks.base import Finding
 from linter.checks.common import documents, maybe_service_defined
-from linter.checks.context import Unit, canonical_headers, dovecot_version
+from linter.checks.context import HostDocs, Unit, canonical_headers, dovecot_version
 from linter.diagnostics import Edit
 from linter.lazyre import lazy
 from linter.model import DOVECOT, POSTFIX_MAIN, Assignment, Document, Service, Setting, Span
@@ -195,10 +195,10 @@ def _named(entry: Assignment | Setting, name: str) -> bool:
     return getattr(entry, "conditional", False) and not templates.has_template(name, postfix=True)
 
 
-def _user_defined(unit: Unit) -> set[str]:
+def _user_defined(host: HostDocs) -> set[str]:
     """Names postconf counts as used: ``$name`` references and smtpd_restriction_classes."""
-    used = unit.host.referenced_names()
-    classes = unit.host.postfix.explicit.get("smtpd_restriction_classes")
+    used = host.referenced_names()
+    classes = host.postfix.explicit.get("smtpd_restriction_classes")
     if classes is not None and not classes.templated:
         used.update(values.split_list(classes.value))
     return used
@@ -211,8 +211,8 @@ class _KnownPostfix:
     underscores in a dict rather than by a scan of every service per name.  A file of
     100,000 names (duplicates, or generated) then costs no more per name than a small one."""
 
-    def __init__(self, unit: Unit, services: tuple, used: set[str]):
-        self.unit, self.used = unit, used
+    def __init__(self, host: HostDocs, services: tuple, used: set[str]):
+        self.host, self.used = host, used
         self.by_service: dict[str, list] = {}
         for entry in services:
             service = entry if isinstance(entry, str) else entry[0]
@@ -248,29 +248,37 @@ class _KnownPostfix:
         while i > 0:
             candidates += self.by_service.get(name[:i], ())
             i = name.find("_", i + 1)
-        return catalog.is_known_postfix(name, candidates) or maybe_service_defined(self.unit.host, name)
+        return catalog.is_known_postfix(name, candidates) or maybe_service_defined(self.host, name)
 
 
 def postfix_unknown(unit: Unit, docs: Iterator[Document]) -> Iterator[tuple[str, Span, tuple[str, ...]]]:
     """(name, span, other versions) of each main.cf name and ``-o`` name of ``docs``
     that the selected Postfix version does not know; other versions: the catalogued
-    versions that do know it (a parameter added or removed since)."""
-    known = _KnownPostfix(unit, unit.host.postfix.services, _user_defined(unit))
+    versions that do know it (a parameter added or removed since).
+
+    What a document holds is worked out once per host (``HostDocs.once``): unknown-directive
+    on main.cf and on master.cf and other-version-parameter on both ask the same."""
+    host = unit.host
     for doc in docs:
-        if doc.format == DOVECOT:
+        if doc.format != DOVECOT:
+            yield from host.once(("postfix-unknown", id(doc)), lambda doc=doc: list(_postfix_unknown(host, doc)))
+
+
+def _postfix_unknown(host: HostDocs, doc: Document) -> Iterator[tuple[str, Span, tuple[str, ...]]]:
+    # a judge per document: a name judged on one records there what it needed (master.cf)
+    known = _KnownPostfix(host, host.postfix.services, host.once("postfix-used", lambda: _user_defined(host)))
+    for entry in doc.entries:
+        if isinstance(entry, Assignment):
+            candidates = [(entry.name, entry.name_span)]
+        elif isinstance(entry, Service):
+            candidates = [(o.name, o.name_span) for o in entry.overrides]
+        else:
             continue
-        for entry in doc.entries:
-            if isinstance(entry, Assignment):
-                candidates = [(entry.name, entry.name_span)]
-            elif isinstance(entry, Service):
-                candidates = [(o.name, o.name_span) for o in entry.overrides]
-            else:
+        for name, span in candidates:
+            if not name.isascii() or getattr(entry, "templated", False) and not _named(entry, name):
                 continue
-            for name, span in candidates:
-                if not name.isascii() or getattr(entry, "templated", False) and not _named(entry, name):
-                    continue
-                if not known(name):
-                    yield name, span, known.other_versions(name)
+            if not known(name):
+                yield name, span, known.other_versions(name)
 
 
 def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
