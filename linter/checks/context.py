@@ -97,20 +97,23 @@ class HostDocs(Record):
         (the unknown Postfix names of a document), with the counterparts it needed
         (``consulted``), which are added again on every use, as :meth:`Unit.effective` does."""
         found = self.shared.get(key)
-        consulted = self.consulted
         if found is None:
-            outer = set(consulted) if consulted else None
-            consulted.clear()
-            try:
-                value = work()
-            finally:
-                needed = frozenset(consulted) if consulted else ()
-                if outer:
-                    consulted |= outer
-            found = self.shared[key] = (value, needed)
+            found = self.shared[key] = self.recorded(work)
         elif found[1]:
-            consulted.update(found[1])
+            self.consulted.update(found[1])
         return found[0]
+
+    def recorded(self, work: Callable[[], Any]) -> tuple[Any, Any]:
+        """``work()`` and the counterparts it needed (what it added to ``consulted``, which
+        keeps what was there before)."""
+        consulted = self.consulted
+        outer = set(consulted) if consulted else None
+        consulted.clear()
+        try:
+            return work(), (frozenset(consulted) if consulted else ())
+        finally:
+            if outer:
+                consulted |= outer
 
     @property
     def main(self) -> Document | None:
@@ -219,24 +222,19 @@ class Unit(Record):
         Worked out once per unit (every rule of the host shares the unit), with the
         counterparts it needed (``host.consulted``), which are added again on every use."""
         found = self.cache.get(name)
-        consulted = self.host.consulted
         if found is None:
-            outer = set(consulted) if consulted else None
-            consulted.clear()
-            try:
-                value = self.view.effective(self, name)
-            except UnknownValue:
-                value = UNKNOWN
-            finally:
-                needed = frozenset(consulted) if consulted else ()
-                if outer:
-                    consulted |= outer
-            found = self.cache[name] = (value, needed)
+            found = self.cache[name] = self.host.recorded(lambda: self._effective(name))
         elif found[1]:
-            consulted.update(found[1])
+            self.host.consulted.update(found[1])
         if found[0] is UNKNOWN:
             raise UnknownValue(name)
         return found[0]
+
+    def _effective(self, name: str) -> Any:
+        try:
+            return self.view.effective(self, name)
+        except UnknownValue:
+            return UNKNOWN
 
     def raw(self, name: str) -> str | None:
         """The value as written (Postfix ``$name`` not expanded), or its default."""
