@@ -27,9 +27,29 @@ def header_matches(pattern: str, header: str) -> bool:
     parg = parg.strip('"').strip("'")
     if parg == "*":
         return True
-    if "*" not in parg and "?" not in parg and "[" not in parg:
-        return harg == parg  # what fnmatch would say, without compiling a pattern per name
-    return fnmatch.fnmatchcase(harg, parg)
+    if "?" in parg or "[" in parg:
+        return fnmatch.fnmatchcase(harg, parg)
+    return star_match(harg, parg)  # what fnmatch would say, without compiling a pattern per name
+
+
+def star_match(name: str, pattern: str) -> bool:
+    """``fnmatch.fnmatchcase(name, pattern)`` for a pattern whose only wildcard is ``*`` (any run
+    of characters, ``/`` included): the text between the stars, found in order.  The policies'
+    section patterns are of this kind (``*/private/auth``, ``*-userdb``, ``dict*``), and
+    compiling each into a regex cost a run about 50 us apiece."""
+    if "*" not in pattern:
+        return name == pattern
+    first, *middle, last = pattern.split("*")
+    end = len(name) - len(last)
+    if end < len(first) or not name.startswith(first) or not name.endswith(last):
+        return False
+    position = len(first)
+    for part in middle:
+        found = name.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
 
 
 def section_matches(patterns: tuple[str, ...], headers: tuple[str, ...]) -> bool:
