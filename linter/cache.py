@@ -89,15 +89,24 @@ def _source_digest(names: Sequence[str]) -> bytes:
     return h.digest()
 
 
-def _files_key(kind: str, sources: Sequence[str], files: Sequence[str], extra: Sequence[str] = ()) -> str | None:
-    """The key of an entry built from ``files``; None when one cannot be read (the
-    loader then reports it properly)."""
+def _files_key(kind: str, sources: Sequence[str], files: Sequence[str], extra: Sequence[str] = (),
+               installed: Sequence[str] = ()) -> str | None:
+    """The key of an entry built from ``installed`` and ``files``; None when one cannot be
+    read (the loader then reports it properly).  ``installed`` files (the built-in pack)
+    are part of the package, keyed like its sources by name, size, inode and modification
+    time; the others (user policies, configs) by name, real path and bytes."""
     from linter.model import ConfigError
     from linter.parsers import read_regular_file
 
     h = _hash(kind.encode() + b"\0" + _source_digest(sources))
     for item in extra:
         h.update(item.encode("utf-8", "surrogateescape") + b"\0")
+    for path in installed:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        h.update(f"{path}\0{info.st_size}\0{info.st_ino}\0{info.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
     for path in files:
         try:
             content = read_regular_file(path)  # a FIFO would block forever
@@ -242,11 +251,14 @@ def load_policy_cached(paths: Sequence[str], builtin: bool = True, directory: st
 
     Raises :class:`linter.policy.PolicyError` as the loader does (failures are not cached).
     """
-    from linter.policy.loader import load_policy, policy_files
+    from linter.policy.loader import builtin_pack_dir, load_policy, policy_files
     from linter.policy.model import Policy
 
     files = policy_files(paths, builtin)
-    key = _files_key("policy", _policy_sources(), files)
+    pack = os.fspath(builtin_pack_dir()) if builtin else None
+    installed = [f for f in files if os.path.dirname(f) == pack]
+    key = _files_key("policy", _policy_sources(), [f for f in files if os.path.dirname(f) != pack],
+                     installed=installed)
     return _cached("policy", key, directory, lambda: load_policy(paths, builtin), Policy.to_data,
                    Policy.from_data)
 

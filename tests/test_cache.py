@@ -122,6 +122,24 @@ def test_changed_package_source_invalidates(monkeypatch: pytest.MonkeyPatch, tmp
     assert compiles == [1, 1]
 
 
+def test_edited_built_in_pack_invalidates(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cache_dir: str,
+                                          compiles: list[int]) -> None:
+    """The built-in pack's files are keyed like the package's sources (name, size, inode,
+    modification time), not read on a hit: an edit is still a new entry, with the edit in it."""
+    pack = tmp_path / "policies"
+    shutil.copytree(policy_loader.builtin_pack_dir(), pack)
+    monkeypatch.setattr(policy_loader, "builtin_pack_dir", lambda: str(pack))
+    before = load_policy_cached([], builtin=True, directory=cache_dir)
+    assert load_policy_cached([], builtin=True, directory=cache_dir).rules == before.rules and compiles == [1]
+    tls = pack / "postfix-tls.yaml"
+    text = tls.read_text(encoding="utf-8")
+    rule = before.rules[[r.source.path for r in before.rules].index(str(tls))]
+    tls.write_text(text.replace(f"name: {rule.name}\n", f"name: {rule.name}-edited\n", 1), encoding="utf-8")
+    after = load_policy_cached([], builtin=True, directory=cache_dir)
+    assert compiles == [1, 1] and len(_entries(cache_dir)) == 2
+    assert f"{rule.name}-edited" in [r.name for r in after.rules]
+
+
 def _split(entry: Path) -> tuple[dict, object]:
     """An entry's header line and its data."""
     header, _, data = entry.read_bytes().partition(b"\n")

@@ -32,10 +32,15 @@ def builtin_pack_dir() -> str:
 def policy_files(paths: Sequence[str], builtin: bool = True) -> list[str]:
     """The policy files to load: the built-in pack first, then ``paths`` (directories walked)."""
     files: list[str] = []
+    reals: dict[str, str] = {}  # the pack's files: its directory is a real path already
     pack = os.fspath(builtin_pack_dir())
     if builtin and os.path.isdir(pack):
-        files += sorted(os.path.join(pack, name) for name in os.listdir(pack)
-                        if os.path.splitext(name)[1] in (".yaml", ".yml"))
+        with os.scandir(pack) as entries:
+            named = sorted((e.name, e.is_symlink()) for e in entries if os.path.splitext(e.name)[1] in (".yaml", ".yml"))
+        for name, link in named:
+            path = os.path.join(pack, name)
+            files.append(path)
+            reals[path] = os.path.realpath(path) if link else path
     for path in paths:
         if os.path.isdir(path):
             from pathlib import Path  # names as given, normalised as before (rare: a policy directory)
@@ -46,7 +51,7 @@ def policy_files(paths: Sequence[str], builtin: bool = True) -> list[str]:
     seen: set[str] = set()
     unique = []
     for f in files:
-        key = os.path.realpath(f)
+        key = reals.get(f) or os.path.realpath(f)
         if key not in seen:
             seen.add(key)
             unique.append(f)
