@@ -7,9 +7,10 @@ one comparison: ``fix.applicability >= wanted``.
 from __future__ import annotations
 
 from enum import IntEnum
+from operator import attrgetter
 
 from linter.model import Span
-from linter.records import Frozen, TupleRecord, _new, _set
+from linter.records import TupleRecord, _new
 
 
 class Severity(IntEnum):
@@ -50,31 +51,48 @@ class Edit(TupleRecord):  # a tuple: ordered by span, then content; cheap to bui
         return _new(cls, (span, content))
 
 
-class Fix(Frozen):
-    __slots__ = ("title", "applicability", "edits")
+class Fix(TupleRecord):  # a tuple: built, hashed and compared in C (a large file has one per finding)
+    __slots__ = ()
+    _fields = ("title", "applicability", "edits")
 
-    def __init__(self, title: str, applicability: Applicability, edits: tuple[Edit, ...]):
-        _set(self, "title", title)
-        _set(self, "applicability", applicability)
+    def __new__(cls, title: str, applicability: Applicability, edits: tuple[Edit, ...]) -> Fix:
         # one edit (most fixes): the tuple as given, not a sorted copy per finding
-        _set(self, "edits", edits if type(edits) is tuple and len(edits) < 2 else tuple(sorted(edits)))
+        return _new(cls, (title, applicability,
+                          edits if type(edits) is tuple and len(edits) < 2 else tuple(sorted(edits))))
+
+    def replace(self, **changes: object) -> Fix:
+        """A copy with ``changes`` (its edits sorted again)."""
+        values = [changes.pop(name, value) for name, value in zip(self._fields, self, strict=True)]
+        if changes:
+            raise TypeError(f"Fix has no field {', '.join(map(repr, changes))}")
+        return Fix(*values)
 
 
-class Diagnostic(Frozen):
-    """One finding: a rule, where, what, and how to fix it."""
+class Diagnostic(TupleRecord):
+    """One finding: a rule, where, what, and how to fix it.
 
-    __slots__ = ("rule", "name", "severity", "message", "span", "fix", "related", "help_uri")
+    A tuple: built, hashed and compared in C, since a large file has hundreds of
+    thousands of them (the engine builds them with ``_new`` from the fields in order)."""
 
-    def __init__(self, rule: str, name: str, severity: Severity, message: str, span: Span,
-                 fix: Fix | None = None, related: tuple[Span, ...] = (), help_uri: str | None = None):
-        _set(self, "rule", rule)  # stable id, e.g. "PF101"
-        _set(self, "name", name)  # kebab name saying what is wrong
-        _set(self, "severity", severity)
-        _set(self, "message", message)
-        _set(self, "span", span)
-        _set(self, "fix", fix)
-        _set(self, "related", related)  # other places the finding involves
-        _set(self, "help_uri", help_uri)
+    __slots__ = ()
+    _fields = (
+        "rule",  # stable id, e.g. "PF101"
+        "name",  # kebab name saying what is wrong
+        "severity",
+        "message",
+        "span",
+        "fix",
+        "related",  # other places the finding involves
+        "help_uri",
+    )
+
+    def __new__(cls, rule: str, name: str, severity: Severity, message: str, span: Span,
+                fix: Fix | None = None, related: tuple[Span, ...] = (), help_uri: str | None = None) -> Diagnostic:
+        return _new(cls, (rule, name, severity, message, span, fix, related, help_uri))
+
+    def replace(self, **changes: object) -> Diagnostic:
+        """A copy with ``changes``."""
+        return self._replace(**changes)  # type: ignore[return-value]
 
     @property
     def path(self) -> str:
@@ -82,3 +100,7 @@ class Diagnostic(Frozen):
 
     def sort_key(self) -> tuple:
         return (self.span.path, self.span.line, self.span.column, self.rule, self.message)
+
+
+# the report order (Diagnostic.sort_key), then the related locations, as one C call per finding
+REPORT_ORDER = attrgetter("span.path", "span.line", "span.column", "rule", "message", "related")

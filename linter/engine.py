@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from linter.diagnostics import Diagnostic
+from linter.diagnostics import REPORT_ORDER, Diagnostic
 from linter.hosts import PathResolver, detect_formats, hosts_as_grouped
 from linter.model import ConfigError, MarkedComment
 from linter.options import Options
@@ -101,10 +101,10 @@ def _merge_services(diagnostics: set[Diagnostic]) -> list[Diagnostic]:
     master.cf entry); the other places are kept as related locations.  In report order
     (:meth:`Diagnostic.sort_key`)."""
     merged: dict[tuple, Diagnostic] = {}
-    for d in sorted(diagnostics, key=lambda d: (d.sort_key(), d.related)):
-        fix = d.fix  # keyed by its fields: a tuple hashes in C, a record through Python
-        key = (d.rule, d.message, fix.title, fix.applicability, fix.edits) if fix is not None and fix.edits \
-            else (d.rule, d.span, d.message, None if fix is None else (fix.title, fix.applicability, fix.edits))
+    for d in sorted(diagnostics, key=REPORT_ORDER):
+        rule, _name, _severity, message, span, fix, _related, _uri = d
+        # a fix with edits is merged wherever it was found; the others at one place
+        key = (rule, message, fix) if fix is not None and fix.edits else (rule, span, message, fix)
         first = merged.get(key)
         if first is None:
             merged[key] = d

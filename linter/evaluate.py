@@ -14,6 +14,7 @@ from linter.model import Section, Span
 from linter.policy.expr import UNKNOWN, EvalError, UnknownValue
 from linter.policy.model import Rule
 from linter.policy.templates import render, unfilled
+from linter.records import _new
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -219,43 +220,39 @@ def diagnose(rule: Rule, unit: Unit, finding: Finding, env: Env, texts: dict | N
     ``texts``: a table the caller keeps for the rule on this unit.  Findings whose
     placeholders are the same strings (every duplicate of one name, every line of one
     unknown name) then share one message and fix title, rendered once."""
-    key = _texts_key(rule, finding) if texts is not None else None
+    span, directive, value, default, _missing, edits, related, detail, note, _section = finding
+    key = None
+    if texts is not None and (rule.fix is None or not (rule.fix.set or rule.fix.remove)) \
+            and type(directive) in _PLAIN and type(value) in _PLAIN and type(default) in _PLAIN \
+            and type(detail) in _PLAIN and type(note) in _PLAIN:
+        # what the message and fix title depend on besides the rule and unit (the placeholders
+        # the finding fills), when that is all: a fix that sets or removes directives is the
+        # finding's own.  Only strings: 1, 1.0 and True are equal keys but are not written alike
+        key = (directive, value, default, detail, note, edits is None)
     known = texts.get(key) if key is not None else None
     if known is not None:
         message, fix = known
-        if fix is not None and finding.edits is not None:  # the check kind's own edits: this finding's
-            fix = Fix(fix.title, fix.applicability, finding.edits)
+        if fix is not None and edits is not None:  # the check kind's own edits: this finding's
+            fix = _new(Fix, (fix[0], fix[1], edits)) if type(edits) is tuple and len(edits) < 2 \
+                else Fix(fix[0], fix[1], edits)
     else:
         values = placeholders(rule, unit, env, finding)
         message = render(rule.message, values)
-        if finding.note:
-            message += f" ({finding.note})"
+        if note:
+            message += f" ({note})"
         fix = build_fix(rule, unit, finding, values)
         if key is not None:
             if len(texts) >= 4096:  # a file of thousands of different names: kept bounded
                 texts.clear()
             texts[key] = (message, fix)
-    related = finding.related
-    if unit.service is not None and not _within(finding.span, unit.service.span) and unit.service.span not in related \
-            and not any(f.span in related for f in unit.service.fields):
-        related = related + (unit.service.span,)
-    return Diagnostic(rule=rule.id, name=rule.name, severity=rule.severity, message=message, span=finding.span,
-                      fix=fix, related=related, help_uri=rule.reference)
+    service = unit.service
+    if service is not None and not _within(span, service.span) and service.span not in related \
+            and not any(f.span in related for f in service.fields):
+        related = related + (service.span,)
+    return _new(Diagnostic, (rule.id, rule.name, rule.severity, message, span, fix, related, rule.reference))
 
 
-def _texts_key(rule: Rule, finding: Finding) -> tuple | None:
-    """What a finding's message and fix title depend on besides its rule and unit (the
-    placeholders it fills), when that is all they depend on: a fix that sets or removes
-    directives is the finding's own.  Only strings: ``1``, ``1.0`` and ``True`` are equal
-    keys but are not written alike."""
-    spec = rule.fix
-    if spec is not None and (spec.set or spec.remove):
-        return None
-    key = (finding.directive, finding.value, finding.default, finding.detail, finding.note)
-    for part in key:
-        if part is not None and type(part) is not str:
-            return None
-    return (*key, finding.edits is None)
+_PLAIN = frozenset((str, type(None)))  # placeholder values a finding's texts may be keyed by
 
 
 def _within(span: Span, outer: Span) -> bool:

@@ -178,6 +178,7 @@ class RunState:
         lets = self._lets.get(rule.id)
         if lets is None:
             lets = self._lets[rule.id] = dict(rule.let)
+        add = self.diagnostics.add
         for unit in found_units:
             docs.consulted.clear()
             env = Env(unit, rule, lets)
@@ -189,14 +190,16 @@ class RunState:
             if docs.consulted and (not found or rule.check.kind in DOCUMENT_KINDS):
                 needed |= docs.consulted
             found.reverse()  # taken from the end: each finding is freed as soon as it is diagnosed
+            block = unit.block
+            places: dict[str, tuple[str, str | None]] = {}  # a span's path -> its real path and its side
             while found:
                 finding = found.pop()
-                if unit.block is not None:
+                if block is not None:
                     if finding.span in seen:
                         continue
-                    if not inside(finding.span, unit.block) and unit.block.span not in finding.related:
+                    if not inside(finding.span, block) and block.span not in finding.related:
                         # judged in the block, but found where the block inherits it from
-                        finding = finding._replace(related=(*finding.related, unit.block.span))
+                        finding = finding._replace(related=(*finding.related, block.span))
                 if blocks:
                     seen.add(finding.span)
                 if finding.missing and finding.related and real(finding.span.path) not in reported \
@@ -204,8 +207,11 @@ class RunState:
                     # master.cf was not passed (pre-commit on main.cf): shown where the fix goes
                     finding = finding._replace(span=finding.related[0],
                                                related=(finding.span, *finding.related[1:]))
-                where = real(finding.span.path)
-                side = self._side(docs, where)
+                place = places.get(finding.span.path)
+                if place is None:
+                    where = real(finding.span.path)
+                    place = places[finding.span.path] = (where, self._side(docs, where))
+                where, side = place
                 reported_elsewhere = False
                 if cross and side is not None and side not in home:
                     # a cross-file finding: it carries the other side (what the rule read there)
@@ -217,7 +223,7 @@ class RunState:
                             continue
                         reported_elsewhere = True
                 if where in reported or reported_elsewhere:
-                    self.diagnostics.add(self._respelled(diagnose(rule, unit, finding, env, texts)))
+                    add(self._respelled(diagnose(rule, unit, finding, env, texts)))
             if skipped:
                 self.notes.update(self._skipped_notes(rule, unit, skipped, reported))
         return needed
@@ -290,9 +296,9 @@ class RunState:
                 found = respell[path] = self.spelled(path) != path
             return found
 
-        fix = d.fix
-        if not differs(d.span.path) and not any(differs(r.path) for r in d.related) \
-                and not (fix is not None and any(differs(e.span.path) for e in fix.edits)):
+        fix, related = d.fix, d.related
+        if not differs(d.span.path) and not (related and any(differs(r.path) for r in related)) \
+                and not (fix is not None and fix.edits and any(differs(e.span.path) for e in fix.edits)):
             return d
         if fix is not None:
             fix = fix.replace(edits=tuple(Edit(spell(e.span), e.content) for e in fix.edits))
