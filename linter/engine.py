@@ -10,7 +10,7 @@ host groups in worker processes (:mod:`linter.parallel`); the report does not de
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from linter.diagnostics import REPORT_ORDER, Diagnostic
 from linter.hosts import PathResolver, detect_formats, hosts_as_grouped
@@ -94,7 +94,7 @@ def check(files: Sequence[str], policy: Policy, options: Options,
                   tuple(ConfigError(*note) for note in sorted(state.notes)), digests)
 
 
-def _merge_services(diagnostics: set[Diagnostic]) -> list[Diagnostic]:
+def _merge_services(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """One finding where several services found the same thing at the same place (a
     missing Dovecot listener that smtp and submission both need), or the same thing with
     the same fix (a main.cf line missing for every service, each found at its own

@@ -108,7 +108,7 @@ def check_parallel(config: RunConfig, hosts: Iterable[HostFiles], workers: int,
         for result in pending:
             found, failed, marked, skipped, read = result.get()
             merge_digests(digests, read)
-            merged.diagnostics.update(found)
+            merged.diagnostics.update(dict.fromkeys(found))
             merged.errors += [ConfigError(*fields) for fields in failed]
             merged.comments.update(marked)
             merged.notes.update(skipped)

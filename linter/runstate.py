@@ -59,7 +59,10 @@ class RunState:
         self.parsed: dict[str, Document | None] = {}
         self.failed: dict[str, str] = {}  # real path -> why it has no document ("does not parse")
         self.errors: list[ConfigError] = []
-        self.diagnostics: set[Diagnostic] = set()
+        # found, in the order found (each rule's in document order: the report's sort then
+        # merges a few sorted runs rather than sorting a set's random order); a dict, so that
+        # a finding found twice is kept once
+        self.diagnostics: dict[Diagnostic, None] = {}
         self.comments: set[MarkedComment] = set()
         self.notes: set[tuple] = set()  # (path, line, column, message)
         self._lets: dict[str, dict] = {}  # rule id -> its let expressions by name
@@ -178,7 +181,7 @@ class RunState:
         lets = self._lets.get(rule.id)
         if lets is None:
             lets = self._lets[rule.id] = dict(rule.let)
-        add = self.diagnostics.add
+        add = self.diagnostics.setdefault
         for unit in found_units:
             docs.consulted.clear()
             env = Env(unit, rule, lets)

@@ -84,25 +84,53 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
             found = paths[path] = relative_path(path, root)
         return found
 
+    files: dict[str, str] = {}  # a file's ``file=`` property, escaped
+    messages: dict[tuple, tuple[str, str, str]] = {}  # command, escaped title and message
+
+    def escaped_file(path: str) -> str:
+        found = files.get(path)
+        if found is None:
+            found = files[path] = escape_property(relative(path))
+        return found
+
     for d in report.diagnostics:
         s = d.span
-        message = d.message
-        if d.fix is not None:
-            message += f"\nfix: {d.fix.title} [{d.fix.applicability}]"
-            for edit in further_edits(d):  # what the fix also changes elsewhere
-                e = edit.span
-                message += f"\n  also {edit_text(edit, f'{_message_path(relative(e.path))}:{e.line}:{e.column}')}"
-        rationale = rationales.get(d.rule)
-        if rationale is None:
-            rule = policy.rule(d.rule) if policy is not None else None
-            rationale = rationales[d.rule] = " ".join(rule.rationale.split()) if rule is not None and rule.rationale \
-                else ""
-        if rationale:
-            message += f"\n{rationale}"
-        if d.help_uri:
-            message += f"\nhelp: {d.help_uri}"
+        fix = d.fix
+        further = further_edits(d) if fix is not None and fix.edits else ()
+        key = None if further else (d.rule, d.name, d.severity, d.message, d.help_uri,
+                                    None if fix is None else (fix.title, fix.applicability))
+        found = messages.get(key) if key is not None else None
+        if found is None:
+            message = d.message
+            if fix is not None:
+                message += f"\nfix: {fix.title} [{fix.applicability}]"
+                for edit in further:  # what the fix also changes elsewhere
+                    e = edit.span
+                    message += f"\n  also {edit_text(edit, f'{_message_path(relative(e.path))}:{e.line}:{e.column}')}"
+            rationale = rationales.get(d.rule)
+            if rationale is None:
+                rule = policy.rule(d.rule) if policy is not None else None
+                rationale = rationales[d.rule] = " ".join(rule.rationale.split()) \
+                    if rule is not None and rule.rationale else ""
+            if rationale:
+                message += f"\n{rationale}"
+            if d.help_uri:
+                message += f"\nhelp: {d.help_uri}"
+            found = (COMMANDS[d.severity], escape_property(f"{d.rule} {d.name}"), escape_data(message))
+            if key is not None:  # the same for every finding of this rule, message and fix
+                if len(messages) >= 4096:
+                    messages.clear()
+                messages[key] = found
+        name, title, message = found
+        line, end_line = s.line, s.end_line
+        if type(line) is int and type(end_line) is int and type(s.column) is int and type(s.end_column) is int:
+            # ints need no escaping: command() of the same properties, without the dict
+            where = f"{line},endLine={end_line},col={s.column},endColumn={s.end_column}" if end_line == line \
+                else f"{line},endLine={end_line}"
+            yield f"::{name} file={escaped_file(s.path)},line={where},title={title}::{message}\n"
+            continue
         properties = {"file": relative(s.path), "line": s.line, "endLine": s.end_line}
         if s.end_line == s.line:
             properties.update(col=s.column, endColumn=s.end_column)
         properties["title"] = f"{d.rule} {d.name}"
-        yield command(COMMANDS[d.severity], properties, message) + "\n"
+        yield f"::{name} {','.join(f'{k}={escape_property(str(v))}' for k, v in properties.items())}::{message}\n"

@@ -92,16 +92,20 @@ def _span_text(span: Span, indent: str) -> str:
 
 
 class _Pieces:
-    """The parts of finding texts that many findings share (a rule's ``rule``/``name``/
-    ``severity`` lines, a fix without edits, the later duplicate every earlier one points
-    at), written once per report, in bounded tables."""
+    """The parts of finding texts that many findings share, written once per report, in
+    bounded tables: a rule's ``rule``/``name``/``severity`` lines, a fix without edits, the
+    later duplicate every earlier one points at, and what follows a finding's location up
+    to its fix (every line of one unknown name, every dead duplicate of one name has the
+    same)."""
 
-    __slots__ = ("heads", "fixes", "related")
+    __slots__ = ("heads", "fixes", "related", "middles", "one_edit")
 
     def __init__(self) -> None:
         self.heads: dict[tuple, str] = {}
         self.fixes: dict[tuple, str] = {}
         self.related: dict[Span, str] = {}
+        self.middles: dict[tuple, str] = {}
+        self.one_edit: dict[tuple, tuple[str, str]] = {}  # a one-edit fix's text around its span
 
 
 def _remembered(table: dict, key: object, text: str) -> str:
@@ -111,11 +115,41 @@ def _remembered(table: dict, key: object, text: str) -> str:
     return text
 
 
+# the indents, level by level
+_I0, _I1, _I2, _I3, _I4 = "\n  ", "\n    ", "\n      ", "\n        ", "\n          "
+
+
 def _finding_text(diagnostic: Diagnostic, shared: _Pieces | None = None) -> str:
     """``_indented(finding(diagnostic), "\\n  ")`` without building the dicts: the bulk of a
     large report's writing time (property-tested against json.dumps)."""
-    i0, i1, i2, i3, i4 = "\n  ", "\n    ", "\n      ", "\n        ", "\n          "  # the indents, level by level
     shared = shared or _Pieces()
+    rule, name, severity, message, span, fix, related, help_uri = diagnostic
+    key = (rule, name, severity, message, help_uri, related)
+    middle = shared.middles.get(key)
+    if middle is None:
+        middle = _remembered(shared.middles, key, _middle_text(diagnostic, shared))
+    if fix is None:
+        fix_text = "null"
+    elif not fix.edits:
+        fix_text = shared.fixes.get(fix)
+        if fix_text is None:
+            fix_text = _remembered(shared.fixes, fix, _fix_text(fix))
+    elif len(fix.edits) == 1:  # most fixes (a dead duplicate's deletion): only the span differs
+        edit = fix.edits[0]
+        key = (fix.title, fix.applicability, edit.content)
+        around = shared.one_edit.get(key)
+        if around is None:
+            before, _span, after = _fix_text(fix, "\0").partition("\0")
+            around = _remembered(shared.one_edit, key, (before, after))
+        fix_text = around[0] + _span_text(edit.span, _I3) + around[1]
+    else:
+        fix_text = _fix_text(fix)
+    return f"{_span_text(span, _I0)}{middle}{fix_text}\n  }}"
+
+
+def _middle_text(diagnostic: Diagnostic, shared: _Pieces) -> str:
+    """What follows a finding's location, up to its fix's value."""
+    i1, i2 = _I1, _I2
     if diagnostic.related:
         table = shared.related
         parts = []
@@ -127,27 +161,24 @@ def _finding_text(diagnostic: Diagnostic, shared: _Pieces | None = None) -> str:
         related = "[" + ",".join(parts) + i1 + "]"
     else:
         related = "[]"
-    fix = diagnostic.fix
-    if fix is None:
-        fix_text = "null"
-    elif not fix.edits and (fix.title, fix.applicability) in shared.fixes:
-        fix_text = shared.fixes[fix.title, fix.applicability]
-    else:
-        edits = (("[" + ",".join(f"{i3}{_span_text(e.span, i3)},{i4}\"content\": {_scalar(e.content)}{i3}}}"
-                                 for e in fix.edits) + i2 + "]") if fix.edits else "[]")
-        fix_text = (f"{{{i2}\"title\": {_scalar(fix.title)},{i2}\"applicability\": {_scalar(str(fix.applicability))},"
-                    f"{i2}\"edits\": {edits}{i1}}}")
-        if not fix.edits:
-            _remembered(shared.fixes, (fix.title, fix.applicability), fix_text)
     key = (diagnostic.rule, diagnostic.name, diagnostic.severity)
     head = shared.heads.get(key)
     if head is None:
         head = _remembered(shared.heads, key, f",{i1}\"rule\": {_scalar(diagnostic.rule)},"
                                               f"{i1}\"name\": {_scalar(diagnostic.name)},"
                                               f"{i1}\"severity\": {_scalar(str(diagnostic.severity))},")
-    return (f"{_span_text(diagnostic.span, i0)}{head}"
-            f"{i1}\"message\": {_scalar(diagnostic.message)},{i1}\"help_uri\": {_scalar(diagnostic.help_uri)},"
-            f"{i1}\"related\": {related},{i1}\"fix\": {fix_text}\n  }}")
+    return (f"{head}{i1}\"message\": {_scalar(diagnostic.message)},{i1}\"help_uri\": {_scalar(diagnostic.help_uri)},"
+            f"{i1}\"related\": {related},{i1}\"fix\": ")
+
+
+def _fix_text(fix, span_text: str | None = None) -> str:  # noqa: ANN001 - diagnostics.Fix
+    """A fix's value; ``span_text``: written for each edit's span instead (a mark to cut at)."""
+    i2, i3, i4 = _I2, _I3, _I4
+    edits = (("[" + ",".join(f"{i3}{_span_text(e.span, i3) if span_text is None else span_text},"
+                             f"{i4}\"content\": {_scalar(e.content)}{i3}}}"
+                             for e in fix.edits) + i2 + "]") if fix.edits else "[]")
+    return (f"{{{i2}\"title\": {_scalar(fix.title)},{i2}\"applicability\": {_scalar(str(fix.applicability))},"
+            f"{i2}\"edits\": {edits}{_I1}}}")
 
 
 class _Unhandled(Exception):

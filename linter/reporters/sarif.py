@@ -204,6 +204,12 @@ class _ResultWriter:
         self.root = root
         self.artifacts = _Artifacts(root)
         self.artifact_texts: dict[tuple[str, int], str] = {}
+        # what many results share (every line of one unknown name, every dead duplicate of
+        # one name), written once: a result's members up to its location, its related
+        # locations, a one-edit fix around the edit's region
+        self.heads: dict[tuple, str] = {}
+        self.related: dict[tuple, str] = {}
+        self.one_edit: dict[tuple, tuple[str, str]] = {}
 
     def text(self, d: Diagnostic, index: int) -> str:
         from linter.reporters.json_ import _indented, _Unhandled
@@ -237,31 +243,66 @@ class _ResultWriter:
                 f"{i4}\"region\": {_region_text(span, 4)}{i3}}}{i2}}}")
 
     def _text(self, d: Diagnostic, index: int) -> str:
-        from linter.reporters.json_ import _encode_string, _scalar
-
-        i0, i1, i2, i3, i4, i5, i6, i7, i8 = _INDENTS
-        parts = [f"{{{i1}\"ruleId\": {_scalar(d.rule)},{i1}\"ruleIndex\": {_scalar(index)},"
-                 f"{i1}\"level\": {_encode_string(LEVELS[d.severity])},"
-                 f"{i1}\"message\": {{{i2}\"text\": {_scalar(d.message)}{i1}}},"
-                 f"{i1}\"locations\": [{i2}{self._location(d.span, '')}{i1}]"]
+        i0, i1, i2 = _INDENTS[0], _INDENTS[1], _INDENTS[2]
+        key = (d.rule, index, d.severity, d.message)
+        head = self.heads.get(key)
+        if head is None:
+            head = _remember(self.heads, key, self._head(d, index))
+        parts = [head, self._location(d.span, ""), i1, "]"]
         if d.related:
-            parts.append(f",{i1}\"relatedLocations\": [" + ",".join(
-                i2 + self._location(s, f"{i3}\"id\": {n},") for n, s in enumerate(d.related)) + f"{i1}]")
+            related = self.related.get(d.related)
+            if related is None:
+                related = _remember(self.related, d.related, f",{i1}\"relatedLocations\": [" + ",".join(
+                    i2 + self._location(s, f"{_INDENTS[3]}\"id\": {n},") for n, s in enumerate(d.related)) + f"{i1}]")
+            parts.append(related)
         fix = d.fix
-        if fix is not None and fix.edits:
-            by_file: dict[str, list] = {}
-            for edit in fix.edits:
-                by_file.setdefault(edit.span.path, []).append(edit)
-            changes = ",".join(
-                f"{i4}{{{i5}\"artifactLocation\": {self._artifact(path, 5)},{i5}\"replacements\": ["
-                + ",".join(f"{i6}{{{i7}\"deletedRegion\": {_region_text(e.span, 7)},"
-                           f"{i7}\"insertedContent\": {{{i8}\"text\": {_scalar(e.content)}{i7}}}{i6}}}" for e in edits)
-                + f"{i5}]{i4}}}" for path, edits in by_file.items())
-            parts.append(f",{i1}\"fixes\": [{i2}{{{i3}\"description\": {{{i4}\"text\": "
-                         f"{_scalar(f'{fix.title} [{fix.applicability}]')}{i3}}},"
-                         f"{i3}\"artifactChanges\": [{changes}{i3}]{i2}}}{i1}]")
+        if fix is not None and len(fix.edits) == 1:  # most fixes: only the edit's region differs
+            edit = fix.edits[0]
+            key = (fix.title, fix.applicability, edit.span.path, edit.content)
+            around = self.one_edit.get(key)
+            if around is None:
+                before, _mark, after = self._fix(fix, "\0").partition("\0")
+                around = _remember(self.one_edit, key, (before, after))
+            parts += (around[0], _region_text(edit.span, 7), around[1])
+        elif fix is not None and fix.edits:
+            parts.append(self._fix(fix))
         parts.append(f"{i0}}}")
         return "".join(parts)
+
+    @staticmethod
+    def _head(d: Diagnostic, index: int) -> str:
+        """A result's members up to its location's place in ``locations``."""
+        from linter.reporters.json_ import _encode_string, _scalar
+
+        i1, i2 = _INDENTS[1], _INDENTS[2]
+        return (f"{{{i1}\"ruleId\": {_scalar(d.rule)},{i1}\"ruleIndex\": {_scalar(index)},"
+                f"{i1}\"level\": {_encode_string(LEVELS[d.severity])},"
+                f"{i1}\"message\": {{{i2}\"text\": {_scalar(d.message)}{i1}}},"
+                f"{i1}\"locations\": [{i2}")
+
+    def _fix(self, fix, region: str | None = None) -> str:  # noqa: ANN001 - diagnostics.Fix
+        """A fix's ``fixes`` member; ``region``: written for each edit's region instead (a mark to cut at)."""
+        from linter.reporters.json_ import _scalar
+
+        i1, i2, i3, i4, i5, i6, i7, i8 = _INDENTS[1:]
+        by_file: dict[str, list] = {}
+        for edit in fix.edits:
+            by_file.setdefault(edit.span.path, []).append(edit)
+        changes = ",".join(
+            f"{i4}{{{i5}\"artifactLocation\": {self._artifact(path, 5)},{i5}\"replacements\": ["
+            + ",".join(f"{i6}{{{i7}\"deletedRegion\": {_region_text(e.span, 7) if region is None else region},"
+                       f"{i7}\"insertedContent\": {{{i8}\"text\": {_scalar(e.content)}{i7}}}{i6}}}" for e in edits)
+            + f"{i5}]{i4}}}" for path, edits in by_file.items())
+        return (f",{i1}\"fixes\": [{i2}{{{i3}\"description\": {{{i4}\"text\": "
+                f"{_scalar(f'{fix.title} [{fix.applicability}]')}{i3}}},"
+                f"{i3}\"artifactChanges\": [{changes}{i3}]{i2}}}{i1}]")
+
+
+def _remember(table: dict, key: object, text: object) -> object:
+    if len(table) >= 4096:
+        table.clear()
+    table[key] = text
+    return text
 
 
 # the line starts of a result's members, depth by depth (a result is four levels in)

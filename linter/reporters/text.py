@@ -93,7 +93,30 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
     """The report in pieces, one finding each, then the summary: a large report is
     written as it is made, never held whole."""
     color = settings.color
-    for diagnostic in report.diagnostics:
-        yield "".join(line + "\n" for line in finding_lines(diagnostic, color))
+    paths: dict[str, str] = {}  # a file's name, printable
+    tails: dict[tuple, str] = {}  # what follows the location, by what it is made of
+    for d in report.diagnostics:
+        fix = d.fix
+        if fix is not None and fix.edits and further_edits(d):
+            yield "".join(line + "\n" for line in finding_lines(d, color))
+            continue
+        # the rest of the finding's text does not depend on where it is: written once per
+        # rule, message and fix (every line of one unknown name, every dead duplicate)
+        s = d.span
+        path = paths.get(s.path)
+        if path is None:
+            path = paths[s.path] = printable(s.path)
+        location = _paint(f"{path}:{s.line}:{s.column}" if s.line else path, BOLD, color)
+        key = (d.severity, d.rule, d.message, None if fix is None else (fix.title, fix.applicability))
+        tail = tails.get(key)
+        if tail is None:
+            if len(tails) >= 4096:
+                tails.clear()
+            text = "".join(line + "\n" for line in finding_lines(d, color))
+            if not text.startswith(location):  # not expected: written whole, not remembered
+                yield text
+                continue
+            tail = tails[key] = text[len(location):]
+        yield location + tail
     if not settings.quiet:
         yield summary(report, settings) + "\n"
