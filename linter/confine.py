@@ -61,24 +61,50 @@ def inside(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
+class PathResolver:
+    """Real paths, cached for one run (realpath costs a few lstat calls per path; a
+    path's target may change between runs: the fixer, tests).  A file's real path is its
+    directory's (resolved once) joined with its name, unless the name is a link: one
+    lstat per file instead of one per component."""
+
+    __slots__ = ("_cache",)
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        real = self._cache.get(path)
+        if real is None:
+            directory, name = os.path.split(path)
+            if directory and name not in ("", ".", "..") and not os.path.islink(path):
+                real = os.path.join(self(directory), name)
+            else:
+                real = os.path.realpath(path)
+            self._cache[path] = real
+        return real
+
+
 class Confinement(Frozen):
     """``roots``: real paths of the repository roots; ``named``: real paths named on the
     command line (readable wherever they are); ``mapping``: absolute prefix -> directory
     (real) for Dovecot includes (``roots:`` in .policy-lint.yaml)."""
 
-    __slots__ = ("roots", "named", "mapping")
+    __slots__ = ("roots", "named", "mapping", "_real")
 
     def __init__(self, roots: tuple[str, ...], named: frozenset[str] = frozenset(),
                  mapping: tuple[tuple[str, str], ...] = ()):
         _set(self, "roots", roots)
         _set(self, "named", named)
         _set(self, "mapping", mapping)
+        # os.path.realpath, once per path: a confinement is one run's, and a bulk run asks for
+        # every file and its counterparts several times
+        _set(self, "_real", PathResolver())
 
     def root_of(self, real: str) -> str | None:
         return next((r for r in self.roots if inside(real, r)), None)
 
     def may_read(self, path: str) -> bool:
-        real = os.path.realpath(path)
+        real = self._real(path)
         # a named directory (a link to one too) is read whole
         return self.root_of(real) is not None or any(real == n or inside(real, n) for n in self.named)
 

@@ -68,9 +68,10 @@ def discover(paths: Sequence[str], formats: dict[str, str] | None = None, exclud
     errors: list[ConfigError] = []
     notes: list[ConfigError] = []
     seen: set[str] = set()
+    real = confine.PathResolver()  # a walked directory resolved once, not once per file in it
 
     def add(path: str) -> None:
-        key = os.path.realpath(path)
+        key = real(path)
         if key not in seen:
             seen.add(key)
             files.append(path)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from linter.confine import PathResolver
 from linter.diagnostics import REPORT_ORDER, Diagnostic
-from linter.hosts import PathResolver, detect_formats, hosts_as_grouped
+from linter.hosts import detect_formats, hosts_as_grouped
 from linter.model import ConfigError, MarkedComment
 from linter.options import Options
 from linter.policy.model import Policy

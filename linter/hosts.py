@@ -4,7 +4,7 @@ Postfix directory) found on disk, so that cross-file rules work when only one fi
 passed (pre-commit passes changed files).  A counterpart the host has but that was not
 found is recorded as missing: what it would say is unknown, never its defaults.
 
-Paths are compared by their real path, resolved once per run (:class:`PathResolver`).
+Paths are compared by their real path, resolved once per run (:class:`linter.confine.PathResolver`).
 """
 
 from __future__ import annotations
@@ -13,32 +13,10 @@ import os
 from collections.abc import Iterator, Sequence
 
 from linter import confine, formats
+from linter.confine import PathResolver
 from linter.formats import DOVECOT_TREE, MAIN_CF, MASTER_CF
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, Assignment, ConfigError, Document
 from linter.options import Host, Options
-
-
-class PathResolver:
-    """Real paths, cached for one run (realpath costs a few lstat calls per path; a
-    path's target may change between runs: the fixer, tests).  A file's real path is its
-    directory's (resolved once) joined with its name, unless the name is a link: one
-    lstat per file instead of one per component."""
-
-    __slots__ = ("_cache",)
-
-    def __init__(self) -> None:
-        self._cache: dict[str, str] = {}
-
-    def __call__(self, path: str) -> str:
-        real = self._cache.get(path)
-        if real is None:
-            directory, name = os.path.split(path)
-            if directory and name not in ("", ".", "..") and not os.path.islink(path):
-                real = os.path.join(self(directory), name)
-            else:
-                real = os.path.realpath(path)
-            self._cache[path] = real
-        return real
 
 
 class HostFiles:

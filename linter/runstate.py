@@ -11,9 +11,10 @@ from linter import formats
 from linter.checks import DOCUMENT_KINDS
 from linter.checks.base import Finding
 from linter.checks.context import FRAGMENTS, MAIN_CF, HostDocs, Unit
+from linter.confine import PathResolver
 from linter.diagnostics import Diagnostic, Edit
 from linter.evaluate import Env, diagnose, evaluate_rule, inside, units
-from linter.hosts import HostFiles, PathResolver, fragment_names
+from linter.hosts import HostFiles, fragment_names
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, MarkedComment, Span
 from linter.policy.expr import UnknownValue
 from linter.policy.model import Rule

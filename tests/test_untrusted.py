@@ -342,3 +342,27 @@ def test_a_planted_cache_entry_is_not_trusted(tmp_path: Path) -> None:
     assert not planted.exists() and not list(temporary.iterdir())
     assert result.returncode == 1
     assert "example file name '../planted.pth' is not a relative path inside the example" in result.stdout
+
+
+def test_the_confinement_resolves_paths_as_realpath_does(tmp_path, monkeypatch):
+    # a run's confinement resolves each path once (its directory's real path and its name,
+    # unless the name is a link): the same answer as os.path.realpath, links included
+    from linter import confine
+
+    repo, outside = tmp_path / "repo", tmp_path / "outside"
+    (repo / "etc" / "postfix").mkdir(parents=True)
+    outside.mkdir()
+    (repo / "etc" / "postfix" / "main.cf").write_text("x = 1\n", encoding="utf-8")
+    (outside / "master.cf").write_text("", encoding="utf-8")
+    (repo / "etc" / "postfix" / "master.cf").symlink_to(outside / "master.cf")
+    (repo / "linked").symlink_to(repo / "etc" / "postfix")
+    (repo / "away").symlink_to(outside)
+    monkeypatch.chdir(repo)
+    c = confine.Confinement((os.path.realpath(repo),))
+    paths = ["etc/postfix/main.cf", "etc/postfix/master.cf", "linked/main.cf", "linked/master.cf",
+             "away/master.cf", "linked/../etc/postfix/main.cf", "./linked/./main.cf", "etc/postfix/missing.cf",
+             str(repo / "linked" / "main.cf"), "linked", "away", "."]
+    for path in paths * 2:  # the second time from what the first resolved
+        assert c._real(path) == os.path.realpath(path), path
+    assert [c.may_read(p) for p in paths] == [True, False, True, False, False, True, True, True, True, True, False,
+                                              True]
