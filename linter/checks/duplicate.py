@@ -23,10 +23,12 @@ import re
 from collections.abc import Iterator
 
 from linter.checks.base import Finding
-from linter.checks.common import delete_lines, documents
+from linter.checks.common import documents
 from linter.checks.context import Unit
-from linter.model import Assignment, Document, Section, Service, Setting, TemplateLine
+from linter.diagnostics import Edit
+from linter.model import Assignment, Document, Section, Service, Setting, Span, TemplateLine
 from linter.policy.model import Rule
+from linter.records import _new
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -143,12 +145,16 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
             # what every dead one says of the last one, shared (thousands of duplicates of one name)
             related = (last.span,)
             here = f"{name} is set again on line {last.span.line}"
+            elsewhere = f"{here} of {last.span.path}"
             for index, dead in enumerate(entries[:-1]):
-                if _between(templates, dead, last) or extended[index]:
-                    continue
                 if index >= plain:
-                    continue  # every later one is behind a template flag: none may be rendered
-                value = getattr(dead, "value", None)
-                detail = here if last.span.path == dead.span.path else f"{here} of {last.span.path}"
-                yield Finding(span=dead.span, directive=name, value=value, related=related, detail=detail,
-                              edits=(delete_lines(dead.span),))
+                    break  # every later one is behind a template flag: none may be rendered
+                if extended[index] or templates and _between(templates, dead, last):
+                    continue
+                span = dead.span
+                path = span.path
+                # Finding(span, directive, value, default, missing, edits, related, detail), as
+                # tuples: one per dead line (a file of thousands of duplicates)
+                yield _new(Finding, (span, name, getattr(dead, "value", None), None, False,
+                                     (_new(Edit, (_new(Span, (path, span.line, 1, span.end_line + 1, 1)), "")),),
+                                     related, here if last.span.path == path else elsewhere, None, ()))

@@ -196,7 +196,7 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
     def flush() -> None:
         nonlocal pieces, length
         if pieces:
-            joined = "".join(p.text for p in pieces)
+            joined = pieces[0][2] if len(pieces) == 1 else "".join(p.text for p in pieces)
             entry = LogicalLine(path, joined, tuple(pieces))
             if joined[0] in SPACE:
                 shown = joined[:30] + ("..." if len(joined) > 30 else "")
@@ -236,7 +236,7 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
                 and not expression:
             flush()
             expression = 0
-        pieces.append(Piece(length, number, line_text))
+        pieces.append(_new(Piece, (length, number, line_text)))
         length += len(line_text)
         if may_hold_expressions and ("{{" in line_text or "}}" in line_text):
             # a template expression written over lines ({{ "..." | format(\n ...\n) }}) is one

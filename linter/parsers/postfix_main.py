@@ -29,6 +29,7 @@ from linter.parsers.postfix_lines import (
     skip_space,
     split_nameval,
 )
+from linter.records import _new
 
 # An indented continuation line that reads like its own parameter setting.
 _LOOKS_LIKE_SETTING = lazy(r"[ \t]+([a-z][a-z0-9]*(?:_[a-z0-9]+)+)[ \t]*=")
@@ -183,21 +184,27 @@ def _split_nameval(entry: LogicalLine, percent: bool = False) -> Assignment | tu
             name_start, conditional = flag[1], True
     name = sys.intern(text[name_start:name_end])  # one string per name, however often it is set
     value = text[value_start:value_end]
-    if value_start == value_end:
-        # Zero-width just after '=' and the blanks on its own line.
-        value_span = entry.span(_blank_end_on_line(entry, equals + 1), _blank_end_on_line(entry, equals + 1))
+    end = max(value_end, equals + 1)
+    if len(entry.pieces) == 1:
+        # one physical line (most): offsets are columns, as entry.span() finds them
+        path, line = entry.path, entry.pieces[0].line
+        if value_start == value_end:  # zero-width just after '=' and the blanks on its line
+            blank = _blank_end_on_line(entry, equals + 1) + 1
+            value_span = _new(Span, (path, line, blank, line, blank))
+        else:
+            value_span = _new(Span, (path, line, value_start + 1, line, value_end + 1))
+        span = _new(Span, (path, line, name_start + 1, line, end + 1))
+        name_span = _new(Span, (path, line, name_start + 1, line, name_end + 1))
     else:
-        value_span = entry.span(value_start, value_end)
-    return Assignment(
-        name=name,
-        value=value,
-        span=entry.span(name_start, max(value_end, equals + 1)),
-        name_span=entry.span(name_start, name_end),
-        value_span=value_span,
-        templated=conditional or templates.has_template(name, postfix=True) or templates.has_template(value, postfix=True)
-        or (percent and templates.has_percent_placeholder(value)),
-        conditional=conditional,
-    )
+        if value_start == value_end:
+            # Zero-width just after '=' and the blanks on its own line.
+            value_span = entry.span(_blank_end_on_line(entry, equals + 1), _blank_end_on_line(entry, equals + 1))
+        else:
+            value_span = entry.span(value_start, value_end)
+        span, name_span = entry.span(name_start, end), entry.span(name_start, name_end)
+    templated = conditional or templates.has_template(name, postfix=True) or templates.has_template(value, postfix=True) \
+        or (percent and templates.has_percent_placeholder(value))
+    return _new(Assignment, (name, value, span, name_span, value_span, templated, conditional))
 
 
 def _blank_end_on_line(entry: LogicalLine, offset: int) -> int:
@@ -212,6 +219,8 @@ def _blank_end_on_line(entry: LogicalLine, offset: int) -> int:
 
 
 def _warnings(entry: LogicalLine, assignment: Assignment) -> list[ParseWarning]:
+    if len(entry.pieces) == 1 and (not assignment.value or _COMMENT_IN_VALUE.search(assignment.value) is None):
+        return []  # one physical line (no continuation, no backslash before one), no '#' in its value
     found = backslash_warnings(entry)
     for piece in entry.pieces[1:]:
         match = _LOOKS_LIKE_SETTING.match(piece.text)
