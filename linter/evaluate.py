@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from linter.checks import DOCUMENT_KINDS, REGISTRY
 from linter.checks.base import Finding
 from linter.checks.context import HostDocs, Unit
-from linter.diagnostics import Diagnostic, Edit, Fix
+from linter.diagnostics import Diagnostic, Edit, Fix, fix_with_edits
 from linter.formats import HOST_SCOPE
 from linter.model import Section, Span
 from linter.policy.expr import UNKNOWN, EvalError, UnknownValue
@@ -232,9 +232,6 @@ def diagnose(rule: Rule, unit: Unit, finding: Finding, env: Env, texts: dict | N
     known = texts.get(key) if key is not None else None
     if known is not None:
         message, fix = known
-        if fix is not None and edits is not None:  # the check kind's own edits: this finding's
-            fix = _new(Fix, (fix[0], fix[1], edits)) if type(edits) is tuple and len(edits) < 2 \
-                else Fix(fix[0], fix[1], edits)
     else:
         values = placeholders(rule, unit, env, finding)
         message = render(rule.message, values)
@@ -245,6 +242,8 @@ def diagnose(rule: Rule, unit: Unit, finding: Finding, env: Env, texts: dict | N
             if len(texts) >= 4096:  # a file of thousands of different names: kept bounded
                 texts.clear()
             texts[key] = (message, fix)
+    if fix is not None and edits is not None:  # the check kind's own edits: this finding's
+        fix = fix_with_edits(fix[0], fix[1], edits, span)
     service = unit.service
     if service is not None and not _within(span, service.span) and service.span not in related \
             and not any(f.span in related for f in service.fields):

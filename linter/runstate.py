@@ -12,7 +12,7 @@ from linter.checks import DOCUMENT_KINDS
 from linter.checks.base import Finding
 from linter.checks.context import FRAGMENTS, MAIN_CF, HostDocs, Unit
 from linter.confine import PathResolver
-from linter.diagnostics import Diagnostic, Edit
+from linter.diagnostics import Diagnostic, Edit, LineDeletion
 from linter.evaluate import Env, diagnose, evaluate_rule, inside, units
 from linter.hosts import HostFiles, fragment_names
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, MarkedComment, Span
@@ -302,9 +302,11 @@ class RunState:
 
         fix, related = d.fix, d.related
         if not differs(d.span.path) and not (related and any(differs(r.path) for r in related)) \
-                and not (fix is not None and fix.edits and any(differs(e.span.path) for e in fix.edits)):
-            return d
-        if fix is not None:
+                and (fix is None or type(fix) is LineDeletion or not any(differs(e.span.path) for e in fix.edits)):
+            return d  # (a LineDeletion's edit is in the finding's own file)
+        if type(fix) is LineDeletion:
+            fix = _new(LineDeletion, (fix[0], fix[1], spell(fix[2])))
+        elif fix is not None:
             fix = fix.replace(edits=tuple(Edit(spell(e.span), e.content) for e in fix.edits))
         return d.replace(span=spell(d.span), related=tuple(spell(r) for r in d.related), fix=fix)
 

@@ -128,14 +128,15 @@ def _finding_text(diagnostic: Diagnostic, shared: _Pieces | None = None) -> str:
     middle = shared.middles.get(key)
     if middle is None:
         middle = _remembered(shared.middles, key, _middle_text(diagnostic, shared))
+    edits = () if fix is None else fix.edits  # made once (a LineDeletion makes them when asked)
     if fix is None:
         fix_text = "null"
-    elif not fix.edits:
+    elif not edits:
         fix_text = shared.fixes.get(fix)
         if fix_text is None:
             fix_text = _remembered(shared.fixes, fix, _fix_text(fix))
-    elif len(fix.edits) == 1:  # most fixes (a dead duplicate's deletion): only the span differs
-        edit = fix.edits[0]
+    elif len(edits) == 1:  # most fixes (a dead duplicate's deletion): only the span differs
+        edit = edits[0]
         key = (fix.title, fix.applicability, edit.content)
         around = shared.one_edit.get(key)
         if around is None:

@@ -53,9 +53,14 @@ def finding_lines(diagnostic: Diagnostic, color: bool = False) -> list[str]:
 
 def summary(report, settings: OutputSettings) -> str:  # noqa: ANN001 - engine.Report
     count = len(report.diagnostics)
-    safe = sum(1 for d in report.diagnostics if d.fix and d.fix.edits and d.fix.applicability >= Applicability.SAFE)
-    unsafe = sum(1 for d in report.diagnostics
-                 if d.fix and d.fix.edits and d.fix.applicability == Applicability.UNSAFE)
+    safe = unsafe = 0
+    for d in report.diagnostics:
+        fix = d.fix
+        if fix is not None and fix.applicability >= Applicability.UNSAFE and fix.edits:
+            if fix.applicability >= Applicability.SAFE:
+                safe += 1
+            else:
+                unsafe += 1
     parts = []
     if settings.fixed:
         parts.append(f"Fixed {plural(settings.fixed, 'finding')}.")
