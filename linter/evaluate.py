@@ -13,7 +13,7 @@ from linter.formats import HOST_SCOPE
 from linter.model import Section, Span
 from linter.policy.expr import UNKNOWN, EvalError, UnknownValue
 from linter.policy.model import Rule
-from linter.policy.templates import render, unfilled
+from linter.policy.templates import render, template_names, unfilled
 from linter.records import _new
 
 TYPE_CHECKING = False
@@ -125,9 +125,27 @@ def evaluate_rule(rule: Rule, unit: Unit, env: Env, skipped: list[str] | None = 
         return []
 
 
+def _filled(rule: Rule) -> frozenset[str]:
+    """The placeholders a rule's message and fix fill, worked out once per rule."""
+    found = _FILLED.get(id(rule))
+    if found is None or found[0] is not rule:
+        spec = rule.fix
+        templates = (rule.message,) if spec is None else (rule.message, spec.title, *(t for _n, t in spec.set))
+        found = _FILLED[id(rule)] = (rule, frozenset(name for t in templates for name in template_names(t)))
+    return found[1]
+
+
+_FILLED: dict[int, tuple[Rule, frozenset[str]]] = {}  # id(rule) -> (the rule, what it fills)
+
+
 def placeholders(rule: Rule, unit: Unit, env: Env, finding: Finding) -> dict[str, Any]:
+    # a let value or the default is worked out only when a template fills it (a file of
+    # 100,000 different unknown names renders a message each)
+    filled = _filled(rule)
     values: dict[str, Any] = dict(rule.params)
     for name, _expr in rule.let:
+        if name not in filled:
+            continue
         try:
             values[name] = env.lookup(name)
         except (UnknownValue, EvalError):
@@ -136,12 +154,12 @@ def placeholders(rule: Rule, unit: Unit, env: Env, finding: Finding) -> dict[str
     values["directive"] = directive
     values["value"] = finding.value if finding.value is not None else ""
     values["detail"] = finding.detail or ""
-    if directive:
+    if not directive:
+        values["default"] = finding.default if finding.default is not None else ""
+    elif "default" in filled:
         default = unit.view.default_placeholder(unit, directive, finding.default)
         if default is not UNKNOWN:  # an unknown default leaves {default} unfilled
             values["default"] = default
-    else:
-        values["default"] = finding.default if finding.default is not None else ""
     if unit.service is not None or rule.scope == "smtpd-service":
         values["service"] = unit.service.service if unit.service else "smtp"
     return _LazyDirectives(values, unit)

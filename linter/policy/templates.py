@@ -53,6 +53,11 @@ def _pieces(template: str) -> tuple[tuple[tuple[str, str | None], ...], str | No
     return found
 
 
+def template_names(template: str) -> list[str]:
+    """The placeholder names ``template`` fills (none for a plain text)."""
+    return [name for _l, name in _pieces(template)[0] if name is not None]
+
+
 def unfilled(template: str, values: dict[str, Any]) -> list[str]:
     """The placeholders of ``template`` that ``values`` cannot fill."""
     pieces, plain = _pieces(template)
@@ -70,7 +75,14 @@ def render(template: str, values: dict[str, Any]) -> str:
     for literal, name in pieces:
         out.append(literal)
         if name is not None:
-            out.append(show(values[name]) if name in values else "?")
+            try:  # a plain lookup first: ``in`` may be a lazy table's (evaluate._LazyDirectives)
+                value = values[name]
+            except KeyError:
+                if name not in values:
+                    out.append("?")
+                    continue
+                value = values[name]
+            out.append(value if type(value) is str else show(value))
     return "".join(out)
 
 
