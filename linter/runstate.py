@@ -287,12 +287,15 @@ class RunState:
     def _respelled(self, d: Diagnostic) -> Diagnostic:
         """``d`` with its paths spelled as the files were passed: a file reached through its
         Dovecot root (``../conf.d/10-master.conf`` from inside conf.d/) is shown as given."""
+        respell = self._respell  # path -> whether it is shown spelled otherwise (a few paths)
+        _rule, _name, _severity, _message, span, fix, related, _uri = d
+        if respell.get(span.path) is False and (not related or len(related) == 1 and respell.get(related[0][0]) is False) \
+                and (fix is None or type(fix) is LineDeletion or not fix[2]):
+            return d  # the usual finding, in a file passed as found (a LineDeletion's edit is in it too)
 
         def spell(span: Span) -> Span:
             given = self.spelled(span.path)
             return span if given == span.path else span._replace(path=given)
-
-        respell = self._respell
 
         def differs(path: str) -> bool:  # a few paths, hundreds of thousands of findings
             found = respell.get(path)
@@ -300,10 +303,9 @@ class RunState:
                 found = respell[path] = self.spelled(path) != path
             return found
 
-        fix, related = d.fix, d.related
-        if not differs(d.span.path) and not (related and any(differs(r.path) for r in related)) \
+        if not differs(span.path) and not (related and any(differs(r.path) for r in related)) \
                 and (fix is None or type(fix) is LineDeletion or not any(differs(e.span.path) for e in fix.edits)):
-            return d  # (a LineDeletion's edit is in the finding's own file)
+            return d
         if type(fix) is LineDeletion:
             fix = _new(LineDeletion, (fix[0], fix[1], spell(fix[2])))
         elif fix is not None:
