@@ -33,6 +33,7 @@ from linter.model import DOVECOT, POSTFIX_MAIN, Assignment, Document, Service, S
 from linter.parsers import strip_template_suffix, templates
 from linter.parsers.dovecot import FILTERS
 from linter.policy.model import Rule
+from linter.records import _new
 from linter.suggest import Bounded
 
 TYPE_CHECKING = False
@@ -267,7 +268,14 @@ def postfix_unknown(unit: Unit, docs: Iterator[Document]) -> Iterator[tuple[str,
 def _postfix_unknown(host: HostDocs, doc: Document) -> Iterator[tuple[str, Span, tuple[str, ...]]]:
     # a judge per document: a name judged on one records there what it needed (master.cf)
     known = _KnownPostfix(host, host.postfix.services, host.once("postfix-used", lambda: _user_defined(host)))
+    judged, versions = known.judged, known.versions
     for entry in doc.entries:
+        if type(entry) is Assignment and not entry.templated:
+            found = judged.get(entry.name)
+            if found is not None:  # judged before (a file that sets one name again and again)
+                if not found:
+                    yield entry.name, entry.name_span, versions[entry.name]
+                continue
         if isinstance(entry, Assignment):
             candidates = [(entry.name, entry.name_span)]
         elif isinstance(entry, Service):
@@ -307,7 +315,8 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
         suggest = _suggestions()
         for name, span, others in postfix_unknown(unit, iter((doc,))):
             if not others:
-                yield Finding(span=span, directive=name, note=suggest(name, POSTFIX_MAIN, None))
+                # Finding(span, directive, note=...), as a tuple: one per line of a file of unknown names
+                yield _new(Finding, (span, name, None, None, False, None, (), None, suggest(name, POSTFIX_MAIN, None), ()))
             elif catalog.declared("postfix"):
                 # the declared version does not know it: ignored there, whatever others do
                 yield Finding(span=span, directive=name,
