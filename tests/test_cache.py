@@ -73,6 +73,19 @@ def test_hit_gives_the_same_policy_and_diagnostics_as_a_fresh_compile(cache_dir:
     assert got.errors == expected.errors
 
 
+def test_a_check_from_the_cache_leaves_the_examples_undecoded(cache_dir: str) -> None:
+    """The examples (128 KB of the built-in pack's entry) are a line of their own, decoded
+    only when a rule's examples are asked for (policy-lint test, the docs), then all equal
+    to a fresh compile's."""
+    load_policy_cached([], builtin=True, directory=cache_dir)
+    hit = load_policy_cached([], builtin=True, directory=cache_dir)
+    check(_host_files(EXAMPLES / "insecure"), hit, Options())
+    assert not any(type(rule._examples) is tuple for rule in hit.rules)
+    fresh = load_policy([], builtin=True)
+    assert [rule.examples for rule in hit.rules] == [rule.examples for rule in fresh.rules]
+    assert all(type(rule._examples) is tuple for rule in hit.rules)
+
+
 def test_changed_policy_file_invalidates(tmp_path: Path, cache_dir: str, compiles: list[int]) -> None:
     policy_file = tmp_path / "local.yaml"
     policy_file.write_text(USER_POLICY, encoding="utf-8")
@@ -140,15 +153,15 @@ def test_edited_built_in_pack_invalidates(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert f"{rule.name}-edited" in [r.name for r in after.rules]
 
 
-def _split(entry: Path) -> tuple[dict, object]:
-    """An entry's header line and its data."""
-    header, _, data = entry.read_bytes().partition(b"\n")
-    return json.loads(header), json.loads(data)
+def _split(entry: Path) -> tuple[dict, list]:
+    """An entry's header line and its other lines, decoded (a policy's: its data, its examples)."""
+    header, _, rest = entry.read_bytes().partition(b"\n")
+    return json.loads(header), [json.loads(line) for line in rest.split(b"\n")]
 
 
-def _join(header: dict, data: object, digest: bool = True) -> bytes:
-    """An entry holding ``data``; ``digest``: with the header's digest made to match it."""
-    body = json.dumps(data, separators=(",", ":")).encode("ascii")
+def _join(header: dict, lines: list, digest: bool = True) -> bytes:
+    """An entry holding ``lines``; ``digest``: with the header's digest made to match them."""
+    body = b"\n".join(json.dumps(line, separators=(",", ":")).encode("ascii") for line in lines)
     if digest:
         header = {**header, "digest": cache._hash(body).hexdigest()}
     return json.dumps(header).encode("ascii") + b"\n" + body
@@ -167,15 +180,15 @@ def test_damaged_entry_falls_back_and_is_rewritten(damage: str, cache_dir: str, 
     elif damage == "empty":
         entry.write_bytes(b"")
     elif damage == "wrong-shape":  # valid JSON, right key and digest, data that is not a policy
-        header, _ = _split(entry)
-        entry.write_bytes(_join(header, {"packs": [], "rules": [{"id": "X"}]}))
+        header, [_, examples] = _split(entry)
+        entry.write_bytes(_join(header, [{"packs": [], "rules": [{"id": "X"}]}, examples]))
     elif damage == "wrong-key":
-        header, data = _split(entry)
-        entry.write_bytes(_join({**header, "key": "0" * 64}, data))
+        header, lines = _split(entry)
+        entry.write_bytes(_join({**header, "key": "0" * 64}, lines))
     elif damage == "edited":  # a rule's example changed, the digest not: what was compiled is not what is read
-        header, data = _split(entry)
-        data["rules"][0]["examples"][0]["name"] = "edited"
-        entry.write_bytes(_join(header, data, digest=False))
+        header, [data, examples] = _split(entry)
+        examples[0][0]["name"] = "edited"  # the first rule's first example
+        entry.write_bytes(_join(header, [data, examples], digest=False))
     else:
         entry.write_bytes(b'{"format": 1, "key": "\xff\xfe"}')
     again = load_policy_cached([], builtin=True, directory=cache_dir)

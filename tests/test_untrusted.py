@@ -305,10 +305,11 @@ def test_a_planted_cache_entry_is_not_trusted(tmp_path: Path) -> None:
     (entry,) = cache.glob("policy-*.json")
     original = entry.read_bytes()
     header, _, body = original.partition(b"\n")
-    data = json.loads(body)
-    example = data["rules"][0]["examples"][0]
+    data, _, examples_line = body.partition(b"\n")  # the policy, then its rules' examples
+    examples = json.loads(examples_line)
+    example = examples[0][0]  # the first rule's first example
     example["files"][0][0] = "../planted.pth"  # policy-lint test would write it next to its temporary directory
-    tampered = json.dumps(data, separators=(",", ":")).encode("ascii")
+    tampered = data + b"\n" + json.dumps(examples, separators=(",", ":")).encode("ascii")
     entry.write_bytes(header + b"\n" + tampered)
     planted = temporary / "planted.pth"
 

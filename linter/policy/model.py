@@ -259,8 +259,8 @@ class Rule(Frozen):
         """The rule's examples; from a compiled pack they stay data until first asked for
         (only ``policy-lint test`` and the rule docs read them, never a check)."""
         examples = self._examples
-        if type(examples) is list:
-            examples = tuple(Example.from_data(e) for e in examples)
+        if type(examples) is not tuple:  # data (a list), or a function that reads it (the cache's)
+            examples = tuple(Example.from_data(e) for e in (examples if type(examples) is list else examples()))
             _set(self, "_examples", examples)
         return examples
 
@@ -285,7 +285,7 @@ class Rule(Frozen):
             when=Expr.from_ir(*data["when"]) if data["when"] else None,
             let=tuple((n, Expr.from_ir(t, ir)) for n, t, ir in data["let"]),
             fix=FixSpec.from_data(data["fix"]) if data["fix"] else None,
-            examples=data["examples"],  # a list: decoded when first read (Rule.examples)
+            examples=data["examples"],  # data, or a function giving it: decoded when first read (Rule.examples)
             source=_span_from(data["source"]), pack=data["pack"],
         )
 
