@@ -173,6 +173,11 @@ def test_suggest():
 # --- Dovecot -------------------------------------------------------------------------
 
 
+# doveconf works these defaults out by running managesieve (``managesieve --dump-capability``,
+# under a time limit): on a loaded machine it can print them empty
+RUN_TIME_DEFAULTS = ("managesieve_sieve_capability", "managesieve_notify_capability")
+
+
 def test_dovecot_catalogue_covers_doveconf_d(doveconf):
     result = subprocess.run([doveconf, "-d", "-c", "/dev/null"], capture_output=True, text=True, env=ENV)
     first = result.stdout.splitlines()[0]
@@ -193,6 +198,8 @@ def test_dovecot_catalogue_covers_doveconf_d(doveconf):
     for name, value in top.items():
         param = catalog.dovecot_setting(name)
         assert param is not None, name
+        if name in RUN_TIME_DEFAULTS and not value:
+            continue  # the program did not answer in time (a loaded machine): doveconf prints nothing
         assert param.default == value.strip('"') or param.default == value, name
 
 
