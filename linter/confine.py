@@ -157,6 +157,12 @@ def may_read(path: str) -> bool:
     return c is None or c.may_read(path)
 
 
+def realpath(path: str) -> str:
+    """``os.path.realpath(path)``, from the current run's resolved paths when there is one."""
+    c = _CURRENT.get()
+    return os.path.realpath(path) if c is None else c._real(path)
+
+
 def may_write(path: str) -> bool:
     c = _CURRENT.get()
     return c is None or c.may_write(path)

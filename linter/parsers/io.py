@@ -40,7 +40,9 @@ def content_digest(data: bytes) -> bytes:
 
 
 def _record_read(path: str, data: bytes) -> None:
-    real = os.path.realpath(path)
+    from linter import confine
+
+    real = confine.realpath(path)  # resolved already: the confinement let it be read
     digest = content_digest(data)
     if READ_DIGESTS.setdefault(real, digest) != digest:
         READ_DIGESTS[real] = None  # changed between two reads of the same check
