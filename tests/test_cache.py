@@ -437,6 +437,41 @@ def test_a_host_goes_to_a_worker_only_when_no_later_file_joins_it(tmp_path: Path
     assert set(late) <= shown, "the late files' findings are in the report"
 
 
+def test_hosts_paired_by_the_configuration_go_once_all_are_grouped(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``hosts:`` entries (a main.cf paired with another directory's master.cf) and
+    ``roles:`` globs, any file may join any host: the pool gets the hosts once every file
+    is grouped, and the report is the serial run's."""
+    import linter.hosts as hosts_module
+    import linter.parallel as parallel
+    from linter.options import Host
+
+    files = _bulk_tree(tmp_path / "tree", 24)
+    tree = str(tmp_path / "tree")
+    hosts = (Host(main=os.path.join(tree, "host000", "main.cf"), master=os.path.join(tree, "host023", "master.cf"),
+                  roles=("relay",)),)
+    options = Options(hosts=hosts, roles=((os.path.join(tree, "host01*"), ("mx",)),))
+    paired = 0  # files grouped by their directories so far (each looks for its counterparts)
+    handed: list[int] = []
+    real_pair, real_hand_over = hosts_module._postfix_pair, parallel._hand_over
+
+    def counting(*args):
+        nonlocal paired
+        paired += 1
+        return real_pair(*args)
+
+    def spy(pool, chunk):
+        handed.append(paired)
+        return real_hand_over(pool, chunk)
+
+    monkeypatch.setattr(hosts_module, "_postfix_pair", counting)
+    monkeypatch.setattr(parallel, "_hand_over", spy)
+    policy = load_policy([], builtin=True)
+    report = check(files, policy, options, jobs=2)
+    assert len(handed) > 1 and handed[0] == paired, "no host goes before the last file is grouped"
+    assert _shown(report) == _shown(check(files, policy, options, jobs=1))
+
+
 def test_automatic_parallelism_needs_enough_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import linter.parallel as parallel
 
