@@ -381,16 +381,29 @@ def _shown(report: Report) -> tuple:
             report.comments)
 
 
+def _hand_overs(monkeypatch: pytest.MonkeyPatch, progress) -> list[int]:
+    """What ``progress()`` said each time a chunk of hosts was handed to the pool."""
+    import linter.parallel as parallel
+
+    handed: list[int] = []
+    real_hand_over = parallel._hand_over
+
+    def spy(pool, chunk):
+        handed.append(progress())
+        return real_hand_over(pool, chunk)
+
+    monkeypatch.setattr(parallel, "_hand_over", spy)
+    return handed
+
+
 def test_workers_start_while_hosts_are_still_grouped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The pool gets its first chunk of hosts when only that chunk is grouped, not after
     the whole tree is (counted, not timed), and the report is the serial run's."""
     import linter.engine as engine
-    import linter.parallel as parallel
 
     files = _bulk_tree(tmp_path / "tree", 40)  # conf.d files in every host: each waits for its own
     grouped = 0
-    handed: list[int] = []  # hosts grouped when each chunk was handed to the pool
-    real_grouped, real_hand_over = engine.hosts_as_grouped, parallel._hand_over
+    real_grouped = engine.hosts_as_grouped
 
     def counting(*args):
         nonlocal grouped
@@ -398,12 +411,8 @@ def test_workers_start_while_hosts_are_still_grouped(tmp_path: Path, monkeypatch
             grouped += 1
             yield host
 
-    def spy(pool, chunk):
-        handed.append(grouped)
-        return real_hand_over(pool, chunk)
-
     monkeypatch.setattr(engine, "hosts_as_grouped", counting)
-    monkeypatch.setattr(parallel, "_hand_over", spy)
+    handed = _hand_overs(monkeypatch, lambda: grouped)  # hosts grouped when each chunk was handed over
     policy = load_policy([], builtin=True)
     report = check(files, policy, Options(), jobs=2)
     assert grouped == 40
@@ -443,7 +452,6 @@ def test_hosts_paired_by_the_configuration_go_once_all_are_grouped(tmp_path: Pat
     ``roles:`` globs, any file may join any host: the pool gets the hosts once every file
     is grouped, and the report is the serial run's."""
     import linter.hosts as hosts_module
-    import linter.parallel as parallel
     from linter.options import Host
 
     files = _bulk_tree(tmp_path / "tree", 24)
@@ -452,20 +460,15 @@ def test_hosts_paired_by_the_configuration_go_once_all_are_grouped(tmp_path: Pat
                   roles=("relay",)),)
     options = Options(hosts=hosts, roles=((os.path.join(tree, "host01*"), ("mx",)),))
     paired = 0  # files grouped by their directories so far (each looks for its counterparts)
-    handed: list[int] = []
-    real_pair, real_hand_over = hosts_module._postfix_pair, parallel._hand_over
+    real_pair = hosts_module._postfix_pair
 
     def counting(*args):
         nonlocal paired
         paired += 1
         return real_pair(*args)
 
-    def spy(pool, chunk):
-        handed.append(paired)
-        return real_hand_over(pool, chunk)
-
     monkeypatch.setattr(hosts_module, "_postfix_pair", counting)
-    monkeypatch.setattr(parallel, "_hand_over", spy)
+    handed = _hand_overs(monkeypatch, lambda: paired)
     policy = load_policy([], builtin=True)
     report = check(files, policy, options, jobs=2)
     assert len(handed) > 1 and handed[0] == paired, "no host goes before the last file is grouped"
