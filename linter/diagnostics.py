@@ -60,6 +60,8 @@ class Fix(TupleRecord):  # a tuple: built, hashed and compared in C (a large fil
         return _new(cls, (title, applicability,
                           edits if type(edits) is tuple and len(edits) < 2 else tuple(sorted(edits))))
 
+    own_lines = None  # a LineDeletion's span: the lines it deletes are its finding's
+
     def replace(self, **changes: object) -> Fix:
         """A copy with ``changes`` (its edits sorted again)."""
         values = [changes.pop(name, value) for name, value in zip(self._fields, self, strict=True)]
@@ -82,8 +84,16 @@ class LineDeletion(Fix):
 
     @property
     def edits(self) -> tuple[Edit, ...]:  # type: ignore[override]
+        return (_new(Edit, (self.deleted(), "")),)
+
+    @property
+    def own_lines(self) -> Span:  # type: ignore[override]
+        return self[2]
+
+    def deleted(self) -> Span:
+        """The span of its one edit: the whole lines, up to the start of the next one."""
         span = self[2]
-        return (_new(Edit, (_new(Span, (span[0], span[1], 1, span[3] + 1, 1)), "")),)
+        return _new(Span, (span[0], span[1], 1, span[3] + 1, 1))
 
     def replace(self, **changes: object) -> Fix:
         return Fix(self[0], self[1], self.edits).replace(**changes)

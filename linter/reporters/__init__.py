@@ -112,7 +112,7 @@ def further_edits(diagnostic) -> list:  # noqa: ANN001 - diagnostics.Diagnostic
     """The edits of a finding's fix outside the finding's own lines (other lines, other
     files), in order: what applying the fix changes beyond the place the report shows."""
     fix, s = diagnostic.fix, diagnostic.span
-    if fix is None:
+    if fix is None or fix.own_lines == s:  # none, or the finding's own lines (a dead duplicate's)
         return []
     last = max(s.line, s.end_line - 1 if s.end_column == 1 and s.end_line > s.line else s.end_line)
 

@@ -96,7 +96,7 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
     for d in report.diagnostics:
         s = d.span
         fix = d.fix
-        further = further_edits(d) if fix is not None and fix.edits else ()
+        further = further_edits(d)
         key = None if further else (d.rule, d.name, d.severity, d.message, d.help_uri,
                                     None if fix is None else (fix.title, fix.applicability))
         found = messages.get(key) if key is not None else None

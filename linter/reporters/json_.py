@@ -128,9 +128,16 @@ def _finding_text(diagnostic: Diagnostic, shared: _Pieces | None = None) -> str:
     middle = shared.middles.get(key)
     if middle is None:
         middle = _remembered(shared.middles, key, _middle_text(diagnostic, shared))
-    edits = () if fix is None else fix.edits  # made once (a LineDeletion makes them when asked)
+    edits = () if fix is None or fix.own_lines is not None else fix.edits  # (a LineDeletion's: below)
     if fix is None:
         fix_text = "null"
+    elif fix.own_lines is not None:  # a dead line's deletion: its span, without making the edit
+        key = (fix.title, fix.applicability, "")
+        around = shared.one_edit.get(key)
+        if around is None:
+            before, _span, after = _fix_text(fix, "\0").partition("\0")
+            around = _remembered(shared.one_edit, key, (before, after))
+        fix_text = around[0] + _span_text(fix.deleted(), _I3) + around[1]
     elif not edits:
         fix_text = shared.fixes.get(fix)
         if fix_text is None:

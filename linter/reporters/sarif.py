@@ -256,15 +256,20 @@ class _ResultWriter:
                     i2 + self._location(s, f"{_INDENTS[3]}\"id\": {n},") for n, s in enumerate(d.related)) + f"{i1}]")
             parts.append(related)
         fix = d.fix
-        edits = () if fix is None else fix.edits  # made once (a LineDeletion makes them when asked)
+        if fix is None:
+            edits: tuple = ()
+        elif fix.own_lines is not None:  # a dead line's deletion: its region is known, no edit made
+            edits = ((fix.deleted(), ""),)
+        else:
+            edits = fix.edits  # made once
         if len(edits) == 1:  # most fixes: only the edit's region differs
-            edit = edits[0]
-            key = (fix.title, fix.applicability, edit.span.path, edit.content)
+            span, content = edits[0]
+            key = (fix.title, fix.applicability, span.path, content)
             around = self.one_edit.get(key)
             if around is None:
                 before, _mark, after = self._fix(fix, "\0").partition("\0")
                 around = _remember(self.one_edit, key, (before, after))
-            parts += (around[0], _region_text(edit.span, 7), around[1])
+            parts += (around[0], _region_text(span, 7), around[1])
         elif edits:
             parts.append(self._fix(fix))
         parts.append(f"{i0}}}")

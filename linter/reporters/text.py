@@ -56,7 +56,7 @@ def summary(report, settings: OutputSettings) -> str:  # noqa: ANN001 - engine.R
     safe = unsafe = 0
     for d in report.diagnostics:
         fix = d.fix
-        if fix is not None and fix.applicability >= Applicability.UNSAFE and fix.edits:
+        if fix is not None and fix.applicability >= Applicability.UNSAFE and (fix.own_lines is not None or fix.edits):
             if fix.applicability >= Applicability.SAFE:
                 safe += 1
             else:
@@ -102,7 +102,7 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
     tails: dict[tuple, str] = {}  # what follows the location, by what it is made of
     for d in report.diagnostics:
         fix = d.fix
-        if fix is not None and fix.edits and further_edits(d):
+        if fix is not None and further_edits(d):
             yield "".join(line + "\n" for line in finding_lines(d, color))
             continue
         # the rest of the finding's text does not depend on where it is: written once per
