@@ -157,6 +157,13 @@ def may_read(path: str) -> bool:
     return c is None or c.may_read(path)
 
 
+def resolver() -> PathResolver:
+    """The running command's real paths (its confinement's, resolved once for discovery,
+    grouping, the reader and the workers forked from it), or new ones outside a command."""
+    c = _CURRENT.get()
+    return PathResolver() if c is None else c._real
+
+
 def realpath(path: str) -> str:
     """``os.path.realpath(path)``, from the current run's resolved paths when there is one."""
     c = _CURRENT.get()

@@ -68,7 +68,7 @@ def discover(paths: Sequence[str], formats: dict[str, str] | None = None, exclud
     errors: list[ConfigError] = []
     notes: list[ConfigError] = []
     seen: set[str] = set()
-    real = confine.PathResolver()  # a walked directory resolved once, not once per file in it
+    real = confine.resolver()  # a walked directory resolved once, not once per file in it
 
     def add(path: str) -> None:
         key = real(path)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from linter.confine import PathResolver
+from linter import confine
 from linter.diagnostics import REPORT_ORDER, Diagnostic
 from linter.hosts import detect_formats, hosts_as_grouped
 from linter.model import ConfigError, MarkedComment
@@ -66,7 +66,7 @@ def check(files: Sequence[str], policy: Policy, options: Options,
     rules = configure(policy, options, rule_ids)
     # The versions a run reads (forked workers inherit them); no JSON is loaded here.
     catalog.select(postfix=options.versions.get("postfix"), dovecot=options.versions.get("dovecot"))
-    real = PathResolver()  # this run's: a path's target may have changed since the last run
+    real = confine.resolver()  # the command's (a path's target may have changed since the last command)
     READ_DIGESTS.clear()
     digests: dict[str, bytes | None] = {}
     try:

@@ -495,3 +495,33 @@ def test_automatic_parallelism_needs_enough_files(tmp_path: Path, monkeypatch: p
     assert len(files) >= PARALLEL_MIN_FILES
     report = check(files, policy, Options())
     assert used == [2] and report.diagnostics
+
+
+def test_a_command_resolves_each_path_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Discovery, the confinement, grouping and the reader share the command's resolved
+    real paths: no path is looked up as a possible link twice (counted), whatever the
+    number of workers, and the report is the same."""
+    from collections import Counter
+
+    from linter import cli
+
+    _bulk_tree(tmp_path / "tree", 12)
+    (tmp_path / "tree" / "host001" / "dovecot" / "local.conf").symlink_to(tmp_path / "tree" / "host000" / "main.cf")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".policy-lint.yaml").write_text("{}\n", encoding="utf-8")
+    real_islink = os.path.islink
+    outputs = []
+    for jobs in ("1", "2"):
+        asked: Counter = Counter()
+
+        def counting(path, asked=asked):
+            asked[path] += 1
+            return real_islink(path)
+
+        monkeypatch.setattr(os.path, "islink", counting)
+        status = cli.main(["check", "--format", "json", "--jobs", jobs, "tree"])
+        outputs.append((status, capsys.readouterr()))
+        monkeypatch.setattr(os.path, "islink", real_islink)
+        ours = Counter({path: n for path, n in asked.items() if path.startswith("tree")})  # the tree's
+        assert len(ours) > 60 and max(ours.values()) == 1, ours.most_common(3)
+    assert outputs[0] == outputs[1] and outputs[0][0] == 2  # findings, and a file that does not parse
