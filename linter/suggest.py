@@ -36,8 +36,25 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
     by_lowered: dict[str, str] = {}
     for candidate in candidates:
         by_lowered.setdefault(candidate.lower(), candidate)
-    found = get_close_matches(lowered, by_lowered, n=1, cutoff=CUTOFF)
+    found = get_close_matches(lowered, _may_reach_cutoff(lowered, by_lowered), n=1, cutoff=CUTOFF)
     return by_lowered[found[0]] if found else None
+
+
+def _may_reach_cutoff(word: str, choices: Iterable[str]) -> list[str]:
+    """The ``choices`` whose difflib ``quick_ratio`` with ``word`` may reach :data:`CUTOFF`:
+    its matches are at most the choice's characters that ``word`` holds at all (counted by
+    one C ``translate`` that deletes the others), so a choice whose bound falls short would
+    fail get_close_matches' own test; the answer is the same, without its per-character
+    Python loop over every known name (a file of unknown names asks for 100 of them)."""
+    choices = list(choices)
+    foreign = set("".join(choices)) - set(word)
+    if not foreign:
+        return choices
+    table = dict.fromkeys(map(ord, foreign))
+    size = len(word)
+    # (difflib calls two empty texts alike: ratio 1.0)
+    return [c for c in choices
+            if not (c or size) or 2.0 * min(len(c.translate(table)), size) / (len(c) + size) >= CUTOFF]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

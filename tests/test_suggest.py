@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from linter import suggest
 from linter.checks.unknown_directive import MAX_SUGGESTIONS_PER_FILE
 
@@ -52,3 +55,20 @@ def test_a_dovecot_file_of_unknown_names_is_bounded_too(tmp_path: Path, monkeypa
     calls, found = _check_counting(tmp_path, "dovecot.conf", text, monkeypatch)
     assert calls == MAX_SUGGESTIONS_PER_FILE  # not 2000
     assert len([d for d in found if d.span.path.endswith("dovecot.conf") and "unknown_setting_" in d.message]) == 2000
+
+
+_NAMES = ("smtpd_banner", "smtpd_tls_security_level", "mydomain", "myhostname", "relayhost", "message_size_limit",
+          "ssl_cert", "mail_location", "auth_mechanisms", "a", "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdeilmnorstuy_ABCZ5é", max_size=30), st.lists(st.sampled_from(_NAMES), max_size=11))
+def test_the_prefilter_leaves_difflib_the_same_answer(word: str, extra: list[str]) -> None:
+    # closest() hands difflib only the names whose bound may reach the cutoff: the same match
+    from difflib import get_close_matches
+
+    from linter import catalog
+
+    choices = list(dict.fromkeys([*catalog.postfix_names(), *extra]))
+    assert get_close_matches(word, suggest._may_reach_cutoff(word, choices), n=1, cutoff=suggest.CUTOFF) \
+        == get_close_matches(word, choices, n=1, cutoff=suggest.CUTOFF)
