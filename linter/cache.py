@@ -3,10 +3,10 @@ imports neither ruamel.yaml nor jsonschema.
 
 An entry is keyed by a hash of everything its content depends on: the cache format,
 ``linter.__version__``, the package's policy-relevant source files (loader, expression
-compiler, catalogue data, schema) by name, size, inode and modification time (hashing
-their bytes cost a warm run 2 ms; an edit changes the time, a reinstall the inode), and
-the name and bytes of every policy file (built-in and user).  A changed file gives a new
-key, so entries are never updated in place and never need invalidating.
+compiler, catalogue data, schema) and the built-in pack's files by name, size, inode and
+modification time (hashing their bytes cost a warm run 2.5 ms; an edit changes the time, a
+reinstall the inode), and the name, real path and bytes of every user policy file.  A
+changed file gives a new key, so entries are never updated in place and never need invalidating.
 
 Entries are JSON, not pickle: the directory may be shared, and unpickling untrusted data
 runs code. An entry is a header line (format, key, and a digest of what follows), the data
@@ -81,14 +81,21 @@ def _policy_sources() -> tuple[str, ...]:
     return _POLICY_SOURCES + tuple(modules)
 
 
+def _signature(name: str, path: str) -> bytes | None:
+    """What keys a file of the package: its name, size, inode and modification time (None
+    when it cannot be read)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return f"{name}\0{info.st_size}\0{info.st_ino}\0{info.st_mtime_ns}\0".encode("utf-8", "surrogateescape")
+
+
 def _source_digest(names: Sequence[str]) -> bytes:
     h = _hash(f"{CACHE_FORMAT}\0{__version__}\0".encode())
     for name in names:
-        try:
-            info = os.stat(os.path.join(_PACKAGE, name))
-            h.update(f"{name}\0{info.st_size}\0{info.st_ino}\0{info.st_mtime_ns}\0".encode())
-        except OSError:
-            h.update(f"{name}\0-\0".encode())  # an optional module (the catalogue) that is absent
+        # an optional module (the catalogue) that is absent
+        h.update(_signature(name, os.path.join(_PACKAGE, name)) or f"{name}\0-\0".encode())
     return h.digest()
 
 
@@ -105,11 +112,10 @@ def _files_key(kind: str, sources: Sequence[str], files: Sequence[str], extra: S
     for item in extra:
         h.update(item.encode("utf-8", "surrogateescape") + b"\0")
     for path in installed:
-        try:
-            info = os.stat(path)
-        except OSError:
+        signature = _signature(path, path)
+        if signature is None:
             return None
-        h.update(f"{path}\0{info.st_size}\0{info.st_ino}\0{info.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+        h.update(signature)
     for path in files:
         try:
             content = read_regular_file(path)  # a FIFO would block forever
@@ -321,17 +327,12 @@ def load_config_cached(path: str, directory: str | None = None):  # noqa: ANN201
     from linter.config import load_config
 
     key = _files_key("config", _CONFIG_SOURCES, [path], extra=[os.getcwd()])
-    return _cached("config", key, directory, lambda: load_config(path), _config_entry,
-                   lambda data, _second: _config_from(data))
+    return _cached("config", key, directory, lambda: load_config(path), _config_data, _config_from)
 
 
-def _config_entry(config) -> tuple[dict, None] | None:  # noqa: ANN001
-    data = _config_data(config)
-    return None if data is None else (data, None)
-
-
-def _config_data(config) -> dict | None:  # noqa: ANN001
-    """The config as JSON data, or None when it does not survive the round trip exactly."""
+def _config_data(config) -> tuple[dict, None] | None:  # noqa: ANN001
+    """The config as JSON data (an entry of one line), or None when it does not survive the
+    round trip exactly."""
     data = {
         "path": config.path, "policies": list(config.policies), "builtin": config.builtin,
         "profiles": list(config.profiles), "select": list(config.select), "ignore": list(config.ignore),
@@ -349,10 +350,10 @@ def _config_data(config) -> dict | None:  # noqa: ANN001
     # params are free-form YAML values: cache only what JSON gives back unchanged
     if back != config or back.positions != config.positions:
         return None
-    return data
+    return data, None
 
 
-def _config_from(data: dict):  # noqa: ANN202 - config.Config
+def _config_from(data: dict, _second: None = None):  # noqa: ANN202 - config.Config
     from linter.config import Config
     from linter.diagnostics import Severity
     from linter.options import Host
