@@ -30,8 +30,7 @@ class Constraints(TupleRecord):
     """Value constraints; sizes and times are already ints (bytes, seconds)."""
 
     __slots__ = ()
-    _fields = ("min", "max", "equals", "not_equals", "one_of", "not_one_of", "contains", "contains_any", "excludes",
-               "matches", "not_matches", "octal", "absolute", "empty")
+    _fields = CONSTRAINT_KEYS
 
     def __new__(
         cls,
@@ -54,7 +53,7 @@ class Constraints(TupleRecord):
                           not_matches, octal, absolute, empty))
 
     def is_empty(self) -> bool:
-        return all(getattr(self, k) is None for k in CONSTRAINT_KEYS)
+        return all(value is None for value in self)
 
     def judges_only_written(self) -> bool:
         """True when every constraint judges the value as written (no expansion needed)."""
@@ -230,8 +229,7 @@ class Example(TupleRecord):
 class Rule(Frozen):
     __slots__ = ("id", "name", "severity", "scope", "message", "check", "rationale", "reference", "params",
                  "when", "let", "fix", "_examples", "source", "pack")
-    _fields = ("id", "name", "severity", "scope", "message", "check", "rationale", "reference", "params",
-               "when", "let", "fix", "examples", "source", "pack")
+    _fields = tuple(name.removeprefix("_") for name in __slots__)  # examples: a property over _examples
     _unhashed = ("params",)
 
     def __init__(self, id: str, name: str, severity: Severity, scope: str, message: str, check: Check,
