@@ -237,7 +237,6 @@ class _Scoped:
 def _run_scoped(files: Sequence[str], scoped: _Scoped, jobs: int | None = None):  # noqa: ANN202
     """:func:`_run_check` per config; a finding is kept by the config of the file it is in
     (a cross-file rule of relays/ does not report in a file the root config governs)."""
-
     parts = scoped.split(files)
     if not parts:
         _config, policy, options = scoped.parts[scoped.default]
@@ -263,7 +262,6 @@ def _run_scoped(files: Sequence[str], scoped: _Scoped, jobs: int | None = None):
 
 def _run_check(files: Sequence[str], policy, options, jobs: int | None = None):  # noqa: ANN001,ANN202
     """The engine, then inline suppressions: what a check and every re-check after a fix run."""
-
     from linter.engine import check, configure, is_selected
     from linter.suppressions import apply_suppressions, tool_rule_ids
 
@@ -286,7 +284,6 @@ def _run_check(files: Sequence[str], policy, options, jobs: int | None = None): 
 def _with_errors(report, errors):  # noqa: ANN001,ANN202
     if not errors:
         return report
-
     merged = tuple(sorted((*errors, *report.errors), key=lambda e: (e.path, e.line, e.column)))
     return report.replace(errors=merged)
 
@@ -363,7 +360,6 @@ def _load_baseline(path: str | None, explicit: bool, err: TextIO):  # noqa: ANN2
 
 def _filter_baseline(report, baseline):  # noqa: ANN001,ANN202
     """The report without the baselined findings, and how many were hidden."""
-
     from linter.baseline import match_baseline
 
     matched = match_baseline(report, baseline)
