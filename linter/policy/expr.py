@@ -1,8 +1,9 @@
 """The policy expression language: a safe subset of Python expression syntax.
 
-An expression is parsed once with :mod:`ast` (:mod:`linter.policy.expr_parse`) (``mode='eval'``), every node checked
-against a whitelist, and translated into a small intermediate form made only of JSON
-types (nested lists of strings, numbers, booleans and null).  That form is what a
+An expression is parsed once with :mod:`ast` (``mode='eval'``, in
+:mod:`linter.policy.expr_parse`), every node checked against a whitelist, and translated
+into a small intermediate form made only of JSON types (nested lists of strings, numbers,
+booleans and null).  That form is what a
 compiled-policy cache stores; :func:`compile_ir` turns it into nested closures, so
 evaluation never reaches ``eval``/``exec``/``compile`` and costs microseconds.
 
