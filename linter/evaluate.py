@@ -175,6 +175,11 @@ class _LazyDirectives(dict):
     def __contains__(self, name: object) -> bool:
         return dict.__contains__(self, name) or self._load(str(name))
 
+    def __missing__(self, name: str) -> object:
+        if self._load(str(name)):
+            return dict.__getitem__(self, name)
+        raise KeyError(name)
+
     def _load(self, name: str) -> bool:
         try:
             raw = self.unit.raw(name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 try:  # what string.Formatter().parse calls: importing string costs start-up time
     from _string import formatter_parser as _parse
 except ImportError:  # pragma: no cover - another interpreter
@@ -39,18 +41,11 @@ def show(value: Any) -> str:
 
 # template -> its (literal, name) pieces, and its text when it has no placeholder: the
 # policy's few templates are filled for every finding (700,000 in a large file), parsed once
-_PIECES: dict[str, tuple[tuple[tuple[str, str | None], ...], str | None]] = {}
-
-
+@lru_cache(maxsize=4096)  # templates made at run time: kept bounded
 def _pieces(template: str) -> tuple[tuple[tuple[str, str | None], ...], str | None]:
-    found = _PIECES.get(template)
-    if found is None:
-        if len(_PIECES) >= 4096:  # templates made at run time: kept bounded
-            _PIECES.clear()
-        pieces = tuple((literal, name) for literal, name, _s, _c in _parse(template))
-        plain = "".join(literal for literal, _n in pieces) if all(n is None for _l, n in pieces) else None
-        found = _PIECES[template] = (pieces, plain)
-    return found
+    pieces = tuple((literal, name) for literal, name, _s, _c in _parse(template))
+    plain = "".join(literal for literal, _n in pieces) if all(n is None for _l, n in pieces) else None
+    return pieces, plain
 
 
 def template_names(template: str) -> list[str]:
@@ -75,13 +70,11 @@ def render(template: str, values: dict[str, Any]) -> str:
     for literal, name in pieces:
         out.append(literal)
         if name is not None:
-            try:  # a plain lookup first: ``in`` may be a lazy table's (evaluate._LazyDirectives)
+            try:  # (a lazy table, evaluate._LazyDirectives, works a value out on a miss)
                 value = values[name]
             except KeyError:
-                if name not in values:
-                    out.append("?")
-                    continue
-                value = values[name]
+                out.append("?")
+                continue
             out.append(value if type(value) is str else show(value))
     return "".join(out)
 
