@@ -272,7 +272,7 @@ def load_policy_cached(paths: Sequence[str], builtin: bool = True, directory: st
     from linter.policy.loader import builtin_pack_dir, load_policy, policy_files
 
     files = policy_files(paths, builtin)
-    pack = os.fspath(builtin_pack_dir()) if builtin else None
+    pack = builtin_pack_dir() if builtin else None
     installed = [f for f in files if os.path.dirname(f) == pack]
     key = _files_key("policy", _policy_sources(), [f for f in files if os.path.dirname(f) != pack],
                      installed=installed)

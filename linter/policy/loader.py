@@ -33,7 +33,7 @@ def policy_files(paths: Sequence[str], builtin: bool = True) -> list[str]:
     """The policy files to load: the built-in pack first, then ``paths`` (directories walked)."""
     files: list[str] = []
     reals: dict[str, str] = {}  # the pack's files: its directory is a real path already
-    pack = os.fspath(builtin_pack_dir())
+    pack = builtin_pack_dir()
     if builtin and os.path.isdir(pack):
         with os.scandir(pack) as entries:
             named = sorted((e.name, e.is_symlink()) for e in entries if os.path.splitext(e.name)[1] in (".yaml", ".yml"))
