@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from linter.policy.expr_eval import re2_search
 from linter.policy.expr_functions import words
 from linter.policy.model import Constraints
 from linter.policy.templates import show
@@ -44,19 +45,6 @@ def _number(value: Any) -> int | float | None:
         return None
 
 
-_SEARCH: dict[str, Any] = {}  # RE2 pattern -> its compiled search, once per process
-
-
-def _search(pattern: str, text: str) -> Any:
-    """``re2.search(pattern, text)``, the pattern compiled once rather than per value judged."""
-    search = _SEARCH.get(pattern)
-    if search is None:
-        import re2
-
-        search = _SEARCH[pattern] = re2.compile(pattern).search
-    return search(text)
-
-
 def violations(c: Constraints, value: Any, raw: str | None) -> list[str]:
     """Why ``value`` (typed and expanded) breaks ``c``; empty when it satisfies all.
 
@@ -95,9 +83,9 @@ def violations(c: Constraints, value: Any, raw: str | None) -> list[str]:
         if present:
             out.append("has " + ", ".join(map(show, present)))
     if c.matches is not None or c.not_matches is not None:
-        if c.matches is not None and _search(c.matches, text) is None:
+        if c.matches is not None and re2_search(c.matches)(text) is None:
             out.append(f"does not match {c.matches!r}")
-        if c.not_matches is not None and _search(c.not_matches, text) is not None:
+        if c.not_matches is not None and re2_search(c.not_matches)(text) is not None:
             out.append(f"matches {c.not_matches!r}")
     if c.octal is not None and (text.strip().startswith("0") and text.strip().isdigit()) != c.octal:
         out.append("not written in octal with a leading 0" if c.octal else "written in octal")

@@ -5,6 +5,7 @@ may build, and the values and errors evaluation yields."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from linter.policy.expr_functions import CONTEXT_FUNCTIONS, ENV_FUNCTIONS, PURE_FUNCTIONS, Environment, as_text, contains
 
@@ -56,6 +57,15 @@ def regex_error(pattern: Any) -> str | None:
         message = e.args[0] if e.args else "invalid pattern"
         return message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
     return None
+
+
+@lru_cache(maxsize=1024)
+def re2_search(pattern: str) -> Callable[[str], Any]:
+    """The ``search`` of ``pattern`` compiled by RE2, once per process (raises re2's error);
+    ``re2`` is imported only when a pattern is first used."""
+    import re2
+
+    return re2.compile(pattern, _quiet_options()).search
 
 
 def _quiet_options():  # noqa: ANN202 - re2.Options; re2 logs parse errors to stderr by default
@@ -210,24 +220,15 @@ def _compile_call(name: str, arg_irs: list) -> Evaluator:
     if name == "matches":
         subject = args[0]
         if arg_irs[1][0] == "const":
-            # compiled on first use, once: a run that never reaches it does not import re2
-            compiled: list = []
-
-            def _matches_const(env: Environment) -> bool:
-                if not compiled:
-                    import re2
-
-                    compiled.append(re2.compile(arg_irs[1][1], _quiet_options()).search)
-                return compiled[0](as_text(subject(env))) is not None
-
-            return _matches_const
+            constant = arg_irs[1][1]  # checked at load; compiled on first use (re2_search)
+            return lambda env: re2_search(constant)(as_text(subject(env))) is not None
         pattern = args[1]
 
         def _matches(env: Environment) -> bool:
             import re2
 
             try:
-                return re2.compile(pattern(env), _quiet_options()).search(as_text(subject(env))) is not None
+                return re2_search(pattern(env))(as_text(subject(env))) is not None
             except re2.error as e:
                 raise ValueError(f"invalid RE2 pattern {pattern(env)!r}") from e
 
