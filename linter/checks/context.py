@@ -40,6 +40,7 @@ from linter.formats.postfix_view import (  # noqa: F401
     SMTPD_COMMANDS,
     Insertion,
     PostfixView,
+    once,
     postfix_typed,
     service_overrides,
 )
@@ -96,12 +97,7 @@ class HostDocs(Record):
         """``work()`` worked out once per host, for what several checks ask of the same host
         (the unknown Postfix names of a document), with the counterparts it needed
         (``consulted``), which are added again on every use, as :meth:`Unit.effective` does."""
-        found = self.shared.get(key)
-        if found is None:
-            found = self.shared[key] = self.recorded(work)
-        elif found[1]:
-            self.consulted.update(found[1])
-        return found[0]
+        return once(self, self.shared, key, work)
 
     def recorded(self, work: Callable[[], Any]) -> tuple[Any, Any]:
         """``work()`` and the counterparts it needed (what it added to ``consulted``, which

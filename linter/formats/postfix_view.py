@@ -49,28 +49,25 @@ _UNKNOWABLE = object()  # a value that raises UnknownValue (templated, from a fi
 def once(host: Any, memo: dict, key: Any, compute: Any, *args: Any) -> Any:
     """``compute(*args)``, worked out once per host for ``key`` (kept in ``memo``): what the
     computation needed of a missing counterpart (``host.consulted``, which the engine
-    clears per unit and reads after it) is recorded with the result and added again on
-    every later use, as if it had been computed there; an UnknownValue is raised again."""
+    clears per unit and reads after it) is recorded with the result (:meth:`HostDocs.recorded`)
+    and added again on every later use, as if it had been computed there; an UnknownValue
+    is raised again."""
     found = memo.get(key)
-    consulted = host.consulted
     if found is None:
-        outer = set(consulted) if consulted else None
-        consulted.clear()
-        try:
-            try:
-                result = compute(*args)
-            except UnknownValue as e:
-                result = _Raise(e.args)
-        finally:
-            needed = frozenset(consulted) if consulted else ()
-            if outer:
-                consulted |= outer
-        found = memo[key] = (result, needed)
+        found = memo[key] = host.recorded(lambda: _attempt(compute, args))
     elif found[1]:
-        consulted.update(found[1])
+        host.consulted.update(found[1])
     if type(found[0]) is _Raise:
         raise UnknownValue(*found[0].args)
     return found[0]
+
+
+def _attempt(compute: Any, args: tuple) -> Any:
+    """``compute(*args)``, or the UnknownValue it raised, remembered as a :class:`_Raise`."""
+    try:
+        return compute(*args)
+    except UnknownValue as e:
+        return _Raise(e.args)
 
 
 class _Raise:
@@ -236,28 +233,20 @@ class PostfixView:
     def _work_out(self, name: str, overrides: dict[str, Override]) -> _Value:
         """Expand ``name``, recording the names read and the counterparts it needed
         (``host.consulted``, which the engine reads per unit: added again on every use)."""
-        consulted = self.host.consulted
-        outer = set(consulted) if consulted else None
-        consulted.clear()
         reads: set[str] = set()
-        lookup = self.lookup(overrides, reads)
-        try:
-            raw = lookup(name)
-            if raw is None:
-                expanded = None
-            else:
-                param = catalog.postfix_param(name)
-                try:
-                    expanded = raw if param is not None and param.raw else values.expand(raw, lookup)
-                except values.ExpansionError:
-                    expanded = _UNKNOWABLE  # postconf -x rejects it; nothing to judge
-                if expanded is values.UNKNOWN:
-                    expanded = _UNKNOWABLE
-        finally:
-            needed = frozenset(consulted) if consulted else ()
-            if outer:
-                consulted |= outer
+        (expanded, needed) = self.host.recorded(lambda: self._expand(name, self.lookup(overrides, reads)))
         return _Value(expanded, needed, reads)
+
+    def _expand(self, name: str, lookup: values.Lookup) -> Any:
+        raw = lookup(name)
+        if raw is None:
+            return None
+        param = catalog.postfix_param(name)
+        try:
+            expanded = raw if param is not None and param.raw else values.expand(raw, lookup)
+        except values.ExpansionError:
+            return _UNKNOWABLE  # postconf -x rejects it; nothing to judge
+        return _UNKNOWABLE if expanded is values.UNKNOWN else expanded
 
     def _overrides_key(self, overrides: dict[str, Override]) -> tuple:
         """What a lookup reads of a service's ``-o`` overrides (their names and values),
