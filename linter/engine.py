@@ -76,7 +76,7 @@ def check(files: Sequence[str], policy: Policy, options: Options,
             passed.setdefault(real(f), f)
         config = RunConfig(tuple(rules), found_formats, passed, real)
         hosts = hosts_as_grouped(files, detected, options, real)
-        workers = _workers(jobs, len(files), len(files))  # at most one host per file; the pool knows better
+        workers = _workers(jobs, len(files))
         if workers > 1:
             from linter import parallel
 
@@ -148,11 +148,12 @@ def _merge_service_names(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return rest
 
 
-def _workers(jobs: int | None, files: int, groups: int) -> int:
-    """Worker processes for a run (:func:`linter.parallel.worker_count`); the pool's module
-    is imported only for a run that may use it."""
-    if groups <= 1 or (jobs is not None and jobs <= 1) or (jobs is None and files < PARALLEL_MIN_FILES):
+def _workers(jobs: int | None, files: int) -> int:
+    """Worker processes for a run of ``files`` files (:func:`linter.parallel.worker_count`;
+    without ``jobs``, a pool only from PARALLEL_MIN_FILES files); the pool's module is
+    imported only for a run that may use it."""
+    if files <= 1 or (jobs is not None and jobs <= 1) or (jobs is None and files < PARALLEL_MIN_FILES):
         return 1
     from linter import parallel
 
-    return parallel.worker_count(jobs, files, groups, PARALLEL_MIN_FILES)
+    return parallel.worker_count(jobs, files)

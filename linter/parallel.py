@@ -22,19 +22,18 @@ if TYPE_CHECKING:
     from linter.runstate import RunConfig, RunState
 
 
-def worker_count(jobs: int | None, files: int, groups: int, minimum_files: int) -> int:
-    """Worker processes for a run: ``jobs``, or for None the CPU count when at least
-    ``minimum_files`` files are checked; 1 when forking is not possible."""
+def worker_count(jobs: int | None, files: int) -> int:
+    """Worker processes for a run of ``files`` files (at most one host each): ``jobs``, or
+    for None the CPU count; 1 when forking is not possible.  (Whether a run is big enough
+    for a pool is the engine's call: :func:`linter.engine._workers`.)"""
     if jobs is None:
-        if files < minimum_files:
-            return 1
         try:
             jobs = len(os.sched_getaffinity(0))
         except (AttributeError, OSError):
             jobs = os.cpu_count() or 1
-    if jobs <= 1 or groups <= 1 or _fork_context() is None:
+    if jobs <= 1 or files <= 1 or _fork_context() is None:
         return 1
-    return min(jobs, groups)
+    return min(jobs, files)
 
 
 def _fork_context() -> Any:
