@@ -26,10 +26,10 @@ class Env:
 
     __slots__ = ("unit", "rule", "lets", "values")
 
-    def __init__(self, unit: Unit, rule: Rule, lets: dict[str, Any] | None = None):
+    def __init__(self, unit: Unit, rule: Rule, lets: dict[str, Any]):
         self.unit = unit
         self.rule = rule
-        self.lets = dict(rule.let) if lets is None else lets  # name -> Expr (the rule's, made once per run)
+        self.lets = lets  # name -> Expr: ``dict(rule.let)``, made once per run (RunState.check_rule)
         self.values: dict[str, Any] = {}
 
     def lookup(self, name: str) -> Any:
@@ -237,7 +237,7 @@ def _shown_only(title: str, applicability: Any) -> Fix:
     return fix
 
 
-def diagnose(rule: Rule, unit: Unit, finding: Finding, env: Env, texts: dict | None = None) -> Diagnostic:
+def diagnose(rule: Rule, unit: Unit, finding: Finding, env: Env, texts: dict) -> Diagnostic:
     """The diagnostic of a finding; ``env`` is the one the rule was evaluated in (its let values are kept).
 
     ``texts``: a table the caller keeps for the rule on this unit.  Findings whose
@@ -245,7 +245,7 @@ def diagnose(rule: Rule, unit: Unit, finding: Finding, env: Env, texts: dict | N
     unknown name) then share one message and fix title, rendered once."""
     span, directive, value, default, _missing, edits, related, detail, note, _section = finding
     key = None
-    if texts is not None and (rule.fix is None or not (rule.fix.set or rule.fix.remove)) \
+    if (rule.fix is None or not (rule.fix.set or rule.fix.remove)) \
             and type(directive) in _PLAIN and type(value) in _PLAIN and type(default) in _PLAIN \
             and type(detail) in _PLAIN and type(note) in _PLAIN:
         # what the message and fix title depend on besides the rule and unit (the placeholders
