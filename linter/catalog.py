@@ -240,17 +240,15 @@ def is_known_postfix(
     read-only name, an obsolete name postconf still knows, a service-defined name of one of
     ``service_names``, or a user-defined name (referenced as ``$name`` or listed in smtpd_restriction_classes;
     pass those in ``user_defined``)."""
-    if postfix_param(name) is not None or postfix_read_only(name) or postfix_compatibility(name) is not None:
-        return True
-    if name in set(user_defined):
+    if name in postfix_builtin_names() or name in set(user_defined):
         return True
     return service_parameter(name, service_names) is not None
 
 
-def postfix_builtin_names() -> frozenset[str]:
-    """The names the selected Postfix version knows without a master.cf or a user: built-in,
-    read-only and compatibility names (``is_known_postfix``'s first test, as one set)."""
-    return _postfix_builtin_names(_file("postfix", None))
+def postfix_builtin_names(version: str | None = None) -> frozenset[str]:
+    """The names a Postfix version (default: the selected one) knows without a master.cf
+    or a user: built-in, read-only and compatibility names."""
+    return _postfix_builtin_names(_file("postfix", version))
 
 
 @cache
@@ -271,18 +269,12 @@ def postfix_versions_knowing(name: str) -> tuple[str, ...]:
     read-only or compatibility name."""
     if name not in _postfix_names_of_any_version():
         return ()  # one set lookup for a name no version knows
-    return tuple(v for v in VERSIONS["postfix"]
-                 if postfix_param(name, v) is not None or postfix_read_only(name, v)
-                 or postfix_compatibility(name, v) is not None)
+    return tuple(v for v in VERSIONS["postfix"] if name in postfix_builtin_names(v))
 
 
 @cache
 def _postfix_names_of_any_version() -> frozenset[str]:
-    names: set[str] = set()
-    for version in VERSIONS["postfix"]:
-        data = _load(_file("postfix", version))
-        names.update(data["params"], data["read_only"], data["compatibility"])
-    return frozenset(names)
+    return frozenset().union(*(postfix_builtin_names(v) for v in VERSIONS["postfix"]))
 
 
 def postfix_other_versions(name: str) -> tuple[str, ...]:
