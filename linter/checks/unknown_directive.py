@@ -249,7 +249,8 @@ class _KnownPostfix:
         while i > 0:
             candidates += self.by_service.get(name[:i], ())
             i = name.find("_", i + 1)
-        return catalog.is_known_postfix(name, candidates) or maybe_service_defined(self.host, name)
+        # is_known_postfix's last test (its others are the two above)
+        return catalog.service_parameter(name, candidates) is not None or maybe_service_defined(self.host, name)
 
 
 def postfix_unknown(unit: Unit, docs: Iterator[Document]) -> Iterator[tuple[str, Span, tuple[str, ...]]]:
