@@ -196,13 +196,13 @@ class Unit(Record):
     _compare = ("scope", "host", "service", "overrides", "cache", "within", "block")
 
     def __init__(self, scope: str, host: HostDocs, service: Service | None = None,
-                 overrides: dict[str, Override] | None = None, cache: dict[str, Any] | None = None,
+                 overrides: dict[str, Override] | None = None,
                  within: tuple[str, ...] = (), block: Section | None = None):
         self.scope = scope
         self.host = host
         self.service = service
         self.overrides = {} if overrides is None else overrides
-        self.cache = {} if cache is None else cache
+        self.cache: dict[str, tuple[Any, Any]] = {}  # name -> (its value, what it needed)
         self.within = within
         self.block = block
         self.view = host.view_for(scope)
@@ -218,7 +218,7 @@ class Unit(Record):
         Worked out once per unit (every rule of the host shares the unit), with the
         counterparts it needed (``host.consulted``), which are added again on every use."""
         found = self.cache.get(name)
-        if found is None:
+        if found is None:  # (once(), inlined: a unit's values are asked for thousands of times)
             found = self.cache[name] = self.host.recorded(lambda: self._effective(name))
         elif found[1]:
             self.host.consulted.update(found[1])
