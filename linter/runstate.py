@@ -68,7 +68,6 @@ class RunState:
         self.notes: set[tuple] = set()  # (path, line, column, message)
         self._lets: dict[str, dict] = {}  # rule id -> its let expressions by name
         self._respell: dict[str, bool] = {}  # path -> whether it is shown spelled otherwise
-        self._sides: tuple[HostDocs | None, dict[str, str]] = (None, {})
 
     def parse(self, path: str, fmt: str) -> Document | None:
         real = self.real(path)
@@ -160,12 +159,9 @@ class RunState:
                     spelled = self.spelled(comment.path)
                     self.comments.add(comment if spelled == comment.path else comment._replace(path=spelled))
         lacking: dict[str, set[str]] = {}  # missing counterpart -> ids of the rules that needed it
-        try:
-            for rule in self.config.rules:
-                for kind in self.check_rule(rule, docs, reported):
-                    lacking.setdefault(kind, set()).add(rule.id)
-        finally:
-            self._sides = (None, {})  # the host's documents are not held after it
+        for rule in self.config.rules:
+            for kind in self.check_rule(rule, docs, reported):
+                lacking.setdefault(kind, set()).add(rule.id)
         if lacking:
             self.notes.update(self._lacking_notes(group, docs, lacking, reported))
 
@@ -234,15 +230,16 @@ class RunState:
 
     def _side(self, docs: HostDocs, real: str) -> str | None:
         """The format of the host's file ``real`` (for Dovecot, any file of the tree);
-        worked out once per host, not once per finding."""
-        host, sides = self._sides
-        if host is not docs:
-            sides = {}
-            for fmt, doc in docs.docs.items():
-                for f in (doc.path, *doc.files):
-                    sides.setdefault(self.real(f), fmt)
-            self._sides = (docs, sides)
-        return sides.get(real)
+        worked out once per host (kept with the host's other shared answers, dropped with them
+        when it is checked), not once per finding."""
+        return docs.once("sides", lambda: self._sides(docs)).get(real)
+
+    def _sides(self, docs: HostDocs) -> dict[str, str]:
+        sides: dict[str, str] = {}
+        for fmt, doc in docs.docs.items():
+            for f in (doc.path, *doc.files):
+                sides.setdefault(self.real(f), fmt)
+        return sides
 
     def _suppressed(self, docs: HostDocs, span: Span, rule_id: str) -> bool:
         """Whether an inline suppression in ``span``'s file (not passed, so not collected) covers the finding."""
