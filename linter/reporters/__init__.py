@@ -65,6 +65,19 @@ def chunk_renderer(name: str) -> Callable[..., Iterable[str]] | None:
     return getattr(_module(name), "render_chunks", None)
 
 
+SHARED_TEXTS = 4096  # the bound of each table of shared report pieces
+
+
+def remember(table: dict, key: object, value: object) -> object:
+    """``value`` stored in ``table`` (a report's shared pieces, by what they are made of) and
+    returned; the table is emptied first when full, so a report of many different findings
+    holds at most :data:`SHARED_TEXTS` of them."""
+    if len(table) >= SHARED_TEXTS:
+        table.clear()
+    table[key] = value
+    return value
+
+
 def relative_path(path: str, root: str) -> str:
     """``path`` relative to ``root`` with ``/`` separators, or absolute when outside it."""
     import os

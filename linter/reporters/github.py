@@ -14,7 +14,7 @@ them on stderr with :func:`problem` (``::error``, ``::notice``).
 from __future__ import annotations
 
 from linter.diagnostics import Severity
-from linter.reporters import OutputSettings, edit_text, further_edits, printable, relative_path
+from linter.reporters import OutputSettings, edit_text, further_edits, printable, relative_path, remember
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -118,9 +118,7 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
                 message += f"\nhelp: {d.help_uri}"
             found = (COMMANDS[d.severity], escape_property(f"{d.rule} {d.name}"), escape_data(message))
             if key is not None:  # the same for every finding of this rule, message and fix
-                if len(messages) >= 4096:
-                    messages.clear()
-                messages[key] = found
+                remember(messages, key, found)
         name, title, message = found
         line, end_line = s.line, s.end_line
         if type(line) is int and type(end_line) is int and type(s.column) is int and type(s.end_column) is int:

@@ -18,7 +18,7 @@ from json.encoder import encode_basestring as _encode_string  # the C escaper (e
 from linter.diagnostics import Diagnostic
 from linter.lazyre import lazy
 from linter.model import Span
-from linter.reporters import OutputSettings
+from linter.reporters import OutputSettings, remember
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -108,13 +108,6 @@ class _Pieces:
         self.one_edit: dict[tuple, tuple[str, str]] = {}  # a one-edit fix's text around its span
 
 
-def _remembered(table: dict, key: object, text: str) -> str:
-    if len(table) >= 4096:
-        table.clear()
-    table[key] = text
-    return text
-
-
 # the indents, level by level
 _I0, _I1, _I2, _I3, _I4 = "\n  ", "\n    ", "\n      ", "\n        ", "\n          "
 
@@ -127,7 +120,7 @@ def _finding_text(diagnostic: Diagnostic, shared: _Pieces | None = None) -> str:
     key = (rule, name, severity, message, help_uri, related)
     middle = shared.middles.get(key)
     if middle is None:
-        middle = _remembered(shared.middles, key, _middle_text(diagnostic, shared))
+        middle = remember(shared.middles, key, _middle_text(diagnostic, shared))
     edits = () if fix is None or fix.own_lines is not None else fix.edits  # (a LineDeletion's: below)
     if fix is None:
         fix_text = "null"
@@ -136,19 +129,19 @@ def _finding_text(diagnostic: Diagnostic, shared: _Pieces | None = None) -> str:
         around = shared.one_edit.get(key)
         if around is None:
             before, _span, after = _fix_text(fix, "\0").partition("\0")
-            around = _remembered(shared.one_edit, key, (before, after))
+            around = remember(shared.one_edit, key, (before, after))
         fix_text = around[0] + _span_text(fix.deleted(), _I3) + around[1]
     elif not edits:
         fix_text = shared.fixes.get(fix)
         if fix_text is None:
-            fix_text = _remembered(shared.fixes, fix, _fix_text(fix))
+            fix_text = remember(shared.fixes, fix, _fix_text(fix))
     elif len(edits) == 1:  # most fixes (a dead duplicate's deletion): only the span differs
         edit = edits[0]
         key = (fix.title, fix.applicability, edit.content)
         around = shared.one_edit.get(key)
         if around is None:
             before, _span, after = _fix_text(fix, "\0").partition("\0")
-            around = _remembered(shared.one_edit, key, (before, after))
+            around = remember(shared.one_edit, key, (before, after))
         fix_text = around[0] + _span_text(edit.span, _I3) + around[1]
     else:
         fix_text = _fix_text(fix)
@@ -164,7 +157,7 @@ def _middle_text(diagnostic: Diagnostic, shared: _Pieces) -> str:
         for r in diagnostic.related:
             text = table.get(r)
             if text is None:
-                text = _remembered(table, r, i2 + _span_text(r, i2) + i2 + "}")
+                text = remember(table, r, i2 + _span_text(r, i2) + i2 + "}")
             parts.append(text)
         related = "[" + ",".join(parts) + i1 + "]"
     else:
@@ -172,7 +165,7 @@ def _middle_text(diagnostic: Diagnostic, shared: _Pieces) -> str:
     key = (diagnostic.rule, diagnostic.name, diagnostic.severity)
     head = shared.heads.get(key)
     if head is None:
-        head = _remembered(shared.heads, key, f",{i1}\"rule\": {_scalar(diagnostic.rule)},"
+        head = remember(shared.heads, key, f",{i1}\"rule\": {_scalar(diagnostic.rule)},"
                                               f"{i1}\"name\": {_scalar(diagnostic.name)},"
                                               f"{i1}\"severity\": {_scalar(str(diagnostic.severity))},")
     return (f"{head}{i1}\"message\": {_scalar(diagnostic.message)},{i1}\"help_uri\": {_scalar(diagnostic.help_uri)},"

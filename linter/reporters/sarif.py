@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from linter.diagnostics import Diagnostic, Severity
 from linter.model import Span
-from linter.reporters import INFORMATION_URI, OutputSettings, relative_path
+from linter.reporters import INFORMATION_URI, OutputSettings, relative_path, remember
 from linter.reporters.json_ import dumps, surrogates_escaped
 
 TYPE_CHECKING = False
@@ -231,9 +231,7 @@ class _ResultWriter:
         key = (path, depth)
         text = self.artifact_texts.get(key)
         if text is None:
-            if len(self.artifact_texts) >= 4096:
-                self.artifact_texts.clear()
-            text = self.artifact_texts[key] = _indented(self.artifacts[path], _INDENTS[depth])
+            text = remember(self.artifact_texts, key, _indented(self.artifacts[path], _INDENTS[depth]))
         return text
 
     def _location(self, span: Span, first: str) -> str:
@@ -247,12 +245,12 @@ class _ResultWriter:
         key = (d.rule, index, d.severity, d.message)
         head = self.heads.get(key)
         if head is None:
-            head = _remember(self.heads, key, self._head(d, index))
+            head = remember(self.heads, key, self._head(d, index))
         parts = [head, self._location(d.span, ""), i1, "]"]
         if d.related:
             related = self.related.get(d.related)
             if related is None:
-                related = _remember(self.related, d.related, f",{i1}\"relatedLocations\": [" + ",".join(
+                related = remember(self.related, d.related, f",{i1}\"relatedLocations\": [" + ",".join(
                     i2 + self._location(s, f"{_INDENTS[3]}\"id\": {n},") for n, s in enumerate(d.related)) + f"{i1}]")
             parts.append(related)
         fix = d.fix
@@ -268,7 +266,7 @@ class _ResultWriter:
             around = self.one_edit.get(key)
             if around is None:
                 before, _mark, after = self._fix(fix, "\0").partition("\0")
-                around = _remember(self.one_edit, key, (before, after))
+                around = remember(self.one_edit, key, (before, after))
             parts += (around[0], _region_text(span, 7), around[1])
         elif edits:
             parts.append(self._fix(fix))
@@ -302,13 +300,6 @@ class _ResultWriter:
         return (f",{i1}\"fixes\": [{i2}{{{i3}\"description\": {{{i4}\"text\": "
                 f"{_scalar(f'{fix.title} [{fix.applicability}]')}{i3}}},"
                 f"{i3}\"artifactChanges\": [{changes}{i3}]{i2}}}{i1}]")
-
-
-def _remember(table: dict, key: object, text: object) -> object:
-    if len(table) >= 4096:
-        table.clear()
-    table[key] = text
-    return text
 
 
 # the line starts of a result's members, depth by depth (a result is four levels in)

@@ -7,7 +7,7 @@ Text from inputs (paths, values quoted in messages) has its control characters e
 from __future__ import annotations
 
 from linter.diagnostics import Applicability, Diagnostic
-from linter.reporters import OutputSettings, edit_text, further_edits, printable
+from linter.reporters import OutputSettings, edit_text, further_edits, printable, remember
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -115,13 +115,11 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
         key = (d.severity, d.rule, d.message, None if fix is None else (fix.title, fix.applicability))
         tail = tails.get(key)
         if tail is None:
-            if len(tails) >= 4096:
-                tails.clear()
             text = "".join(line + "\n" for line in finding_lines(d, color))
             if not text.startswith(location):  # not expected: written whole, not remembered
                 yield text
                 continue
-            tail = tails[key] = text[len(location):]
+            tail = remember(tails, key, text[len(location):])
         yield location + tail
     if not settings.quiet:
         yield summary(report, settings) + "\n"
