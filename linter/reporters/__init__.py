@@ -65,6 +65,21 @@ def chunk_renderer(name: str) -> Callable[..., Iterable[str]] | None:
     return getattr(_module(name), "render_chunks", None)
 
 
+class Memo(dict):
+    """``function(key)`` worked out once per key and kept for the report (a file's path, a
+    rule's id: a report has few of them); a hit is a plain dict look-up."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[str], object]):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key: str) -> object:
+        value = self[key] = self.function(key)
+        return value
+
+
 SHARED_TEXTS = 4096  # the bound of each table of shared report pieces
 
 

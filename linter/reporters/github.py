@@ -14,7 +14,7 @@ them on stderr with :func:`problem` (``::error``, ``::notice``).
 from __future__ import annotations
 
 from linter.diagnostics import Severity
-from linter.reporters import OutputSettings, edit_text, further_edits, printable, relative_path, remember
+from linter.reporters import Memo, OutputSettings, edit_text, further_edits, printable, relative_path, remember
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -65,6 +65,12 @@ def problem(name: str, error, root: str, title: str) -> str:  # noqa: ANN001 - m
     return command(name, properties, error.message)
 
 
+def _rationale(policy, rule_id: str) -> str:  # noqa: ANN001 - policy.model.Policy
+    """The rule's rationale on one line, or nothing."""
+    rule = policy.rule(rule_id) if policy is not None else None
+    return " ".join(rule.rationale.split()) if rule is not None and rule.rationale else ""
+
+
 def render(report, policy, settings: OutputSettings = OutputSettings()) -> str:  # noqa: ANN001
     """Annotations with paths relative to ``settings.root`` (the CLI passes :func:`repository_root`)."""
     return "".join(render_chunks(report, policy, settings))
@@ -75,24 +81,10 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
     of 700,000 findings is written as it is made.  A file's relative path and a rule's
     rationale are worked out once per report, not once per finding."""
     root = settings.root
-    paths: dict[str, str] = {}
-    rationales: dict[str, str] = {}
-
-    def relative(path: str) -> str:
-        found = paths.get(path)
-        if found is None:
-            found = paths[path] = relative_path(path, root)
-        return found
-
-    files: dict[str, str] = {}  # a file's ``file=`` property, escaped
+    relative = Memo(lambda path: relative_path(path, root))
+    files = Memo(lambda path: escape_property(relative[path]))  # a file's ``file=`` property, escaped
+    rationales = Memo(lambda rule_id: _rationale(policy, rule_id))
     messages: dict[tuple, tuple[str, str, str]] = {}  # command, escaped title and message
-
-    def escaped_file(path: str) -> str:
-        found = files.get(path)
-        if found is None:
-            found = files[path] = escape_property(relative(path))
-        return found
-
     for d in report.diagnostics:
         s = d.span
         fix = d.fix
@@ -106,12 +98,8 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
                 message += f"\nfix: {fix.title} [{fix.applicability}]"
                 for edit in further:  # what the fix also changes elsewhere
                     e = edit.span
-                    message += f"\n  also {edit_text(edit, f'{_message_path(relative(e.path))}:{e.line}:{e.column}')}"
-            rationale = rationales.get(d.rule)
-            if rationale is None:
-                rule = policy.rule(d.rule) if policy is not None else None
-                rationale = rationales[d.rule] = " ".join(rule.rationale.split()) \
-                    if rule is not None and rule.rationale else ""
+                    message += f"\n  also {edit_text(edit, f'{_message_path(relative[e.path])}:{e.line}:{e.column}')}"
+            rationale = rationales[d.rule]
             if rationale:
                 message += f"\n{rationale}"
             if d.help_uri:
@@ -125,9 +113,9 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
             # ints need no escaping: command() of the same properties, without the dict
             where = f"{line},endLine={end_line},col={s.column},endColumn={s.end_column}" if end_line == line \
                 else f"{line},endLine={end_line}"
-            yield f"::{name} file={escaped_file(s.path)},line={where},title={title}::{message}\n"
+            yield f"::{name} file={files[s.path]},line={where},title={title}::{message}\n"
             continue
-        properties = {"file": relative(s.path), "line": s.line, "endLine": s.end_line}
+        properties = {"file": relative[s.path], "line": s.line, "endLine": s.end_line}
         if s.end_line == s.line:
             properties.update(col=s.column, endColumn=s.end_column)
         properties["title"] = f"{d.rule} {d.name}"

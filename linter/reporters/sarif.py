@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from linter.diagnostics import Diagnostic, Severity
 from linter.model import Span
-from linter.reporters import INFORMATION_URI, OutputSettings, relative_path, remember
+from linter.reporters import INFORMATION_URI, Memo, OutputSettings, relative_path, remember
 from linter.reporters.json_ import dumps, surrogates_escaped
 
 TYPE_CHECKING = False
@@ -72,21 +72,13 @@ def _descriptor_from(diagnostic: Diagnostic) -> dict:
     return descriptor
 
 
-class _Artifacts(dict):
+def _artifacts(root: str) -> Memo:
     """A file's ``artifactLocation``, worked out once per file (a path relative to the root
     costs a few string operations and system calls; a large report has few files)."""
-
-    def __init__(self, root: str):
-        super().__init__()
-        self.root = root
-
-    def __missing__(self, path: str) -> dict:
-        found = self[path] = _artifact(path, self.root)
-        return found
+    return Memo(lambda path: _artifact(path, root))
 
 
-def _result(d: Diagnostic, index: int, root: str, artifacts: _Artifacts | None = None) -> dict:
-    artifacts = artifacts if artifacts is not None else _Artifacts(root)
+def _result(d: Diagnostic, index: int, artifacts: Memo) -> dict:
     result = {
         "ruleId": d.rule,
         "ruleIndex": index,
@@ -117,8 +109,8 @@ def _result(d: Diagnostic, index: int, root: str, artifacts: _Artifacts | None =
 def to_sarif(report, policy, settings: OutputSettings = OutputSettings()) -> dict:  # noqa: ANN001
     """The whole SARIF document (:func:`render_chunks` writes the same text without it)."""
     document, index = _document(report, policy, settings)
-    artifacts = _Artifacts(settings.root)
-    document["runs"][0]["results"] = [_result(d, index[d.rule], settings.root, artifacts) for d in report.diagnostics]
+    artifacts = _artifacts(settings.root)
+    document["runs"][0]["results"] = [_result(d, index[d.rule], artifacts) for d in report.diagnostics]
     return document
 
 
@@ -201,8 +193,7 @@ class _ResultWriter:
     file's artifactLocation is written once per file and depth."""
 
     def __init__(self, root: str):
-        self.root = root
-        self.artifacts = _Artifacts(root)
+        self.artifacts = _artifacts(root)
         self.artifact_texts: dict[tuple[str, int], str] = {}
         # what many results share (every line of one unknown name, every dead duplicate of
         # one name), written once: a result's members up to its location, its related
@@ -219,7 +210,7 @@ class _ResultWriter:
         except _Unhandled:  # a value the fast writer does not know: as dumps() writes it
             import json
 
-            result = _result(d, index, self.root, self.artifacts)
+            result = _result(d, index, self.artifacts)
             try:
                 return _indented(result, _RESULT_INDENT)
             except _Unhandled:

@@ -7,7 +7,7 @@ Text from inputs (paths, values quoted in messages) has its control characters e
 from __future__ import annotations
 
 from linter.diagnostics import Applicability, Diagnostic
-from linter.reporters import OutputSettings, edit_text, further_edits, printable, remember
+from linter.reporters import Memo, OutputSettings, edit_text, further_edits, printable, remember
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
     """The report in pieces, one finding each, then the summary: a large report is
     written as it is made, never held whole."""
     color = settings.color
-    paths: dict[str, str] = {}  # a file's name, printable
+    paths = Memo(printable)  # a file's name, printable
     tails: dict[tuple, str] = {}  # what follows the location, by what it is made of
     for d in report.diagnostics:
         fix = d.fix
@@ -108,9 +108,7 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
         # the rest of the finding's text does not depend on where it is: written once per
         # rule, message and fix (every line of one unknown name, every dead duplicate)
         s = d.span
-        path = paths.get(s.path)
-        if path is None:
-            path = paths[s.path] = printable(s.path)
+        path = paths[s.path]
         location = _paint(f"{path}:{s.line}:{s.column}" if s.line else path, BOLD, color)
         key = (d.severity, d.rule, d.message, None if fix is None else (fix.title, fix.applicability))
         tail = tails.get(key)
