@@ -58,7 +58,7 @@ def dumps(data: object) -> str:
         text = _indented(data, "\n")
     except _Unhandled:
         text = json.dumps(data, indent=2, ensure_ascii=False)
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return surrogates_escaped(text)
 
 
 def surrogates_escaped(text: str) -> str:
@@ -121,30 +121,25 @@ def _finding_text(diagnostic: Diagnostic, shared: _Pieces | None = None) -> str:
     middle = shared.middles.get(key)
     if middle is None:
         middle = remember(shared.middles, key, _middle_text(diagnostic, shared))
-    edits = () if fix is None or fix.own_lines is not None else fix.edits  # (a LineDeletion's: below)
     if fix is None:
         fix_text = "null"
-    elif fix.own_lines is not None:  # a dead line's deletion: its span, without making the edit
-        key = (fix.title, fix.applicability, "")
-        around = shared.one_edit.get(key)
-        if around is None:
-            before, _span, after = _fix_text(fix, "\0").partition("\0")
-            around = remember(shared.one_edit, key, (before, after))
-        fix_text = around[0] + _span_text(fix.deleted(), _I3) + around[1]
-    elif not edits:
-        fix_text = shared.fixes.get(fix)
-        if fix_text is None:
-            fix_text = remember(shared.fixes, fix, _fix_text(fix))
-    elif len(edits) == 1:  # most fixes (a dead duplicate's deletion): only the span differs
-        edit = edits[0]
-        key = (fix.title, fix.applicability, edit.content)
-        around = shared.one_edit.get(key)
-        if around is None:
-            before, _span, after = _fix_text(fix, "\0").partition("\0")
-            around = remember(shared.one_edit, key, (before, after))
-        fix_text = around[0] + _span_text(edit.span, _I3) + around[1]
     else:
-        fix_text = _fix_text(fix)
+        # a dead line's deletion (a LineDeletion): its one edit, without making the Edit
+        edits = ((fix.deleted(), ""),) if fix.own_lines is not None else fix.edits
+        if not edits:
+            fix_text = shared.fixes.get(fix)
+            if fix_text is None:
+                fix_text = remember(shared.fixes, fix, _fix_text(fix))
+        elif len(edits) == 1:  # most fixes (a dead duplicate's deletion): only the span differs
+            edit_span, content = edits[0]
+            key = (fix.title, fix.applicability, content)
+            around = shared.one_edit.get(key)
+            if around is None:
+                before, _mark, after = _fix_text(fix, "\0").partition("\0")
+                around = remember(shared.one_edit, key, (before, after))
+            fix_text = around[0] + _span_text(edit_span, _I3) + around[1]
+        else:
+            fix_text = _fix_text(fix)
     return f"{_span_text(span, _I0)}{middle}{fix_text}\n  }}"
 
 
