@@ -18,7 +18,6 @@ follows the flag: a new logical line, or, after blanks, a continuation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from linter.model import ConfigError, Document, Entry, ParseWarning, Span, TemplateLine
@@ -28,7 +27,6 @@ from linter.records import TupleRecord, _new
 
 # C isspace() in the C locale, which Postfix's ISSPACE() uses.
 SPACE = " \t\n\r\v\f"
-_LINE_BREAK = re.compile(r"\n")
 
 
 class Piece(TupleRecord):  # one per physical line: a tuple is cheap to make
@@ -181,7 +179,7 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
     """Split ``text`` into Postfix logical lines, with locations."""
     # A BOM is kept: Postfix reads its bytes as part of the first name, so the
     # first parameter is not the one the user sees (unknown-directive reports it).
-    physical = _LINE_BREAK.split(text)
+    physical = text.split("\n")
     # A final LF ends the last line; it does not start an empty one.
     if physical and physical[-1] == "" and len(physical) > 1:
         physical.pop()
