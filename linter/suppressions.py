@@ -36,9 +36,9 @@ includes of a given root) as ``Report.comments``.  Files that failed to parse ar
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Iterable
 
+from linter import confine
 from linter.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
 from linter.lazyre import lazy
 from linter.model import MarkedComment, Span
@@ -129,9 +129,10 @@ def apply_suppressions(report, known_rules: Collection[str] | None = None,  # no
     by_file: dict[str, list[MarkedComment]] = {}
     for comment in report.comments:
         by_file.setdefault(comment.path, []).append(comment)
-    failed = {os.path.realpath(e.path) for e in report.errors} if by_file else set()
+    real_of = confine.resolver()  # the command's real paths, resolved once (findings share few paths)
+    failed = {real_of(e.path) for e in report.errors} if by_file else set()
     for path, comments in by_file.items():
-        real = os.path.realpath(path)
+        real = real_of(path)
         if real in failed or real in suppressions:  # one spelling per file; a file that failed to parse says nothing
             continue
         found, invalid = suppressions_from_comments(comments)
@@ -144,11 +145,8 @@ def apply_suppressions(report, known_rules: Collection[str] | None = None,  # no
                                                                      key=Diagnostic.sort_key)))
     used: set[tuple[str, int, str]] = set()  # (real path, comment line, rule)
     kept: list[Diagnostic] = []
-    reals: dict[str, str] = {}  # realpath costs a few system calls; findings share few paths
     for diagnostic in report.diagnostics:
-        real = reals.get(diagnostic.span.path)
-        if real is None:
-            real = reals[diagnostic.span.path] = os.path.realpath(diagnostic.span.path)
+        real = real_of(diagnostic.span.path)
         hit = None
         for s in suppressions.get(real, ()):
             if (s.file_wide or s.target == diagnostic.span.line) and any(r.rule == diagnostic.rule for r in s.rules):
