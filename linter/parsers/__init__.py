@@ -110,8 +110,10 @@ def in_conf_d(path: str) -> bool:
     from the repository root: the answer must not depend on the current directory."""
     if os.path.basename(os.path.dirname(os.path.abspath(path))) == "conf.d":
         return True
-    try:
-        return os.path.basename(os.path.dirname(os.path.realpath(path))) == "conf.d"
+    from linter import confine
+
+    try:  # the command's real paths: discovery resolved this one already
+        return os.path.basename(os.path.dirname(confine.realpath(path))) == "conf.d"
     except (OSError, ValueError):
         return False
 
