@@ -7,13 +7,14 @@ non-ASCII line is not shifted the way UTF-16 counting would shift it.
 
 from __future__ import annotations
 
+import json
 import os
 from urllib.parse import quote
 
 from linter.diagnostics import Diagnostic, Severity
 from linter.model import Span
 from linter.reporters import INFORMATION_URI, Memo, OutputSettings, relative_path, remember
-from linter.reporters.json_ import dumps, surrogates_escaped
+from linter.reporters.json_ import _encode_string, _indented, _scalar, _Unhandled, dumps, surrogates_escaped
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -203,13 +204,9 @@ class _ResultWriter:
         self.one_edit: dict[tuple, tuple[str, str]] = {}
 
     def text(self, d: Diagnostic, index: int) -> str:
-        from linter.reporters.json_ import _indented, _Unhandled
-
         try:
             return self._text(d, index)
         except _Unhandled:  # a value the fast writer does not know: as dumps() writes it
-            import json
-
             result = _result(d, index, self.artifacts)
             try:
                 return _indented(result, _RESULT_INDENT)
@@ -217,8 +214,6 @@ class _ResultWriter:
                 return json.dumps(result, indent=2, ensure_ascii=False).replace("\n", _RESULT_INDENT)
 
     def _artifact(self, path: str, depth: int) -> str:
-        from linter.reporters.json_ import _indented
-
         key = (path, depth)
         text = self.artifact_texts.get(key)
         if text is None:
@@ -267,8 +262,6 @@ class _ResultWriter:
     @staticmethod
     def _head(d: Diagnostic, index: int) -> str:
         """A result's members up to its location's place in ``locations``."""
-        from linter.reporters.json_ import _encode_string, _scalar
-
         i1, i2 = _INDENTS[1], _INDENTS[2]
         return (f"{{{i1}\"ruleId\": {_scalar(d.rule)},{i1}\"ruleIndex\": {_scalar(index)},"
                 f"{i1}\"level\": {_encode_string(LEVELS[d.severity])},"
@@ -277,8 +270,6 @@ class _ResultWriter:
 
     def _fix(self, fix, region: str | None = None) -> str:  # noqa: ANN001 - diagnostics.Fix
         """A fix's ``fixes`` member; ``region``: written for each edit's region instead (a mark to cut at)."""
-        from linter.reporters.json_ import _scalar
-
         i1, i2, i3, i4, i5, i6, i7, i8 = _INDENTS[1:]
         by_file: dict[str, list] = {}
         for edit in fix.edits:
@@ -298,8 +289,6 @@ _INDENTS = tuple(_RESULT_INDENT + "  " * depth for depth in range(9))
 
 
 def _region_text(span: Span, depth: int) -> str:
-    from linter.reporters.json_ import _scalar
-
     outer, inner = _INDENTS[depth], _INDENTS[depth + 1]
     line, column, end_line, end_column = span.line, span.column, span.end_line, span.end_column
     if type(line) is type(column) is type(end_line) is type(end_column) is int:  # ints as int.__repr__ writes them
