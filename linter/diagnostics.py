@@ -64,10 +64,7 @@ class Fix(TupleRecord):  # a tuple: built, hashed and compared in C (a large fil
 
     def replace(self, **changes: object) -> Fix:
         """A copy with ``changes`` (its edits sorted again)."""
-        values = [changes.pop(name, value) for name, value in zip(self._fields, self, strict=True)]
-        if changes:
-            raise TypeError(f"Fix has no field {', '.join(map(repr, changes))}")
-        return Fix(*values)
+        return Fix(*self._replace(**changes))
 
 
 class LineDeletion(Fix):
