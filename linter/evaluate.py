@@ -24,12 +24,15 @@ if TYPE_CHECKING:
 class Env:
     """The expression environment of one rule on one unit: let, params, then directives."""
 
-    __slots__ = ("unit", "rule", "lets", "values")
+    __slots__ = ("unit", "rule", "lets", "filled", "values")
 
-    def __init__(self, unit: Unit, rule: Rule, lets: dict[str, Any]):
+    def __init__(self, unit: Unit, rule: Rule, lets: dict[str, Any], filled: frozenset[str]):
         self.unit = unit
         self.rule = rule
-        self.lets = lets  # name -> Expr: ``dict(rule.let)``, made once per run (RunState.check_rule)
+        # made once per rule and run (RunState.check_rule): name -> Expr (``dict(rule.let)``),
+        # and the placeholders the rule's message and fix fill (:func:`filled_names`)
+        self.lets = lets
+        self.filled = filled
         self.values: dict[str, Any] = {}
 
     def lookup(self, name: str) -> Any:
@@ -125,23 +128,17 @@ def evaluate_rule(rule: Rule, unit: Unit, env: Env, skipped: list[str] | None = 
         return []
 
 
-def _filled(rule: Rule) -> frozenset[str]:
-    """The placeholders a rule's message and fix fill, worked out once per rule."""
-    found = _FILLED.get(id(rule))
-    if found is None or found[0] is not rule:
-        spec = rule.fix
-        templates = (rule.message,) if spec is None else (rule.message, spec.title, *(t for _n, t in spec.set))
-        found = _FILLED[id(rule)] = (rule, frozenset(name for t in templates for name in template_names(t)))
-    return found[1]
-
-
-_FILLED: dict[int, tuple[Rule, frozenset[str]]] = {}  # id(rule) -> (the rule, what it fills)
+def filled_names(rule: Rule) -> frozenset[str]:
+    """The placeholders a rule's message and fix fill."""
+    spec = rule.fix
+    templates = (rule.message,) if spec is None else (rule.message, spec.title, *(t for _n, t in spec.set))
+    return frozenset(name for t in templates for name in template_names(t))
 
 
 def placeholders(rule: Rule, unit: Unit, env: Env, finding: Finding) -> dict[str, Any]:
     # a let value or the default is worked out only when a template fills it (a file of
     # 100,000 different unknown names renders a message each)
-    filled = _filled(rule)
+    filled = env.filled
     values: dict[str, Any] = dict(rule.params)
     for name, _expr in rule.let:
         if name not in filled:

@@ -13,7 +13,7 @@ from linter.checks.base import Finding
 from linter.checks.context import FRAGMENTS, MAIN_CF, HostDocs, Unit
 from linter.confine import PathResolver
 from linter.diagnostics import Diagnostic, Edit, LineDeletion
-from linter.evaluate import Env, diagnose, evaluate_rule, inside, units
+from linter.evaluate import Env, diagnose, evaluate_rule, filled_names, inside, units
 from linter.hosts import HostFiles, fragment_names
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, MarkedComment, Span
 from linter.policy.expr import UnknownValue
@@ -66,7 +66,8 @@ class RunState:
         self.diagnostics: dict[Diagnostic, None] = {}
         self.comments: set[MarkedComment] = set()
         self.notes: set[tuple] = set()  # (path, line, column, message)
-        self._lets: dict[str, dict] = {}  # rule id -> its let expressions by name
+        # rule id -> its let expressions by name, and the placeholders it fills (evaluate.Env)
+        self._rule_tables: dict[str, tuple[dict, frozenset[str]]] = {}
         self._respell: dict[str, bool] = {}  # path -> whether it is shown spelled otherwise
 
     def parse(self, path: str, fmt: str) -> Document | None:
@@ -175,13 +176,13 @@ class RunState:
         blocks = any(unit.block is not None for unit in found_units)  # else nothing reads ``seen``
         cross = rule.check.kind not in DOCUMENT_KINDS  # may find in another file of the host
         home = _home(rule.scope) if cross else ()
-        lets = self._lets.get(rule.id)
-        if lets is None:
-            lets = self._lets[rule.id] = dict(rule.let)
+        tables = self._rule_tables.get(rule.id)
+        if tables is None:
+            tables = self._rule_tables[rule.id] = (dict(rule.let), filled_names(rule))
         add = self.diagnostics.setdefault
         for unit in found_units:
             docs.consulted.clear()
-            env = Env(unit, rule, lets)
+            env = Env(unit, rule, *tables)
             texts: dict = {}  # the findings' messages and fix titles, by what fills them (diagnose)
             skipped: list[str] = []
             found = evaluate_rule(rule, unit, env, skipped)
