@@ -62,6 +62,11 @@ class Fix(TupleRecord):  # a tuple: built, hashed and compared in C (a large fil
 
     own_lines = None  # a LineDeletion's span: the lines it deletes are its finding's
 
+    @property
+    def has_edits(self) -> bool:
+        """Whether it edits anything (asked without making a LineDeletion's edit)."""
+        return bool(self[2])
+
     def replace(self, **changes: object) -> Fix:
         """A copy with ``changes`` (its edits sorted again)."""
         return Fix(*self._replace(**changes))
@@ -86,6 +91,8 @@ class LineDeletion(Fix):
     @property
     def own_lines(self) -> Span:  # type: ignore[override]
         return self[2]
+
+    has_edits = True
 
     def deleted(self) -> Span:
         """The span of its one edit: the whole lines, up to the start of the next one."""

@@ -105,8 +105,7 @@ def _merge_services(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     for d in sorted(diagnostics, key=REPORT_ORDER):
         rule, _name, _severity, message, span, fix, _related, _uri = d
         # a fix with edits is merged wherever it was found; the others at one place
-        key = (rule, message, fix) if fix is not None and (fix.own_lines is not None or fix.edits) \
-            else (rule, span, message, fix)  # (a LineDeletion's edit is not made to be asked)
+        key = (rule, message, fix) if fix is not None and fix.has_edits else (rule, span, message, fix)
         first = merged.get(key)
         if first is None:
             merged[key] = d

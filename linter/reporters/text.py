@@ -56,7 +56,7 @@ def summary(report, settings: OutputSettings) -> str:  # noqa: ANN001 - engine.R
     safe = unsafe = 0
     for d in report.diagnostics:
         fix = d.fix
-        if fix is not None and fix.applicability >= Applicability.UNSAFE and (fix.own_lines is not None or fix.edits):
+        if fix is not None and fix.applicability >= Applicability.UNSAFE and fix.has_edits:
             if fix.applicability >= Applicability.SAFE:
                 safe += 1
             else:
