@@ -96,8 +96,7 @@ class LineDeletion(Fix):
 
     def deleted(self) -> Span:
         """The span of its one edit: the whole lines, up to the start of the next one."""
-        span = self[2]
-        return _new(Span, (span[0], span[1], 1, span[3] + 1, 1))
+        return self[2].whole_lines()
 
     def replace(self, **changes: object) -> Fix:
         return Fix(self[0], self[1], self.edits).replace(**changes)
@@ -108,8 +107,7 @@ def fix_with_edits(title: str, applicability: Applicability, edits: tuple[Edit, 
     when they delete the finding's own lines, else a :class:`Fix`."""
     if type(edits) is tuple and len(edits) == 1:
         where, content = edits[0]
-        if not content and where[2] == 1 and where[4] == 1 and where[0] == span[0] and where[1] == span[1] \
-                and where[3] == span[3] + 1:
+        if not content and where == span.whole_lines():
             return _new(LineDeletion, (title, applicability, span))
         return _new(Fix, (title, applicability, edits))
     return Fix(title, applicability, edits)

@@ -37,6 +37,10 @@ class Span(TupleRecord):
     def __new__(cls, path: str, line: int, column: int, end_line: int, end_column: int) -> Span:
         return _new(cls, (path, line, column, end_line, end_column))
 
+    def whole_lines(self) -> Span:
+        """The whole lines the span is on, with their line ending (to the start of the next)."""
+        return _new(Span, (self[0], self[1], 1, self[3] + 1, 1))
+
     @classmethod
     def point(cls, path: str, line: int, column: int) -> Span:
         return cls(path, line, column, line, column)

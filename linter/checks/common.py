@@ -11,6 +11,7 @@ from linter.diagnostics import Edit
 from linter.model import Document, Span
 from linter.policy.expr import UnknownValue
 from linter.policy.model import Check, Rule
+from linter.records import _new
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -104,4 +105,4 @@ def line_text(path: str, line: int) -> str | None:
 
 def delete_lines(span: Span) -> Edit:
     """An edit removing the whole lines of ``span`` (with their line ending)."""
-    return Edit(Span(span.path, span.line, 1, span.end_line + 1, 1), "")
+    return _new(Edit, (span.whole_lines(), ""))

@@ -23,10 +23,9 @@ import re
 from collections.abc import Iterator
 
 from linter.checks.base import Finding
-from linter.checks.common import documents
+from linter.checks.common import delete_lines, documents
 from linter.checks.context import Unit
-from linter.diagnostics import Edit
-from linter.model import Assignment, Document, Section, Service, Setting, Span, TemplateLine
+from linter.model import Assignment, Document, Section, Service, Setting, TemplateLine
 from linter.policy.model import Rule
 from linter.records import _new
 
@@ -156,5 +155,5 @@ def run(rule: Rule, unit: Unit, env: Any) -> Iterator[Finding]:
                 # Finding(span, directive, value, default, missing, edits, related, detail), as
                 # tuples: one per dead line (a file of thousands of duplicates)
                 yield _new(Finding, (span, name, getattr(dead, "value", None), None, False,
-                                     (_new(Edit, (_new(Span, (path, span.line, 1, span.end_line + 1, 1)), "")),),
+                                     (delete_lines(span),),
                                      related, here if last.span.path == path else elsewhere, None, ()))
