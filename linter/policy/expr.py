@@ -4,8 +4,11 @@ An expression is parsed once with :mod:`ast` (``mode='eval'``, in
 :mod:`linter.policy.expr_parse`), every node checked against a whitelist, and translated
 into a small intermediate form made only of JSON types (nested lists of strings, numbers,
 booleans and null).  That form is what a
-compiled-policy cache stores; :func:`compile_ir` turns it into nested closures, so
-evaluation never reaches ``eval``/``exec``/``compile`` and costs microseconds.
+compiled-policy cache stores; :func:`compile_ir` turns it into nested closures, which cost
+microseconds to make and to evaluate; an expression evaluated many times (a bulk run) is
+then compiled to one Python function (:func:`linter.policy.expr_eval.compile_function`),
+whose source is made of operators and the names of a namespace only: no text of a policy
+is ever parsed as Python.
 
 Intermediate form (``ir``), one list per node::
 
@@ -24,7 +27,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from linter.policy.expr_eval import UNKNOWN, EvalError, Evaluator, ExprError, UnknownValue, compile_ir
+from linter.policy.expr_eval import (
+    UNKNOWN,
+    EvalError,
+    Evaluator,
+    ExprError,
+    UnknownValue,
+    compile_function,
+    compile_ir,
+)
 from linter.policy.expr_functions import CONTEXT_FUNCTIONS, Environment
 from linter.records import Frozen, _set
 
@@ -91,6 +102,25 @@ def _walk(ir: list, visit: Callable[[list], None]) -> None:
         _walk(child, visit)
 
 
+# Evaluations of one expression after which it is compiled to one function (expr_eval.compile_function).
+COMPILE_AFTER = 32
+
+
+def _tiered(expr: Expr, closures: Evaluator) -> Evaluator:
+    """``closures``, counting its uses; the :data:`COMPILE_AFTER`-th replaces the expression's
+    evaluator with the compiled function (the same results: expr_eval.compile_function)."""
+    uses = 0
+
+    def counted(env: Environment) -> Any:
+        nonlocal uses
+        uses += 1
+        if uses == COMPILE_AFTER:
+            _set(expr, "_evaluator", compile_function(expr.ir))
+        return closures(env)
+
+    return counted
+
+
 class Expr(Frozen):
     """A checked, compiled expression; ``ir`` is its serialisable form.  Compared by its text."""
 
@@ -105,11 +135,14 @@ class Expr(Frozen):
 
     @property
     def evaluator(self) -> Evaluator:
-        """The compiled closure, made on first use (a rule that never runs here, e.g. of a
-        format the run has no file of, costs nothing but its data)."""
+        """The compiled expression, made on first use (a rule that never runs here, e.g. of a
+        format the run has no file of, costs nothing but its data): closures, which cost
+        next to nothing to make, replaced by one compiled function once the expression has
+        been evaluated :data:`COMPILE_AFTER` times (a bulk run; a one-host check never pays
+        for compiling)."""
         evaluator = self._evaluator
         if evaluator is None:
-            evaluator = compile_ir(self.ir)
+            evaluator = _tiered(self, compile_ir(self.ir))
             _set(self, "_evaluator", evaluator)
         return evaluator
 
@@ -118,8 +151,9 @@ class Expr(Frozen):
 
     @classmethod
     def parse(cls, text: str) -> Expr:
-        ir = parse(text)
-        return cls(text, ir, compile_ir(ir))
+        expr = cls(text, parse(text))
+        expr.evaluator  # noqa: B018 - made now: a node the evaluator does not know fails here
+        return expr
 
     @classmethod
     def from_ir(cls, text: str, ir: list) -> Expr:
@@ -135,8 +169,9 @@ class Expr(Frozen):
         Raises :class:`EvalError` for a run-time type error (comparing a string with a
         number, dividing by zero, a bad unit in ``size()``).
         """
+        evaluator = self._evaluator
         try:
-            return self.evaluator(env)
+            return (evaluator or self.evaluator)(env)
         except UnknownValue:
             return UNKNOWN
         except (TypeError, ValueError, ZeroDivisionError, OverflowError) as e:
