@@ -49,6 +49,26 @@ class RunConfig(TupleRecord):
         return _new(cls, (rules, formats, passed, real))
 
 
+class _RuleTables:
+    """What checking a rule needs on every host, worked out once per rule and run: its let
+    expressions by name and the placeholders its message and fix fill (evaluate.Env),
+    whether its kind judges whole documents, and for a kind that may find in another file
+    of the host, the formats where its findings are at home."""
+
+    __slots__ = ("lets", "filled", "per_document", "cross", "home")
+
+    def __init__(self, rule: Rule):
+        self.lets = dict(rule.let)
+        self.filled = filled_names(rule)
+        self.per_document = rule.check.kind in DOCUMENT_KINDS
+        self.cross = not self.per_document  # may find in another file of the host
+        self.home = _home(rule.scope) if self.cross else ()
+
+
+# The ``seen`` of a rule none of whose units is a Dovecot block: nothing reads it.
+_NOTHING_SEEN: set = set()
+
+
 class RunState:
     """Checking host groups one after the other: the documents parsed (each dropped once no
     later group needs it), the files that failed, and what was found."""
@@ -66,8 +86,8 @@ class RunState:
         self.diagnostics: dict[Diagnostic, None] = {}
         self.comments: set[MarkedComment] = set()
         self.notes: set[tuple] = set()  # (path, line, column, message)
-        # rule id -> its let expressions by name, and the placeholders it fills (evaluate.Env)
-        self._rule_tables: dict[str, tuple[dict, frozenset[str]]] = {}
+        # rule id -> what checking it needs on every host, worked out once (_RuleTables)
+        self._rule_tables: dict[str, _RuleTables] = {}
         self._respell: dict[str, bool] = {}  # path -> whether it is shown spelled otherwise
 
     def parse(self, path: str, fmt: str) -> Document | None:
@@ -168,66 +188,78 @@ class RunState:
 
     def check_rule(self, rule: Rule, docs: HostDocs, reported: set[str]) -> set[str]:
         """Evaluate ``rule`` on the host; the missing counterparts it needed."""
-        real = self.real
-        seen: set[Span] = set()  # Dovecot: a setting inherited by several blocks is reported once
-        docs.consulted.clear()
+        consulted = docs.consulted
+        consulted.clear()
         found_units = list(units(rule, docs))
-        needed = set(docs.consulted)
-        blocks = any(unit.block is not None for unit in found_units)  # else nothing reads ``seen``
-        cross = rule.check.kind not in DOCUMENT_KINDS  # may find in another file of the host
-        home = _home(rule.scope) if cross else ()
+        needed = set(consulted)
+        if not found_units:
+            return needed
         tables = self._rule_tables.get(rule.id)
         if tables is None:
-            tables = self._rule_tables[rule.id] = (dict(rule.let), filled_names(rule))
-        add = self.diagnostics.setdefault
+            tables = self._rule_tables[rule.id] = _RuleTables(rule)
+        lets, filled, per_document = tables.lets, tables.filled, tables.per_document
+        seen: set[Span] | None = None  # Dovecot: a setting inherited by several blocks is reported once
         for unit in found_units:
-            docs.consulted.clear()
-            env = Env(unit, rule, *tables)
-            texts: dict = {}  # the findings' messages and fix titles, by what fills them (diagnose)
+            consulted.clear()
+            env = Env(unit, rule, lets, filled)
             skipped: list[str] = []
             found = evaluate_rule(rule, unit, env, skipped)
             # a value from a missing counterpart made the rule skip here (a per-document kind
             # skips only the names that needed it, and may still report others)
-            if docs.consulted and (not found or rule.check.kind in DOCUMENT_KINDS):
-                needed |= docs.consulted
-            found.reverse()  # taken from the end: each finding is freed as soon as it is diagnosed
-            block = unit.block
-            places: dict[str, tuple[str, str | None]] = {}  # a span's path -> its real path and its side
-            while found:
-                finding = found.pop()
-                if block is not None:
-                    if finding.span in seen:
-                        continue
-                    if not inside(finding.span, block) and block.span not in finding.related:
-                        # judged in the block, but found where the block inherits it from
-                        finding = finding._replace(related=(*finding.related, block.span))
-                if blocks:
-                    seen.add(finding.span)
-                if finding.missing and finding.related and real(finding.span.path) not in reported \
-                        and real(finding.related[0].path) in reported:
-                    # master.cf was not passed (pre-commit on main.cf): shown where the fix goes
-                    finding = finding._replace(span=finding.related[0],
-                                               related=(finding.span, *finding.related[1:]))
-                place = places.get(finding.span.path)
-                if place is None:
-                    where = real(finding.span.path)
-                    place = places[finding.span.path] = (where, self._side(docs, where))
-                where, side = place
-                reported_elsewhere = False
-                if cross and side is not None and side not in home:
-                    # a cross-file finding: it carries the other side (what the rule read there)
-                    finding = finding._replace(related=(*finding.related, *_other_side(rule, unit, finding)))
-                    if where not in reported and where not in self.failed:
-                        # a file of the host not passed (pre-commit passes changed files): the
-                        # finding is reported anyway, unless that file suppresses it
-                        if self._suppressed(docs, finding.span, rule.id):
-                            continue
-                        reported_elsewhere = True
-                if where in reported or reported_elsewhere:
-                    add(self._respelled(diagnose(rule, unit, finding, env, texts)))
+            if consulted and (not found or per_document):
+                needed |= consulted
+            if found:
+                if seen is None:
+                    # read only when a unit of the rule is a block
+                    seen = set() if any(u.block is not None for u in found_units) else _NOTHING_SEEN
+                self._report(rule, docs, reported, unit, env, found, tables, seen)
             if skipped:
                 self.notes.update(self._skipped_notes(rule, unit, skipped, reported))
         return needed
+
+    def _report(self, rule: Rule, docs: HostDocs, reported: set[str], unit: Unit, env: Env, found: list[Finding],
+                tables: _RuleTables, seen: set[Span]) -> None:
+        """The diagnostics of what ``rule`` found on ``unit``, in the files reported."""
+        real = self.real
+        cross, home = tables.cross, tables.home
+        add = self.diagnostics.setdefault
+        texts: dict = {}  # the findings' messages and fix titles, by what fills them (diagnose)
+        found.reverse()  # taken from the end: each finding is freed as soon as it is diagnosed
+        block = unit.block
+        blocks = seen is not _NOTHING_SEEN
+        places: dict[str, tuple[str, str | None]] = {}  # a span's path -> its real path and its side
+        while found:
+            finding = found.pop()
+            if block is not None:
+                if finding.span in seen:
+                    continue
+                if not inside(finding.span, block) and block.span not in finding.related:
+                    # judged in the block, but found where the block inherits it from
+                    finding = finding._replace(related=(*finding.related, block.span))
+            if blocks:
+                seen.add(finding.span)
+            if finding.missing and finding.related and real(finding.span.path) not in reported \
+                    and real(finding.related[0].path) in reported:
+                # master.cf was not passed (pre-commit on main.cf): shown where the fix goes
+                finding = finding._replace(span=finding.related[0],
+                                           related=(finding.span, *finding.related[1:]))
+            place = places.get(finding.span.path)
+            if place is None:
+                where = real(finding.span.path)
+                place = places[finding.span.path] = (where, self._side(docs, where))
+            where, side = place
+            reported_elsewhere = False
+            if cross and side is not None and side not in home:
+                # a cross-file finding: it carries the other side (what the rule read there)
+                finding = finding._replace(related=(*finding.related, *_other_side(rule, unit, finding)))
+                if where not in reported and where not in self.failed:
+                    # a file of the host not passed (pre-commit passes changed files): the
+                    # finding is reported anyway, unless that file suppresses it
+                    if self._suppressed(docs, finding.span, rule.id):
+                        continue
+                    reported_elsewhere = True
+            if where in reported or reported_elsewhere:
+                add(self._respelled(diagnose(rule, unit, finding, env, texts)))
 
     def _side(self, docs: HostDocs, real: str) -> str | None:
         """The format of the host's file ``real`` (for Dovecot, any file of the tree);
