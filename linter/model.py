@@ -168,7 +168,7 @@ class Service(TupleRecord):
         "args",
         "overrides",
         "span",  # the whole logical entry, continuations included
-        "fields",  # the 7 columns and the command, each located
+        "fields",  # the 7 columns and the command, each located (a Token each; see Columns)
         "templated",
     )
 
@@ -185,11 +185,14 @@ class Service(TupleRecord):
         args: tuple[str, ...],
         overrides: tuple[Override, ...],
         span: Span,
-        fields: tuple[Token, ...],
+        fields: tuple[Token, ...] | Columns,
         templated: bool = False,
     ) -> Service:
         return _new(cls, (service, type, private, unprivileged, chroot, wakeup, process_limit, command, args,
                           overrides, span, fields, templated))
+
+    def __repr__(self) -> str:  # the fields as Tokens, whatever holds them
+        return TupleRecord.__repr__(self._replace(fields=self.fields))
 
     @property
     def line(self) -> int:
@@ -198,6 +201,27 @@ class Service(TupleRecord):
     @property
     def end_line(self) -> int:
         return self.span.end_line
+
+
+class Columns(tuple):
+    """Where a master.cf entry's 7 columns and command are, when they are all on its first
+    line (nearly every entry): ``(line, column, end_column, ...)`` for the 8 fields.
+    :attr:`Service.fields` makes the Tokens when asked (a finding's related locations):
+    a bulk run parses hundreds of thousands of fields and locates a few."""
+
+    __slots__ = ()
+
+
+def _fields_of(service: Service) -> tuple[Token, ...]:
+    fields = service[11]
+    if type(fields) is not Columns:
+        return fields
+    line, path = fields[0], service[10][0]  # the entry's span has the path
+    return tuple([_new(Token, (service[i], _new(Span, (path, line, fields[2 * i + 1], line, fields[2 * i + 2]))))
+                  for i in range(8)])
+
+
+Service.fields = property(_fields_of, doc="The 7 columns and the command, each a located Token.")  # type: ignore[assignment,method-assign]
 
 
 # --- Dovecot ---------------------------------------------------------------------

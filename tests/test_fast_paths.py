@@ -164,3 +164,58 @@ def test_main_cf_names_and_values_split_as_postfix_splits_them(rest: str) -> Non
         return
     assert well_formed
     assert (entries[0].name, entries[0].value) == (name, value.strip(blanks))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab =\t\v\f\r{}", max_size=24), st.data())
+def test_master_overrides_split_as_postfix_splits_them(text: str, data: st.DataObject) -> None:
+    """split_nameval() on part of a text (a master.cf ``-o``): blanks, a name, blanks, '=',
+    blanks, the value without trailing blanks; else Postfix's message."""
+    from linter.parsers.postfix_lines import split_nameval
+
+    blanks = " \t\n\r\v\f"
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    part = text[start:end]
+    name, equals, value = part.partition("=")
+    found = split_nameval(text, start, end)
+    if not name.strip(blanks):
+        assert found == "missing attribute name"
+    elif not equals or any(c in blanks for c in name.strip(blanks)):
+        assert found == "missing '=' after attribute name"
+    else:
+        name_start, name_end, at, value_start, value_end = found
+        assert text[name_start:name_end] == name.strip(blanks) and text[at] == "="
+        assert text[value_start:value_end] == value.strip(blanks)
+        assert value_start == start + len(part) - len(value.lstrip(blanks)) or value_start == value_end
+
+
+_FLAG = st.sampled_from(["-", "y", "n", "-", "y", "n", "x", "yy", "''"])
+_COUNT = st.sampled_from(["-", "0", "12", "100", "7?", "?", "-?", "1x", "\u00b2", "\u0663", "''", "1?1", "y"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["inet", "unix", "unix-dgram", "fifo", "pass", "inet", "unix", "tcp", "Inet"]),
+       st.lists(_FLAG, min_size=3, max_size=3), st.lists(_COUNT, min_size=2, max_size=2))
+def test_master_columns_are_checked_as_postconf_checks_them(kind: str, flags: list[str], counts: list[str]) -> None:
+    """pcf_check_master_entry(): the type, y/n/- flags, a wakeup of digits (a '?' after
+    them), a process limit of digits, or '-'."""
+    from linter.model import ConfigError
+    from linter.parsers.postfix_master import parse
+
+    def valid(index: int, text: str) -> bool:
+        if index < 3:
+            return text in ("y", "n", "-")
+        digits = text[:-1] if index == 3 and text.endswith("?") else text
+        return digits == "-" or all(c in "0123456789" for c in digits)
+
+    columns = flags + counts
+    line = f"smtp {kind} {' '.join(columns)} smtpd\n"
+    expected = kind in ("inet", "unix", "unix-dgram", "fifo", "pass") and all(valid(i, c) for i, c in enumerate(columns))
+    try:
+        parse("master.cf", line)
+    except ConfigError as e:
+        assert not expected, e.message
+        assert e.message.startswith("invalid ") and e.message.endswith(f' in "{line[:-1]}"')
+        return
+    assert expected

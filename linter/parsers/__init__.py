@@ -74,9 +74,16 @@ _OVERRIDE_LINE = lazy(r"[0-9a-z][^\s/]*/[^\s/]+/[A-Za-z0-9_]+[ \t]*=")
 
 
 def is_override_list(text: str) -> bool:
-    """Whether ``text`` is a list of ``postconf -P`` overrides rather than a master.cf."""
-    lines = [line for line in text.splitlines() if line[:1].isalnum()]
-    return bool(lines) and all(_OVERRIDE_LINE.match(line) for line in lines)
+    """Whether ``text`` is a list of ``postconf -P`` overrides rather than a master.cf: it
+    has lines starting with a letter or digit, and each is one (a master.cf's first
+    service line answers no)."""
+    found = False
+    for line in text.splitlines():
+        if line[:1].isalnum():
+            if not _OVERRIDE_LINE.match(line):
+                return False
+            found = True
+    return found
 
 
 class NotThisFormat(ConfigError):

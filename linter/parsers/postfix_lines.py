@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from linter.lazyre import lazy
 from linter.model import ConfigError, Document, Entry, ParseWarning, Span, TemplateLine
 from linter.parsers import templates
 from linter.parsers.common import detect_newline, find_marked_comments
@@ -27,6 +28,8 @@ from linter.records import TupleRecord, _new
 
 # C isspace() in the C locale, which Postfix's ISSPACE() uses.
 SPACE = " \t\n\r\v\f"
+# split_nameval() when it succeeds: blanks, the name, blanks, '=', blanks (blanks: SPACE).
+_NAME_EQUALS = lazy(r"[ \t\n\r\v\f]*([^ \t\n\r\v\f=]+)[ \t\n\r\v\f]*(=)[ \t\n\r\v\f]*")
 
 
 class Piece(TupleRecord):  # one per physical line: a tuple is cheap to make
@@ -303,6 +306,12 @@ def skip_space(text: str, start: int) -> int:
 def split_nameval(text: str, start: int, end: int) -> tuple[int, int, int, int, int] | str:
     """Postfix's ``split_nameval()`` on ``text[start:end]``: the offsets of the name's
     start and end, the ``=``, the value's start and end; or Postfix's error message."""
+    match = _NAME_EQUALS.match(text, start, end)
+    if match is not None:  # the usual name=value, in C (the loops below say what is wrong)
+        value_start, value_end = match.end(), end
+        while value_end > value_start and text[value_end - 1] in SPACE:
+            value_end -= 1
+        return match.start(1), match.end(1), match.start(2), value_start, value_end
     name_start = start
     while name_start < end and text[name_start] in SPACE:
         name_start += 1

@@ -19,12 +19,12 @@ from __future__ import annotations
 from linter.lazyre import lazy
 from linter.model import (
     POSTFIX_MASTER,
+    Columns,
     ConfigError,
     Document,
     Override,
     ParseWarning,
     Service,
-    Span,
     Token,
 )
 from linter.parsers import templates
@@ -57,14 +57,28 @@ def parse(path: str, text: str) -> Document:
 
 def split_words(text: str) -> list[_Word]:
     """``mystrtokq(text, BLANKS, "{}")``: blank-separated words, ``{...}`` kept whole."""
+    texts, starts = _words(text)
+    return [_new(_Word, (start, start + len(word), word)) for word, start in zip(texts, starts)]
+
+
+def _words(text: str) -> tuple[list[str], list[int]]:
+    """:func:`split_words` as two lists, the words and where each starts (a word ends at
+    its start plus its length): an entry's words are read by index, without a record each."""
     if "{" not in text:  # no braces: plain blank-separated words (the common case, done in C)
-        return [_new(_Word, (m.start(), m.end(), m.group())) for m in _PLAIN_WORD.finditer(text)]
-    words = []
+        texts = _PLAIN_WORD.findall(text)
+        starts = []
+        find, position = text.find, 0
+        for word in texts:  # a word holds no blank: it is found where the blanks before it end
+            position = find(word, position)
+            starts.append(position)
+            position += len(word)
+        return texts, starts
+    texts, starts = [], []
     i, n = 0, len(text)
     while True:
         plain = _PLAIN_WORD.search(text, i)  # the next run of non-blanks
         if plain is None:
-            return words
+            return texts, starts
         start, i = plain.start(), plain.end()
         if "{" in plain.group():  # a group: blanks inside braces do not end the word
             i, level = start, 0
@@ -77,7 +91,8 @@ def split_words(text: str) -> list[_Word]:
                 elif level == 0 and ch in BLANKS:
                     break
                 i += 1
-        words.append(_new(_Word, (start, i, text[start:i])))
+        texts.append(text[start:i])
+        starts.append(start)
 
 
 def unwrap(text: str, start: int, end: int) -> tuple[int, int]:
@@ -101,74 +116,83 @@ def unwrap(text: str, start: int, end: int) -> tuple[int, int]:
     return inner_start, inner_end
 
 
-def _check_fields(entry: LogicalLine, words: list[_Word]) -> None:
+def _check_fields(entry: LogicalLine, texts: list[str], starts: list[int]) -> None:
     """``pcf_check_master_entry()``, with postconf's messages."""
+    if texts[1] in TYPES and texts[2] in _FLAGS and texts[3] in _FLAGS and texts[4] in _FLAGS \
+            and _count(texts[5][:-1] if texts[5].endswith("?") else texts[5]) and _count(texts[6]):
+        return  # (the usual entry: the checks below, each passed)
     raw = entry.text
 
     def fail(index: int) -> ConfigError:
-        word = words[index]
-        line, column = entry.start_position(word.start)
-        return ConfigError(entry.path, line, column, f'invalid {FIELD_NAMES[index]} field "{word.text}" in "{raw}"')
+        line, column = entry.start_position(starts[index])
+        return ConfigError(entry.path, line, column, f'invalid {FIELD_NAMES[index]} field "{texts[index]}" in "{raw}"')
 
     def opaque(index: int) -> bool:  # a template item: what it renders to is not known here
-        return templates.has_template(words[index].text, postfix=True)
+        return templates.has_template(texts[index], postfix=True)
 
-    if words[1].text not in TYPES and not opaque(1):
+    if texts[1] not in TYPES and not opaque(1):
         raise fail(1)
     for index in (2, 3, 4):
-        if (len(words[index].text) != 1 or words[index].text not in "yn-") and not opaque(index):
+        if (len(texts[index]) != 1 or texts[index] not in "yn-") and not opaque(index):
             raise fail(index)
-    wakeup = words[5].text
+    wakeup = texts[5]
     digits = wakeup[:-1] if wakeup.endswith("?") else wakeup
     if digits != "-" and not all(c in "0123456789" for c in digits) and not opaque(5):
         raise fail(5)
-    maxproc = words[6].text
+    maxproc = texts[6]
     if maxproc != "-" and not all(c in "0123456789" for c in maxproc) and not opaque(6):
         raise fail(6)
+
+
+_FLAGS = ("y", "n", "-")
+
+
+def _count(text: str) -> bool:
+    """``-`` or ASCII digits only (none: a wakeup of just ``?``), as _check_fields accepts."""
+    return text == "-" or not text or (text.isascii() and text.isdigit())
 
 
 def _parse_entry(entry: LogicalLine) -> tuple[Service, list[ParseWarning]]:
     """One logical line as a service: the 8 fields checked, the daemon options read, the
     arguments after them, and the warnings of the entry."""
     text = entry.text
-    words = split_words(text)
-    if len(words) < 8:
+    texts, starts = _words(text)
+    if len(texts) < 8:
         raise ConfigError(entry.path, entry.line, 1, "bad field count")
-    _check_fields(entry, words)
-    warnings = backslash_warnings(entry)
-    overrides, args, index = _options(entry, words, warnings)
-    args += _arguments(text, words, index)
-    _comment_warning(entry, words, warnings)
-    _continuation_warnings(entry, words, warnings)
-    first, last = words[0], words[-1]
-    service = Service(
-        service=first[2],
-        type=words[1][2],
-        private=words[2][2],
-        unprivileged=words[3][2],
-        chroot=words[4][2],
-        wakeup=words[5][2],
-        process_limit=words[6][2],
-        command=words[7][2],
-        args=tuple(args),
-        overrides=tuple(overrides),
-        span=entry.span(first[0], last[1]),
-        fields=_fields(entry, words),
-        templated=templates.has_template(text, postfix=True),
-    )
+    _check_fields(entry, texts, starts)
+    pieces = entry.pieces
+    warnings = backslash_warnings(entry) if len(pieces) > 1 else []
+    if len(texts) > 8 and texts[8][0] == "-":
+        overrides, args, index = _options(entry, texts, starts, warnings)
+    else:
+        overrides, args, index = [], [], 8
+    if index < len(texts):
+        args += _arguments(text, texts, starts, index)
+    if "#" in text:
+        _comment_warning(entry, texts, starts, warnings)
+    if len(pieces) > 1:
+        _continuation_warnings(entry, texts, warnings)
+    service = _new(Service, (
+        texts[0], texts[1], texts[2], texts[3], texts[4], texts[5], texts[6], texts[7],  # the columns
+        tuple(args),
+        tuple(overrides),
+        entry.span(starts[0], starts[-1] + len(texts[-1])),
+        _fields(entry, texts, starts),
+        templates.has_template(text, postfix=True),
+    ))
     return service, warnings
 
 
-def _options(entry: LogicalLine, words: list[_Word], warnings: list[ParseWarning]
+def _options(entry: LogicalLine, texts: list[str], starts: list[int], warnings: list[ParseWarning]
              ) -> tuple[list[Override], list[str], int]:
     """``pcf_normalize_daemon_args()``: the options after the command, up to the first
     word that is not one (or ``--``): the overrides, the other options, and the index
     of the first argument."""
     overrides: list[Override] = []
     args: list[str] = []
-    index, count = 8, len(words)
+    index, count = 8, len(texts)
     while index < count:
-        word = words[index][2]
+        word = texts[index]
         if word[0] != "-" or word == "--":
             break
         letter = word.find("o", 1)
@@ -182,16 +206,17 @@ def _options(entry: LogicalLine, words: list[_Word], warnings: list[ParseWarning
             args.append(word)  # a lone trailing -o: nothing to override
             index += 1
             continue
-        index = _override(entry, words, index, letter, overrides, warnings)
+        index = _override(entry, texts, starts, index, letter, overrides, warnings)
     return overrides, args, index
 
 
-def _override(entry: LogicalLine, words: list[_Word], index: int, letter: int, overrides: list[Override],
-              warnings: list[ParseWarning]) -> int:
-    """The ``-o`` at ``words[index]`` (its ``o`` at ``letter``): an Override, or the
+def _override(entry: LogicalLine, texts: list[str], starts: list[int], index: int, letter: int,
+              overrides: list[Override], warnings: list[ParseWarning]) -> int:
+    """The ``-o`` at ``texts[index]`` (its ``o`` at ``letter``): an Override, or the
     warning for what postconf drops and the daemon refuses; returns the next word's index."""
     text = entry.text
-    start, end, word = words[index]
+    word, start = texts[index], starts[index]
+    end = start + len(word)
     if letter + 1 < len(word):  # "-oname=value": getopt reads the rest of the word as the value
         value_start, value_end, last = start + letter + 1, end, index
         warnings.append(ParseWarning(
@@ -200,22 +225,24 @@ def _override(entry: LogicalLine, words: list[_Word], index: int, letter: int, o
             " and shows a different override than the daemon uses",
             entry.span(start, end)))
     else:
-        value_start, value_end, _text = words[index + 1]
         last = index + 1
+        value_start = starts[last]
+        value_end = value_start + len(texts[last])
     long_form = text[value_start] == "{"
     inner_start, inner_end = unwrap(text, value_start, value_end) if long_form else (value_start, value_end)
     parts = split_nameval(text, inner_start, inner_end)
-    following = words[last + 1] if last + 1 < len(words) else None
+    following = last + 1 if last + 1 < len(texts) else None
     if isinstance(parts, str):  # not name=value: postconf drops it, the daemon refuses it
-        warnings.append(_not_nameval(entry, words, start, value_end, last, following))
+        warnings.append(_not_nameval(entry, texts, starts, start, value_end, last, following))
         return last + 1
     name_start, name_end, _, val_start, val_end = parts
-    if not long_form and val_start == val_end and following is not None and following[2][0] != "-":
+    if not long_form and val_start == val_end and following is not None and texts[following][0] != "-":
+        following_end = starts[following] + len(texts[following])
         warnings.append(ParseWarning(
             "override-spaces",
-            f"'{text[start:following[1]]}': the value after '=' is empty and"
-            f" '{following[2]}' becomes an argument; write -o {{ name = value }}",
-            entry.span(start, following[1])))
+            f"'{text[start:following_end]}': the value after '=' is empty and"
+            f" '{texts[following]}' becomes an argument; write -o {{ name = value }}",
+            entry.span(start, following_end)))
     span_end = value_end
     if long_form:
         close = text.rfind("}", value_start, value_end)
@@ -226,12 +253,15 @@ def _override(entry: LogicalLine, words: list[_Word], index: int, letter: int, o
     return last + 1
 
 
-def _not_nameval(entry: LogicalLine, words: list[_Word], start: int, value_end: int, last: int,
-                 following: _Word | None) -> ParseWarning:
+def _not_nameval(entry: LogicalLine, texts: list[str], starts: list[int], start: int, value_end: int, last: int,
+                 following: int | None) -> ParseWarning:
     """``-o name = value`` or ``-o name``: postconf shows no override, the daemon exits."""
     text = entry.text
-    if following is not None and following[2][0] == "=":
-        end = words[last + 2][1] if following[2] == "=" and last + 2 < len(words) else following[1]
+    if following is not None and texts[following][0] == "=":
+        if texts[following] == "=" and last + 2 < len(texts):
+            end = starts[last + 2] + len(texts[last + 2])
+        else:
+            end = starts[following] + len(texts[following])
         return ParseWarning("override-spaces",
                             f"'{text[start:end]}': the daemon exits with 'invalid \"-o\" option value';"
                             " write -o name=value or -o { name = value }", entry.span(start, end))
@@ -240,33 +270,32 @@ def _not_nameval(entry: LogicalLine, words: list[_Word], start: int, value_end: 
                         entry.span(start, value_end))
 
 
-def _arguments(text: str, words: list[_Word], index: int) -> list[str]:
-    """The command's arguments from ``words[index]`` on, ``{ ... }`` groups unwrapped."""
+def _arguments(text: str, texts: list[str], starts: list[int], index: int) -> list[str]:
+    """The command's arguments from ``texts[index]`` on, ``{ ... }`` groups unwrapped."""
     args = []
-    for start, end, word in words[index:]:
+    for i in range(index, len(texts)):
+        word = texts[i]
         if word[0] == "{":
-            inner_start, inner_end = unwrap(text, start, end)
+            inner_start, inner_end = unwrap(text, starts[i], starts[i] + len(word))
             args.append(text[inner_start:inner_end])
         else:
             args.append(word)
     return args
 
 
-def _comment_warning(entry: LogicalLine, words: list[_Word], warnings: list[ParseWarning]) -> None:
+def _comment_warning(entry: LogicalLine, texts: list[str], starts: list[int], warnings: list[ParseWarning]) -> None:
     """A ``#`` word after the command starts arguments, not a comment."""
-    if "#" not in entry.text:
-        return
-    for start, _end, word in words[8:]:
-        if word[0] == "#":
+    for i in range(8, len(texts)):
+        if texts[i][0] == "#":
             warnings.append(ParseWarning(
                 "trailing-comment",
                 "'#' after a command is not a comment in Postfix: the words become arguments"
                 " (put comments on their own line)",
-                entry.span(start, words[-1][1])))
+                entry.span(starts[i], starts[-1] + len(texts[-1]))))
             return
 
 
-def _continuation_warnings(entry: LogicalLine, words: list[_Word], warnings: list[ParseWarning]) -> None:
+def _continuation_warnings(entry: LogicalLine, texts: list[str], warnings: list[ParseWarning]) -> None:
     """An indented line that reads like a service of its own continues this entry."""
     for piece in entry.pieces[1:]:
         if _LOOKS_LIKE_SERVICE.match(piece.text):
@@ -274,17 +303,17 @@ def _continuation_warnings(entry: LogicalLine, words: list[_Word], warnings: lis
             body = piece.text.rstrip(SPACE)
             warnings.append(ParseWarning(
                 "accidental-continuation",
-                f"this indented line continues the {words[0][2]}/{words[1][2]} entry;"
+                f"this indented line continues the {texts[0]}/{texts[1]} entry;"
                 " it is not a service of its own (remove the indentation)",
                 entry.span(piece.offset + indent, piece.offset + len(body))))
 
 
-def _fields(entry: LogicalLine, words: list[_Word]) -> tuple[Token, ...]:
-    """The 7 columns and the command, each located."""
+def _fields(entry: LogicalLine, texts: list[str], starts: list[int]) -> tuple[Token, ...] | Columns:
+    """The 7 columns and the command, each located: when they are on the entry's first line
+    (as nearly always), only their columns, made into Tokens when asked (Service.fields)."""
     pieces = entry.pieces
-    if words[7][1] <= (pieces[1].offset if len(pieces) > 1 else len(entry.text)):
-        # the columns are on the entry's first line (as nearly always): offsets are columns
-        path, line = entry.path, pieces[0].line
-        return tuple([_new(Token, (w, _new(Span, (path, line, start + 1, line, end + 1))))
-                      for start, end, w in words[:8]])
-    return tuple([Token(w, entry.span(start, end)) for start, end, w in words[:8]])
+    if starts[7] + len(texts[7]) <= (pieces[1].offset if len(pieces) > 1 else len(entry.text)):
+        # offsets on the first line are columns
+        return _new(Columns, (pieces[0].line, *[c for i in range(8) for c in (starts[i] + 1,
+                                                                          starts[i] + len(texts[i]) + 1)]))
+    return tuple([Token(texts[i], entry.span(starts[i], starts[i] + len(texts[i]))) for i in range(8)])
