@@ -88,10 +88,11 @@ def _rendered_elsewhere(pattern: str) -> bool:
 
 
 def _realpath(path: str) -> str:
-    """``os.path.realpath`` that never raises: a link it may not read (``/proc/1/cwd``)
-    stays as it is, and reading the file then fails with a located error."""
+    """``os.path.realpath`` (the run's, resolved once per path: confine.realpath) that never
+    raises: a link it may not read (``/proc/1/cwd``) stays as it is, and reading the file
+    then fails with a located error."""
     try:
-        return os.path.realpath(path)
+        return confine.realpath(path)
     except OSError:
         return os.path.abspath(path)
 

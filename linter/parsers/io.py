@@ -60,30 +60,45 @@ def read_text(path: str) -> str:
     if not confine.may_read(path):
         raise ConfigError(path, 0, 0, confine.outside_message(path))
     try:
-        if os.path.isdir(path):
-            raise ConfigError(path, 0, 0, "is a directory, not a config file")
-        data = read_regular_file(path)
+        data = read_regular_file(path, directory_error=True)
     except ConfigError:
         raise
     except OSError as e:
+        if os.path.isdir(path):  # one it may not open (no read permission)
+            raise ConfigError(path, 0, 0, "is a directory, not a config file") from None
         raise ConfigError(path, 0, 0, f"cannot read: {e.strerror or e}") from None
     _record_read(path, data)
     return decode(data, path)
 
 
-def read_regular_file(path: str, limit: int = -1) -> bytes:
-    """The bytes of a regular file (at most ``limit``); ConfigError for a FIFO, socket or device.
+def read_regular_file(path: str, limit: int = -1, directory_error: bool = False) -> bytes:
+    """The bytes of a regular file (at most ``limit``); ConfigError for a FIFO, socket or device
+    (with ``directory_error``, for a directory: "is a directory").
 
     Opened non-blocking and checked on the open descriptor: reading a FIFO would
-    wait forever for a writer, a device such as /dev/zero would never end.
+    wait forever for a writer, a device such as /dev/zero would never end.  Read with
+    ``os.read`` (no file object: a bulk run reads tens of thousands of small files).
     """
     import stat
 
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            if directory_error and stat.S_ISDIR(status.st_mode):
+                raise ConfigError(path, 0, 0, "is a directory, not a config file")
             raise ConfigError(path, 0, 0, "not a regular file (a FIFO, socket or device), not a config file")
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(limit)
+        # read to the end, as f.read() would (a file that grows meanwhile is read on), the
+        # first read sized by fstat
+        parts: list[bytes] = []
+        size, wanted = 0, status.st_size + 1
+        while limit < 0 or size < limit:
+            chunk = os.read(fd, wanted if limit < 0 else min(wanted, limit - size))
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+            wanted = 65536
+        return parts[0] if len(parts) == 1 else b"".join(parts)
     finally:
         os.close(fd)
