@@ -52,7 +52,6 @@ def violations(c: Constraints, value: Any, raw: str | None) -> list[str]:
     value as written (``$myhostname`` unexpanded): they are about how it is written.
     """
     out: list[str] = []
-    text = raw if raw is not None else show(value)
     if c.min is not None or c.max is not None:
         number = _number(value)
         if number is None:
@@ -70,8 +69,10 @@ def violations(c: Constraints, value: Any, raw: str | None) -> list[str]:
         out.append("not one of " + ", ".join(map(show, c.one_of)))
     if c.not_one_of is not None and any(_same(value, e, raw) for e in c.not_one_of):
         out.append("one of " + ", ".join(map(show, c.not_one_of)))
-    items = words(value)
-    lowered = {str(i).lower() for i in items}
+    if c.contains is None and c.contains_any is None and c.excludes is None:
+        lowered: set[str] = set()  # (no constraint on the items: not worked out)
+    else:
+        lowered = {str(i).lower() for i in words(value)}
     if c.contains is not None:
         missing = [x for x in c.contains if str(x).lower() not in lowered]
         if missing:
@@ -82,6 +83,9 @@ def violations(c: Constraints, value: Any, raw: str | None) -> list[str]:
         present = [x for x in c.excludes if str(x).lower() in lowered]
         if present:
             out.append("has " + ", ".join(map(show, present)))
+    if c.matches is None and c.not_matches is None and c.octal is None and c.absolute is None and c.empty is None:
+        return out  # (nothing judges the text as written)
+    text = raw if raw is not None else show(value)
     if c.matches is not None or c.not_matches is not None:
         if c.matches is not None and re2_search(c.matches)(text) is None:
             out.append(f"does not match {c.matches!r}")
