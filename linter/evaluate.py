@@ -3,8 +3,6 @@ the diagnostic of a finding with its fix (the edits come from the unit's format 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from linter.checks import DOCUMENT_KINDS, REGISTRY
 from linter.checks.base import Finding
 from linter.checks.context import HostDocs, Unit
@@ -78,18 +76,20 @@ _CONTEXT = {
 }
 
 
-def units(rule: Rule, host: HostDocs) -> Iterator[Unit]:
+def units(rule: Rule, host: HostDocs) -> list[Unit]:
     """The units a rule is evaluated on: one per host for a per-document kind and for
-    the host scope (when the host has a document), else those of the scope's view."""
+    the host scope (when the host has a document), else those of the scope's view (worked
+    out once per host for the rules that share a scope and what the view's places depend
+    on: a master.cf's services, a Dovecot section path)."""
     scope = rule.scope
     if rule.check.kind in DOCUMENT_KINDS:
-        yield _unit(host, scope, {})
-    elif scope == HOST_SCOPE:
-        if host.docs:
-            yield _unit(host, scope, {})
-    else:
-        for place in host.view_for(scope).places(rule, scope):
-            yield _unit(host, scope, place)
+        return [_unit(host, scope, {})]
+    if scope == HOST_SCOPE:
+        return [_unit(host, scope, {})] if host.docs else []
+    view = host.view_for(scope)
+    # (what a view's places consulted, a counterpart not found, is added again on every use)
+    return host.once(("units", scope, view.places_key(rule, scope)),
+                     lambda: [_unit(host, scope, place) for place in view.places(rule, scope)])
 
 
 def _unit(host: HostDocs, scope: str, place: dict[str, Any]) -> Unit:

@@ -190,7 +190,7 @@ class RunState:
         """Evaluate ``rule`` on the host; the missing counterparts it needed."""
         consulted = docs.consulted
         consulted.clear()
-        found_units = list(units(rule, docs))
+        found_units = units(rule, docs)
         needed = set(consulted)
         if not found_units:
             return needed

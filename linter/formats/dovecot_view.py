@@ -228,16 +228,25 @@ class DovecotView:
         Worked out once per host and path (every rule on the path shares them)."""
         if self.doc is None:
             return []
-        check = rule.check
-        if check.kind == "dovecot-section":
+        path = self.places_key(rule, scope)
+        if path is None:
             return [{}]
-        path = check.path
-        if not path and check.kind == "assert" and check.anchor:
-            path = split_path(check.anchor)[:-1]
         found = self._places.get(path)
         if found is None:
             found = self._places[path] = list(self._places_of(path))
         return found
+
+    @staticmethod
+    def places_key(rule: Any, scope: str) -> tuple[str, ...] | None:
+        """What :meth:`places` depends on of a rule: the section path it judges (None: the
+        top level only, for ``dovecot-section``)."""
+        check = rule.check
+        if check.kind == "dovecot-section":
+            return None
+        path = check.path
+        if not path and check.kind == "assert" and check.anchor:
+            path = split_path(check.anchor)[:-1]
+        return path
 
     def _places_of(self, path: tuple[str, ...]) -> Iterator[dict[str, Any]]:
         if has_wildcard(path):

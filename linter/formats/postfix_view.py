@@ -151,6 +151,11 @@ class PostfixView:
             for service, overrides in self._services()[1]:
                 yield {"service": service, "overrides": overrides}
 
+    @staticmethod
+    def places_key(rule: Any, scope: str) -> None:
+        """What :meth:`places` depends on of a rule besides its scope: nothing."""
+        return None
+
     def _services(self) -> tuple[list, list]:
         """(every master.cf service, the smtpd ones), each with its overrides, worked out once."""
         if self._units is None:
