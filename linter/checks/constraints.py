@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from linter.policy.expr_eval import re2_search
 from linter.policy.expr_functions import words
 from linter.policy.model import Constraints
+from linter.policy.regex import searcher
 from linter.policy.templates import show
 
 TYPE_CHECKING = False
@@ -87,9 +87,9 @@ def violations(c: Constraints, value: Any, raw: str | None) -> list[str]:
         return out  # (nothing judges the text as written)
     text = raw if raw is not None else show(value)
     if c.matches is not None or c.not_matches is not None:
-        if c.matches is not None and re2_search(c.matches)(text) is None:
+        if c.matches is not None and not searcher(c.matches)(text):
             out.append(f"does not match {c.matches!r}")
-        if c.not_matches is not None and re2_search(c.not_matches)(text) is not None:
+        if c.not_matches is not None and searcher(c.not_matches)(text):
             out.append(f"matches {c.not_matches!r}")
     if c.octal is not None and (text.strip().startswith("0") and text.strip().isdigit()) != c.octal:
         out.append("not written in octal with a leading 0" if c.octal else "written in octal")

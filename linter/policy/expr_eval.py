@@ -6,9 +6,9 @@ and errors evaluation yields."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
 from linter.policy.expr_functions import CONTEXT_FUNCTIONS, ENV_FUNCTIONS, PURE_FUNCTIONS, Environment, as_text, contains
+from linter.policy.regex import searcher
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,31 +50,16 @@ def regex_error(pattern: Any) -> str | None:
     """Why ``pattern`` is not a valid RE2 regex, or None."""
     if not isinstance(pattern, str):
         return "the pattern must be a string"
-    import re2
+    from linter.policy.regex import re2_compile
 
     try:
-        re2.compile(pattern, _quiet_options())
+        re2_compile(pattern)
     except Exception as e:  # noqa: BLE001 - re2 raises its own error type; the message is what matters
         message = e.args[0] if e.args else "invalid pattern"
         return message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
     return None
 
 
-@lru_cache(maxsize=1024)
-def re2_search(pattern: str) -> Callable[[str], Any]:
-    """The ``search`` of ``pattern`` compiled by RE2, once per process (raises re2's error);
-    ``re2`` is imported only when a pattern is first used."""
-    import re2
-
-    return re2.compile(pattern, _quiet_options()).search
-
-
-def _quiet_options():  # noqa: ANN202 - re2.Options; re2 logs parse errors to stderr by default
-    import re2
-
-    options = re2.Options()
-    options.log_errors = False
-    return options
 
 
 # -- analysis --------------------------------------------------------------------
@@ -221,17 +206,21 @@ def _compile_call(name: str, arg_irs: list) -> Evaluator:
     if name == "matches":
         subject = args[0]
         if arg_irs[1][0] == "const":
-            constant = arg_irs[1][1]  # checked at load; compiled on first use (re2_search)
-            return lambda env: re2_search(constant)(as_text(subject(env))) is not None
+            constant = arg_irs[1][1]  # checked at load; compiled on first use (searcher)
+            return lambda env: searcher(constant)(as_text(subject(env)))
         pattern = args[1]
 
         def _matches(env: Environment) -> bool:
-            import re2
-
+            written = pattern(env)
             try:
-                return re2_search(pattern(env))(as_text(subject(env))) is not None
-            except re2.error as e:
-                raise ValueError(f"invalid RE2 pattern {pattern(env)!r}") from e
+                search = searcher(written)
+            except Exception as e:
+                import re2
+
+                if isinstance(e, re2.error):
+                    raise ValueError(f"invalid RE2 pattern {written!r}") from e
+                raise
+            return search(as_text(subject(env)))
 
         return _matches
     if name in ENV_FUNCTIONS:
