@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import shutil
 import subprocess
@@ -45,7 +45,7 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _entries(directory: str, kind: str = "policy") -> list[Path]:
-    return sorted(Path(directory).glob(f"{kind}-*.json"))
+    return sorted(Path(directory).glob(f"{kind}-*.bin"))
 
 
 def _host_files(root: Path) -> list[str]:
@@ -154,17 +154,22 @@ def test_edited_built_in_pack_invalidates(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 
 def _split(entry: Path) -> tuple[dict, list]:
-    """An entry's header line and its other lines, decoded (a policy's: its data, its examples)."""
-    header, _, rest = entry.read_bytes().partition(b"\n")
-    return json.loads(header), [json.loads(line) for line in rest.split(b"\n")]
+    """An entry's header and its parts, decoded (a policy's: its data, its examples)."""
+    header, _, payload = entry.read_bytes().partition(b"\n")
+    magic, tag, kind, key, length, digest = header.decode("ascii").split(" ")
+    data, rest = payload[:int(length)], payload[int(length):]
+    return ({"magic": magic, "format": int(tag.split(".")[0]), "tag": tag, "kind": kind, "key": key,
+             "digest": digest}, [marshal.loads(part) for part in (data, rest) if part])
 
 
-def _join(header: dict, lines: list, digest: bool = True) -> bytes:
-    """An entry holding ``lines``; ``digest``: with the header's digest made to match them."""
-    body = b"\n".join(json.dumps(line, separators=(",", ":")).encode("ascii") for line in lines)
+def _join(header: dict, parts: list, digest: bool = True) -> bytes:
+    """An entry holding ``parts``; ``digest``: with the header's digest made to match them."""
+    blobs = [marshal.dumps(part) for part in parts]
+    body = b"".join(blobs)
     if digest:
         header = {**header, "digest": cache._hash(body).hexdigest()}
-    return json.dumps(header).encode("ascii") + b"\n" + body
+    fields = (header["magic"], header["tag"], header["kind"], header["key"], str(len(blobs[0])), header["digest"])
+    return " ".join(fields).encode("ascii") + b"\n" + body
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "wrong-shape", "wrong-key", "not-utf8",
@@ -179,7 +184,7 @@ def test_damaged_entry_falls_back_and_is_rewritten(damage: str, cache_dir: str, 
         entry.write_bytes(b"\x00\x13garbage{[" * 50)
     elif damage == "empty":
         entry.write_bytes(b"")
-    elif damage == "wrong-shape":  # valid JSON, right key and digest, data that is not a policy
+    elif damage == "wrong-shape":  # a valid entry, right key and digest, data that is not a policy
         header, [_, examples] = _split(entry)
         entry.write_bytes(_join(header, [{"packs": [], "rules": [{"id": "X"}]}, examples]))
     elif damage == "wrong-key":
@@ -525,3 +530,33 @@ def test_a_command_resolves_each_path_once(tmp_path: Path, monkeypatch: pytest.M
         ours = Counter({path: n for path, n in asked.items() if path.startswith("tree")})  # the tree's
         assert len(ours) > 60 and max(ours.values()) == 1, ours.most_common(3)
     assert outputs[0] == outputs[1] and outputs[0][0] == 2  # findings, and a file that does not parse
+
+
+def test_package_json_is_kept_decoded_and_an_edit_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          cache_dir: str) -> None:
+    """A catalogue is decoded from JSON once, then read from the cache; a changed file is a
+    new entry (and what the check sees); with --no-cache nothing is written."""
+    data = tmp_path / "catalogue.json"
+    data.write_text('{"version": "1", "params": {"a": {"type": "int"}}}', encoding="utf-8")
+    monkeypatch.setenv("POLICY_LINT_CACHE_DIR", cache_dir)
+    decodes = []
+    real = cache._read_json
+    monkeypatch.setattr(cache, "_read_json", lambda path: decodes.append(path) or real(path))
+    first = cache.load_package_json(str(data))
+    assert cache.load_package_json(str(data)) == first == {"version": "1", "params": {"a": {"type": "int"}}}
+    assert len(decodes) == 1 and len(_entries(cache_dir, "data")) == 1
+    data.write_text('{"version": "2", "params": {}}', encoding="utf-8")
+    assert cache.load_package_json(str(data))["version"] == "2" and len(_entries(cache_dir, "data")) == 2
+    monkeypatch.setattr(cache, "ENABLED", False)
+    data.write_text('{"version": "3", "params": {}}', encoding="utf-8")
+    assert cache.load_package_json(str(data))["version"] == "3" and len(_entries(cache_dir, "data")) == 2
+
+
+def test_no_cache_run_writes_no_entry(tmp_path: Path) -> None:
+    env = dict(os.environ, POLICY_LINT_CACHE_DIR=str(tmp_path / "cache"))
+    (tmp_path / "main.cf").write_text("myhostname = mx.example.org\n", encoding="utf-8")
+    command = [sys.executable, "-m", "linter", "check", "--format", "json", str(tmp_path / "main.cf")]
+    assert subprocess.run([*command, "--no-cache"], env=env, capture_output=True, cwd=tmp_path).returncode in (0, 1)
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
+    assert subprocess.run(command, env=env, capture_output=True, cwd=tmp_path).returncode in (0, 1)
+    assert _entries(str(tmp_path / "cache"), "policy") and _entries(str(tmp_path / "cache"), "data")

@@ -9,6 +9,7 @@ its tests.
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import re
 import subprocess
@@ -302,14 +303,15 @@ def test_a_planted_cache_entry_is_not_trusted(tmp_path: Path) -> None:
     env = {"POLICY_LINT_CACHE_DIR": str(cache), "TMPDIR": str(temporary)}
     first = run(tmp_path, "test", env=env)
     assert first.returncode == 0, first.stdout + first.stderr
-    (entry,) = cache.glob("policy-*.json")
+    (entry,) = cache.glob("policy-*.bin")
     original = entry.read_bytes()
     header, _, body = original.partition(b"\n")
-    data, _, examples_line = body.partition(b"\n")  # the policy, then its rules' examples
-    examples = json.loads(examples_line)
+    length = int(header.split(b" ")[4])
+    data, examples_part = body[:length], body[length:]  # the policy, then its rules' examples
+    examples = marshal.loads(examples_part)
     example = examples[0][0]  # the first rule's first example
     example["files"][0][0] = "../planted.pth"  # policy-lint test would write it next to its temporary directory
-    tampered = data + b"\n" + json.dumps(examples, separators=(",", ":")).encode("ascii")
+    tampered = data + marshal.dumps(examples)
     entry.write_bytes(header + b"\n" + tampered)
     planted = temporary / "planted.pth"
 
@@ -335,9 +337,9 @@ def test_a_planted_cache_entry_is_not_trusted(tmp_path: Path) -> None:
     # where it acts
     from linter.cache import _hash
 
-    fields = json.loads(header)
-    fields["digest"] = _hash(tampered).hexdigest()
-    entry.write_bytes(json.dumps(fields).encode("ascii") + b"\n" + tampered)
+    fields = header.split(b" ")
+    fields[5] = _hash(tampered).hexdigest().encode("ascii")
+    entry.write_bytes(b" ".join(fields) + b"\n" + tampered)
     result = run(tmp_path, "test", env=env)
     no_traceback(result)
     assert not planted.exists() and not list(temporary.iterdir())
