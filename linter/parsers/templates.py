@@ -86,15 +86,18 @@ def has_percent_placeholder(text: str) -> bool:
 
 def is_template_line(line: str) -> bool:
     """True for a line that is template control flow, not config."""
-    # every control line holds '{' or '%' (most lines hold neither: a hot path of the parsers)
-    return ("{" in line or "%" in line) and bool(_CONTROL_LINE.match(line))
+    # every control line holds '%' or '{#' (most lines hold neither, a Dovecot section's '{' is
+    # not enough: a hot path of the parsers, and a check of plain files never compiles the pattern)
+    return ("%" in line or "{#" in line) and bool(_CONTROL_LINE.match(line))
 
 
 def has_template(text: str, postfix: bool = False) -> bool:
     """True when ``text`` contains a template expression (with ``postfix``, also the
     ``%{var}`` / ``%(var)s`` line templates that Dovecot syntax would clash with)."""
-    # each expression holds '{', '<%', '@' or 'PH_': most text has none (a hot path of every parser)
-    if ("{" in text or "@" in text or "<%" in text or "PH_" in text) and _EXPRESSION.search(text):
+    # each expression holds '{{', '{%', '${', '<%', '@' or 'PH_': most text has none (a hot path
+    # of every parser; a Dovecot section's '{' is not enough)
+    if ("{{" in text or "{%" in text or "${" in text or "@" in text or "<%" in text or "PH_" in text) \
+            and _EXPRESSION.search(text):
         return True
     return postfix and "%" in text and bool(_POSTFIX_EXPRESSION.search(text))
 
