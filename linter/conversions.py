@@ -11,8 +11,6 @@ configuration: ...``, ``Invalid size: ...``).
 
 from __future__ import annotations
 
-import re
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Final
@@ -67,9 +65,29 @@ def parse_bool(text: str, fmt: str = POSTFIX, name: str = "") -> bool:
     raise ValueError(f"bad boolean configuration: {name or 'value'} = {text}")
 
 
+def _digits(text: str) -> bool:
+    """``[0-9]+``: ASCII digits only (``str.isdigit`` alone also takes '٣' and '²')."""
+    return text.isascii() and text.isdigit()
+
+
+def _leading_digits(text: str) -> int:
+    """How many ASCII digits ``text`` starts with."""
+    count = 0
+    for c in text:
+        if not "0" <= c <= "9":
+            break
+        count += 1
+    return count
+
+
+_OCTAL_DIGITS = frozenset("01234567")
+_SIZE_TAILS = ("", "b", "B", "ib", "iB", "Ib", "IB")  # after a Dovecot size unit: [iI]?[bB] or nothing
+
+
 def _postfix_number(text: str, name: str) -> int:
     # mail_conf_int/long: strtol with no trailing characters and no suffixes.
-    if not re.fullmatch(r"[ \t]*[-+]?[0-9]+", text):
+    rest = text.lstrip(" \t")
+    if not _digits(rest[1:] if rest[:1] in ("-", "+") else rest):  # [ \t]*[-+]?[0-9]+
         raise ValueError(f"bad numerical configuration: {name or 'value'} = {text}")
     return int(text)
 
@@ -87,9 +105,9 @@ def parse_int(
 ) -> int:
     """A plain decimal integer (Dovecot: unsigned 32-bit, leading zeros still decimal)."""
     if fmt == DOVECOT:
-        if re.fullmatch(r"-[0-9]+", text):
+        if text[:1] == "-" and _digits(text[1:]):
             raise ValueError(f"Invalid number {text}: Number too small")
-        if not re.fullmatch(r"[0-9]+", text):
+        if not _digits(text):
             raise ValueError(f"Invalid number {text}: Not a valid number")
         if int(text) > _UINT_MAX:
             raise ValueError(f"Invalid number {text}: Number too large")
@@ -107,11 +125,13 @@ def parse_size(
     """Bytes.  Postfix allows no unit suffix at all; Dovecot accepts B/k/M/G/T in any
     case, optionally after a space and followed by ``B`` or ``iB`` (``2 kB``, ``2KiB``)."""
     if fmt == DOVECOT:
-        match = re.fullmatch(r"([0-9]+) *(?:([bBkKmMgGtT])(?:[iI]?[bB])?)?", text)
-        if not match:
+        # ([0-9]+) *(?:([bBkKmMgGtT])(?:[iI]?[bB])?)?
+        digits = _leading_digits(text)
+        rest = text[digits:].lstrip(" ")
+        if not digits or (rest and (rest[0] not in "bBkKmMgGtT" or rest[1:] not in _SIZE_TAILS)):
             raise ValueError(f"Invalid size: {text}")
-        unit = _DOVECOT_SIZE_UNITS[(match.group(2) or "b").lower()]
-        return _check_range(int(match.group(1)) * unit, name, minimum, maximum)
+        unit = _DOVECOT_SIZE_UNITS[(rest[:1] or "b").lower()]
+        return _check_range(int(text[:digits]) * unit, name, minimum, maximum)
     return _check_range(_postfix_number(text, name), name, minimum, maximum)
 
 
@@ -156,10 +176,11 @@ def parse_time(
     is in milliseconds (``default_unit="ms"``) or they make whole seconds.
     """
     if fmt == DOVECOT:
-        match = re.fullmatch(r"([0-9]+) *([a-zA-Z]*)", text)
-        if not match:
+        digits = _leading_digits(text)  # ([0-9]+) *([a-zA-Z]*)
+        word = text[digits:].lstrip(" ")
+        if not digits or (word and not (word.isascii() and word.isalpha())):
             raise ValueError(f"Invalid time interval: {text}")
-        number, word = int(match.group(1)), match.group(2)
+        number = int(text[:digits])
         if not word:
             if number != 0:
                 raise ValueError(f"Time interval '{text}' is missing units (add e.g. 's' for seconds)")
@@ -171,13 +192,11 @@ def parse_time(
             raise ValueError(f"Milliseconds not supported for this setting: {text}")
         seconds = number * factor
         return int(seconds) if factor >= 1 or number % 1000 == 0 else seconds
-    match = re.fullmatch(r"([0-9]+)(.?)(.*)", text, re.DOTALL)
-    if not match:
+    digits = _leading_digits(text)  # ([0-9]+)(.?)(.*): only the character after the digits counts
+    unit = text[digits:digits + 1] or default_unit
+    if not digits or unit not in _POSTFIX_TIME_UNITS:
         raise ValueError(f"parameter {name or 'value'}: bad time value or unit: {text}")
-    unit = match.group(2) or default_unit
-    if unit not in _POSTFIX_TIME_UNITS:
-        raise ValueError(f"parameter {name or 'value'}: bad time value or unit: {text}")
-    seconds = int(match.group(1)) * _POSTFIX_TIME_UNITS[unit]
+    seconds = int(text[:digits]) * _POSTFIX_TIME_UNITS[unit]
     if minimum is not None and seconds < minimum:
         raise ValueError(f"invalid {name or 'value'}: {seconds} (min {minimum})")
     if maximum is not None and seconds > maximum:
@@ -187,10 +206,10 @@ def parse_time(
 
 def parse_octal(text: str, name: str = "") -> int:
     """A Dovecot mode: octal only with a leading 0 (``660`` is decimal 660 = 01224)."""
-    if not re.fullmatch(r"[0-9]+", text):
+    if not _digits(text):
         raise ValueError(f"Invalid number {text}: Not a valid number")
     if text.startswith("0"):
-        if not re.fullmatch(r"[0-7]+", text):
+        if not _OCTAL_DIGITS.issuperset(text):
             raise ValueError(f"Invalid number {text}: Not a valid number")
         return int(text, 8)
     return int(text)
