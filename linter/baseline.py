@@ -140,7 +140,7 @@ def write_baseline(path: str, report) -> None:  # noqa: ANN001 - engine.Report
     """Record ``report``'s findings in ``path`` (atomically: a temporary file then a rename)."""
     import json
 
-    from linter.cache import write_atomically
+    from linter.store import write_atomically
 
     directory = os.path.dirname(os.path.abspath(path))
     entries = sorted(entry for entry, _ in fingerprints(report.diagnostics, directory))

@@ -4,7 +4,7 @@ The data (``linter/data/postfix-3.7.json``, ``dovecot-2.3.json``, ...) is genera
 ``scripts/gen_catalog.py`` from the reference programs of that version (``postconf -d``,
 postconf(5), ``doveconf -a``/``-d`` and doveconf's own parse errors); a catalogue is
 loaded lazily, once, and only when a check asks for it (through the cache, which keeps it
-decoded: :func:`linter.cache.load_package_json`).
+decoded: :func:`linter.store.load_package_json`).
 
 ``VERSIONS`` is the table of versions: adding one is its JSON file plus one entry
 (docs/versions.md). Which version applies: Dovecot per tree (``dovecot_config_version``
@@ -124,7 +124,7 @@ class Param(Frozen):
 
 @cache
 def _load(name: str) -> dict:
-    from linter.cache import load_package_json
+    from linter.store import load_package_json
 
     return load_package_json(os.path.join(_DATA, name))
 

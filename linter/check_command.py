@@ -392,8 +392,8 @@ def _emit_report(args: Namespace, report, policy, out: TextIO, fixed: int,  # no
         pieces = []
     if args.output:
         # a new file renamed over the path: a symbolic link planted there is replaced, not followed
-        from linter.cache import write_atomically
         from linter.reporters import workflow_safe
+        from linter.store import write_atomically
 
         escape = console.GITHUB and fmt != "github"
         data = ((workflow_safe(text) if escape else text).encode("utf-8", "backslashreplace")

@@ -353,9 +353,9 @@ def _dispatch(args: Namespace | Args, out: TextIO, err: TextIO) -> int:
 
 
 def _run_command(command: str, args: Namespace | Args, out: TextIO, err: TextIO) -> int:
-    from linter import cache
+    from linter import store
 
-    cache.ENABLED = not getattr(args, "no_cache", False)  # each run says it afresh (tests run several)
+    store.ENABLED = not getattr(args, "no_cache", False)  # each run says it afresh (tests run several)
     if command == "check":
         from linter.check_command import check
 

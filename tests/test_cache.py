@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import linter.cache as cache
+import linter.store as store
 from linter.cache import load_config_cached, load_policy_cached
 from linter.config import load_config
 from linter.engine import PARALLEL_MIN_FILES, Report, check
@@ -214,12 +215,12 @@ def test_unwritable_cache_directory_still_loads(tmp_path: Path, compiles: list[i
 def test_cache_directory_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("POLICY_LINT_CACHE_DIR", str(tmp_path / "explicit"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert cache.cache_dir() == str(tmp_path / "explicit")
+    assert store.cache_dir() == str(tmp_path / "explicit")
     monkeypatch.delenv("POLICY_LINT_CACHE_DIR")
-    assert cache.cache_dir() == str(tmp_path / "xdg" / "policy-lint")
+    assert store.cache_dir() == str(tmp_path / "xdg" / "policy-lint")
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert cache.cache_dir() == str(tmp_path / "home" / ".cache" / "policy-lint")
+    assert store.cache_dir() == str(tmp_path / "home" / ".cache" / "policy-lint")
 
 
 def _load_in_child(args: tuple[str, str]) -> int:
@@ -540,16 +541,16 @@ def test_package_json_is_kept_decoded_and_an_edit_is_seen(tmp_path: Path, monkey
     data.write_text('{"version": "1", "params": {"a": {"type": "int"}}}', encoding="utf-8")
     monkeypatch.setenv("POLICY_LINT_CACHE_DIR", cache_dir)
     decodes = []
-    real = cache._read_json
-    monkeypatch.setattr(cache, "_read_json", lambda path: decodes.append(path) or real(path))
-    first = cache.load_package_json(str(data))
-    assert cache.load_package_json(str(data)) == first == {"version": "1", "params": {"a": {"type": "int"}}}
+    real = store._read_json
+    monkeypatch.setattr(store, "_read_json", lambda path: decodes.append(path) or real(path))
+    first = store.load_package_json(str(data))
+    assert store.load_package_json(str(data)) == first == {"version": "1", "params": {"a": {"type": "int"}}}
     assert len(decodes) == 1 and len(_entries(cache_dir, "data")) == 1
     data.write_text('{"version": "2", "params": {}}', encoding="utf-8")
-    assert cache.load_package_json(str(data))["version"] == "2" and len(_entries(cache_dir, "data")) == 2
-    monkeypatch.setattr(cache, "ENABLED", False)
+    assert store.load_package_json(str(data))["version"] == "2" and len(_entries(cache_dir, "data")) == 2
+    monkeypatch.setattr(store, "ENABLED", False)
     data.write_text('{"version": "3", "params": {}}', encoding="utf-8")
-    assert cache.load_package_json(str(data))["version"] == "3" and len(_entries(cache_dir, "data")) == 2
+    assert store.load_package_json(str(data))["version"] == "3" and len(_entries(cache_dir, "data")) == 2
 
 
 def test_no_cache_run_writes_no_entry(tmp_path: Path) -> None:

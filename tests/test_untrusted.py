@@ -335,7 +335,7 @@ def test_a_planted_cache_entry_is_not_trusted(tmp_path: Path) -> None:
     assert entry.read_bytes() == original
     # edited with a matching digest (as only the user could): what it says is checked again
     # where it acts
-    from linter.cache import _hash
+    from linter.store import _hash
 
     fields = header.split(b" ")
     fields[5] = _hash(tampered).hexdigest().encode("ascii")
