@@ -338,9 +338,9 @@ def _call_source(name: str, arg_irs: list, ns: dict[str, Any], depth: int) -> st
     if name == "matches":
         if arg_irs[1][0] != "const":  # a computed pattern: the closures say which one failed
             return _closure(["call", name, arg_irs], ns)
-        search, pattern = _bind(ns, "f", re2_search), _bind(ns, "k", arg_irs[1][1])
+        search, pattern = _bind(ns, "f", searcher), _bind(ns, "k", arg_irs[1][1])
         subject = _source(arg_irs[0], ns, depth)
-        return f"({search}({pattern})({_bind(ns, 'f', as_text)}({subject})) is not None)"
+        return f"{search}({pattern})({_bind(ns, 'f', as_text)}({subject}))"
     args = [_source(a, ns, depth) for a in arg_irs]
     if name in ENV_FUNCTIONS:
         return f"{_bind(ns, 'f', ENV_FUNCTIONS[name][2])}(env, {', '.join(args)})"
