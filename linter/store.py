@@ -138,11 +138,9 @@ def decode(second: bytes) -> Any:
 def write_entry(directory: str, kind: str, key: str, data: Any, second: Any = None) -> bool:
     """Store ``data`` (and ``second``, when not None, as a part of its own that a reader
     decodes only when asked) atomically; False when the cache cannot be written."""
-    import marshal
 
     try:  # marshal, not pickle: it builds plain values and never runs code
-        body = marshal.dumps(_plain(data))
-        rest = b"" if second is None else marshal.dumps(_plain(second))
+        body, rest = _dumps(data), (b"" if second is None else _dumps(second))
     except ValueError:  # a value marshal cannot hold: not cached
         return False
     header = b" ".join((_MAGIC, _format_tag(), kind.encode(), key.encode(), str(len(body)).encode(),
@@ -157,6 +155,16 @@ def write_entry(directory: str, kind: str, key: str, data: Any, second: Any = No
         return False
     _prune(directory, kind)
     return True
+
+
+def _dumps(value: Any) -> bytes:
+    """``value`` as marshal data; raises ValueError for what marshal cannot hold."""
+    import marshal
+
+    try:
+        return marshal.dumps(value)
+    except ValueError:  # a subclass (marshal takes exact types only): converted, then tried again
+        return marshal.dumps(_plain(value))
 
 
 def _plain(value: Any) -> Any:
