@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from linter.policy.expr_functions import CONTEXT_FUNCTIONS, ENV_FUNCTIONS, PURE_FUNCTIONS, Environment, as_text, contains
-from linter.policy.regex import searcher
+from linter.policy.regex import re2_searcher, searcher
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ def _compile_call(name: str, arg_irs: list) -> Evaluator:
         def _matches(env: Environment) -> bool:
             written = pattern(env)
             try:
-                search = searcher(written)
+                search = re2_searcher(written)  # computed, maybe from config values: RE2's bounds
             except Exception as e:
                 import re2
 

@@ -5,8 +5,9 @@ patterns: RE2 runs in time linear in the text whatever the pattern, which a back
 engine (``re``) does not.  Loading the ``re2`` extension costs a one-host check about
 3.5 ms, more than all of its rules' matching.  So a pattern of a plain subset of RE2's
 syntax is matched here, by a DFA built lazily from its Thompson NFA (each step one dict
-lookup once built, so linear too); anything else, and any text longer than
-:data:`MAX_TEXT` characters, goes to RE2 itself.
+lookup once built, so linear too); anything else, any text longer than :data:`MAX_TEXT`
+characters, a DFA that outgrows :data:`MAX_STATES`, and a pattern computed at run time
+(from config values: the repository's text, so never given a DFA to grow) go to RE2 itself.
 
 The subset, with RE2's meaning (default options: case-sensitive, ``.`` not matching a
 newline, ``^``/``$`` the beginning/end of the text): literal characters; ``\\`` before an
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
 
 MAX_TEXT = 4096  # longer texts are matched by RE2 (C speed; its import no longer matters)
 MAX_REPEAT = 100  # {n,m} bounds handled here (RE2 allows 1000)
-MAX_PROGRAM = 2000  # NFA instructions
-MAX_STATES = 1000  # DFA states per pattern; beyond, RE2 takes over
+MAX_PROGRAM = 500  # NFA instructions
+MAX_STATES = 256  # DFA states per pattern; beyond, RE2 takes over (a DFA holds at most ~4 MB)
 
 _PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _CONTROL = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "v": "\v"}
@@ -356,7 +357,8 @@ def compile_simple(pattern: str) -> _Dfa:
 @lru_cache(maxsize=1024)
 def searcher(pattern: str) -> Callable[[str], bool]:
     """Whether ``pattern`` (RE2) matches somewhere in a text, as a function of the text;
-    raises RE2's error for an invalid pattern (when the function is made or first called)."""
+    raises RE2's error for an invalid pattern (when the function is made or first called).
+    For a policy's own (constant) patterns; a computed one goes to :func:`re2_searcher`."""
     if not isinstance(pattern, str):
         return _re2_searcher(pattern)
     try:
@@ -381,6 +383,13 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+@lru_cache(maxsize=1024)
+def re2_searcher(pattern: str) -> Callable[[str], bool]:
+    """:func:`searcher` by RE2 alone: for a pattern computed at run time (from config
+    values, which the repository writes), whose DFA here could be made to grow."""
+    return _re2_searcher(pattern)
 
 
 @lru_cache(maxsize=1024)
