@@ -72,12 +72,7 @@ def _digits(text: str) -> bool:
 
 def _leading_digits(text: str) -> int:
     """How many ASCII digits ``text`` starts with."""
-    count = 0
-    for c in text:
-        if not "0" <= c <= "9":
-            break
-        count += 1
-    return count
+    return len(text) - len(text.lstrip("0123456789"))
 
 
 _OCTAL_DIGITS = frozenset("01234567")
