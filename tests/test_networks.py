@@ -16,21 +16,17 @@ from linter.networks import Network, ip_network, network_is_public, networks_out
 
 
 def _reference(item: str) -> tuple[int, int, int] | None:
-    """What ipaddress makes of an item: (version, first address, prefix length), or None."""
+    """What ``ipaddress.ip_network(strict=False)`` makes of an item, brackets and a netmask
+    form aside: (version, first address, prefix length), or None."""
     address, slash, bits = item.strip().partition("/")
     if address.startswith("[") and address.endswith("]"):
         address = address[1:-1]
     if slash and not (bits.isdigit() and bits.isascii()):
-        return None
+        return None  # a netmask (10.0.0.0/255.0.0.0) is not a prefix length to the daemons
     try:
-        host = ipaddress.ip_address(address)
+        net = ipaddress.ip_network(address + slash + bits, strict=False)
     except ValueError:
         return None
-    prefix = int(bits) if slash else host.max_prefixlen
-    if prefix > host.max_prefixlen:
-        return None
-    kind = ipaddress.IPv4Network if host.version == 4 else ipaddress.IPv6Network
-    net = kind((int(host), prefix), strict=False)
     return net.version, int(net.network_address), net.prefixlen
 
 
