@@ -146,10 +146,17 @@ def ip_network(item: str) -> Network | None:
         return _from_ipaddress(address, slash, bits)
     if value is None:
         return None
-    prefix = (32 if version == 4 else 128) if not slash else int(bits)
+    prefix = (32 if version == 4 else 128) if not slash else _prefix(bits)
     if prefix > (32 if version == 4 else 128):
         return None
     return Network(version, value, prefix)
+
+
+def _prefix(bits: str) -> int:
+    """A prefix length's digits as a number (leading zeros read as the daemons' atoi reads
+    them, without int()'s limit on 4,300 digits: any longer length is too long anyway)."""
+    significant = bits.lstrip("0")
+    return int(significant or "0") if len(significant) <= 3 else 1000
 
 
 def _from_ipaddress(address: str, slash: str, bits: str) -> Network | None:
@@ -159,7 +166,7 @@ def _from_ipaddress(address: str, slash: str, bits: str) -> Network | None:
         host = ipaddress.ip_address(address)
     except ValueError:
         return None
-    prefix = int(bits) if slash else host.max_prefixlen
+    prefix = _prefix(bits) if slash else host.max_prefixlen
     if prefix > host.max_prefixlen:
         return None
     return Network(host.version, int(host), prefix)

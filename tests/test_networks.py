@@ -81,3 +81,11 @@ def test_the_forms_ipaddress_reads_for_us_keep_their_meaning() -> None:
     assert remote_inet("inet:[::1%lo]:12345 inet:[fe80::1%eth0]:12345 inet:127.0.0.1:12345", "12345") == \
         ("inet:[fe80::1%eth0]:12345",)
     assert str(ip_network("[2001:db8:0:0:1::1]/64")) == "2001:db8::/64"
+
+
+def test_a_prefix_length_of_thousands_of_digits_is_read_not_raised() -> None:
+    """int() refuses more than 4,300 digits; a hostile mynetworks must not turn a rule into a
+    note quoting Python's limit: zeros are zeros, as the daemons' atoi reads them."""
+    assert str(ip_network("127.0.0.0/" + "0" * 5000 + "8")) == "127.0.0.0/8"
+    assert ip_network("127.0.0.0/" + "9" * 5000) is None
+    assert ip_network("::ffff:10.0.0.1/" + "0" * 5000 + "104").prefixlen == 104
