@@ -312,6 +312,40 @@ def measure_phases(runner: Runner, root: str, linter_args: list[str], runs: int)
                        for k in ("total", "parse", "evaluate", "report", "render", "other")}}
 
 
+# The console script pip writes imports re and rewrites argv[0] before it calls our entry point;
+# these stages add one step each, and every stage leaves through os._exit as the linter does.
+WRAPPER = "import os, re, sys\nsys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
+# the linter's modules a warm one-host check imports (read from such a check in the child)
+IMPORTED = ("import sys\nfrom linter.cli import main\nsys.stdout = open(__import__('os').devnull, 'w')\n"
+            "main(sys.argv[1:])\nsys.stdout = sys.__stdout__\n"
+            "print(' '.join(m for m in sys.modules if m == 'linter' or m.startswith('linter.')))\n")
+
+
+def measure_startup_split(runner: Runner, linter: list[str], single: list[str], runs: int) -> dict:
+    """Where a warm one-host check's time goes, as differences of interleaved runs: the
+    interpreter (``python -c pass``), pip's console script before our code (``re``), importing
+    the modules the check imports, and the check itself (policy, discovery, parsing,
+    evaluation, report)."""
+    done = subprocess.run([runner.python, "-c", IMPORTED, *single], env=runner.env, cwd=runner.cwd,
+                          capture_output=True, text=True)
+    modules = done.stdout.split()
+    imports = "".join(f"import {m}\n" for m in modules)
+    stages = {"wrapper": [runner.python, "-c", WRAPPER + "os._exit(0)\n"],
+              "imports": [runner.python, "-c", WRAPPER + imports + "os._exit(0)\n"],
+              "check": [*linter, *single]}
+    times: dict[str, list[float]] = {name: [] for name in ("baseline", *stages)}
+    for _ in range(runs):
+        times["baseline"].append(run_once([runner.python, "-c", "pass"], runner.env, runner.cwd)[0])
+        for name, command in stages.items():
+            times[name].append(run_once(command, runner.env, runner.cwd)[0])
+    median = {name: statistics.median(t) for name, t in times.items()}
+    return {"modules": len(modules), "runs": runs, **{f"{k}_ms": v * 1000 for k, v in median.items()},
+            "interpreter_ms": median["baseline"] * 1000,
+            "console_script_ms": (median["wrapper"] - median["baseline"]) * 1000,
+            "import_ms": (median["imports"] - median["wrapper"]) * 1000,
+            "work_ms": (median["check"] - median["imports"]) * 1000}
+
+
 def measure_check(runner: Runner, scenario: Scenario, linter_args: list[str], runs: int, work: str) -> Scenario:
     """A ``check`` run through the driver, which also reports peak RSS."""
     rss_file = os.path.join(work, "rss.txt")
@@ -363,6 +397,14 @@ def table(results: dict) -> str:
                       f"evaluate {phases['evaluate_us_per_file']:.0f} (with grouping) + report "
                       f"{phases['report_us_per_file']:.0f} (suppressions, rendering {phases['render_us_per_file']:.0f}, "
                       f"writing) + other {phases['other_us_per_file']:.0f} (start-up, config, policy, discovery)"]
+    split = results.get("startup")
+    if split:
+        lines += ["", f"one host, warm, where the time goes (medians of {split['runs']} interleaved runs of each "
+                      f"stage): {split['check_ms']:.1f} ms = interpreter {split['interpreter_ms']:.1f} "
+                      f"(python -c pass) + console script {split['console_script_ms']:.1f} (pip's wrapper: "
+                      f"import re) + imports {split['import_ms']:.1f} ({split['modules']} linter modules and "
+                      f"what they import) + the check {split['work_ms']:.1f} (policy, discovery, parsing, "
+                      f"evaluation, report)"]
     targets = results["targets"]
     lines += ["", f"targets: warm one host {targets['warm_ratio']:.2f}x baseline (<= 3.0), "
               f"cold + user policy {targets['cold_user_policy_ms']:.0f} ms (<= 250), "
@@ -442,6 +484,7 @@ def run_all(args: argparse.Namespace, work: str) -> dict:
                                [*linter, *single, "--policy", user_policy], args.runs)
     no_cache = runner.measure(Scenario("one host, --no-cache"), [*linter, *single, "--no-cache"], args.runs)
     scenarios += [warm, cold, cold_user, warm_user, no_cache]
+    startup = measure_startup_split(runner, linter, single, args.runs * 2)
 
     sources = corpus_files(args.corpus)
     scaling = []
@@ -482,6 +525,7 @@ def run_all(args: argparse.Namespace, work: str) -> dict:
                      "per_file_ratio": (s.median / s.files) / (first.median / first.files)}
                     for f, s in zip((1, 4, 16), scaling)],
         "phases": phases,
+        "startup": startup,
         "targets": {
             "warm_ratio": warm.ratio,
             "cold_ms": cold.median * 1000,
