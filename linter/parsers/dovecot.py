@@ -138,7 +138,38 @@ class _Pending:
 
     def __init__(self) -> None:
         self.text = ""
-        self.where: list[tuple[str, int, int]] = []
+        self.where = _Positions()
+
+
+class _Positions:
+    """The (path, line, column) of every character of a logical line, as a sequence (index,
+    ``len``, ``[-1]``), kept as the runs of physical lines that make it: a tuple is made for
+    the few characters a span asks about, not for every character read."""
+
+    __slots__ = ("runs", "length")
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[int, str, int, int]] = []  # (first index, path, line, its column)
+        self.length = 0
+
+    def add(self, path: str, line: int, column: int, count: int) -> None:
+        """``count`` characters from ``column`` of ``line`` in ``path``."""
+        if count > 0:
+            self.runs.append((self.length, path, line, column))
+            self.length += count
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: int) -> tuple[str, int, int]:
+        if index < 0:
+            index += self.length
+        if not 0 <= index < self.length:
+            raise IndexError(index)
+        for first, path, line, column in reversed(self.runs):  # a logical line has a few runs
+            if first <= index:
+                return path, line, column + index - first
+        raise AssertionError("unreachable: the first run starts at 0")
 
 
 class _OpenSection:
@@ -156,11 +187,16 @@ def _physical_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # a final LF ends the last line
+    if "\r" not in text:
+        return lines
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 def has_template_syntax(lines: list[str]) -> bool:
-    return any(templates.is_template_line(line) or templates.has_template(line) or templates.has_percent_lines(line)
+    # a line with none of '{', '%', '@', 'PH_' is none of the three (their own first test)
+    return any(("{" in line or "%" in line or "@" in line or "PH_" in line)
+               and (templates.is_template_line(line) or templates.has_template(line)
+                    or templates.has_percent_lines(line))
                for line in lines)
 
 
@@ -168,7 +204,7 @@ def _percent_dialect(path: str, lines: list[str]) -> bool:
     """A file of an installer's '%' template dialect (templates.percent_line): a line starts
     with a '%' placeholder, or a template file escapes Dovecot's own '%' as '%%'.  Only
     there is '%name' a placeholder: elsewhere '%u', '%{user}' are Dovecot's variables."""
-    if any(templates.has_percent_lines(line) for line in lines):
+    if any("%" in line and templates.has_percent_lines(line) for line in lines):
         return True
     name = os.path.basename(path)
     return strip_template_suffix(name) != name and any("%%" in line for line in lines)
@@ -273,11 +309,10 @@ class _Parser(IncludeReader, ValueReader):
         if templates.is_template_line(raw):
             self.template_lines.append(TemplateLine(raw, Span(inp.path, number, 1, number, len(raw) + 1)))
             return
-        start = 0
-        while start < len(raw) and raw[start] in BLANK:
-            start += 1
+        start = len(raw) - len(raw.lstrip(BLANK))
         if start == len(raw) or raw[start] == "#":
-            self.pending = _Pending()  # Dovecot drops a pending continuation here
+            if self.pending.text or self.pending.where:
+                self.pending = _Pending()  # Dovecot drops a pending continuation here
             return
         self.conditional = False
         if raw[start] == "%" and not self.pending.text:
@@ -299,7 +334,7 @@ class _Parser(IncludeReader, ValueReader):
             if end > start:  # a lone '\\' adds nothing, not even the space
                 self._append(inp.path, number, raw, start, end)
                 self.pending.text += " "
-                self.pending.where.append((inp.path, number, end + 1))
+                self.pending.where.add(inp.path, number, end + 1, 1)
             return
         self._append(inp.path, number, raw, start, end)
         logical, self.pending = self.pending, _Pending()
@@ -313,7 +348,7 @@ class _Parser(IncludeReader, ValueReader):
 
     def _append(self, path: str, number: int, raw: str, start: int, end: int) -> None:
         self.pending.text += raw[start:end]
-        self.pending.where.extend((path, number, column + 1) for column in range(start, end))
+        self.pending.where.add(path, number, start + 1, end - start)
 
     def _strip_comment(self, inp: _Input, raw: str, start: int) -> int:
         """The end of the line before a comment (Dovecot's quote-aware scan)."""
@@ -344,7 +379,7 @@ class _Parser(IncludeReader, ValueReader):
 
     # -- one logical line --------------------------------------------------------
 
-    def _span(self, where: list[tuple[str, int, int]], start: int, end: int) -> Span:
+    def _span(self, where: _Positions, start: int, end: int) -> Span:
         """The span of logical characters ``start:end`` (kept within the first file)."""
         if not where:
             path, line = self._here()
@@ -431,7 +466,7 @@ class _Parser(IncludeReader, ValueReader):
             raise self._syntax_error("Garbage after '{'", column(brace + 1))
         self._open(inp, key, name, written, self._span(where, 0, brace + 1))
 
-    def _setting(self, key: str, text: str, where: list[tuple[str, int, int]], k: int) -> None:
+    def _setting(self, key: str, text: str, where: _Positions, k: int) -> None:
         written = text[k:]
         section = tuple(s.header for s in self.open)
         if key == "dovecot_config_version" and not section and self.config_version is None:
