@@ -10,6 +10,8 @@ TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".erb", ".temp
 
 
 def strip_template_suffix(name: str) -> str:
+    if not name.endswith(TEMPLATE_SUFFIXES):  # (most names: one test, in C)
+        return name
     for suffix in TEMPLATE_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]

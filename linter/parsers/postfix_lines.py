@@ -219,14 +219,19 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
     may_hold_expressions = "{{" in text
     expression = 0  # template expressions opened and not closed in the logical line so far
     for number, line_text in enumerate(physical, start=1):
-        if open_block is not None or (may_hold_templates and templates.is_template_line(line_text)):
+        if open_block is not None or (may_hold_templates and ("{" in line_text or "%" in line_text)
+                                      and templates.is_template_line(line_text)):
             body = line_text.rstrip("\r")
             template_lines.append(TemplateLine(body, Span(path, number, 1, number, len(body) + 1)))
             open_block = _still_open(body, open_block)
             continue
-        stripped = line_text.lstrip(SPACE)
-        if not stripped or stripped[0] == "#":  # blank or comment (readlline.c): skipped, the line goes on
+        first = line_text[:1]
+        if first == "#":  # a comment (most lines of a main.cf)
             continue
+        if not first or first in SPACE:
+            stripped = line_text.lstrip(SPACE)
+            if not stripped or stripped[0] == "#":  # blank or comment (readlline.c): skipped, the line goes on
+                continue
         percent = templates.percent_line(line_text) if line_text[0] == "%" else None
         if percent is not None and (percent[0] == templates.OPAQUE or not pieces and percent[0] != templates.CONDITIONAL):
             # a '%' placeholder line (templates.percent_line): no name of Postfix's

@@ -219,7 +219,7 @@ def _blank_end_on_line(entry: LogicalLine, offset: int) -> int:
 
 
 def _warnings(entry: LogicalLine, assignment: Assignment) -> list[ParseWarning]:
-    if len(entry.pieces) == 1 and (not assignment.value or _COMMENT_IN_VALUE.search(assignment.value) is None):
+    if len(entry.pieces) == 1 and ("#" not in assignment.value or _COMMENT_IN_VALUE.search(assignment.value) is None):
         return []  # one physical line (no continuation, no backslash before one), no '#' in its value
     found = backslash_warnings(entry)
     for piece in entry.pieces[1:]:
@@ -235,7 +235,7 @@ def _warnings(entry: LogicalLine, assignment: Assignment) -> list[ParseWarning]:
                 )
             )
     value_offset = _value_offset(entry, assignment)
-    comment = _COMMENT_IN_VALUE.search(assignment.value)
+    comment = _COMMENT_IN_VALUE.search(assignment.value) if "#" in assignment.value else None
     if comment and value_offset is not None:
         start = value_offset + comment.start()
         end = value_offset + len(assignment.value)
