@@ -168,7 +168,8 @@ class HostDocs(Record):
         for service in (self.master.entries if self.master else ()):
             if isinstance(service, Service):
                 texts += [o.value for o in service.overrides] + list(service.args)
-        return {name for text in texts for name in values.references(text)}
+        # (a text without '$' references nothing: most of them)
+        return {name for text in texts if "$" in text for name in values.references(text)}
 
 
 # master.cf's columns in order (Service.fields), as service('column') names them
@@ -262,19 +263,28 @@ class Unit(Record):
         mydestination, virtual mailbox: virtual_mailbox_domains, relay: relay_domains,
         default: everything else) is a master.cf service running that command.
         transport_maps are not read (their content is not in the repository).  A host whose
-        master.cf was not found has unknown transports: the rule is skipped (and says so)."""
+        master.cf was not found has unknown transports: the rule is skipped (and says so).
+        Worked out once per unit and agent (PF005, PF006 and PF014 ask)."""
+        return once(self.host, self.cache, ("delivers", agent), self._delivers, agent)
+
+    def _delivers(self, agent: str) -> bool:
         if self.host.lacks(MASTER_CF):
             raise UnknownValue("master.cf")
-        commands = {}
-        for service, kind, command in self.host.transports():
-            if kind == "unix":
-                commands.setdefault(service, os.path.basename(command))
+        commands = self.host.once("unix-commands", self._unix_commands)
         for domains, transport in ADDRESS_CLASSES:
             if domains is not None and not self._has_items(domains):
                 continue
             if commands.get(self._transport_name(transport)) == agent:
                 return True
         return False
+
+    def _unix_commands(self) -> dict[str, str]:
+        """master.cf's unix services -> the program each runs (the first entry of a name)."""
+        commands: dict[str, str] = {}
+        for service, kind, command in self.host.transports():
+            if kind == "unix":
+                commands.setdefault(service, os.path.basename(command))
+        return commands
 
     def _has_items(self, name: str) -> bool:
         """Whether a list parameter has items; known from the text when the expansion is not
