@@ -34,18 +34,20 @@ class Env:
         self.values: dict[str, Any] = {}
 
     def lookup(self, name: str) -> Any:
-        if name in self.values:
-            value = self.values[name]
-        elif name in self.lets:
-            value = self.lets[name].evaluate(self)  # UNKNOWN or a value; EvalError propagates
-            self.values[name] = value
-        elif name in self.rule.params:
-            return self.rule.params[name]
-        else:
-            return self.unit.effective(name)
-        if value is UNKNOWN:
-            raise UnknownValue(name)
-        return value
+        lets = self.lets
+        if name in lets:  # (``values`` holds let values only)
+            values = self.values
+            if name in values:
+                value = values[name]
+            else:
+                value = values[name] = lets[name].evaluate(self)  # UNKNOWN or a value; EvalError propagates
+            if value is UNKNOWN:
+                raise UnknownValue(name)
+            return value
+        params = self.rule.params
+        if name in params:
+            return params[name]
+        return self.unit.effective(name)
 
     def context(self, function: str, argument: str) -> Any:
         if function == "has_role":
