@@ -106,6 +106,23 @@ def postfix_typed(name: str, text: str) -> Any:
 
 _NOT_YET = object()
 
+# The typed values of Postfix parameters this process worked out (by name, text and catalogue
+# version): every host converts the same defaults.  Kept bounded; the values are strings,
+# numbers, booleans and tuples, never changed.
+_TYPED: dict[tuple[str, str, str], Any] = {}
+_MEMO_LIMIT = 4096
+
+
+def _typed(name: str, expanded: str) -> Any:
+    """postfix_typed(name, expanded), once per process for each (name, text, catalogue version)."""
+    key = (name, expanded, catalog.selected("postfix"))
+    found = _TYPED.get(key, _NOT_YET)
+    if found is _NOT_YET:
+        if len(_TYPED) >= _MEMO_LIMIT:
+            _TYPED.clear()
+        found = _TYPED[key] = postfix_typed(name, expanded)
+    return found
+
 
 class PostfixView:
     """A host's explicit main.cf assignments, with lookups that apply ``-o`` overrides first."""
@@ -216,7 +233,7 @@ class PostfixView:
         if found.expanded is _UNKNOWABLE:
             raise UnknownValue(name)
         if found.typed is _UNKNOWABLE:
-            found.typed = UNKNOWN if found.expanded is None else postfix_typed(name, found.expanded)
+            found.typed = UNKNOWN if found.expanded is None else _typed(name, found.expanded)
         return found.typed
 
     def _value(self, name: str, overrides: dict[str, Override]) -> _Value:
@@ -247,8 +264,9 @@ class PostfixView:
         if raw is None:
             return None
         param = catalog.postfix_param(name)
-        try:
-            expanded = raw if param is not None and param.raw else values.expand(raw, lookup)
+        try:  # (a text without '$' expands to itself)
+            expanded = raw if param is not None and param.raw or type(raw) is str and "$" not in raw \
+                else values.expand(raw, lookup)
         except values.ExpansionError:
             return _UNKNOWABLE  # postconf -x rejects it; nothing to judge
         return _UNKNOWABLE if expanded is values.UNKNOWN else expanded
