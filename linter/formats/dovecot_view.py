@@ -204,6 +204,10 @@ def dovecot_name(doc: Document | None, path: str | tuple[str, ...]) -> DovecotNa
     return DovecotName(parts[:-1] + (tree_name,), version, other, to_policy, to_tree)
 
 
+# an assert's anchor -> the sections it is judged in (places_key: asked once per rule and host)
+_ANCHOR_SECTIONS: dict[str, tuple[str, ...]] = {}
+
+
 class DovecotView:
     """A host's Dovecot tree as rules read it."""
 
@@ -245,7 +249,11 @@ class DovecotView:
             return None
         path = check.path
         if not path and check.kind == "assert" and check.anchor:
-            path = split_path(check.anchor)[:-1]
+            path = _ANCHOR_SECTIONS.get(check.anchor)
+            if path is None:
+                if len(_ANCHOR_SECTIONS) >= 1024:  # a policy's anchors: a few; kept bounded
+                    _ANCHOR_SECTIONS.clear()
+                path = _ANCHOR_SECTIONS[check.anchor] = split_path(check.anchor)[:-1]
         return path
 
     def _places_of(self, path: tuple[str, ...]) -> Iterator[dict[str, Any]]:
