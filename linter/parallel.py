@@ -81,10 +81,13 @@ def check_parallel(config: RunConfig, hosts: Iterable[HostFiles], workers: int,
     pool starts with the first full chunk, while the rest are still being grouped, and
     works on each chunk as soon as it is handed over.  When all the hosts fit in one chunk
     the pool has no more workers than hosts, and a single host is checked in-process.
-    ``files`` (the number of files passed) sizes the chunks: about three per host."""
+    ``files`` (the number of files passed) sizes the chunks: about three per host, each
+    chunk about a sixteenth (two workers) of what is left, so that the last chunks are
+    small and the workers finish together."""
     from linter.runstate import RunState, merge_digests
 
-    size = max(4, min(64, files // (workers * 24) or 1))
+    size = _chunk_size(files, workers)
+    handed = 0  # files passed of the hosts handed over
     merged = RunState(config)
     pending: list = []  # the workers' results, in the order the chunks were handed over
     pool = None
@@ -92,10 +95,12 @@ def check_parallel(config: RunConfig, hosts: Iterable[HostFiles], workers: int,
     try:
         for host in hosts:
             chunk.append(host)
-            if len(chunk) == size:
+            if len(chunk) >= size:
                 if pool is None:
                     pool = _start_pool(config, workers)
                 pending.append(_hand_over(pool, chunk))
+                handed += sum(len(h.reported) for h in chunk)
+                size = _chunk_size(files - handed, workers)
                 chunk = []
         if pool is None:  # every host in one chunk
             if len(chunk) <= 1:
@@ -115,6 +120,12 @@ def check_parallel(config: RunConfig, hosts: Iterable[HostFiles], workers: int,
         if pool is not None:
             pool.terminate()
     return merged
+
+
+def _chunk_size(files: int, workers: int) -> int:
+    """Hosts per chunk when ``files`` files are left: between 4 (what handing a chunk over
+    costs) and 64 (a chunk's results held at once)."""
+    return max(4, min(64, files // (workers * 24) or 1))
 
 
 def _start_pool(config: RunConfig, workers: int) -> Any:
