@@ -219,7 +219,7 @@ def read_logical_lines(path: str, text: str) -> ReadResult:
     may_hold_expressions = "{{" in text
     expression = 0  # template expressions opened and not closed in the logical line so far
     for number, line_text in enumerate(physical, start=1):
-        if open_block is not None or (may_hold_templates and ("{" in line_text or "%" in line_text)
+        if open_block is not None or (may_hold_templates and ("%" in line_text or "{#" in line_text)
                                       and templates.is_template_line(line_text)):
             body = line_text.rstrip("\r")
             template_lines.append(TemplateLine(body, Span(path, number, 1, number, len(body) + 1)))
