@@ -205,7 +205,8 @@ class Service(TupleRecord):
 
 class Columns(tuple):
     """Where a master.cf entry's 7 columns and command are, when they are all on its first
-    line (nearly every entry): ``(line, column, end_column, ...)`` for the 8 fields.
+    line (nearly every entry): ``(line, offset, ...)``, where each of the 8 fields starts on
+    that line (0-based; each ends its text's length later).
     :attr:`Service.fields` makes the Tokens when asked (a finding's related locations):
     a bulk run parses hundreds of thousands of fields and locates a few."""
 
@@ -217,7 +218,8 @@ def _fields_of(service: Service) -> tuple[Token, ...]:
     if type(fields) is not Columns:
         return fields
     line, path = fields[0], service[10][0]  # the entry's span has the path
-    return tuple([_new(Token, (service[i], _new(Span, (path, line, fields[2 * i + 1], line, fields[2 * i + 2]))))
+    return tuple([_new(Token, (service[i], _new(Span, (path, line, fields[i + 1] + 1, line,
+                                                        fields[i + 1] + len(service[i]) + 1))))
                   for i in range(8)])
 
 

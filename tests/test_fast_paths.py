@@ -219,3 +219,27 @@ def test_master_columns_are_checked_as_postconf_checks_them(kind: str, flags: li
         assert e.message.startswith("invalid ") and e.message.endswith(f' in "{line[:-1]}"')
         return
     assert expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "smtpd_tls_security_level", "x_y"]),
+                          st.sampled_from(["", "may", "b c", "$x"]), st.booleans()), min_size=1, max_size=3),
+       st.booleans())
+def test_master_overrides_are_located_as_the_general_span_locates_them(options: list, continued: bool) -> None:
+    """An override's span, name and value on the entry's first line and on a continuation
+    line: the text each points at."""
+    from linter.parsers.postfix_master import parse
+
+    written = [f"-o {{ {n} = {v} }}" if braces else f"-o {n}={v.replace(' ', '')}" for n, v, braces in options]
+    text = "submission inet n - n - - smtpd" + ("\n  " if continued else " ") + " ".join(written) + "\n"
+    service = parse("master.cf", text).entries[0]
+    lines = text.split("\n")
+
+    def at(span: object) -> str:
+        assert span.line == span.end_line
+        return lines[span.line - 1][span.column - 1:span.end_column - 1]
+
+    assert [at(o.span) for o in service.overrides] == written
+    assert [at(o.name_span) for o in service.overrides] == [n for n, _v, _b in options]
+    assert [at(o.value_span) for o in service.overrides] == \
+        [v if braces else v.replace(" ", "") for _n, v, braces in options]

@@ -25,6 +25,7 @@ from linter.model import (
     Override,
     ParseWarning,
     Service,
+    Span,
     Token,
 )
 from linter.parsers import templates
@@ -247,9 +248,18 @@ def _override(entry: LogicalLine, texts: list[str], starts: list[int], index: in
     if long_form:
         close = text.rfind("}", value_start, value_end)
         span_end = close + 1 if close >= 0 else value_end
-    overrides.append(Override(name=text[name_start:name_end], value=text[val_start:val_end],
-                              span=entry.span(start, span_end), name_span=entry.span(name_start, name_end),
-                              value_span=entry.span(val_start, val_end), long_form=long_form))
+    pieces = entry.pieces
+    if len(pieces) == 1:  # one physical line: offsets are columns, as entry.span() finds them
+        path, line = entry.path, pieces[0][1]
+        where = _new(Span, (path, line, start + 1, line, (span_end if span_end > start else start) + 1))
+        name_span = _new(Span, (path, line, name_start + 1, line, (name_end if name_end > name_start
+                                                                   else name_start) + 1))
+        value_span = _new(Span, (path, line, val_start + 1, line, (val_end if val_end > val_start else val_start) + 1))
+    else:
+        where, name_span, value_span = entry.span(start, span_end), entry.span(name_start, name_end), \
+            entry.span(val_start, val_end)
+    overrides.append(_new(Override, (text[name_start:name_end], text[val_start:val_end], where, name_span,
+                                     value_span, long_form)))
     return last + 1
 
 
@@ -314,6 +324,5 @@ def _fields(entry: LogicalLine, texts: list[str], starts: list[int]) -> tuple[To
     pieces = entry.pieces
     if starts[7] + len(texts[7]) <= (pieces[1].offset if len(pieces) > 1 else len(entry.text)):
         # offsets on the first line are columns
-        return _new(Columns, (pieces[0].line, *[c for i in range(8) for c in (starts[i] + 1,
-                                                                          starts[i] + len(texts[i]) + 1)]))
+        return _new(Columns, (pieces[0].line, *starts[:8]))
     return tuple([Token(texts[i], entry.span(starts[i], starts[i] + len(texts[i]))) for i in range(8)])
