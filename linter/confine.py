@@ -72,11 +72,14 @@ class PathResolver:
     def __init__(self) -> None:
         self._cache: dict[str, str] = {}
 
-    def __call__(self, path: str) -> str:
+    def __call__(self, path: str, is_link: bool | None = None) -> str:
+        """The real path of ``path``; ``is_link``: whether it is a symbolic link, when the
+        caller knows (a directory walk's entry says so without another lstat)."""
         real = self._cache.get(path)
         if real is None:
             directory, name = os.path.split(path)
-            if directory and name not in ("", ".", "..") and not os.path.islink(path):
+            if directory and name not in ("", ".", "..") and \
+                    not (os.path.islink(path) if is_link is None else is_link):
                 real = os.path.join(self(directory), name)
             else:
                 real = os.path.realpath(path)

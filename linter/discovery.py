@@ -70,8 +70,8 @@ def discover(paths: Sequence[str], formats: dict[str, str] | None = None, exclud
     seen: set[str] = set()
     real = confine.resolver()  # a walked directory resolved once, not once per file in it
 
-    def add(path: str) -> None:
-        key = real(path)
+    def add(path: str, is_link: bool | None = None) -> None:
+        key = real(path, is_link)
         if key not in seen:
             seen.add(key)
             files.append(path)
@@ -143,7 +143,7 @@ def _walk(root: str, formats: dict[str, str] | None, exclude: Sequence[str], add
                     continue
                 if is_not_live(path) and not _forced(path, formats):
                     continue  # main.cf.proto, master.cf.orig: not what the daemon reads
-                add(path)
+                add(path, entry.is_symlink())
             elif entry.is_symlink() and detect_format(path, formats) is not None:
                 notes.append(ConfigError(path, 0, 0, "skipped: broken symbolic link"))
 

@@ -529,7 +529,8 @@ def test_a_command_resolves_each_path_once(tmp_path: Path, monkeypatch: pytest.M
         outputs.append((status, capsys.readouterr()))
         monkeypatch.setattr(os.path, "islink", real_islink)
         ours = Counter({path: n for path, n in asked.items() if path.startswith("tree")})  # the tree's
-        assert len(ours) > 60 and max(ours.values()) == 1, ours.most_common(3)
+        # every directory of the 12 hosts (a walked file's directory entry says whether it is a link)
+        assert len(ours) >= 36 and max(ours.values()) == 1, ours.most_common(3)
     assert outputs[0] == outputs[1] and outputs[0][0] == 2  # findings, and a file that does not parse
 
 
