@@ -48,13 +48,47 @@ def _by_format(main: str | None, master: str | None, dovecot: str | None) -> dic
     return {fmt: path for fmt, path in named.items() if path}
 
 
-def _sibling(directory: str, name: str) -> str | None:
+class Listings:
+    """The directories one grouping pass has read (name -> whether it is a file, links
+    followed, as ``os.path.isfile`` answers): a host's files ask about the same directory
+    several times (main.cf and master.cf for each other, both for dovecot.conf)."""
+
+    __slots__ = ("_dirs",)
+
+    def __init__(self) -> None:
+        self._dirs: dict[str, dict[str, os.DirEntry] | None] = {}
+
+    def entries(self, directory: str) -> dict[str, os.DirEntry] | None:
+        """The entries of ``directory`` by name; None when it cannot be read."""
+        if directory not in self._dirs:
+            try:
+                with os.scandir(directory or os.curdir) as it:
+                    self._dirs[directory] = {e.name: e for e in it}
+            except OSError:
+                self._dirs[directory] = None
+        return self._dirs[directory]
+
+    def is_file(self, directory: str, name: str) -> bool:
+        entries = self.entries(directory)
+        if entries is None:  # (not a directory, or unreadable: as isfile finds it)
+            return os.path.isfile(os.path.join(directory, name))
+        entry = entries.get(name)
+        if entry is None:
+            return False
+        try:
+            return entry.is_file()
+        except OSError:
+            return False
+
+
+def _sibling(directory: str, name: str, listings: Listings | None = None) -> str | None:
     path = os.path.join(directory, name)
     # a counterpart outside the repository root (or a link leaving it) is not read
-    return path if os.path.isfile(path) and confine.may_read(path) else None
+    found = os.path.isfile(path) if listings is None else listings.is_file(directory, name)
+    return path if found and confine.may_read(path) else None
 
 
-def _dovecot_root_for(path: str) -> str:
+def _dovecot_root_for(path: str, listings: Listings | None = None) -> str:
     """The root ``dovecot.conf`` a conf.d file belongs to (the file itself when none)."""
     from linter.parsers import in_conf_d
 
@@ -66,7 +100,7 @@ def _dovecot_root_for(path: str) -> str:
             parent = os.path.normpath(os.path.join(directory, os.pardir))
         else:  # the file links into a conf.d: the tree it resolves to
             parent = os.path.dirname(os.path.dirname(os.path.realpath(path)))
-        root = _sibling(parent, "dovecot.conf")
+        root = _sibling(parent, "dovecot.conf", listings)
         if root:
             return root
     return path
@@ -80,7 +114,7 @@ def _template_suffix(path: str) -> str:
     return name[len(strip_template_suffix(name)):]
 
 
-def _dovecot_for_postfix(directory: str, suffix: str = "") -> str | None:
+def _dovecot_for_postfix(directory: str, suffix: str = "", listings: Listings | None = None) -> str | None:
     """The Dovecot root of a Postfix directory: ``HOST/dovecot.conf``,
     ``HOST/dovecot/dovecot.conf``, or for ``X/postfix/`` the sibling ``X/dovecot/``; for
     Postfix templates (``main.cf.tpl``) also the template with the same suffix."""
@@ -90,7 +124,7 @@ def _dovecot_for_postfix(directory: str, suffix: str = "") -> str | None:
         places.append(os.path.normpath(os.path.join(directory, os.pardir, "dovecot")))
     for place in places:
         for name in names:
-            found = _sibling(place, name)
+            found = _sibling(place, name, listings)
             if found:
                 return found
     return None
@@ -105,7 +139,7 @@ def is_dovecot_root(path: str) -> bool:
     return name == "dovecot.conf" or name.endswith(("-dovecot.conf", "_dovecot.conf", ".dovecot.conf"))
 
 
-def _postfix_for_dovecot(root: str) -> tuple[str | None, str | None]:
+def _postfix_for_dovecot(root: str, listings: Listings | None = None) -> tuple[str | None, str | None]:
     """The inverse of :func:`_dovecot_for_postfix`: main.cf/master.cf next to the root,
     or for ``X/dovecot/dovecot.conf`` in ``X/`` or ``X/postfix/``; none for a file
     that is no root (its settings say nothing about the host's auth service)."""
@@ -115,9 +149,9 @@ def _postfix_for_dovecot(root: str) -> tuple[str | None, str | None]:
     suffix = _template_suffix(root)
 
     def pair(place: str) -> tuple[str | None, str | None]:
-        main, master = _sibling(place, "main.cf"), _sibling(place, "master.cf")
+        main, master = _sibling(place, "main.cf", listings), _sibling(place, "master.cf", listings)
         if suffix and not (main or master):  # dovecot.conf.tpl beside main.cf.tpl
-            main, master = _sibling(place, "main.cf" + suffix), _sibling(place, "master.cf" + suffix)
+            main, master = _sibling(place, "main.cf" + suffix, listings), _sibling(place, "master.cf" + suffix, listings)
         return main, master
 
     main, master = pair(directory)
@@ -178,23 +212,31 @@ def _neighbours(directory: str) -> list[str]:
     return found
 
 
-def _candidates(directory: str, name: str, this: str, other: str) -> list[tuple[int, str]]:
+def _candidates(directory: str, name: str, this: str, other: str, listings: Listings | None = None
+                ) -> list[tuple[int, str]]:
     out = []
-    try:
-        with os.scandir(directory or os.curdir) as it:
-            entries = sorted(e.name for e in it)
-    except OSError:
-        return []
+    if listings is None:
+        try:
+            with os.scandir(directory or os.curdir) as it:
+                entries = sorted(e.name for e in it)
+        except OSError:
+            return []
+    else:
+        found = listings.entries(directory)
+        if found is None:
+            return []
+        entries = sorted(found)
     for entry in entries:
         rank = _rank(entry, name, this, other)
         if rank is not None:
-            path = _sibling(directory, entry)
+            path = _sibling(directory, entry, listings)
             if path is not None:
                 out.append((rank, path))
     return out
 
 
-def find_counterpart(path: str, this: str, other: str, real: PathResolver) -> tuple[str | None, str]:
+def find_counterpart(path: str, this: str, other: str, real: PathResolver, listings: Listings | None = None
+                     ) -> tuple[str | None, str]:
     """The ``other`` file (``master.cf`` for ``main.cf`` and the reverse) of ``path``, or
     (None, why not).
 
@@ -206,7 +248,7 @@ def find_counterpart(path: str, this: str, other: str, real: PathResolver) -> tu
         found: list[tuple[int, str]] = []
         seen: set[str] = set()
         for place in step():
-            for rank, candidate in _candidates(place, name, this, other):
+            for rank, candidate in _candidates(place, name, this, other, listings):
                 if real(candidate) not in seen and real(candidate) != real(path):
                     seen.add(real(candidate))
                     found.append((rank, candidate))
@@ -220,13 +262,13 @@ def find_counterpart(path: str, this: str, other: str, real: PathResolver) -> tu
                  "files/ mirror"
 
 
-def _postfix_pair(main: str | None, master: str | None, real: PathResolver
+def _postfix_pair(main: str | None, master: str | None, real: PathResolver, listings: Listings | None = None
                   ) -> tuple[str | None, str | None, dict[str, str]]:
     """main.cf and master.cf of a host found from one of them, and what is missing."""
     if main and master:
         return main, master, {}
     given, this, other = (main, MAIN_CF, MASTER_CF) if main else (master, MASTER_CF, MAIN_CF)
-    found, why = find_counterpart(given, this, other, real)
+    found, why = find_counterpart(given, this, other, real, listings)
     missing = {other: why} if found is None else {}
     return (main, found, missing) if main else (found, master, missing)
 
@@ -263,6 +305,7 @@ def hosts_as_grouped(files: Sequence[str], detected: Sequence[str | None], optio
     when it has a Dovecot root, the last passed ``conf.d`` file of that root.  With
     ``hosts:`` entries in the configuration, hosts are given only at the end."""
     hosts: dict[tuple, HostFiles] = {}
+    listings = Listings()  # the directories read for counterparts, each once
     explicit = {real(p): h for h in options.hosts for p in explicit_files(h).values()}
     last: dict[str, int] = {}  # real path -> index of its last passed spelling
     roots: dict[int, str] = {}  # index of a Dovecot file in a conf.d -> its root
@@ -278,7 +321,7 @@ def hosts_as_grouped(files: Sequence[str], detected: Sequence[str | None], optio
         # "conf.d" in the path, the current directory or the real path: a superset of
         # parsers.in_conf_d (which resolves the path again) to find the few that may be
         if fmt == DOVECOT and ("conf.d" in path or "conf.d" in here or "conf.d" in real(path)):
-            root = roots[i] = _dovecot_root_for(path)
+            root = roots[i] = _dovecot_root_for(path, listings)
             if root != path:
                 last_conf_d[real(root)] = i
     waiting: list[tuple[int, HostFiles]] = []  # hosts not given yet, in order: (ready after index, host)
@@ -320,20 +363,20 @@ def hosts_as_grouped(files: Sequence[str], detected: Sequence[str | None], optio
         # a host found by its directories: a counterpart not found is unknown, not stock
         elif fmt in (POSTFIX_MAIN, POSTFIX_MASTER):
             main, master, missing = _postfix_pair(path if fmt == POSTFIX_MAIN else None,
-                                                  path if fmt == POSTFIX_MASTER else None, real)
+                                                  path if fmt == POSTFIX_MASTER else None, real, listings)
             dovecot = None
             for p in (main, master):
                 if p:
-                    dovecot = dovecot or _dovecot_for_postfix(os.path.dirname(p), _template_suffix(p))
+                    dovecot = dovecot or _dovecot_for_postfix(os.path.dirname(p), _template_suffix(p), listings)
             if dovecot is None:
                 missing[DOVECOT_TREE] = "no Dovecot configuration (dovecot.conf) was found for it"
             add(_by_format(main, master, dovecot), path, missing)
         elif fmt == DOVECOT:
             root = roots.get(i, path)  # the file itself unless it is in a conf.d
-            main, master = _postfix_for_dovecot(root)
+            main, master = _postfix_for_dovecot(root, listings)
             missing = {}
             if main or master:
-                main, master, missing = _postfix_pair(main, master, real)
+                main, master, missing = _postfix_pair(main, master, real, listings)
             add(_by_format(main, master, root), path, missing)
         else:  # a format with no counterparts: a host of its own
             add({fmt: path}, path)
