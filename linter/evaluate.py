@@ -78,20 +78,28 @@ _CONTEXT = {
 }
 
 
-def units(rule: Rule, host: HostDocs) -> list[Unit]:
+def units(rule: Rule, host: HostDocs, key: tuple | None = None) -> list[Unit]:
     """The units a rule is evaluated on: one per host for a per-document kind and for
     the host scope (when the host has a document), else those of the scope's view (worked
     out once per host for the rules that share a scope and what the view's places depend
-    on: a master.cf's services, a Dovecot section path)."""
+    on: a master.cf's services, a Dovecot section path).  ``key``: :func:`units_key` of the
+    rule, when the caller keeps it."""
     scope = rule.scope
-    if rule.check.kind in DOCUMENT_KINDS:
-        return [_unit(host, scope, {})]
-    if scope == HOST_SCOPE:
-        return [_unit(host, scope, {})] if host.docs else []
+    if rule.check.kind in DOCUMENT_KINDS or scope == HOST_SCOPE:
+        if scope == HOST_SCOPE and not host.docs and rule.check.kind not in DOCUMENT_KINDS:
+            return []
+        found = host.units.get(scope)  # (_unit's, for the place of the whole host)
+        return [found if found is not None else _unit(host, scope, {})]
     view = host.view_for(scope)
     # (what a view's places consulted, a counterpart not found, is added again on every use)
-    return host.once(("units", scope, view.places_key(rule, scope)),
+    return host.once(key or units_key(rule, view),
                      lambda: [_unit(host, scope, place) for place in view.places(rule, scope)])
+
+
+def units_key(rule: Rule, view: Any) -> tuple:
+    """What the units of ``rule`` in its scope's ``view`` are kept by on a host: the rules
+    with the same key share them.  The same on every host (a scope has one view class)."""
+    return ("units", rule.scope, view.places_key(rule, rule.scope))
 
 
 def _unit(host: HostDocs, scope: str, place: dict[str, Any]) -> Unit:

@@ -13,7 +13,7 @@ from linter.checks.base import Finding
 from linter.checks.context import FRAGMENTS, MAIN_CF, HostDocs, Unit
 from linter.confine import PathResolver
 from linter.diagnostics import Diagnostic, Edit, LineDeletion
-from linter.evaluate import Env, diagnose, evaluate_rule, filled_names, inside, units
+from linter.evaluate import Env, diagnose, evaluate_rule, filled_names, inside, units, units_key
 from linter.hosts import HostFiles, fragment_names
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, MarkedComment, Span
 from linter.policy.expr import UnknownValue
@@ -55,7 +55,7 @@ class _RuleTables:
     whether its kind judges whole documents, and for a kind that may find in another file
     of the host, the formats where its findings are at home."""
 
-    __slots__ = ("lets", "filled", "per_document", "cross", "home")
+    __slots__ = ("lets", "filled", "per_document", "cross", "home", "units_key")
 
     def __init__(self, rule: Rule):
         self.lets = dict(rule.let)
@@ -63,6 +63,7 @@ class _RuleTables:
         self.per_document = rule.check.kind in DOCUMENT_KINDS
         self.cross = not self.per_document  # may find in another file of the host
         self.home = _home(rule.scope) if self.cross else ()
+        self.units_key: tuple | None = None  # evaluate.units_key, once a host's view has told it
 
 
 # The ``seen`` of a rule none of whose units is a Dovecot block: nothing reads it.
@@ -190,13 +191,15 @@ class RunState:
         """Evaluate ``rule`` on the host; the missing counterparts it needed."""
         consulted = docs.consulted
         consulted.clear()
-        found_units = units(rule, docs)
-        needed = set(consulted)
-        if not found_units:
-            return needed
         tables = self._rule_tables.get(rule.id)
         if tables is None:
             tables = self._rule_tables[rule.id] = _RuleTables(rule)
+        if tables.units_key is None and not tables.per_document and rule.scope != formats.HOST_SCOPE:
+            tables.units_key = units_key(rule, docs.view_for(rule.scope))
+        found_units = units(rule, docs, tables.units_key)
+        needed = set(consulted)
+        if not found_units:
+            return needed
         lets, filled, per_document = tables.lets, tables.filled, tables.per_document
         seen: set[Span] | None = None  # Dovecot: a setting inherited by several blocks is reported once
         for unit in found_units:
