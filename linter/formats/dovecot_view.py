@@ -188,11 +188,26 @@ class DovecotName(Frozen):
 
 
 def dovecot_name(doc: Document | None, path: str | tuple[str, ...]) -> DovecotName:
-    """How the tree ``doc`` reads the policy's Dovecot ``path`` (linter.versions)."""
+    """How the tree ``doc`` reads the policy's Dovecot ``path`` (linter.versions): it depends
+    on the tree only through its version, so it is worked out once per process for each path
+    and version (a DovecotName is frozen)."""
+    version = dovecot_version(doc)
+    key = (path, version)
+    found = _NAMES.get(key)
+    if found is None:
+        if len(_NAMES) >= 4096:  # a policy's paths, as few as its rules: kept bounded all the same
+            _NAMES.clear()
+        found = _NAMES[key] = _dovecot_name(path, version)
+    return found
+
+
+_NAMES: dict[tuple[Any, str], DovecotName] = {}
+
+
+def _dovecot_name(path: str | tuple[str, ...], version: str) -> DovecotName:
     from linter import versions
 
     parts = split_path(path) if isinstance(path, str) else tuple(path)
-    version = dovecot_version(doc)
     kind = section_kind(parts[:-1])
     known = catalog.dovecot_setting(parts[-1], kind, version) is not None
     found = None if known else versions.translate(kind, parts[-1], version)
@@ -204,6 +219,8 @@ def dovecot_name(doc: Document | None, path: str | tuple[str, ...]) -> DovecotNa
     return DovecotName(parts[:-1] + (tree_name,), version, other, to_policy, to_tree)
 
 
+# a policy's Dovecot path -> its parts (split_path), for every unit that reads it
+_SPLIT: dict[str, tuple[str, ...]] = {}
 # an assert's anchor -> the sections it is judged in (places_key: asked once per rule and host)
 _ANCHOR_SECTIONS: dict[str, tuple[str, ...]] = {}
 
@@ -274,7 +291,11 @@ class DovecotView:
         """A Dovecot path as ``unit`` reads it: a path whose sections match ``unit.within``
         (a wildcard's match) is narrowed to it; in a filter block, a path that does not
         start with a filter section is read inside the block (inheriting what it does not set)."""
-        parts = split_path(path)
+        parts = _SPLIT.get(path)
+        if parts is None:
+            if len(_SPLIT) >= 4096:  # a policy's paths: kept bounded
+                _SPLIT.clear()
+            parts = _SPLIT[path] = split_path(path)
         within = unit.within
         if not within:
             return parts
