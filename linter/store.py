@@ -30,7 +30,9 @@ nothing read, nothing written).
 
 from __future__ import annotations
 
+import marshal
 import os
+import sys
 from collections.abc import Callable, Iterable
 
 from linter import __version__
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
 CACHE_FORMAT = 4  # 2: a header line with the data's digest, then the data; 3: and the examples line;
 # 4: marshal instead of JSON, the header without JSON
 _MAGIC = b"policy-lint-cache"
+# the entry format, with the marshal format and the Python version that wrote it
+_FORMAT_TAG = f"{CACHE_FORMAT}.{marshal.version}.{sys.version_info[0]}.{sys.version_info[1]}".encode()
 MAX_ENTRIES = 64  # per kind; older entries are pruned when a new one is written
 try:  # hashlib loads OpenSSL (~2 ms at start-up); the built-in BLAKE2 module does not
     from _blake2 import blake2b as _hash
@@ -92,19 +96,10 @@ def trusted_dir(directory: str) -> bool:
     return _trusted(info, stat.S_ISDIR(info.st_mode))
 
 
-def _format_tag() -> bytes:
-    """The entry format, with the marshal format and the Python version that wrote it."""
-    import marshal
-    import sys
-
-    return f"{CACHE_FORMAT}.{marshal.version}.{sys.version_info[0]}.{sys.version_info[1]}".encode()
-
-
 def read_entry(directory: str, kind: str, key: str) -> tuple[Any, bytes | None] | None:
     """The data stored under ``key`` and the entry's second part (undecoded: :func:`decode`;
     None when it has none), or None (absent, unreadable, corrupted, foreign, or not owned by
     the user / writable by others)."""
-    import marshal
     import stat
 
     if not trusted_dir(directory):
@@ -118,7 +113,7 @@ def read_entry(directory: str, kind: str, key: str) -> tuple[Any, bytes | None] 
                 return None
             header, _, payload = f.read().partition(b"\n")
         fields = header.split(b" ")
-        if len(fields) != 6 or fields[:4] != [_MAGIC, _format_tag(), kind.encode(), key.encode()] or \
+        if len(fields) != 6 or fields[:4] != [_MAGIC, _FORMAT_TAG, kind.encode(), key.encode()] or \
                 not fields[4].isdigit() or fields[5] != _hash(payload).hexdigest().encode():
             return None
         length = int(fields[4])
@@ -130,20 +125,17 @@ def read_entry(directory: str, kind: str, key: str) -> tuple[Any, bytes | None] 
 
 def decode(second: bytes) -> Any:
     """An entry's second part, decoded (it was read with the entry and its digest checked)."""
-    import marshal
-
     return marshal.loads(second)
 
 
 def write_entry(directory: str, kind: str, key: str, data: Any, second: Any = None) -> bool:
     """Store ``data`` (and ``second``, when not None, as a part of its own that a reader
     decodes only when asked) atomically; False when the cache cannot be written."""
-
     try:  # marshal, not pickle: it builds plain values and never runs code
         body, rest = _dumps(data), (b"" if second is None else _dumps(second))
     except ValueError:  # a value marshal cannot hold: not cached
         return False
-    header = b" ".join((_MAGIC, _format_tag(), kind.encode(), key.encode(), str(len(body)).encode(),
+    header = b" ".join((_MAGIC, _FORMAT_TAG, kind.encode(), key.encode(), str(len(body)).encode(),
                         _hash(body + rest).hexdigest().encode()))
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
@@ -159,8 +151,6 @@ def write_entry(directory: str, kind: str, key: str, data: Any, second: Any = No
 
 def _dumps(value: Any) -> bytes:
     """``value`` as marshal data; raises ValueError for what marshal cannot hold."""
-    import marshal
-
     try:
         return marshal.dumps(value)
     except ValueError:  # a subclass (marshal takes exact types only): converted, then tried again
