@@ -50,7 +50,7 @@ class Unsupported(Exception):
 
 # -- parsing: pattern -> tree ---------------------------------------------------------------
 # ("set", negated, ranges) one character; ("cat", items); ("alt", items);
-# ("rep", item, low, high or None); ("bol",); ("eol",)
+# ("rep", item, low, high or None, written with braces); ("bol",); ("eol",)
 
 
 class _Parser:
@@ -293,7 +293,7 @@ class _Dfa:
             if pc in seen:
                 continue
             seen.add(pc)
-            op = prog[pc] if pc < len(prog) else ("match",)
+            op = prog[pc]
             kind = op[0]
             if kind == "jmp":
                 todo.append(op[1])
@@ -304,8 +304,7 @@ class _Dfa:
                     todo.append(pc + 1)
             elif kind == "eol" and end:
                 todo.append(pc + 1)
-        return frozenset(pc for pc in seen if (prog[pc][0] if pc < len(prog) else "match")
-                         in ("char", "match", "eol"))
+        return frozenset(pc for pc in seen if prog[pc][0] in ("char", "match", "eol"))
 
     def _state(self, pcs: frozenset) -> int:
         found = self.ids.get(pcs)
@@ -320,14 +319,13 @@ class _Dfa:
         kinds = self._kinds(pcs)
         self.matched.append("match" in kinds)
         self.final.append("match" in kinds or ("eol" in kinds and "match" in self._kinds(
-            self._closure([pc + 1 for pc in pcs if pc < len(self.prog) and self.prog[pc][0] == "eol"],
+            self._closure([pc + 1 for pc in pcs if self.prog[pc][0] == "eol"],
                           begin=False, end=True))))
         return index
 
     def _move(self, state: int, c: str) -> int:
         prog = self.prog
-        stepped = [pc + 1 for pc in self.sets[state]
-                   if pc < len(prog) and prog[pc][0] == "char" and _matches_char(prog[pc], c)]
+        stepped = [pc + 1 for pc in self.sets[state] if prog[pc][0] == "char" and _matches_char(prog[pc], c)]
         target = self._state(self._closure(stepped, begin=False, end=False) | self.start_rest)
         self.moves[state][c] = target
         return target
@@ -359,20 +357,18 @@ def searcher(pattern: str) -> Callable[[str], bool]:
     """Whether ``pattern`` (RE2) matches somewhere in a text, as a function of the text;
     raises RE2's error for an invalid pattern (when the function is made or first called).
     For a policy's own (constant) patterns; a computed one goes to :func:`re2_searcher`."""
-    if not isinstance(pattern, str):
-        return _re2_searcher(pattern)
     try:
         dfa = compile_simple(pattern)
     except (Unsupported, RecursionError):
-        return _re2_searcher(pattern)
+        return re2_searcher(pattern)
 
     def search(text: str) -> bool:
         if len(text) > MAX_TEXT or (not text.isascii() and not _encodable(text)):
-            return _re2_searcher(pattern)(text)  # RE2's speed, and its error for a lone surrogate
+            return re2_searcher(pattern)(text)  # RE2's speed, and its error for a lone surrogate
         try:
             return dfa.search(text)
         except Unsupported:  # the DFA outgrew MAX_STATES
-            return _re2_searcher(pattern)(text)
+            return re2_searcher(pattern)(text)
 
     return search
 
@@ -389,11 +385,6 @@ def _encodable(text: str) -> bool:
 def re2_searcher(pattern: str) -> Callable[[str], bool]:
     """:func:`searcher` by RE2 alone: for a pattern computed at run time (from config
     values, which the repository writes), whose DFA here could be made to grow."""
-    return _re2_searcher(pattern)
-
-
-@lru_cache(maxsize=1024)
-def _re2_searcher(pattern: str) -> Callable[[str], bool]:
     search = re2_compile(pattern).search
     return lambda text: search(text) is not None
 
