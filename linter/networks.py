@@ -46,13 +46,6 @@ class Network:
             return self.subnet_of(_LOOPBACK_V4)
         return self.prefixlen == 128 and self.address == 1
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Network) and (self.version, self.address, self.prefixlen) == \
-            (other.version, other.address, other.prefixlen)
-
-    def __hash__(self) -> int:
-        return hash((self.version, self.address, self.prefixlen))
-
     def __str__(self) -> str:  # as ipaddress writes it (tests, debugging)
         import ipaddress
 
@@ -138,18 +131,17 @@ def ip_network(item: str) -> Network | None:
         address = address[1:-1]
     if slash and not (bits.isdigit() and bits.isascii()):
         return None
-    if ":" in address and "." not in address and "%" not in address:
-        version, value = 6, _ipv6(address)
-    elif ":" not in address:
+    if ":" not in address:
         version, value = 4, _ipv4(address)
+    elif "." not in address and "%" not in address:
+        version, value = 6, _ipv6(address)
     else:  # an IPv6 address with an IPv4 suffix or a scope id: ipaddress reads those
-        return _from_ipaddress(address, slash, bits)
+        version, value = 6, _ipv6_by_ipaddress(address)
     if value is None:
         return None
-    prefix = (32 if version == 4 else 128) if not slash else _prefix(bits)
-    if prefix > (32 if version == 4 else 128):
-        return None
-    return Network(version, value, prefix)
+    most = 32 if version == 4 else 128
+    prefix = _prefix(bits) if slash else most
+    return Network(version, value, prefix) if prefix <= most else None
 
 
 def _prefix(bits: str) -> int:
@@ -159,17 +151,13 @@ def _prefix(bits: str) -> int:
     return int(significant or "0") if len(significant) <= 3 else 1000
 
 
-def _from_ipaddress(address: str, slash: str, bits: str) -> Network | None:
+def _ipv6_by_ipaddress(text: str) -> int | None:
     import ipaddress
 
     try:
-        host = ipaddress.ip_address(address)
+        return int(ipaddress.IPv6Address(text))
     except ValueError:
         return None
-    prefix = _prefix(bits) if slash else host.max_prefixlen
-    if prefix > host.max_prefixlen:
-        return None
-    return Network(host.version, int(host), prefix)
 
 
 def network_items(value: Any) -> tuple[str, ...]:
