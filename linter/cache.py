@@ -89,11 +89,12 @@ def load_policy_cached(paths: Sequence[str], builtin: bool = True, directory: st
     """
     from linter.policy.loader import builtin_pack_dir, load_policy, policy_files
 
-    files = policy_files(paths, builtin)
-    pack = builtin_pack_dir() if builtin else None
-    installed = [f for f in files if os.path.dirname(f) == pack]
-    key = _files_key("policy", _policy_sources(), [f for f in files if os.path.dirname(f) != pack],
-                     installed=installed)
+    def key() -> str | None:
+        files = policy_files(paths, builtin)
+        pack = builtin_pack_dir() if builtin else None
+        return _files_key("policy", _policy_sources(), [f for f in files if os.path.dirname(f) != pack],
+                          installed=[f for f in files if os.path.dirname(f) == pack])
+
     return _cached("policy", key, directory, lambda: load_policy(paths, builtin), _policy_data, _policy_from)
 
 
@@ -142,7 +143,9 @@ def load_config_cached(path: str, directory: str | None = None):  # noqa: ANN201
     """
     from linter.config import load_config
 
-    key = _files_key("config", _CONFIG_SOURCES, [path], extra=[os.getcwd()])
+    def key() -> str | None:
+        return _files_key("config", _CONFIG_SOURCES, [path], extra=[os.getcwd()])
+
     return _cached("config", key, directory, lambda: load_config(path), _config_data, _config_from)
 
 

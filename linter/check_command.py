@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def load_config_for(args: Namespace, paths: Sequence[str]):  # noqa: ANN201 - config.Config
-    from linter.config import Config, ConfigFileError, find_config, load_config
+    from linter.config import Config, ConfigFileError, find_config
 
     if getattr(args, "no_config", False):
         if args.config:
@@ -36,8 +36,6 @@ def load_config_for(args: Namespace, paths: Sequence[str]):  # noqa: ANN201 - co
     if path is None:
         return Config()
     try:
-        if getattr(args, "no_cache", False):
-            return load_config(path)
         from linter.cache import load_config_cached
 
         return load_config_cached(path)
@@ -45,17 +43,14 @@ def load_config_for(args: Namespace, paths: Sequence[str]):  # noqa: ANN201 - co
         raise Failure([error_line(p) for p in e.problems]) from None
 
 
-def load_rules(paths: Sequence[str], builtin: bool, use_cache: bool = True):  # noqa: ANN201 - policy.Policy
-    """The policy; the one place that loads it: from the compiled-policy cache when it can,
-    else compiled (which imports ruamel.yaml and jsonschema)."""
-    from linter.policy import PolicyError, load_policy
+def load_rules(paths: Sequence[str], builtin: bool):  # noqa: ANN201 - policy.Policy
+    """The policy; the one place that loads it: from the compiled-policy cache when it can
+    (not with --no-cache), else compiled (which imports ruamel.yaml and jsonschema)."""
+    from linter.cache import load_policy_cached
+    from linter.policy import PolicyError
 
     try:
-        if use_cache:
-            from linter.cache import load_policy_cached
-
-            return load_policy_cached(list(paths), builtin=builtin)
-        return load_policy(list(paths), builtin=builtin)
+        return load_policy_cached(list(paths), builtin=builtin)
     except PolicyError as e:
         raise Failure([str(p) for p in e.problems]) from None
 
@@ -68,7 +63,7 @@ def policy_and_options(args: Namespace, config, formats: dict[str, str] | None =
     paths = [*config.policies, *profile_paths_of(config, args), *args.policy]
     builtin = config.builtin and not args.no_builtin
     try:
-        policy = load_rules(paths, builtin=builtin, use_cache=not args.no_cache)
+        policy = load_rules(paths, builtin=builtin)
     except Failure:
         # every error in one run: the config's problems with the rules that did load too
         try:

@@ -329,6 +329,19 @@ def entry() -> None:
 
 
 def _dispatch(args: Namespace | Args, out: TextIO, err: TextIO) -> int:
+    from linter import store
+
+    # --no-cache is read here once and honoured by the store (policies, config files, the
+    # catalogues); restored afterwards for whoever called main() (tests run several)
+    enabled = store.ENABLED
+    store.ENABLED = not getattr(args, "no_cache", False)
+    try:
+        return _dispatch_command(args, out, err)
+    finally:
+        store.ENABLED = enabled
+
+
+def _dispatch_command(args: Namespace | Args, out: TextIO, err: TextIO) -> int:
     command = args.command or "check"
     if command in ("check", "baseline"):
         import gc
@@ -353,9 +366,6 @@ def _dispatch(args: Namespace | Args, out: TextIO, err: TextIO) -> int:
 
 
 def _run_command(command: str, args: Namespace | Args, out: TextIO, err: TextIO) -> int:
-    from linter import store
-
-    store.ENABLED = not getattr(args, "no_cache", False)  # each run says it afresh (tests run several)
     if command == "check":
         from linter.check_command import check
 

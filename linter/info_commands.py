@@ -75,7 +75,7 @@ def _list_profiles(args: Namespace, out: TextIO) -> int:
 
     rows = []
     for name in available_profiles():
-        policy = load_rules(profile_paths([name]), builtin=False, use_cache=not args.no_cache)
+        policy = load_rules(profile_paths([name]), builtin=False)
         title = policy.packs[0].title if policy.packs else ""
         rows.append({"profile": name, "title": title, "rules": [r.id for r in policy.rules]})
     if args.format == "json":
@@ -122,8 +122,7 @@ def run_tests(args: Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.policies:
         config = load_config_for(args, ["."])
-        policy = load_rules([*args.policies, *profile_paths_of(config, args), *args.policy], builtin=False,
-                            use_cache=not args.no_cache)
+        policy = load_rules([*args.policies, *profile_paths_of(config, args), *args.policy], builtin=False)
         options = config.options(select=args.select, ignore=args.ignore)
     else:
         _config, policy, options = _loaded_policy(args)

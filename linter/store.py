@@ -52,7 +52,7 @@ try:  # hashlib loads OpenSSL (~2 ms at start-up); the built-in BLAKE2 module do
 except ImportError:  # pragma: no cover - an interpreter without the built-in module
     from hashlib import blake2b as _hash
 
-ENABLED = True  # False in a run with --no-cache: the package's data is then decoded afresh too
+ENABLED = True  # False in a run with --no-cache: everything is built afresh and nothing written
 
 
 def cache_dir() -> str:
@@ -218,11 +218,14 @@ def _prune(directory: str, kind: str) -> None:
         pass
 
 
-def _cached(kind: str, key: str | None, directory: str | None, build: Callable[[], Any],
+def _cached(kind: str, key_of: Callable[[], str | None], directory: str | None, build: Callable[[], Any],
             to_data: Callable[[Any], tuple[Any, Any] | None],
             from_data: Callable[[Any, bytes | None], Any]) -> Any:
-    """``build()``, or what ``from_data`` makes of the entry under ``key``; ``to_data`` gives
-    the data to store and a second part (or None), or None when the value is not cached."""
+    """``build()``, or what ``from_data`` makes of the entry under the key ``key_of()`` gives
+    (None: not cached); ``to_data`` gives the data to store and a second part (or None), or
+    None when the value is not cached.  With the cache off (:data:`ENABLED`), ``build()``
+    without working out a key."""
+    key = key_of() if ENABLED else None
     if key is None:
         return build()
     directory = directory or cache_dir()
@@ -247,9 +250,11 @@ def load_package_json(path: str) -> Any:
     decoded; from the cache when it was decoded before, keyed like the package's sources
     (name, size, inode, modification time).  A catalogue is 30-170 KB of JSON: 0.2-1.2 ms
     to decode, on every check."""
-    signature = _signature(path, path)
-    key = _hash(f"data\0{CACHE_FORMAT}\0{__version__}\0".encode() + signature).hexdigest()[:64] \
-        if ENABLED and signature is not None else None
+    def key() -> str | None:
+        signature = _signature(path, path)
+        return None if signature is None else \
+            _hash(f"data\0{CACHE_FORMAT}\0{__version__}\0".encode() + signature).hexdigest()[:64]
+
     return _cached("data", key, None, lambda: _read_json(path), lambda data: (data, None),
                    lambda data, _second: data)
 
