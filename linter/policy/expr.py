@@ -128,10 +128,10 @@ class Expr(Frozen):
     _fields = ("text", "ir")
     _compare = ("text",)
 
-    def __init__(self, text: str, ir: list, evaluator: Evaluator | None = None):
+    def __init__(self, text: str, ir: list):
         _set(self, "text", text)
         _set(self, "ir", ir)
-        _set(self, "_evaluator", evaluator)
+        _set(self, "_evaluator", None)
 
     @property
     def evaluator(self) -> Evaluator:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from linter.policy.expr_functions import CONTEXT_FUNCTIONS, ENV_FUNCTIONS, PURE_FUNCTIONS, Environment, as_text, contains
-from linter.policy.regex import re2_searcher, searcher
+from linter.policy.regex import re2_compile, re2_searcher, searcher
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,16 +50,12 @@ def regex_error(pattern: Any) -> str | None:
     """Why ``pattern`` is not a valid RE2 regex, or None."""
     if not isinstance(pattern, str):
         return "the pattern must be a string"
-    from linter.policy.regex import re2_compile
-
     try:
         re2_compile(pattern)
     except Exception as e:  # noqa: BLE001 - re2 raises its own error type; the message is what matters
         message = e.args[0] if e.args else "invalid pattern"
         return message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
     return None
-
-
 
 
 # -- analysis --------------------------------------------------------------------
@@ -272,19 +268,10 @@ def _bind(namespace: dict[str, Any], prefix: str, value: Any) -> str:
     return name
 
 
-def _in(a: Any, b: Any) -> bool:
-    return contains(b, a)
-
-
-def _not_in(a: Any, b: Any) -> bool:
-    return not contains(b, a)
-
-
-# operators written as Python's own (a == b); the others call what _CMP_FUNCS calls
-_CMP_INLINE = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-_CMP_CALLED = {"in": _in, "not in": _not_in}
-_BIN_INLINE = {"/": "/", "//": "//"}
-_BIN_CALLED = {"+": _bounded_add, "-": lambda a, b: _bounded_int(a - b), "*": _bounded_mul, "%": _numeric_mod}
+# operators written as Python's own (a == b); the others call what the closures call
+# (_CMP_FUNCS, _BIN_FUNCS)
+_CMP_INLINE = frozenset(("==", "!=", "<", "<=", ">", ">="))
+_BIN_INLINE = frozenset(("/", "//"))
 
 
 def _source(ir: list, ns: dict[str, Any], depth: int) -> str:
@@ -314,13 +301,13 @@ def _source(ir: list, ns: dict[str, Any], depth: int) -> str:
         cmp = ir[1][0]
         left, right = _source(ir[2][0], ns, depth), _source(ir[2][1], ns, depth)
         if cmp in _CMP_INLINE:
-            return f"({left} {_CMP_INLINE[cmp]} {right})"
-        return f"{_bind(ns, 'f', _CMP_CALLED[cmp])}({left}, {right})"
+            return f"({left} {cmp} {right})"
+        return f"{_bind(ns, 'f', _CMP_FUNCS[cmp])}({left}, {right})"
     if op == "bin":
         left, right = _source(ir[2], ns, depth), _source(ir[3], ns, depth)
         if ir[1] in _BIN_INLINE:
-            return f"({left} {_BIN_INLINE[ir[1]]} {right})"
-        return f"{_bind(ns, 'f', _BIN_CALLED[ir[1]])}({left}, {right})"
+            return f"({left} {ir[1]} {right})"
+        return f"{_bind(ns, 'f', _BIN_FUNCS[ir[1]])}({left}, {right})"
     if op == "if":
         test, then, other = (_source(i, ns, depth) for i in (ir[1], ir[2], ir[3]))
         return f"({then} if {test} else {other})"
