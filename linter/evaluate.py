@@ -88,8 +88,7 @@ def units(rule: Rule, host: HostDocs, key: tuple | None = None) -> list[Unit]:
     if rule.check.kind in DOCUMENT_KINDS or scope == HOST_SCOPE:
         if scope == HOST_SCOPE and not host.docs and rule.check.kind not in DOCUMENT_KINDS:
             return []
-        found = host.units.get(scope)  # (_unit's, for the place of the whole host)
-        return [found if found is not None else _unit(host, scope, {})]
+        return [_unit(host, scope, {})]
     view = host.view_for(scope)
     # (what a view's places consulted, a counterpart not found, is added again on every use)
     return host.once(key or units_key(rule, view),
@@ -206,8 +205,8 @@ def build_fix(rule: Rule, unit: Unit, finding: Finding, values: dict) -> Fix | N
     if unfilled(spec.title, values) or any(unfilled(template, values) for _name, template in spec.set):
         return None
     title = render(spec.title, values)
-    if finding.edits is not None:
-        return Fix(title, spec.applicability, finding.edits)
+    if finding.edits is not None:  # the check kind's own edits
+        return fix_with_edits(title, spec.applicability, finding.edits, finding.span)
     edits: list[Edit] = []
     for name, template in spec.set:
         content = render(template, values)
@@ -262,6 +261,8 @@ def diagnose(rule: Rule, unit: Unit, finding: Finding, env: Env, texts: dict) ->
     known = texts.get(key) if key is not None else None
     if known is not None:
         message, fix = known
+        if fix is not None and edits is not None:  # the check kind's own edits: this finding's
+            fix = fix_with_edits(fix[0], fix[1], edits, span)
     else:
         values = placeholders(rule, unit, env, finding)
         message = render(rule.message, values)
@@ -272,8 +273,6 @@ def diagnose(rule: Rule, unit: Unit, finding: Finding, env: Env, texts: dict) ->
             if len(texts) >= 4096:  # a file of thousands of different names: kept bounded
                 texts.clear()
             texts[key] = (message, fix)
-    if fix is not None and edits is not None:  # the check kind's own edits: this finding's
-        fix = fix_with_edits(fix[0], fix[1], edits, span)
     service = unit.service
     if service is not None and not _within(span, service.span) and service.span not in related \
             and not any(f.span in related for f in service.fields):
