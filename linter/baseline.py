@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from linter.diagnostics import Diagnostic
+from linter.diagnostics import SORT_KEY, Diagnostic
 from linter.lazyre import lazy
 from linter.model import ConfigError
 from linter.records import Frozen, _set
@@ -117,7 +117,7 @@ def fingerprints(diagnostics: Iterable[Diagnostic], directory: str) -> list[tupl
     """Each finding's baseline entry (see the module docstring for what is hashed)."""
     import hashlib
 
-    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    ordered = sorted(diagnostics, key=SORT_KEY)
     lines = _line_texts(d.span.path for d in ordered)
     counts: dict[tuple[str, str, str], int] = {}
     result = []
@@ -200,7 +200,7 @@ def match_baseline(report, baseline: Baseline) -> BaselineMatch:  # noqa: ANN001
             kept.append(diagnostic)
     checked = {_relative(p, directory) for p in (*report.files, *(d.span.path for d in report.diagnostics))}
     stale = tuple(sorted(e for e, n in remaining.items() if n > 0 and e.path in checked for _ in range(n)))
-    return BaselineMatch(tuple(sorted(kept, key=Diagnostic.sort_key)), tuple(hidden), stale)
+    return BaselineMatch(tuple(sorted(kept, key=SORT_KEY)), tuple(hidden), stale)
 
 
 def filter_baseline(report, baseline: Baseline):  # noqa: ANN001,ANN201 - engine.Report

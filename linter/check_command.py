@@ -244,10 +244,10 @@ def _run_scoped(files: Sequence[str], scoped: _Scoped, jobs: int | None = None):
         report = _run_check(members, policy, options, jobs)
         kept = tuple(d for d in report.diagnostics if scoped.config_of(d.span.path) == config_path)
         reports.append(report.replace(diagnostics=kept))
-    from linter.diagnostics import Diagnostic
+    from linter.diagnostics import SORT_KEY
 
     first = reports[0]
-    return first.replace(diagnostics=tuple(sorted({d for r in reports for d in r.diagnostics}, key=Diagnostic.sort_key)),
+    return first.replace(diagnostics=tuple(sorted({d for r in reports for d in r.diagnostics}, key=SORT_KEY)),
         errors=tuple(sorted({(e.path, e.line, e.column, e.message): e for r in reports for e in r.errors}.values(),
                             key=lambda e: (e.path, e.line, e.column))),
         files=tuple(f for r in reports for f in r.files),

@@ -144,8 +144,11 @@ class Diagnostic(TupleRecord):
         return self.span.path
 
     def sort_key(self) -> tuple:
-        return (self.span.path, self.span.line, self.span.column, self.rule, self.message)
+        return SORT_KEY(self)
 
 
-# the report order (Diagnostic.sort_key), then the related locations, as one C call per finding
-REPORT_ORDER = attrgetter("span.path", "span.line", "span.column", "rule", "message", "related")
+# the report order: where, then which rule and what it says (one C call per finding); with
+# the related locations as the last key, for the engine's merge
+_ORDER = ("span.path", "span.line", "span.column", "rule", "message")
+SORT_KEY = attrgetter(*_ORDER)
+REPORT_ORDER = attrgetter(*_ORDER, "related")

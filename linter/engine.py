@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from linter import confine
-from linter.diagnostics import REPORT_ORDER, Diagnostic
+from linter.diagnostics import REPORT_ORDER, SORT_KEY, Diagnostic
 from linter.hosts import detect_formats, hosts_as_grouped
 from linter.model import ConfigError, MarkedComment
 from linter.options import Options
@@ -143,7 +143,7 @@ def _merge_service_names(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         names = ", ".join(sorted({d.message.partition(": ")[0] for d in found}))
         related = tuple(dict.fromkeys(r for d in found for r in d.related))
         rest.append(found[0].replace(message=f"{names}: {tail}", related=related))
-    rest.sort(key=Diagnostic.sort_key)
+    rest.sort(key=SORT_KEY)
     return rest
 
 

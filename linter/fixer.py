@@ -47,7 +47,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 
-from linter.diagnostics import Applicability, Diagnostic, Edit
+from linter.diagnostics import SORT_KEY, Applicability, Diagnostic, Edit
 from linter.model import ConfigError, decode, encode
 from linter.records import Frozen, _set
 
@@ -128,7 +128,7 @@ def fix_files(report, applicability: Applicability, recheck: Callable[[Sequence[
     for _ in range(max_passes):
         taken: dict[str, list[tuple[Edit, ...]]] = {}  # real path -> the edits of each fix taken
         chosen: list[tuple[Diagnostic, tuple[str, ...]]] = []
-        for diagnostic in sorted(current.diagnostics, key=Diagnostic.sort_key):
+        for diagnostic in sorted(current.diagnostics, key=SORT_KEY):
             fix = diagnostic.fix
             if fix is None or not fix.edits or fix.applicability < wanted:
                 continue

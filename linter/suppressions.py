@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from linter import confine
-from linter.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
+from linter.diagnostics import SORT_KEY, Applicability, Diagnostic, Edit, Fix, Severity
 from linter.lazyre import lazy
 from linter.model import MarkedComment, Span
 from linter.parsers import SUPPRESSION_MARKER as _MARKER
@@ -142,7 +142,7 @@ def apply_suppressions(report, known_rules: Collection[str] | None = None,  # no
         if not extra:
             return report
         return report.replace(diagnostics=tuple(sorted((*report.diagnostics, *extra),
-                                                                     key=Diagnostic.sort_key)))
+                                                                     key=SORT_KEY)))
     used: set[tuple[str, int, str]] = set()  # (real path, comment line, rule)
     kept: list[Diagnostic] = []
     for diagnostic in report.diagnostics:
@@ -170,7 +170,7 @@ def apply_suppressions(report, known_rules: Collection[str] | None = None,  # no
                 extra.append(_unused(s, unused))
     if not extra and len(kept) == len(report.diagnostics):
         return report
-    diagnostics = tuple(sorted((*kept, *extra), key=Diagnostic.sort_key) if extra else kept)
+    diagnostics = tuple(sorted((*kept, *extra), key=SORT_KEY) if extra else kept)
     return report.replace(diagnostics=diagnostics)
 
 
