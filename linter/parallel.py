@@ -31,24 +31,17 @@ def worker_count(jobs: int | None, files: int) -> int:
             jobs = len(os.sched_getaffinity(0))
         except (AttributeError, OSError):
             jobs = os.cpu_count() or 1
-    if jobs <= 1 or files <= 1 or _fork_context() is None:
+    if jobs <= 1 or not _can_fork():
         return 1
     return min(jobs, files)
 
 
-def _fork_context() -> Any:
-    """The fork context; None where fork is unavailable or unsafe (Windows, macOS): the
-    run stays serial."""
+def _can_fork() -> bool:
+    """Whether workers can be forked: not where fork is unavailable or unsafe (Windows,
+    macOS), where the run stays serial.  (multiprocessing is imported only to start a pool.)"""
     import sys
 
-    if sys.platform in ("win32", "darwin"):
-        return None
-    import multiprocessing
-
-    try:
-        return multiprocessing.get_context("fork")
-    except ValueError:
-        return None
+    return sys.platform not in ("win32", "darwin") and hasattr(os, "fork")
 
 
 _worker_config: RunConfig | None = None  # in a worker process: the run it works for
@@ -129,7 +122,9 @@ def _chunk_size(files: int, workers: int) -> int:
 
 
 def _start_pool(config: RunConfig, workers: int) -> Any:
-    return _fork_context().Pool(workers, initializer=_init_worker, initargs=(config,))
+    import multiprocessing
+
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(config,))
 
 
 def _hand_over(pool: Any, chunk: list[HostFiles]) -> Any:
