@@ -11,7 +11,9 @@ from linter.reporters import Memo, OutputSettings, edit_text, further_edits, pri
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
+
+    from linter.diagnostics import Edit
 
 RESET = "\033[0m"
 BOLD = "\033[1m"
@@ -35,20 +37,20 @@ def _location(path: str, line: int, column: int) -> str:
     return f"{path}:{line}:{column}" if line else path
 
 
-def finding_lines(diagnostic: Diagnostic, color: bool = False) -> list[str]:
-    s = diagnostic.span
+def _tail(diagnostic: Diagnostic, color: bool, further: Iterable[Edit]) -> str:
+    """A finding's text after its location: severity, rule, message, and its fix with what
+    the fix ``further`` changes elsewhere, each line ending in a newline."""
     severity = str(diagnostic.severity)
-    head = (f"{_paint(_location(s.path, s.line, s.column), BOLD, color)}: "
-            f"{_paint(severity, SEVERITY_COLORS[severity], color)} "
+    text = (f": {_paint(severity, SEVERITY_COLORS[severity], color)} "
             f"{_paint(printable(diagnostic.rule), BOLD, color)} "
-            f"{printable(diagnostic.message, newlines=True)}").replace("\n", "\n    ")
-    lines = [head]
-    if diagnostic.fix is not None:
-        lines.append(_paint(f"  fix: {printable(diagnostic.fix.title)} [{diagnostic.fix.applicability}]", DIM, color))
-        for edit in further_edits(diagnostic):  # what the fix also changes elsewhere
+            f"{printable(diagnostic.message, newlines=True)}").replace("\n", "\n    ") + "\n"
+    fix = diagnostic.fix
+    if fix is not None:
+        text += _paint(f"  fix: {printable(fix.title)} [{fix.applicability}]", DIM, color) + "\n"
+        for edit in further:
             e = edit.span
-            lines.append(_paint(f"    also {edit_text(edit, _location(e.path, e.line, e.column))}", DIM, color))
-    return lines
+            text += _paint(f"    also {edit_text(edit, _location(e.path, e.line, e.column))}", DIM, color) + "\n"
+    return text
 
 
 def summary(report, settings: OutputSettings) -> str:  # noqa: ANN001 - engine.Report
@@ -101,23 +103,20 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
     paths = Memo(printable)  # a file's name, printable
     tails: dict[tuple, str] = {}  # what follows the location, by what it is made of
     for d in report.diagnostics:
-        fix = d.fix
-        if fix is not None and further_edits(d):
-            yield "".join(line + "\n" for line in finding_lines(d, color))
-            continue
-        # the rest of the finding's text does not depend on where it is: written once per
-        # rule, message and fix (every line of one unknown name, every dead duplicate)
         s = d.span
         path = paths[s.path]
         location = _paint(f"{path}:{s.line}:{s.column}" if s.line else path, BOLD, color)
+        fix = d.fix
+        further = further_edits(d) if fix is not None else ()
+        if further:  # what the fix also changes elsewhere: this finding's own text
+            yield location + _tail(d, color, further)
+            continue
+        # the rest of the finding's text does not depend on where it is: written once per
+        # rule, message and fix (every line of one unknown name, every dead duplicate)
         key = (d.severity, d.rule, d.message, None if fix is None else (fix.title, fix.applicability))
         tail = tails.get(key)
         if tail is None:
-            text = "".join(line + "\n" for line in finding_lines(d, color))
-            if not text.startswith(location):  # not expected: written whole, not remembered
-                yield text
-                continue
-            tail = remember(tails, key, text[len(location):])
+            tail = remember(tails, key, _tail(d, color, ()))
         yield location + tail
     if not settings.quiet:
         yield summary(report, settings) + "\n"
