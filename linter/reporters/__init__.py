@@ -93,6 +93,23 @@ def remember(table: dict, key: object, value: object) -> object:
     return value
 
 
+def fix_edits(fix) -> tuple:  # noqa: ANN001 - diagnostics.Fix or LineDeletion
+    """A fix's edits; a dead line's deletion (a LineDeletion) as its one edit, whose span is
+    known without making the Edit."""
+    return ((fix.deleted(), ""),) if fix.own_lines is not None else fix.edits
+
+
+def around_edit(table: dict, key: object, render: Callable[[str], str]) -> tuple[str, str]:
+    """A one-edit fix's text around its edit's span (what ``render`` writes before and after
+    the mark it is given), made once per ``key`` and kept in ``table``: most fixes (a dead
+    duplicate's deletion) differ only in that span."""
+    around = table.get(key)
+    if around is None:
+        before, _mark, after = render("\0").partition("\0")
+        around = remember(table, key, (before, after))
+    return around
+
+
 def relative_path(path: str, root: str) -> str:
     """``path`` relative to ``root`` with ``/`` separators, or absolute when outside it."""
     import os

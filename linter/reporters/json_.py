@@ -18,7 +18,7 @@ from json.encoder import encode_basestring as _encode_string  # the C escaper (e
 from linter.diagnostics import Diagnostic
 from linter.lazyre import lazy
 from linter.model import Span
-from linter.reporters import OutputSettings, remember
+from linter.reporters import OutputSettings, around_edit, fix_edits, remember
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -124,19 +124,15 @@ def _finding_text(diagnostic: Diagnostic, shared: _Pieces | None = None) -> str:
     if fix is None:
         fix_text = "null"
     else:
-        # a dead line's deletion (a LineDeletion): its one edit, without making the Edit
-        edits = ((fix.deleted(), ""),) if fix.own_lines is not None else fix.edits
+        edits = fix_edits(fix)
         if not edits:
             fix_text = shared.fixes.get(fix)
             if fix_text is None:
                 fix_text = remember(shared.fixes, fix, _fix_text(fix))
         elif len(edits) == 1:  # most fixes (a dead duplicate's deletion): only the span differs
             edit_span, content = edits[0]
-            key = (fix.title, fix.applicability, content)
-            around = shared.one_edit.get(key)
-            if around is None:
-                before, _mark, after = _fix_text(fix, "\0").partition("\0")
-                around = remember(shared.one_edit, key, (before, after))
+            around = around_edit(shared.one_edit, (fix.title, fix.applicability, content),
+                                 lambda mark: _fix_text(fix, mark))
             fix_text = around[0] + _span_text(edit_span, _I3) + around[1]
         else:
             fix_text = _fix_text(fix)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from linter.diagnostics import Diagnostic, Severity
 from linter.model import Span
-from linter.reporters import INFORMATION_URI, Memo, OutputSettings, relative_path, remember
+from linter.reporters import INFORMATION_URI, Memo, OutputSettings, around_edit, fix_edits, relative_path, remember
 from linter.reporters.json_ import _encode_string, _indented, _scalar, _Unhandled, dumps, surrogates_escaped
 
 TYPE_CHECKING = False
@@ -240,19 +240,11 @@ class _ResultWriter:
                     i2 + self._location(s, f"{_INDENTS[3]}\"id\": {n},") for n, s in enumerate(d.related)) + f"{i1}]")
             parts.append(related)
         fix = d.fix
-        if fix is None:
-            edits: tuple = ()
-        elif fix.own_lines is not None:  # a dead line's deletion: its region is known, no edit made
-            edits = ((fix.deleted(), ""),)
-        else:
-            edits = fix.edits  # made once
+        edits = () if fix is None else fix_edits(fix)
         if len(edits) == 1:  # most fixes: only the edit's region differs
             span, content = edits[0]
-            key = (fix.title, fix.applicability, span.path, content)
-            around = self.one_edit.get(key)
-            if around is None:
-                before, _mark, after = self._fix(fix, "\0").partition("\0")
-                around = remember(self.one_edit, key, (before, after))
+            around = around_edit(self.one_edit, (fix.title, fix.applicability, span.path, content),
+                                 lambda mark: self._fix(fix, mark))
             parts += (around[0], _region_text(span, 7), around[1])
         elif edits:
             parts.append(self._fix(fix))
