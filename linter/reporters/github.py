@@ -31,8 +31,12 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _properties(properties: dict[str, object]) -> str:
+    return ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
+
+
 def command(name: str, properties: dict[str, object], message: str) -> str:
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
+    props = _properties(properties)
     return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
 
 
@@ -119,4 +123,4 @@ def render_chunks(report, policy, settings: OutputSettings = OutputSettings()) -
         if s.end_line == s.line:
             properties.update(col=s.column, endColumn=s.end_column)
         properties["title"] = f"{d.rule} {d.name}"
-        yield f"::{name} {','.join(f'{k}={escape_property(str(v))}' for k, v in properties.items())}::{message}\n"
+        yield f"::{name} {_properties(properties)}::{message}\n"  # command() with the message escaped
