@@ -238,7 +238,6 @@ class DovecotView:
         # path, the unit's section), names by path, the filter blocks
         self._memo: dict[Any, Any] = {}
         self._names: dict[Any, DovecotName] = {}
-        self._places: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # path -> where rules on it are judged
 
     def places(self, rule: Any, scope: str) -> list[dict[str, Any]]:
         """Where a rule is evaluated, as the fields of each ``Unit``: the top level, then
@@ -246,16 +245,14 @@ class DovecotView:
         setting is judged wherever its effective value can differ.  A rule on a wildcard
         path (``protocol * / ssl``) is judged once per matching section; for an
         ``assert``, the path is its anchor's (``service auth / inet_listener * / address``).
-        Worked out once per host and path (every rule on the path shares them)."""
+        Asked once per host and path (:func:`linter.evaluate.units` keeps the units of every
+        rule on the path by :meth:`places_key`)."""
         if self.doc is None:
             return []
         path = self.places_key(rule, scope)
         if path is None:
             return [{}]
-        found = self._places.get(path)
-        if found is None:
-            found = self._places[path] = list(self._places_of(path))
-        return found
+        return list(self._places_of(path))
 
     @staticmethod
     def places_key(rule: Any, scope: str) -> tuple[str, ...] | None:
