@@ -33,8 +33,6 @@ from linter.records import _new
 
 # An indented continuation line that reads like its own parameter setting.
 _LOOKS_LIKE_SETTING = lazy(r"[ \t]+([a-z][a-z0-9]*(?:_[a-z0-9]+)+)[ \t]*=")
-# split_nameval(): blanks, the name, blanks, '=', blanks (blanks: SPACE, C isspace()).
-_NAME_EQUALS = lazy(r"[ \t\n\r\v\f]*([^ \t\n\r\v\f=]+)[ \t\n\r\v\f]*(=)[ \t\n\r\v\f]*")
 # '#' starting a value or after whitespace inside it: the user meant a comment.
 _COMMENT_IN_VALUE = lazy(r"(?:^|(?<=[ \t\r\v\f]))#")
 
@@ -168,15 +166,10 @@ def _split_nameval(entry: LogicalLine, percent: bool = False) -> Assignment | tu
     the value is unknown; with ``percent`` (the file is such a template) so is a value
     holding a ``%name`` placeholder."""
     text = entry.text
-    match = _NAME_EQUALS.match(text)
-    if match is not None:  # the usual line, in C; split_nameval() also finds what is wrong
-        name_start, name_end, equals, value_start = match.start(1), match.end(1), match.start(2), match.end()
-        value_end = max(len(text.rstrip(SPACE)), value_start)
-    else:
-        parts = split_nameval(text, 0, len(text))
-        if isinstance(parts, str):
-            return parts, skip_space(text, 0)
-        name_start, name_end, equals, value_start, value_end = parts
+    parts = split_nameval(text, 0, len(text))
+    if isinstance(parts, str):
+        return parts, skip_space(text, 0)
+    name_start, name_end, equals, value_start, value_end = parts
     conditional = False
     if text[name_start] == "%":
         flag = templates.percent_line(text, name_start)
