@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.checks.base import Finding
-from linter.checks.common import documents, line_text
+from linter.checks.common import delete_lines, documents, line_text
 from linter.checks.context import Unit
 from linter.diagnostics import Edit
 from linter.model import ParseWarning, Span
@@ -53,7 +53,7 @@ def _edits(warning: ParseWarning) -> tuple[Edit, ...] | None:
     if warning.code == "obsolete-setting" and warning.replacement is not None:
         if warning.replacement:  # the setting doveconf applies instead, in its place
             return (Edit(s, warning.replacement),)
-        return (Edit(Span(s.path, s.line, 1, s.end_line + 1, 1), ""),)  # removed: the line goes
+        return (delete_lines(s),)  # removed: the line goes
     return None
 
 
@@ -65,7 +65,7 @@ def _remove_trailing(span: Span) -> Edit:
         return Edit(span, "")
     start = len(line[: span.column - 1].rstrip(" \t")) + 1
     if start == 1 and span.end_line == span.line:
-        return Edit(Span(span.path, span.line, 1, span.line + 1, 1), "")
+        return delete_lines(span)
     return Edit(Span(span.path, span.line, start, span.end_line, span.end_column), "")
 
 

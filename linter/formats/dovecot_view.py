@@ -431,7 +431,7 @@ class DovecotView:
 
     def remove_edits(self, unit: Any, name: str) -> list[Edit]:
         target = self.name(name)
-        return [Edit(Span(s.span.path, s.span.line, 1, s.span.end_line + 1, 1), "")
+        return [Edit(s.span.whole_lines(), "")
                 for s in dovecot_settings(self.doc, target.parts, target.version)]
 
     def filter(self, unit: Any, kind: str) -> str:

@@ -415,7 +415,7 @@ class PostfixView:
             return [Edit(Span(o.path, o.line, start, o.end_line, o.end_column), "")]
         if self.doc is None:
             return []
-        return [Edit(Span(a.span.path, a.span.line, 1, a.span.end_line + 1, 1), "")
+        return [Edit(a.span.whole_lines(), "")
                 for a in self.doc.entries if getattr(a, "name", None) == name and hasattr(a, "value_span")]
 
 
