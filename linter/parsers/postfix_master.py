@@ -30,7 +30,7 @@ from linter.model import (
 )
 from linter.parsers import templates
 from linter.parsers.postfix_lines import SPACE, LogicalLine, backslash_warnings, parse_logical_lines, split_nameval
-from linter.records import TupleRecord, _new
+from linter.records import _new
 
 BLANKS = " \t\r\n"  # PCF_MASTER_BLANKS
 _PLAIN_WORD = lazy(r"[^ \t\r\n]+")
@@ -42,29 +42,14 @@ _LOOKS_LIKE_SERVICE = lazy(r"[ \t]+\S+[ \t]+(?:inet|unix|unix-dgram|fifo|pass)[ 
 
 
 
-class _Word(TupleRecord):  # a tuple: tens of thousands per bulk run, cheap to make
-    """A blank-separated word of the logical line: text[start:end]."""
-
-    __slots__ = ()
-    _fields = ("start", "end", "text")
-
-    def __new__(cls, start: int, end: int, text: str) -> _Word:
-        return _new(cls, (start, end, text))
-
-
 def parse(path: str, text: str) -> Document:
     return parse_logical_lines(path, text, POSTFIX_MASTER, _parse_entry)
 
 
-def split_words(text: str) -> list[_Word]:
-    """``mystrtokq(text, BLANKS, "{}")``: blank-separated words, ``{...}`` kept whole."""
-    texts, starts = _words(text)
-    return [_new(_Word, (start, start + len(word), word)) for word, start in zip(texts, starts)]
-
-
-def _words(text: str) -> tuple[list[str], list[int]]:
-    """:func:`split_words` as two lists, the words and where each starts (a word ends at
-    its start plus its length): an entry's words are read by index, without a record each."""
+def split_words(text: str) -> tuple[list[str], list[int]]:
+    """``mystrtokq(text, BLANKS, "{}")``: blank-separated words, ``{...}`` kept whole, as two
+    lists, the words and where each starts (a word ends at its start plus its length): an
+    entry's words are read by index, without a record each."""
     if "{" not in text:  # no braces: plain blank-separated words (the common case, done in C)
         texts = _PLAIN_WORD.findall(text)
         starts = []
@@ -157,7 +142,7 @@ def _parse_entry(entry: LogicalLine) -> tuple[Service, list[ParseWarning]]:
     """One logical line as a service: the 8 fields checked, the daemon options read, the
     arguments after them, and the warnings of the entry."""
     text = entry.text
-    texts, starts = _words(text)
+    texts, starts = split_words(text)
     if len(texts) < 8:
         raise ConfigError(entry.path, entry.line, 1, "bad field count")
     _check_fields(entry, texts, starts)
