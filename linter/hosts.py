@@ -49,9 +49,10 @@ def _by_format(main: str | None, master: str | None, dovecot: str | None) -> dic
 
 
 class Listings:
-    """The directories one grouping pass has read (name -> whether it is a file, links
-    followed, as ``os.path.isfile`` answers): a host's files ask about the same directory
-    several times (main.cf and master.cf for each other, both for dovecot.conf)."""
+    """The directories one grouping pass has read (name -> its ``os.DirEntry``; whether it is
+    a file is answered with links followed, as ``os.path.isfile`` answers): a host's files ask
+    about the same directory several times (main.cf and master.cf for each other, both for
+    dovecot.conf)."""
 
     __slots__ = ("_dirs",)
 
@@ -88,7 +89,7 @@ def _sibling(directory: str, name: str, listings: Listings | None = None) -> str
     return path if found and confine.may_read(path) else None
 
 
-def _dovecot_root_for(path: str, listings: Listings | None = None) -> str:
+def _dovecot_root_for(path: str, listings: Listings) -> str:
     """The root ``dovecot.conf`` a conf.d file belongs to (the file itself when none)."""
     from linter.parsers import in_conf_d
 
@@ -114,7 +115,7 @@ def _template_suffix(path: str) -> str:
     return name[len(strip_template_suffix(name)):]
 
 
-def _dovecot_for_postfix(directory: str, suffix: str = "", listings: Listings | None = None) -> str | None:
+def _dovecot_for_postfix(directory: str, suffix: str, listings: Listings) -> str | None:
     """The Dovecot root of a Postfix directory: ``HOST/dovecot.conf``,
     ``HOST/dovecot/dovecot.conf``, or for ``X/postfix/`` the sibling ``X/dovecot/``; for
     Postfix templates (``main.cf.tpl``) also the template with the same suffix."""
@@ -139,7 +140,7 @@ def is_dovecot_root(path: str) -> bool:
     return name == "dovecot.conf" or name.endswith(("-dovecot.conf", "_dovecot.conf", ".dovecot.conf"))
 
 
-def _postfix_for_dovecot(root: str, listings: Listings | None = None) -> tuple[str | None, str | None]:
+def _postfix_for_dovecot(root: str, listings: Listings) -> tuple[str | None, str | None]:
     """The inverse of :func:`_dovecot_for_postfix`: main.cf/master.cf next to the root,
     or for ``X/dovecot/dovecot.conf`` in ``X/`` or ``X/postfix/``; none for a file
     that is no root (its settings say nothing about the host's auth service)."""
@@ -212,20 +213,12 @@ def _neighbours(directory: str) -> list[str]:
     return found
 
 
-def _candidates(directory: str, name: str, this: str, other: str, listings: Listings | None = None
-                ) -> list[tuple[int, str]]:
+def _candidates(directory: str, name: str, this: str, other: str, listings: Listings) -> list[tuple[int, str]]:
     out = []
-    if listings is None:
-        try:
-            with os.scandir(directory or os.curdir) as it:
-                entries = sorted(e.name for e in it)
-        except OSError:
-            return []
-    else:
-        found = listings.entries(directory)
-        if found is None:
-            return []
-        entries = sorted(found)
+    found = listings.entries(directory)
+    if found is None:
+        return []
+    entries = sorted(found)
     for entry in entries:
         rank = _rank(entry, name, this, other)
         if rank is not None:
@@ -235,7 +228,7 @@ def _candidates(directory: str, name: str, this: str, other: str, listings: List
     return out
 
 
-def find_counterpart(path: str, this: str, other: str, real: PathResolver, listings: Listings | None = None
+def find_counterpart(path: str, this: str, other: str, real: PathResolver, listings: Listings
                      ) -> tuple[str | None, str]:
     """The ``other`` file (``master.cf`` for ``main.cf`` and the reverse) of ``path``, or
     (None, why not).
@@ -262,7 +255,7 @@ def find_counterpart(path: str, this: str, other: str, real: PathResolver, listi
                  "files/ mirror"
 
 
-def _postfix_pair(main: str | None, master: str | None, real: PathResolver, listings: Listings | None = None
+def _postfix_pair(main: str | None, master: str | None, real: PathResolver, listings: Listings
                   ) -> tuple[str | None, str | None, dict[str, str]]:
     """main.cf and master.cf of a host found from one of them, and what is missing."""
     if main and master:
