@@ -193,8 +193,7 @@ def _physical_lines(text: str) -> list[str]:
 
 
 def has_template_syntax(lines: list[str]) -> bool:
-    # a line with none of '{', '%', '@', 'PH_' is none of the three (their own first test)
-    return any(("{" in line or "%" in line or "@" in line or "PH_" in line)
+    return any(templates.may_hold_template(line)
                and (templates.is_template_line(line) or templates.has_template(line)
                     or templates.has_percent_lines(line))
                for line in lines)
@@ -204,7 +203,7 @@ def _percent_dialect(path: str, lines: list[str]) -> bool:
     """A file of an installer's '%' template dialect (templates.percent_line): a line starts
     with a '%' placeholder, or a template file escapes Dovecot's own '%' as '%%'.  Only
     there is '%name' a placeholder: elsewhere '%u', '%{user}' are Dovecot's variables."""
-    if any("%" in line and templates.has_percent_lines(line) for line in lines):
+    if any(templates.has_percent_lines(line) for line in lines):
         return True
     name = os.path.basename(path)
     return strip_template_suffix(name) != name and any("%%" in line for line in lines)

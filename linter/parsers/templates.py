@@ -84,6 +84,13 @@ def has_percent_placeholder(text: str) -> bool:
     return "%" in text and bool(_PERCENT_PLACEHOLDER.search(text))
 
 
+def may_hold_template(line: str) -> bool:
+    """Whether ``line`` holds a character sequence that :func:`is_template_line`,
+    :func:`has_template` or :func:`has_percent_lines` needs (the union of their own first
+    tests): most lines hold none, so a file's lines are screened with one call each."""
+    return "%" in line or "{#" in line or "{{" in line or "${" in line or "@" in line or "PH_" in line
+
+
 def is_template_line(line: str) -> bool:
     """True for a line that is template control flow, not config."""
     # every control line holds '%' or '{#' (most lines hold neither, a Dovecot section's '{' is
