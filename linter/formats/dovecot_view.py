@@ -12,6 +12,7 @@ a unit judged inside a filter block or one match of a wildcard path reads them t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from linter import catalog
 from linter.conversions import DOVECOT, convert
@@ -191,19 +192,10 @@ def dovecot_name(doc: Document | None, path: str | tuple[str, ...]) -> DovecotNa
     """How the tree ``doc`` reads the policy's Dovecot ``path`` (linter.versions): it depends
     on the tree only through its version, so it is worked out once per process for each path
     and version (a DovecotName is frozen)."""
-    version = dovecot_version(doc)
-    key = (path, version)
-    found = _NAMES.get(key)
-    if found is None:
-        if len(_NAMES) >= 4096:  # a policy's paths, as few as its rules: kept bounded all the same
-            _NAMES.clear()
-        found = _NAMES[key] = _dovecot_name(path, version)
-    return found
+    return _dovecot_name(path, dovecot_version(doc))
 
 
-_NAMES: dict[tuple[Any, str], DovecotName] = {}
-
-
+@lru_cache(maxsize=4096)  # a policy's paths, as few as its rules: kept bounded all the same
 def _dovecot_name(path: str | tuple[str, ...], version: str) -> DovecotName:
     from linter import versions
 
@@ -219,10 +211,9 @@ def _dovecot_name(path: str | tuple[str, ...], version: str) -> DovecotName:
     return DovecotName(parts[:-1] + (tree_name,), version, other, to_policy, to_tree)
 
 
-# a policy's Dovecot path -> its parts (split_path), for every unit that reads it
-_SPLIT: dict[str, tuple[str, ...]] = {}
-# an assert's anchor -> the sections it is judged in (places_key: asked once per rule and host)
-_ANCHOR_SECTIONS: dict[str, tuple[str, ...]] = {}
+# a policy's Dovecot path (or an assert's anchor) -> its parts, for every unit and host
+# that reads it (split_path gives a tuple: shared safely)
+_split_path = lru_cache(maxsize=4096)(split_path)
 
 
 class DovecotView:
@@ -263,11 +254,7 @@ class DovecotView:
             return None
         path = check.path
         if not path and check.kind == "assert" and check.anchor:
-            path = _ANCHOR_SECTIONS.get(check.anchor)
-            if path is None:
-                if len(_ANCHOR_SECTIONS) >= 1024:  # a policy's anchors: a few; kept bounded
-                    _ANCHOR_SECTIONS.clear()
-                path = _ANCHOR_SECTIONS[check.anchor] = split_path(check.anchor)[:-1]
+            path = _split_path(check.anchor)[:-1]
         return path
 
     def _places_of(self, path: tuple[str, ...]) -> Iterator[dict[str, Any]]:
@@ -288,11 +275,7 @@ class DovecotView:
         """A Dovecot path as ``unit`` reads it: a path whose sections match ``unit.within``
         (a wildcard's match) is narrowed to it; in a filter block, a path that does not
         start with a filter section is read inside the block (inheriting what it does not set)."""
-        parts = _SPLIT.get(path)
-        if parts is None:
-            if len(_SPLIT) >= 4096:  # a policy's paths: kept bounded
-                _SPLIT.clear()
-            parts = _SPLIT[path] = split_path(path)
+        parts = _split_path(path)
         within = unit.within
         if not within:
             return parts

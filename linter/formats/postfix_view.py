@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import lru_cache
 
 from linter import catalog, values
 from linter.conversions import POSTFIX, convert
@@ -106,22 +107,16 @@ def postfix_typed(name: str, text: str) -> Any:
 
 _NOT_YET = object()
 
-# The typed values of Postfix parameters this process worked out (by name, text and catalogue
-# version): every host converts the same defaults.  Kept bounded; the values are strings,
-# numbers, booleans and tuples, never changed.
-_TYPED: dict[tuple[str, str, str], Any] = {}
-_MEMO_LIMIT = 4096
-
 
 def _typed(name: str, expanded: str) -> Any:
-    """postfix_typed(name, expanded), once per process for each (name, text, catalogue version)."""
-    key = (name, expanded, catalog.selected("postfix"))
-    found = _TYPED.get(key, _NOT_YET)
-    if found is _NOT_YET:
-        if len(_TYPED) >= _MEMO_LIMIT:
-            _TYPED.clear()
-        found = _TYPED[key] = postfix_typed(name, expanded)
-    return found
+    """postfix_typed(name, expanded), once per process for each (name, text, catalogue version):
+    every host converts the same defaults."""
+    return _typed_in(name, expanded, catalog.selected("postfix"))
+
+
+@lru_cache(maxsize=4096)  # the values are strings, numbers, booleans and tuples, never changed
+def _typed_in(name: str, expanded: str, _version: str) -> Any:
+    return postfix_typed(name, expanded)
 
 
 class PostfixView:
