@@ -173,8 +173,8 @@ def _join(header: dict, parts: list, digest: bool = True) -> bytes:
     return " ".join(fields).encode("ascii") + b"\n" + body
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "wrong-shape", "wrong-key", "not-utf8",
-                                    "edited"])
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "wrong-shape", "short-rule", "short-check",
+                                    "wrong-key", "not-utf8", "edited"])
 def test_damaged_entry_falls_back_and_is_rewritten(damage: str, cache_dir: str, compiles: list[int]) -> None:
     good = load_policy_cached([], builtin=True, directory=cache_dir)
     [entry] = _entries(cache_dir)
@@ -188,6 +188,10 @@ def test_damaged_entry_falls_back_and_is_rewritten(damage: str, cache_dir: str, 
     elif damage == "wrong-shape":  # a valid entry, right key and digest, data that is not a policy
         header, [_, examples] = _split(entry)
         entry.write_bytes(_join(header, [{"packs": [], "rules": [{"id": "X"}]}, examples]))
+    elif damage in ("short-rule", "short-check"):  # policy rows, one of a record's fields missing
+        header, [(packs, rules), examples] = _split(entry)
+        first = rules[0][:-1] if damage == "short-rule" else (*rules[0][:5], rules[0][5][:-1], *rules[0][6:])
+        entry.write_bytes(_join(header, [(packs, (first, *rules[1:])), examples]))
     elif damage == "wrong-key":
         header, lines = _split(entry)
         entry.write_bytes(_join({**header, "key": "0" * 64}, lines))
@@ -203,6 +207,22 @@ def test_damaged_entry_falls_back_and_is_rewritten(damage: str, cache_dir: str, 
     assert entry.read_bytes() == original, "and rewritten"
     load_policy_cached([], builtin=True, directory=cache_dir)
     assert compiles == [1, 1]
+
+
+def test_entries_give_back_exactly_the_values_written(tmp_path: Path) -> None:
+    """Equal strings and tuples are written once (marshal refers back to them), but only
+    values of the same types are one: 1, 1.0 and True stay apart, and a tuple holding a
+    list is never shared."""
+    value = [(1,), (1.0,), (True,), ("a", 1), ("a", True), ("a", 1), "x", "x", -0.0, 0.0, ([1],), ([1],),
+             {"k": ("a", (1, None)), "j": ("a", (1, None))}, (), b"raw"]
+    assert store.write_entry(str(tmp_path), "data", "k" * 64, value, {"second": ("a", 1)})
+    data, second = store.read_entry(str(tmp_path), "data", "k" * 64)
+    assert data == value and store.decode(second) == {"second": ("a", 1)}
+    assert [type(v[-1]) for v in data[:5]] == [int, float, bool, int, bool]
+    assert repr(data[8]) == "-0.0" and repr(data[9]) == "0.0"
+    assert data[10][0] is not data[11][0], "a list is never shared"
+    data[10][0].append(2)
+    assert data[11] == ([1],)
 
 
 def test_unwritable_cache_directory_still_loads(tmp_path: Path, compiles: list[int]) -> None:

@@ -17,6 +17,10 @@ Intermediate form (``ir``), one list per node::
     ["cmp", ["<", "in"], [a, b, c]]                          ["neg", a]
     ["bin", "+", a, b]          ["if", test, then, else]     ["call", "len", [a, ...]]
 
+A policy from the compiled-policy cache holds the same nodes as tuples (marshal decodes
+them about twice as fast as lists; :meth:`linter.policy.model.Policy.to_rows`): whatever
+reads an ir only indexes and iterates it, and the data form (``to_data``) is lists again.
+
 Values are ``None``, ``bool``, ``int``, ``float``, ``str`` and tuples of them.  A name
 whose value is unknown (a templated value) raises :class:`UnknownValue` when it is
 *read*; :meth:`Expr.evaluate` turns that into :data:`UNKNOWN`, so a rule that touches
