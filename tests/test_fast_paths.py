@@ -247,3 +247,42 @@ def test_master_overrides_are_located_as_the_general_span_locates_them(options: 
     assert [at(o.name_span) for o in service.overrides] == [n for n, _v, _b in options]
     assert [at(o.value_span) for o in service.overrides] == \
         [v if braces else v.replace(" ", "") for _n, v, braces in options]
+
+
+def _formatter_pieces(template: str) -> list[tuple[str, str | None]]:
+    import string
+
+    return [(literal, name) for literal, name, _spec, _conversion in string.Formatter().parse(template)]
+
+
+def _formatter_render(template: str, values: dict) -> str:
+    """A message filled as string.Formatter splits it (a missing name: "?")."""
+    out = []
+    for literal, name in _formatter_pieces(template):
+        out.append(literal)
+        if name is not None:
+            out.append(str(values[name]) if name in values else "?")
+    return "".join(out)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab {}", max_size=16))
+def test_templates_fill_as_string_formatter_splits_them(template: str) -> None:
+    """A template without a brace is its own text; the others as string.Formatter splits
+    them (the same error for a malformed one)."""
+    from linter.policy import templates
+
+    templates._pieces.cache_clear()
+    values = {"a": "A", "b": "", "ab": "x"}
+    try:
+        expected = _formatter_render(template, values)
+    except ValueError as e:
+        try:
+            templates.render(template, values)
+        except ValueError as got:
+            assert str(got) == str(e)
+        else:
+            raise AssertionError(f"{template!r}: no error") from None
+        return
+    assert templates.render(template, values) == expected
+    assert templates.unfilled(template, {}) == [name for _l, name in _formatter_pieces(template) if name is not None]
