@@ -297,13 +297,33 @@ def expand(text: str | _Unknown, lookup: Lookup) -> str | _Unknown:
 def references(text: str) -> tuple[str, ...]:
     """The parameter names ``text`` refers to as ``$name``/``${name...}``/``$(name...)``,
     in order, as postconf's "unused parameter" logic finds them (no evaluation)."""
-    if "$" not in text:
-        return ()
+    # The matches of r"\$(?:\$|([A-Za-z0-9_]+)|[{(]\s*([A-Za-z0-9_]+))" in order, found with
+    # string methods (tests/test_fast_paths.py compares the two): ``$$``, a name after ``$``,
+    # or ``{`` / ``(``, whitespace (str.isspace(), as the pattern's \s) and a name; a ``$``
+    # followed by none of these starts no match.
     found: list[str] = []
-    for match in re.finditer(r"\$(?:\$|([A-Za-z0-9_]+)|[{(]\s*([A-Za-z0-9_]+))", text):
-        name = match.group(1) or match.group(2)
-        if name and name not in found:
-            found.append(name)
+    end = len(text)
+    dollar = text.find("$")
+    while dollar >= 0:
+        i = dollar + 1
+        after = text[i : i + 1]
+        if after == "$":
+            dollar = text.find("$", i + 1)
+            continue
+        if after == "{" or after == "(":
+            i += 1
+            while i < end and text[i].isspace():
+                i += 1
+        start = i
+        while i < end and text[i] in _NAME_CHARS:
+            i += 1
+        if i > start:
+            name = text[start:i]
+            if name not in found:
+                found.append(name)
+            dollar = text.find("$", i)
+        else:
+            dollar = text.find("$", dollar + 1)
     return tuple(found)
 
 
@@ -388,9 +408,7 @@ def tls_protocols(value: str | tuple) -> tuple[str, ...] | None:
     exclude: set[str] = set()
     floor = ceiling = 0
     by_name = {p.lower(): p for p in TLS_PROTOCOLS}
-    for token in re.split(r"[, \t\r\n:]+", text):
-        if not token:
-            continue
+    for token in list_items(text):
         if token.startswith((">=", "<=")):
             bound = _tls_bound(token[2:])
             if bound is None:
@@ -414,6 +432,13 @@ def tls_protocols(value: str | tuple) -> tuple[str, ...] | None:
             continue
         enabled.append(name)
     return tuple(enabled)
+
+
+def list_items(text: str) -> list[str]:
+    """The items of a list split on commas, blanks and colons (``tls_proto_mask_lims()``'s
+    separators): ``re.split(r"[, \t\r\n:]+", text)`` without its empty pieces."""
+    spaced = text.replace(",", " ").replace("\t", " ").replace("\r", " ").replace("\n", " ").replace(":", " ")
+    return [item for item in spaced.split(" ") if item]
 
 
 def tls_floor(value: str | tuple) -> str:

@@ -74,7 +74,7 @@ def _judged(doc: Document, version: str) -> bool:
     other names), and in 2.3 no section kind doveconf does not know (it stops at
     "Unknown section name" first, and such a file is usually an args file too)."""
     name = strip_template_suffix(os.path.basename(doc.path))
-    if name.endswith(".conf.ext") or _ARGS_FILE.fullmatch(name):
+    if name.endswith(".conf.ext") or name.startswith("dovecot-") and _ARGS_FILE.fullmatch(name):
         return False
     if catalog.dovecot_is_flat(version):
         return True

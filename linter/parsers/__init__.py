@@ -80,7 +80,7 @@ def is_override_list(text: str) -> bool:
     found = False
     for line in text.splitlines():
         if line[:1].isalnum():
-            if not _OVERRIDE_LINE.match(line):
+            if "/" not in line or not _OVERRIDE_LINE.match(line):  # (a match needs a /: a service line seldom has one)
                 return False
             found = True
     return found

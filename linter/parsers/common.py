@@ -30,6 +30,16 @@ def detect_newline(text: str) -> str:
 SUPPRESSION_MARKER = lazy(r"^([ \t]*)#[ \t]*policy-lint[ \t]*:")
 
 
+def is_marked(line: str) -> bool:
+    """Whether ``SUPPRESSION_MARKER`` matches ``line``, without compiling it (a config's
+    header comment often names the tool: ``# policy-lint example: ...``)."""
+    body = line.lstrip(" \t")
+    if body[:1] != "#":
+        return False
+    body = body[1:].lstrip(" \t")
+    return body.startswith("policy-lint") and body[11:].lstrip(" \t")[:1] == ":"
+
+
 def find_marked_comments(path: str, text: str) -> tuple[MarkedComment, ...]:
     """The ``# policy-lint:`` comment lines of ``text``, each with the line it stands above."""
     if "policy-lint" not in text:
@@ -40,7 +50,7 @@ def find_marked_comments(path: str, text: str) -> tuple[MarkedComment, ...]:
         line = raw[:-1] if raw.endswith("\r") else raw
         stripped = line.strip()
         if stripped.startswith("#"):
-            if SUPPRESSION_MARKER.match(line):
+            if is_marked(line):
                 pending.append((number, line))
             continue
         if pending:

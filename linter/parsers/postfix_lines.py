@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from linter.lazyre import lazy
 from linter.model import ConfigError, Document, Entry, ParseWarning, Span, TemplateLine
 from linter.parsers import templates
 from linter.parsers.common import detect_newline, find_marked_comments
@@ -28,8 +27,6 @@ from linter.records import TupleRecord, _new
 
 # C isspace() in the C locale, which Postfix's ISSPACE() uses.
 SPACE = " \t\n\r\v\f"
-# split_nameval() when it succeeds: blanks, the name, blanks, '=', blanks (blanks: SPACE).
-_NAME_EQUALS = lazy(r"[ \t\n\r\v\f]*([^ \t\n\r\v\f=]+)[ \t\n\r\v\f]*(=)[ \t\n\r\v\f]*")
 
 
 class Piece(TupleRecord):  # one per physical line: a tuple is cheap to make
@@ -310,30 +307,25 @@ def skip_space(text: str, start: int) -> int:
 
 def split_nameval(text: str, start: int, end: int) -> tuple[int, int, int, int, int] | str:
     """Postfix's ``split_nameval()`` on ``text[start:end]``: the offsets of the name's
-    start and end, the ``=``, the value's start and end; or Postfix's error message."""
-    match = _NAME_EQUALS.match(text, start, end)
-    if match is not None:  # the usual name=value, in C (the loops below say what is wrong)
-        value_start, value_end = match.end(), end
-        while value_end > value_start and text[value_end - 1] in SPACE:
-            value_end -= 1
-        return match.start(1), match.end(1), match.start(2), value_start, value_end
-    name_start = start
-    while name_start < end and text[name_start] in SPACE:
-        name_start += 1
-    if name_start == end or text[name_start] == "=":
+    start and end, the ``=``, the value's start and end; or Postfix's error message.
+
+    In C: blanks (SPACE), then the name up to a blank or ``=`` (none: "missing attribute
+    name"), blanks, ``=`` (else "missing '=' after attribute name"), blanks, the value up
+    to its trailing blanks.  Done here with string methods: the name is what precedes
+    the first ``=``, less trailing blanks, and must hold no blank."""
+    part = text[start:end]
+    body = part.lstrip(SPACE)
+    if not body or body[0] == "=":
         return "missing attribute name"
-    name_end = name_start
-    while name_end < end and text[name_end] not in SPACE and text[name_end] != "=":
-        name_end += 1
-    equals = name_end
-    while equals < end and text[equals] in SPACE:
-        equals += 1
-    if equals == end or text[equals] != "=":
+    name_start = end - len(body)
+    equals = body.find("=")
+    if equals < 0:
         return "missing '=' after attribute name"
-    value_start = equals + 1
-    while value_start < end and text[value_start] in SPACE:
-        value_start += 1
-    value_end = end
-    while value_end > value_start and text[value_end - 1] in SPACE:
-        value_end -= 1
-    return name_start, name_end, equals, value_start, value_end
+    name = body[:equals].rstrip(SPACE)
+    for blank in SPACE:
+        if blank in name:  # a blank, then something other than '='
+            return "missing '=' after attribute name"
+    value = body[equals + 1 :]
+    stripped = value.lstrip(SPACE)
+    value_start = end - len(stripped)
+    return name_start, name_start + len(name), name_start + equals, value_start, value_start + len(stripped.rstrip(SPACE))

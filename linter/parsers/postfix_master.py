@@ -41,6 +41,14 @@ FIELD_NAMES = ("service", "type", "private", "unprivileged", "chroot", "wakeup",
 _LOOKS_LIKE_SERVICE = lazy(r"[ \t]+\S+[ \t]+(?:inet|unix|unix-dgram|fifo|pass)[ \t]+[yn-][ \t]+[yn-][ \t]+[yn-][ \t]")
 
 
+def _looks_like_service(text: str) -> bool:
+    """``_LOOKS_LIKE_SERVICE.match(text)``, compiled only for a line whose words could match:
+    a match's words (split on whitespace, which includes the pattern's blanks and ends its
+    ``\\S+``) are a name, a type, and three of y, n and - (an ``-o name=value`` line is not)."""
+    words = text.split(None, 5)
+    return len(words) >= 5 and words[1] in TYPES and words[2] in _FLAGS and words[3] in _FLAGS \
+        and words[4] in _FLAGS and _LOOKS_LIKE_SERVICE.match(text) is not None
+
 
 def parse(path: str, text: str) -> Document:
     return parse_logical_lines(path, text, POSTFIX_MASTER, _parse_entry)
@@ -51,7 +59,8 @@ def split_words(text: str) -> tuple[list[str], list[int]]:
     lists, the words and where each starts (a word ends at its start plus its length): an
     entry's words are read by index, without a record each."""
     if "{" not in text:  # no braces: plain blank-separated words (the common case, done in C)
-        texts = _PLAIN_WORD.findall(text)
+        # _PLAIN_WORD.findall(text): each blank made a space, the non-empty pieces between spaces
+        texts = [word for word in text.replace("\t", " ").replace("\r", " ").replace("\n", " ").split(" ") if word]
         starts = []
         find, position = text.find, 0
         for word in texts:  # a word holds no blank: it is found where the blanks before it end
@@ -293,7 +302,7 @@ def _comment_warning(entry: LogicalLine, texts: list[str], starts: list[int], wa
 def _continuation_warnings(entry: LogicalLine, texts: list[str], warnings: list[ParseWarning]) -> None:
     """An indented line that reads like a service of its own continues this entry."""
     for piece in entry.pieces[1:]:
-        if _LOOKS_LIKE_SERVICE.match(piece.text):
+        if _looks_like_service(piece.text):
             indent = len(piece.text) - len(piece.text.lstrip(" \t"))
             body = piece.text.rstrip(SPACE)
             warnings.append(ParseWarning(
