@@ -17,10 +17,9 @@ is confined.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from linter.records import Frozen, _set
 
@@ -146,13 +145,27 @@ def for_paths(paths: Iterable[str], extra_named: Iterable[str] = (),
     return Confinement(tuple(roots), named, tuple(mapping))
 
 
-@contextlib.contextmanager
-def confined(confinement: Confinement | None) -> Iterator[None]:
-    token = _CURRENT.set(confinement)
-    try:
-        yield
-    finally:
-        _CURRENT.reset(token)
+class ContextSetting:
+    """``with ContextSetting(variable, value):`` sets a context variable for the block and
+    restores it after, as a ``contextlib.contextmanager`` around ``set`` and ``reset`` would
+    (without importing contextlib, about 0.3 ms of a run's start-up)."""
+
+    __slots__ = ("_variable", "_value", "_token")
+
+    def __init__(self, variable: contextvars.ContextVar, value: object):
+        self._variable = variable
+        self._value = value
+
+    def __enter__(self) -> None:
+        self._token = self._variable.set(self._value)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._variable.reset(self._token)
+
+
+def confined(confinement: Confinement | None) -> ContextSetting:
+    """``with confined(confinement):`` the block runs under ``confinement``."""
+    return ContextSetting(_CURRENT, confinement)
 
 
 def may_read(path: str) -> bool:

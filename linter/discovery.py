@@ -15,7 +15,6 @@ frame the ``formats`` and ``exclude`` globs of the config are expressed in.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Callable, Sequence
 
@@ -51,6 +50,8 @@ def is_excluded(path: str, patterns: Sequence[str]) -> bool:
     """A glob matches the path, its name, or (``dir/*`` style) any parent directory."""
     if not patterns:
         return False
+    import fnmatch
+
     name = os.path.basename(path)
     for pattern in patterns:
         pattern = pattern.rstrip("/") or pattern
@@ -93,8 +94,11 @@ def discover(paths: Sequence[str], formats: dict[str, str] | None = None, exclud
 
 def _forced(path: str, formats: dict[str, str] | None) -> bool:
     """Whether a ``formats:`` glob names ``path`` (the user asked for it by name)."""
-    return bool(formats) and any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(os.path.basename(path), p)
-                                 for p in formats)
+    if not formats:
+        return False
+    import fnmatch
+
+    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(os.path.basename(path), p) for p in formats)
 
 
 def _walk(root: str, formats: dict[str, str] | None, exclude: Sequence[str], add: Callable[..., None], errors: list,

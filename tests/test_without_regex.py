@@ -5,13 +5,18 @@ whitespace (which ``\\s`` and ``str.isspace()`` count and C's isspace() does not
 
 from __future__ import annotations
 
+import contextlib
+import glob
+import os
 import re
+import tempfile
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linter.parsers import is_override_list
 from linter.parsers.common import SUPPRESSION_MARKER, is_marked
+from linter.parsers.dovecot_include import glob_brace
 from linter.parsers.postfix_lines import split_nameval
 from linter.parsers.postfix_master import _looks_like_service, split_words
 from linter.values import list_items, references
@@ -138,3 +143,36 @@ def test_references_are_the_patterns_matches(text: str) -> None:
 @given(_near("TLSv1", ",", ":", "!SSLv3", ",", ">=TLSv1") | _texts(",", ":", "TLSv1", max_size=14))
 def test_list_items_are_the_patterns_pieces(text: str) -> None:
     assert list_items(text) == [item for item in re.split(r"[, \t\r\n:]+", text) if item]
+
+
+# --- Dovecot's include patterns -----------------------------------------------------------
+
+_NAMES = st.lists(st.text(alphabet=".a-b*é ", min_size=1, max_size=4).filter(lambda n: n not in (".", "..", ".a", "a.", "*a")),
+                  max_size=6, unique=True)
+_STAR_PATTERNS = st.sampled_from(["*", "*a", ".*", "*.*"]) | st.lists(st.text(alphabet=".ab", max_size=2), min_size=2,
+                                                                       max_size=4).map("*".join)
+_KINDS = st.sampled_from(["file", "directory", "link", "dangling link"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NAMES, st.data(), _STAR_PATTERNS, st.sampled_from(["", "sub/", "missing/", "*/", "s*/"]))
+def test_star_include_patterns_match_what_glob_matches(names: list[str], data: st.DataObject, pattern: str,
+                                                       folder: str) -> None:
+    """Files, directories, links (dangling too), hidden names; relative and absolute
+    patterns, in a folder that exists or not, stars in the folder (glob's own path)."""
+    with tempfile.TemporaryDirectory() as top:
+        os.mkdir(os.path.join(top, "sub"))
+        for name in [".a", "a.", "*a", *names]:
+            for where in (top, os.path.join(top, "sub")):
+                path = os.path.join(where, name)
+                kind = data.draw(_KINDS)
+                if kind == "file":
+                    open(path, "w").close()
+                elif kind == "directory":
+                    os.mkdir(path)
+                else:
+                    os.symlink("sub" if kind == "link" else "nowhere", path)
+        absolute = os.path.join(top, folder + pattern)
+        assert glob_brace(absolute) == sorted(glob.glob(absolute), key=os.fsencode)
+        with contextlib.chdir(top):
+            assert glob_brace(folder + pattern) == sorted(glob.glob(folder + pattern), key=os.fsencode)

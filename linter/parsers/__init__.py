@@ -9,7 +9,6 @@ it accepts but is almost certainly a mistake.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 
 from linter.lazyre import lazy
@@ -103,6 +102,8 @@ def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | N
     its name) to formats, and wins over the name.
     """
     if overrides:
+        import fnmatch
+
         for pattern, fmt in overrides.items():
             if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
                 return fmt

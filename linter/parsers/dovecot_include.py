@@ -100,15 +100,42 @@ def _realpath(path: str) -> str:
 def glob_brace(pattern: str) -> list[str]:
     """Matches of ``pattern`` like ``glob(pattern, GLOB_BRACE)``: each brace
     alternative's matches sorted bytewise (C locale), alternatives in written order."""
-    import glob
-
     matches: list[str] = []
     for alternative in expand_braces(pattern):
-        found = glob.glob(alternative) if glob.has_magic(alternative) else (
-            [alternative] if alternative and os.path.lexists(alternative) else []
-        )
+        if "?" in alternative or "[" in alternative:
+            import glob
+
+            found = glob.glob(alternative)
+        elif "*" in alternative:
+            found = _star_glob(alternative)
+        else:
+            found = [alternative] if alternative and os.path.lexists(alternative) else []
         matches.extend(sorted(found, key=os.fsencode))
     return matches
+
+
+def _star_glob(pattern: str) -> list[str]:
+    """``glob.glob(pattern)`` for a pattern whose only wildcard is ``*`` (``conf.d/*.conf``),
+    without glob's and fnmatch's imports and regexes: when the stars are all in the last
+    part, that part is matched against the directory's entries (files, directories and
+    links, a leading dot matched only by a pattern starting with one), as glob does."""
+    directory, name_pattern = os.path.split(pattern)
+    if "*" in directory:
+        import glob
+
+        return glob.glob(pattern)
+    from linter.policy.dovecot_path import star_match
+
+    hidden = name_pattern.startswith(".")
+    names = []
+    try:  # as glob: an unreadable directory matches nothing, one that fails midway what it gave
+        with os.scandir(directory or os.curdir) as entries:
+            for entry in entries:
+                names.append(entry.name)
+    except OSError:
+        pass
+    return [os.path.join(directory, name) for name in names
+            if (hidden or name[0] != ".") and star_match(name, name_pattern)]
 
 
 def relative_to(including: str, pattern: str) -> str:

@@ -4,25 +4,20 @@ what each check read (the fixer edits a file only while it still holds those byt
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import os
-from collections.abc import Iterator
 
+from linter.confine import ContextSetting
 from linter.model import ConfigError, decode
 
 # Pending (unwritten) texts by real path: the fixer re-checks its edits without touching disk.
 _OVERLAY: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("overlay", default=None)
 
 
-@contextlib.contextmanager
-def overlay(texts: dict[str, str]) -> Iterator[None]:
-    """While active, :func:`read_text` returns ``texts[path]`` (keyed by any spelling of the path)."""
-    token = _OVERLAY.set({os.path.realpath(p): t for p, t in texts.items()})
-    try:
-        yield
-    finally:
-        _OVERLAY.reset(token)
+def overlay(texts: dict[str, str]) -> ContextSetting:
+    """``with overlay(texts):`` while active, :func:`read_text` returns ``texts[path]`` (keyed
+    by any spelling of the path)."""
+    return ContextSetting(_OVERLAY, {os.path.realpath(p): t for p, t in texts.items()})
 
 
 # The bytes each file held when the check read it (real path -> digest; None when two reads
