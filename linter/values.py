@@ -17,7 +17,6 @@ host-dependent default); any expansion or conversion that touches it is UNKNOWN.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 
 # Typed conversion, networks and restriction lists have modules of their own;
@@ -385,6 +384,8 @@ def _tls_bound(text: str) -> int | None:
     known = _TLS_BOUND_NAMES.get(text.lower())
     if known is not None:
         return known
+    import re
+
     match = re.fullmatch(r"([+-]?)(?:0[xX](?=[0-9a-fA-F]))?([0-9a-fA-F]*)", text)
     if not match:
         return None

@@ -34,7 +34,6 @@ fails when they are stale).  docs/extending.md has the recipe for a new kind.
 
 from __future__ import annotations
 
-import re
 from types import ModuleType
 
 from linter.checks import (
@@ -81,6 +80,8 @@ def declaration_problems(module: ModuleType) -> list[str]:
             set(options) - {"properties", "required"} or "kind" in options["properties"] or \
             not set(options.get("required", ())) <= set(options["properties"]):
         problems.append("OPTIONS is not {'properties': {key: schema}, 'required': [key, ...]} without 'kind'")
+    import re
+
     if not re.search(r"^fail\b.*::$", module.__doc__ or "", re.M) or \
             not re.search(r"^pass\b.*::$", module.__doc__ or "", re.M):
         problems.append("the docstring has no fail:: and pass:: example")

@@ -19,7 +19,6 @@ pass::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from linter.checks.base import Finding
@@ -101,6 +100,8 @@ def _extended(entries: list) -> list[bool]:
                 files[path] = []
         lines = files[path]
         return lines[line - 1] if 0 < line <= len(lines) else None
+
+    import re
 
     pattern = re.compile(rf"\$(?:{{)?{re.escape(entries[0].name)}\b")
     out = [False] * len(entries)

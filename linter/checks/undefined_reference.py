@@ -24,7 +24,6 @@ pass::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from linter import catalog, values
@@ -53,6 +52,8 @@ DOC_FINDS = ('a Postfix `$name` (`${name}`, `$(name)`, `${name?x}`, `${name:x}`)
 def _reference_span(value_span: Span, value: str, name: str) -> Span:
     """The ``$name`` text: on its own physical line when the value continues over several
     (the line and column that hold it), else the value's start."""
+    import re
+
     pattern = re.compile(r"\$(?:[{(][ \t]*)?" + re.escape(name) + r"(?![A-Za-z0-9_])")
     if value_span.line == value_span.end_line:
         match = pattern.search(value)

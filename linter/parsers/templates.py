@@ -14,8 +14,6 @@ Postfix parameter names are lowercase, and Jinja's ``{{`` never follows a ``$``.
 
 from __future__ import annotations
 
-import re
-
 from linter.lazyre import lazy
 
 # A whole line of template control flow or a template comment.
@@ -47,8 +45,8 @@ _POSTFIX_EXPRESSION = lazy(
 # Dovecot's own variables (%u, %{user}) look the same.
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _PERCENT_HEAD = lazy(r"%(?:\{(" + _NAME + r")\}|(" + _NAME + r"))")
-_PERCENT_LINE = lazy(r"^[ \t]*%(?:\{" + _NAME + r"\}|" + _NAME + ")", re.M)
-_PERCENT_AT_START = lazy(r"^%(?:\{" + _NAME + r"\}|" + _NAME + ")", re.M)
+_PERCENT_LINE = lazy(r"(?m)^[ \t]*%(?:\{" + _NAME + r"\}|" + _NAME + ")")
+_PERCENT_AT_START = lazy(r"(?m)^%(?:\{" + _NAME + r"\}|" + _NAME + ")")
 _PERCENT_PLACEHOLDER = lazy(r"(?<!%)%(?:\{" + _NAME + r"\}|" + _NAME + ")")
 
 CONDITIONAL = "conditional"  # a flag, then a line of the file: parsed, its value unknown
