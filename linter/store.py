@@ -1,6 +1,6 @@
 """Cache entries on disk: how an entry is keyed, written, trusted and read, for
 :mod:`linter.cache` (compiled policies, config files) and the package's JSON data (the
-catalogues, :func:`load_package_json`).
+catalogues, as rows and summaries: :func:`load_package_json`).
 
 Entries are ``marshal`` data, not pickle: unpickling untrusted data runs code, while
 marshal only builds plain values (tuples, dicts, lists, strings, numbers); it reads them
@@ -42,8 +42,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-CACHE_FORMAT = 5  # 2: a header line with the data's digest, then the data; 3: and the examples line;
-# 4: marshal instead of JSON, the header without JSON; 5: a policy as rows of tuples (Policy.to_rows)
+CACHE_FORMAT = 6  # 2: a header line with the data's digest, then the data; 3: and the examples line;
+# 4: marshal instead of JSON, the header without JSON; 5: a policy as rows of tuples (Policy.to_rows);
+# 6: a catalogue as rows (catalog._rows), its summaries an entry of their own
 _MAGIC = b"policy-lint-cache"
 # the entry format, with the marshal format and the Python version that wrote it
 _FORMAT_TAG = f"{CACHE_FORMAT}.{marshal.version}.{sys.version_info[0]}.{sys.version_info[1]}".encode()
@@ -279,18 +280,37 @@ def _cached(kind: str, key_of: Callable[[], str | None], directory: str | None, 
 # -- the package's JSON data ------------------------------------------------------------------
 
 
-def load_package_json(path: str) -> Any:
+def load_package_json(path: str, shape: Callable[[Any], Any] | None = None,
+                      checked: Callable[[Any], Any] | None = None) -> Any:
     """A JSON data file of the package (a catalogue: ``linter/data/postfix-3.7.json``),
-    decoded; from the cache when it was decoded before, keyed like the package's sources
-    (name, size, inode, modification time).  A catalogue is 30-170 KB of JSON: 0.2-1.2 ms
-    to decode, on every check."""
+    decoded, or what ``shape`` makes of it (plain data: the part of the file a reader needs,
+    in the form marshal decodes fastest); from the cache when it was made before.  A
+    catalogue is 30-170 KB of JSON: 0.2-1.2 ms to decode, on every check.
+
+    The entry is keyed like the package's sources: the file's name, size, inode and
+    modification time, and with a ``shape`` its name and the same of the module defining
+    it, so each shape of a file is an entry of its own and a changed shape a new one.
+    ``checked`` (with ``shape``) is given the data read from an entry and returns it, or
+    raises KeyError, IndexError, TypeError or ValueError when it is not of the shape's
+    form: that entry is a miss (made afresh and rewritten)."""
     def key() -> str | None:
         signature = _signature(path, path)
-        return None if signature is None else \
-            _hash(f"data\0{CACHE_FORMAT}\0{__version__}\0".encode() + signature).hexdigest()[:64]
+        if signature is None:
+            return None
+        if shape is not None:
+            module = sys.modules.get(shape.__module__)
+            source = _signature(shape.__module__, getattr(module, "__file__", None) or "")
+            if source is None:
+                return None
+            signature += f"{shape.__qualname__}\0".encode() + source
+        return _hash(f"data\0{CACHE_FORMAT}\0{__version__}\0".encode() + signature).hexdigest()[:64]
 
-    return _cached("data", key, None, lambda: _read_json(path), lambda data: (data, None),
-                   lambda data, _second: data)
+    def build() -> Any:
+        data = _read_json(path)
+        return data if shape is None else shape(data)
+
+    return _cached("data", key, None, build, lambda data: (data, None),
+                   lambda data, _second: data if checked is None else checked(data))
 
 
 def _read_json(path: str) -> Any:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import marshal
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import linter.cache as cache
 import linter.store as store
+from linter import catalog
 from linter.cache import load_config_cached, load_policy_cached
 from linter.config import load_config
 from linter.engine import PARALLEL_MIN_FILES, Report, check
@@ -572,6 +575,96 @@ def test_package_json_is_kept_decoded_and_an_edit_is_seen(tmp_path: Path, monkey
     monkeypatch.setattr(store, "ENABLED", False)
     data.write_text('{"version": "3", "params": {}}', encoding="utf-8")
     assert store.load_package_json(str(data))["version"] == "3" and len(_entries(cache_dir, "data")) == 2
+
+
+def _forget_catalogues() -> None:
+    """The catalogue module's memos cleared: its next answers are a new process's."""
+    for value in vars(catalog).values():
+        if hasattr(value, "cache_clear"):
+            value.cache_clear()
+
+
+@pytest.fixture
+def catalogue_decodes(monkeypatch: pytest.MonkeyPatch, cache_dir: str) -> Iterator[list[str]]:
+    """The catalogues as a new process reads them, cached in ``cache_dir``; the list names
+    each JSON file decoded (a cache miss)."""
+    monkeypatch.setenv("POLICY_LINT_CACHE_DIR", cache_dir)
+    decodes: list[str] = []
+    real = store._read_json
+    monkeypatch.setattr(store, "_read_json", lambda path: decodes.append(os.path.basename(path)) or real(path))
+    _forget_catalogues()
+    yield decodes
+    _forget_catalogues()
+
+
+def _postfix_json() -> dict:
+    return json.loads((REPO / "linter" / "data" / "postfix-3.7.json").read_text(encoding="utf-8"))
+
+
+def test_a_check_leaves_the_summaries_unread_and_a_warm_catalogue_still_gives_them(
+        catalogue_decodes: list[str], cache_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A check reads each catalogue it needs once, from JSON when cold and from the cache when
+    warm, and never the parameters' summaries (60% of a Postfix catalogue): they are an entry
+    of their own, made and read when first asked for, and every Param from a warm cache is
+    the JSON's, summary included."""
+    from linter import cli
+
+    outputs = []
+    for _ in range(2):
+        _forget_catalogues()
+        catalogue_decodes.clear()
+        outputs.append((cli.main(["check", "--format", "json", str(EXAMPLES / "hardened")]), capsys.readouterr()))
+    assert outputs[0] == outputs[1] and outputs[0][0] == 0
+    assert catalogue_decodes == [], "a warm check decodes no JSON"
+    assert len(_entries(cache_dir, "data")) == 2  # the two catalogues' rows, no summaries
+    param = catalog.postfix_param("smtpd_tls_security_level")
+    assert catalogue_decodes == [] and param.default == "" and param.choices == ("", "none", "may", "encrypt")
+    expected = _postfix_json()["params"]
+    assert param.summary == expected["smtpd_tls_security_level"]["summary"] != ""
+    assert catalogue_decodes == ["postfix-3.7.json"] and len(_entries(cache_dir, "data")) == 3
+    _forget_catalogues()
+    catalogue_decodes.clear()
+    again = catalog.postfix_param("smtpd_tls_security_level")
+    assert hash(again) == hash(param) and catalogue_decodes == []
+    for name, entry in expected.items():
+        got = catalog.postfix_param(name)
+        assert (got.name, got.default, got.type, got.unit, got.min, got.max, got.choices, got.summary, got.raw) == (
+            name, entry.get("default"), entry["type"], entry.get("unit"), entry.get("min"), entry.get("max"),
+            tuple(entry.get("choices", ())), entry.get("summary", ""), entry.get("raw", False)), name
+    assert catalogue_decodes == [] and again == param
+    assert catalog.postfix_param("smtpd_tls_security_level").replace(summary="x").summary == "x"
+
+
+@pytest.mark.parametrize("damage", ["edited", "short-row", "json-form", "edited-summary"])
+def test_a_damaged_catalogue_entry_is_a_miss(damage: str, catalogue_decodes: list[str], cache_dir: str) -> None:
+    """A catalogue entry that is not what was written (its digest does not match), or is not
+    of the form the lookups read (a row of other fields, the JSON's dicts of format 5), is
+    decoded afresh from the JSON and rewritten; so is a damaged summaries entry."""
+    name = "smtpd_tls_security_level"
+    param = catalog.postfix_param(name)
+    [rows] = _entries(cache_dir, "data")
+    summary = param.summary
+    [summaries] = set(_entries(cache_dir, "data")) - {rows}
+    entry = summaries if damage == "edited-summary" else rows
+    original = entry.read_bytes()
+    header, [data] = _split(entry)
+    if damage == "edited":  # a default changed, the digest not
+        data["params"][name] = ("encrypt", *data["params"][name][1:])
+        entry.write_bytes(_join(header, [data], digest=False))
+    elif damage == "short-row":  # a valid entry (key, digest) whose row lacks a field
+        data["params"][name] = data["params"][name][:-1]
+        entry.write_bytes(_join(header, [data]))
+    elif damage == "json-form":
+        entry.write_bytes(_join(header, [_postfix_json()]))
+    else:
+        data[""][name] = "edited"
+        entry.write_bytes(_join(header, [data], digest=False))
+    _forget_catalogues()
+    catalogue_decodes.clear()
+    again = catalog.postfix_param(name)
+    assert again.default == "" and again.summary == summary and again == param
+    assert catalogue_decodes == ["postfix-3.7.json"], "the damaged entry is made afresh, once"
+    assert entry.read_bytes() == original, "and rewritten"
 
 
 def test_no_cache_run_writes_no_entry(tmp_path: Path) -> None:
