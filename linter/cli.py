@@ -16,6 +16,7 @@ teardown of every module and object.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -264,13 +265,29 @@ def fast_args(argv: Sequence[str]) -> Args | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); the exit status."""
+    return _main(argv, restore_gc=True)
+
+
+def _main(argv: Sequence[str] | None, restore_gc: bool) -> int:
+    # The cyclic collector's pace for a run (_RUN_GC_THRESHOLD), from the first line: what
+    # the command imports (the package's modules: thousands of functions and classes, all
+    # kept) and builds (the compiled rules) is traversed by a collection every 700 new
+    # containers otherwise, and nothing of it is garbage; a warm one-host check spent about
+    # 2.5 ms of its 35 ms of its own in those collections.  Commands other than check and
+    # baseline run at the caller's pace (_dispatch_command).  The caller's pace comes back
+    # afterwards for whoever called main() (tests run several), but not in the console
+    # script, which ends right after: with every counter past the default pace by then,
+    # restoring it would start a full collection on the way out.
+    threshold = gc.get_threshold()
+    gc.set_threshold(*_RUN_GC_THRESHOLD)
     out, err = sys.stdout, sys.stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
     console.GITHUB = os.environ.get("GITHUB_ACTIONS") == "true"
     try:
         args = fast_args(args_list) or build_parser().parse_args(_with_default_command(args_list))
         console.GITHUB = os.environ.get("GITHUB_ACTIONS") == "true" or getattr(args, "format", None) == "github"
-        return _dispatch(args, out, err)
+        return _dispatch(args, out, err, threshold)
     except _Exit as e:
         return e.status
     except UsageError as e:
@@ -298,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     finally:
         console.release()
+        if restore_gc:
+            gc.set_threshold(*threshold)
 
 
 def entry() -> None:
@@ -308,7 +327,7 @@ def entry() -> None:
     (atomically), worker pools are shut down, and no atexit handler of ours exists.  Under
     a tracer or profiler (coverage, ``python -m cProfile -m linter``) the interpreter exits
     as usual, so that it can write what it gathered."""
-    status = main()
+    status = _main(None, restore_gc=False)
     try:
         sys.stdout.flush()
     except BrokenPipeError:
@@ -328,7 +347,7 @@ def entry() -> None:
     os._exit(status)
 
 
-def _dispatch(args: Namespace | Args, out: TextIO, err: TextIO) -> int:
+def _dispatch(args: Namespace | Args, out: TextIO, err: TextIO, caller_gc: tuple[int, ...]) -> int:
     from linter import store
 
     # --no-cache is read here once and honoured by the store (policies, config files, the
@@ -336,32 +355,28 @@ def _dispatch(args: Namespace | Args, out: TextIO, err: TextIO) -> int:
     enabled = store.ENABLED
     store.ENABLED = not getattr(args, "no_cache", False)
     try:
-        return _dispatch_command(args, out, err)
+        return _dispatch_command(args, out, err, caller_gc)
     finally:
         store.ENABLED = enabled
 
 
-def _dispatch_command(args: Namespace | Args, out: TextIO, err: TextIO) -> int:
-    command = args.command or "check"
-    if command in ("check", "baseline"):
-        import gc
+# The cyclic collector's pace for check and baseline (and every command's start, see main).
+# A run's documents and findings live until its report is written: at the collector's
+# default pace (a collection every 700 new containers, a full one each time the heap grows by
+# a quarter) a run of 700,000 findings spends a fifth of its time traversing them, and frees
+# nothing.  A collection every 1,000,000 new containers instead (mypy takes 200,000): each
+# one traverses the young containers still alive, so a slower pace lets more short-lived ones
+# (a rule's findings before they are diagnosed, the parser's logical lines) die untraversed;
+# 5 MB of one unknown name spent 0.76 s in collections at 200,000, 0.37 s now.  Cyclic
+# garbage, which a run makes little of (a checked host's views are closed), waits that much
+# longer.
+_RUN_GC_THRESHOLD = (1_000_000, 30, 30)
 
-        # A run's documents and findings live until its report is written: at the cyclic
-        # collector's default pace (a collection every 700 new containers, a full one each
-        # time the heap grows by a quarter) a run of 700,000 findings spends a fifth of its
-        # time traversing them, and frees nothing.  A collection every 1,000,000 new containers
-        # instead (mypy takes 200,000): each one traverses the young containers still alive,
-        # so a slower pace lets more short-lived ones (a rule's findings before they are
-        # diagnosed, the parser's logical lines) die untraversed; 5 MB of one unknown name
-        # spent 0.76 s in collections at 200,000, 0.37 s now.  Cyclic garbage, which a run
-        # makes little of (a checked host's views are closed), waits that much longer.  The
-        # setting is restored for whoever called main().
-        threshold = gc.get_threshold()
-        gc.set_threshold(1_000_000, 30, 30)
-        try:
-            return _run_command(command, args, out, err)
-        finally:
-            gc.set_threshold(*threshold)
+
+def _dispatch_command(args: Namespace | Args, out: TextIO, err: TextIO, caller_gc: tuple[int, ...]) -> int:
+    command = args.command or "check"
+    if command not in ("check", "baseline"):
+        gc.set_threshold(*caller_gc)  # they run at the caller's pace
     return _run_command(command, args, out, err)
 
 

@@ -85,3 +85,57 @@ def test_warm_check_imports_no_heavy_module(tmp_path):
     assert len(own) <= MAX_OWN_MODULES, own
     assert len(modules) <= MAX_MODULES, sorted(modules)
     assert patterns <= MAX_PATTERNS, f"the warm check path compiles {patterns} regular expressions"
+
+
+# Counts the cyclic collector's runs in a fresh process from main()'s start until the
+# command's code returns (the check path's modules are imported in there), the collector's
+# pace while that code runs, and the pace main() leaves behind.
+GC_PROBE = ("import gc, sys\n"
+            "from linter import cli\n"
+            "runs = []\n"
+            "gc.callbacks.append(lambda phase, info: phase == 'start' and runs.append(info['generation']))\n"
+            "import linter.check_command, linter.info_commands\n"
+            "paces = []\n"
+            "for module, name in ((linter.check_command, 'check'), (linter.info_commands, 'rules')):\n"
+            "    def spy(*a, _f=getattr(module, name), **k):\n"
+            "        paces.append(gc.get_threshold())\n"
+            "        try:\n"
+            "            return _f(*a, **k)\n"
+            "        finally:\n"
+            "            paces.append(len(runs))\n"
+            "    setattr(module, name, spy)\n"
+            "runs.clear()\n"
+            "status = cli.main(sys.argv[1:])\n"
+            "sys.stdout.flush()\n"
+            "sys.stderr.write(f'runs={len(runs)} paces={paces} after={gc.get_threshold()}')\n")
+
+
+def _gc_probe(tmp_path: Path, *args: str) -> str:
+    env = dict(os.environ, POLICY_LINT_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("GITHUB_ACTIONS", None)
+    done = None
+    for _ in range(2):  # the first run fills the cache
+        done = subprocess.run([sys.executable, "-c", GC_PROBE, *args], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=120)
+        assert done.returncode in (0, 1), done.stdout + done.stderr
+    return done.stderr.strip().splitlines()[-1]
+
+
+def test_a_one_host_check_runs_no_cyclic_collection(tmp_path):
+    # everything a check imports and builds is kept until it ends: the collector, at its
+    # default pace a run every 700 new containers, would only traverse it (about 2.5 ms of a
+    # warm one-host check); the check's own pace holds from main()'s first line, and the
+    # caller's comes back after it
+    import gc
+
+    report = _gc_probe(tmp_path, "check", str(REPO / "examples" / "hardened"))
+    assert report.startswith("runs=") and "paces=[(1000000, 30, 30), 0]" in report, report
+    assert report.endswith(f"after={gc.get_threshold()}"), report
+
+
+def test_other_commands_run_at_the_callers_pace(tmp_path):
+    import gc
+
+    report = _gc_probe(tmp_path, "rules")
+    assert f"paces=[{gc.get_threshold()}, " in report, report
+    assert report.endswith(f"after={gc.get_threshold()}"), report
