@@ -56,24 +56,21 @@ def load_rules(paths: Sequence[str], builtin: bool):  # noqa: ANN201 - policy.Po
 
 
 def policy_and_options(args: Namespace, config, formats: dict[str, str] | None = None) -> tuple:  # noqa: ANN001
-    from linter.config import check_against_policy
-    from linter.policy import PolicyError, load_policy
-    from linter.suppressions import tool_rule_ids
-
     paths = [*config.policies, *profile_paths_of(config, args), *args.policy]
     builtin = config.builtin and not args.no_builtin
     try:
         policy = load_rules(paths, builtin=builtin)
     except Failure:
+        from linter.policy import PolicyError, load_policy
+
         # every error in one run: the config's problems with the rules that did load too
         try:
             load_policy(paths, builtin=builtin)
         except PolicyError as e:
-            problems = check_against_policy(config, e.loaded, extra_ids=tool_rule_ids(), unbuilt=e.defined) \
-                if e.loaded is not None else []
+            problems = _config_problems(config, e.loaded, unbuilt=e.defined) if e.loaded is not None else []
             raise Failure([str(p) for p in e.problems] + [error_line(p) for p in problems]) from None
         raise
-    problems = check_against_policy(config, policy, extra_ids=tool_rule_ids())
+    problems = _config_problems(config, policy)
     if problems:
         raise Failure([error_line(p) for p in problems])
     options = config.options(select=args.select, ignore=args.ignore, exclude=getattr(args, "exclude", ()),
@@ -81,9 +78,23 @@ def policy_and_options(args: Namespace, config, formats: dict[str, str] | None =
     return policy, options
 
 
+def _config_problems(config, policy, unbuilt: Sequence[str] = ()) -> list:  # noqa: ANN001
+    """:func:`linter.config.check_against_policy`, the tool's own rule ids (suppression
+    findings) included; a config that names no rule (no select, ignore, severity or params:
+    always so without a config file) has nothing to check against the policy."""
+    if not (config.select or config.ignore or config.severity or config.params):
+        return []
+    from linter.config import check_against_policy
+    from linter.suppressions import tool_rule_ids
+
+    return check_against_policy(config, policy, extra_ids=tool_rule_ids(), unbuilt=unbuilt)
+
+
 def profile_paths_of(config, args: Namespace) -> list[str]:  # noqa: ANN001
     """The policy files of the config's and the command line's profiles (unknown names: exit 2)."""
-    from linter.config import profile_paths, profile_problem
+    if not config.profiles and not args.profile:
+        return []
+    from linter.profiles import profile_paths, profile_problem
 
     for name in args.profile:
         problem = profile_problem(name)
@@ -258,9 +269,12 @@ def _run_scoped(files: Sequence[str], scoped: _Scoped, jobs: int | None = None):
 def _run_check(files: Sequence[str], policy, options, jobs: int | None = None):  # noqa: ANN001,ANN202
     """The engine, then inline suppressions: what a check and every re-check after a fix run."""
     from linter.engine import check, configure, is_selected
-    from linter.suppressions import apply_suppressions, tool_rule_ids
 
     report = check(list(files), policy, options, jobs=jobs)
+    if not report.comments:
+        return report  # no suppression comment in the files: nothing to silence, no PL finding
+    from linter.suppressions import apply_suppressions, tool_rule_ids
+
     report = apply_suppressions(report, known_rules=[r.id for r in policy.rules],
                                 active_rules=[r.id for r in configure(policy, options)])
     # the suppression findings (PL...) obey select/ignore and severity like the policy's rules

@@ -17,18 +17,13 @@ from collections.abc import Iterable, Sequence
 from linter.diagnostics import Severity
 from linter.model import ConfigError
 from linter.options import Host, Options
-from linter.profiles import available_profiles, profile_paths, profile_problem
 from linter.records import Frozen, _set
-from linter.suggest import hint_suffix
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# did_you_mean, and the profile functions, as the commands import them from here
-did_you_mean = hint_suffix
-__all__ = ["CONFIG_NAME", "Config", "ConfigFileError", "available_profiles", "check_against_policy", "did_you_mean",
-           "find_config", "load_config", "profile_paths", "profile_problem"]
+__all__ = ["CONFIG_NAME", "Config", "ConfigFileError", "check_against_policy", "find_config", "load_config"]
 
 CONFIG_NAME = ".policy-lint.yaml"
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -152,6 +147,7 @@ def load_config(path: str) -> Config:
     # the key readers only when a file is read (a run without a config file, or with a cached
     # one, does without them: about 0.5 ms of imports and patterns)
     from linter.config_keys import KEY_READERS, KEYS, Reader, show
+    from linter.suggest import hint_suffix
 
     tree = _read_yaml(path)
     reader = Reader(path)
@@ -191,6 +187,7 @@ def check_against_policy(config: Config, policy, extra_ids: Sequence[str] = (), 
         problems.append(ConfigError(path, line, column, message))
 
     from linter.policy.model import same_kind
+    from linter.suggest import hint_suffix
 
     ids = [r.id for r in policy.rules]
     for section in ("select", "ignore"):

@@ -71,7 +71,7 @@ def rules(args: Namespace, out: TextIO) -> int:
 
 def _list_profiles(args: Namespace, out: TextIO) -> int:
     """``rules --profiles``: each opt-in profile with its title and rule ids."""
-    from linter.config import available_profiles, profile_paths
+    from linter.profiles import available_profiles, profile_paths
 
     rows = []
     for name in available_profiles():
@@ -95,10 +95,10 @@ def explain(args: Namespace, out: TextIO) -> int:
     wanted = args.rule.strip()
     rule = policy.rule(wanted.upper()) or next((r for r in policy.rules if r.name == wanted), None)
     if rule is None:
-        from linter.config import did_you_mean
+        from linter.suggest import hint_suffix
 
         names = [r.id for r in policy.rules] + [r.name for r in policy.rules]
-        hint = did_you_mean(wanted, names) or f"; '{PROG} rules' lists them"
+        hint = hint_suffix(wanted, names) or f"; '{PROG} rules' lists them"
         raise Failure([f"{PROG}: error: no rule {wanted!r}{hint}"])
     from linter.engine import configure
 

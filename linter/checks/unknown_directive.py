@@ -21,7 +21,7 @@ pass::
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from linter import catalog, values, versions
 from linter.checks.base import Finding
@@ -34,7 +34,6 @@ from linter.parsers import strip_template_suffix, templates
 from linter.parsers.dovecot import FILTERS
 from linter.policy.model import Rule
 from linter.records import _new
-from linter.suggest import Bounded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -57,12 +56,23 @@ def _suggestion(name: str, fmt: str, section_kind: str | None = None, version: s
     return f"did you mean {found}?" if found else None
 
 
-def _suggestions() -> Bounded:
+def _suggestions() -> Callable[..., str | None]:
     """A file's did-you-mean notes: each distinct name compared with the catalogue once, and
     only the first MAX_SUGGESTIONS_PER_FILE distinct names (a file of thousands of unknown
     names, generated or not a config at all, would take minutes); later ones are reported
-    without a note."""
-    return Bounded(_suggestion, MAX_SUGGESTIONS_PER_FILE)
+    without a note.  The bound (and linter.suggest) comes with the file's first unknown
+    name: most files have none."""
+    bounded = None
+
+    def suggest(*args: str | None) -> str | None:
+        nonlocal bounded
+        if bounded is None:
+            from linter.suggest import Bounded
+
+            bounded = Bounded(_suggestion, MAX_SUGGESTIONS_PER_FILE)
+        return bounded(*args)
+
+    return suggest
 
 
 _ARGS_FILE = lazy(r"dovecot-(ldap|sql|dict)[\w.-]*\.conf")
@@ -156,7 +166,7 @@ def _version_known(doc: Document) -> bool:
     return strip_template_suffix(os.path.basename(doc.path)) == "dovecot.conf"
 
 
-def _dovecot_unknown(entry: Setting, version: str, suggest: Bounded) -> Finding | None:
+def _dovecot_unknown(entry: Setting, version: str, suggest: Callable[..., str | None]) -> Finding | None:
     """A Dovecot setting the tree's version does not know (doveconf: "Unknown setting",
     fatal), with the other version's name for it where there is one (and that rename as
     the fix), else a did-you-mean.  Obsolete 2.3 names doveconf still converts are the
