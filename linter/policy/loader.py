@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from linter.policy import precompiled
 from linter.policy.model import Policy
 from linter.policy.problems import PolicyError, PolicyProblem
 
@@ -60,6 +59,8 @@ def policy_files(paths: Sequence[str], builtin: bool = True) -> list[str]:
 
 def load_policy(paths: Sequence[str], builtin: bool = True) -> Policy:
     """Load, validate and build every policy file; raises :class:`PolicyError` with all problems."""
+    from linter.policy import precompiled  # a warm run takes the compiled policy from the cache (linter.cache)
+
     files = policy_files(paths, builtin)
     base = None
     if builtin:
