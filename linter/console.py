@@ -1,6 +1,7 @@
-"""What a command prints, and how: the exceptions that end a command with exit 2, stream
-writes that escape what inputs put there, and the state of the running ``main()`` call
-(whether output goes to a GitHub Actions log, the confinement it set).
+"""What a command prints, and how: the exceptions that end a command (with exit 2, or at
+once), stream writes that escape what inputs put there, the state of the running ``main()``
+call (whether output goes to a GitHub Actions log, the confinement it set), and the command
+line's words that its two readers share.
 
 Findings go to stdout (or ``--output``), errors and notes to stderr, in every format; text
 from inputs has its control characters escaped, and under GitHub Actions (or ``--format
@@ -21,12 +22,40 @@ PROG = "policy-lint"
 ISSUES_URL = "https://github.com/policy-lint/policy-lint/issues"
 DEFAULT_BASELINE = ".policy-lint-baseline.json"
 
+# The command line's words, shared by its two readers: linter.cli.fast_args (the common
+# ``check`` command lines) and argparse's (linter.command_line, everything else).
+COMMANDS = ("check", "parse", "rules", "explain", "schema", "test", "baseline")
+LEVELS = ("info", "warning", "error")
+COLORS = ("auto", "always", "never")
+FORMAT_CHOICES = ("postfix-main", "postfix-master", "dovecot")  # linter.model.FORMATS, without importing it
+
+
+def report_formats() -> tuple[str, ...]:
+    """``--format``'s choices: the reporters' registry (:data:`linter.reporters.REPORTERS`)."""
+    from linter.reporters import REPORTERS
+
+    return tuple(REPORTERS)
+
+
+def comma_list(text: str) -> list[str]:
+    """A comma list option's value (``--select PF1,DC2``): its non-empty items, stripped."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 GITHUB = False  # set per main() call: output goes to a GitHub Actions log
 _CONFINED = None  # the token of the confinement confine_to() set for this main() call
 
 
 class UsageError(Exception):
     """A command line that cannot be run as given."""
+
+
+class Exit(Exception):
+    """The command line is done with, at once, with this exit status (``--help``,
+    ``--version``: argparse has printed what it had to)."""
+
+    def __init__(self, status: int):
+        self.status = status
 
 
 class Failure(Exception):

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linter import __version__, cli
+from linter import __version__, cli, command_line
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY = str(REPO / "tests" / "golden" / "policy.yaml")
@@ -457,13 +457,14 @@ def test_console_script(site):
 
 
 def test_startup_imports_stay_lean():
-    code = ("import sys, linter.cli; linter.cli.build_parser(); "
+    code = ("import sys, linter.cli, linter.command_line; linter.command_line.build_parser(); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('ruamel', 'jsonschema', 're2', 'json', 'difflib', 'linter')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=60)
     assert done.returncode == 0, done.stderr
     # --format's choices come from the reporters' registry (issue 15), which stays light
-    assert done.stdout.strip() == "['linter', 'linter.cli', 'linter.console', 'linter.lazyre', 'linter.records', 'linter.reporters']"
+    assert done.stdout.strip() == ("['linter', 'linter.cli', 'linter.command_line', 'linter.console', 'linter.lazyre', "
+                                   "'linter.records', 'linter.reporters']")
 
 
 # -- issue 10, cause 12: a fix's every edit is in the report ---------------------------------
@@ -536,8 +537,8 @@ TOKENS = ["check", "main.cf", "conf.d", "-q", "--quiet", "--fix", "--diff", "--u
 
 def _argparse_or_error(argv: list[str]):
     try:
-        return vars(cli.build_parser().parse_args(cli._with_default_command(argv)))
-    except (cli.UsageError, cli._Exit) as e:
+        return vars(command_line.parse_args(argv))
+    except (cli.UsageError, cli.Exit) as e:
         return type(e)
 
 

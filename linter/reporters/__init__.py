@@ -1,5 +1,5 @@
 """Output formats: one module per format behind one dict, which is also ``--format``'s choices
-(``linter.cli.report_formats``; this module stays light, the command line imports it).
+(``linter.console.report_formats``; this module stays light, the command line imports it).
 
 Each module has ``render(report, policy, settings) -> str``.  Modules are imported
 only when their format is chosen, so a text run never imports ``json``.
