@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from linter.policy import expr as expr_module
 from linter.policy.expr import UnknownValue, compile_ir
-from linter.policy.expr_eval import compile_function
+from linter.policy.expr_compiled import compile_function
 
 # -- random expressions over a recording environment -----------------------------------
 
@@ -132,7 +132,8 @@ _DIFFERENTIAL = """
 import sys
 from linter import cli
 from linter.policy import expr
-from linter.policy.expr_eval import compile_function, compile_ir
+from linter.policy.expr_compiled import compile_function
+from linter.policy.expr_eval import compile_ir
 
 compared = [0]
 mismatches = []

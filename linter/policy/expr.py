@@ -6,7 +6,7 @@ into a small intermediate form made only of JSON types (nested lists of strings,
 booleans and null).  That form is what a
 compiled-policy cache stores; :func:`compile_ir` turns it into nested closures, which cost
 microseconds to make and to evaluate; an expression evaluated many times (a bulk run) is
-then compiled to one Python function (:func:`linter.policy.expr_eval.compile_function`),
+then compiled to one Python function (:func:`linter.policy.expr_compiled.compile_function`),
 whose source is made of operators and the names of a namespace only: no text of a policy
 is ever parsed as Python.
 
@@ -37,7 +37,6 @@ from linter.policy.expr_eval import (
     Evaluator,
     ExprError,
     UnknownValue,
-    compile_function,
     compile_ir,
 )
 from linter.policy.expr_functions import CONTEXT_FUNCTIONS, Environment
@@ -106,19 +105,21 @@ def _walk(ir: list, visit: Callable[[list], None]) -> None:
         _walk(child, visit)
 
 
-# Evaluations of one expression after which it is compiled to one function (expr_eval.compile_function).
+# Evaluations of one expression after which it is compiled to one function (expr_compiled.compile_function).
 COMPILE_AFTER = 32
 
 
 def _tiered(expr: Expr, closures: Evaluator) -> Evaluator:
     """``closures``, counting its uses; the :data:`COMPILE_AFTER`-th replaces the expression's
-    evaluator with the compiled function (the same results: expr_eval.compile_function)."""
+    evaluator with the compiled function (the same results: expr_compiled.compile_function)."""
     uses = 0
 
     def counted(env: Environment) -> Any:
         nonlocal uses
         uses += 1
         if uses == COMPILE_AFTER:
+            from linter.policy.expr_compiled import compile_function  # once per expression, in bulk runs only
+
             _set(expr, "_evaluator", compile_function(expr.ir))
         return closures(env)
 
