@@ -32,21 +32,32 @@ REPO = Path(__file__).resolve().parent.parent
 # (linter.lazyre imports re on the first compile; about 1 ms); Dovecot's conf.d/*.conf is
 # listed without glob (which brings fnmatch and contextlib) and fnmatch is for ``formats:``,
 # ``exclude:`` and '?' or '[' patterns; context variables are set without contextlib.
+# Nor are these, each imported where it is needed: did-you-mean (linter.suggest) for a name
+# that is wrong (a config problem, a file's first unknown directive); the profiles when the
+# config or --profile names one; the suppressions when a file holds a '# policy-lint:'
+# comment (and their rule ids when the config names a rule to check against the policy);
+# the precompiled built-in pack when the policy is compiled (a warm run takes it from the
+# cache); argparse's command line (linter.command_line) for what fast_args does not read;
+# an expression's compilation to one function after 32 evaluations (bulk runs).
 ABSENT = ("re2", "json", "ipaddress", "dataclasses", "inspect", "typing", "ast", "pathlib", "urllib", "importlib", "warnings", "string",
           "re", "glob", "fnmatch", "contextlib",
           "argparse", "shutil", "gettext", "locale", "ruamel", "jsonschema", "difflib", "multiprocessing",
           "tempfile", "hashlib", "_hashlib", "importlib.util", "linter.fixer", "linter.baseline",
-          "linter.policytest", "linter.info_commands", "linter.dump", "linter.config_keys")
+          "linter.policytest", "linter.info_commands", "linter.dump", "linter.config_keys",
+          "linter.suggest", "linter.profiles", "linter.suppressions", "linter.policy.precompiled",
+          "linter.command_line", "linter.policy.expr_compiled")
 # all modules, standard library included (150 when this bound was set; 164 with issue 15's
 # split; 140 without dataclasses, typing, ast, pathlib and the modules they bring; 134 without
-# re2, json and ipaddress; 124 without re, glob, fnmatch, contextlib and what they bring)
-MAX_MODULES = 127
+# re2, json and ipaddress; 124 without re, glob, fnmatch, contextlib and what they bring;
+# 120 without linter.suggest, profiles, suppressions and policy.precompiled)
+MAX_MODULES = 120
 # linter.* (54 when this bound was set; 68 since issue 15 split the engine, values and the
 # unit context by job and made each config format a module: about 2 ms of imports in all;
 # 70 with the Dovecot parser split into its include and value readers; 71 with linter.records;
 # 72 with linter.lazyre; 71 without linter.config_keys; 72 with linter.policy.regex; 73 with
-# linter.store, the cache entries the catalogues share with the policy cache)
-MAX_OWN_MODULES = 73
+# linter.store, the cache entries the catalogues share with the policy cache; 69 without
+# linter.suggest, linter.profiles, linter.suppressions and linter.policy.precompiled)
+MAX_OWN_MODULES = 69
 # regular expressions compiled (re's cache of compiled patterns; a pattern costs 30-300 us):
 # 45 when module-level patterns were compiled at import, 34 when those a plain check does not
 # reach (template syntax, config files, error hints, suppression comments, hostile policy
