@@ -99,10 +99,12 @@ def load_policy_cached(paths: Sequence[str], builtin: bool = True, directory: st
 
 
 def _policy_data(policy) -> tuple[tuple, list]:  # noqa: ANN001 - policy.Policy
-    """The policy's rows (:meth:`linter.policy.model.Policy.to_rows`: tuples in each
+    """The policy's rows (:func:`linter.policy.stored.policy_to_rows`: tuples in each
     record's field order, which marshal decodes about twice as fast as dicts and lists) and,
     as the entry's second part, its rules' examples (one list of example data per rule)."""
-    return policy.to_rows(), [[e.to_data() for e in rule.examples] for rule in policy.rules]
+    from linter.policy.stored import example_to_data, policy_to_rows
+
+    return policy_to_rows(policy), [[example_to_data(e) for e in rule.examples] for rule in policy.rules]
 
 
 class _Examples:

@@ -5,7 +5,7 @@ catalogues, as rows and summaries: :func:`load_package_json`).
 Entries are ``marshal`` data, not pickle: unpickling untrusted data runs code, while
 marshal only builds plain values (tuples, dicts, lists, strings, numbers); it reads them
 faster than json (the built-in pack's rules as dicts: 0.9 ms against 1.16; as the rows a
-policy entry now holds, 0.13 ms: :meth:`linter.policy.model.Policy.to_rows`, :func:`_dumps`)
+policy entry now holds, 0.13 ms: :func:`linter.policy.stored.policy_to_rows`, :func:`_dumps`)
 and spares a warm check importing json at all (1.5 ms with its patterns). An entry is a
 header line (``policy-lint-cache``, the format with the marshal format and Python version
 that wrote it, the kind, the key, the data's length and a digest of all that follows), the data and
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 CACHE_FORMAT = 6  # 2: a header line with the data's digest, then the data; 3: and the examples line;
-# 4: marshal instead of JSON, the header without JSON; 5: a policy as rows of tuples (Policy.to_rows);
+# 4: marshal instead of JSON, the header without JSON; 5: a policy as rows of tuples (policy_to_rows);
 # 6: a catalogue as rows (catalog._rows), its summaries an entry of their own
 _MAGIC = b"policy-lint-cache"
 # the entry format, with the marshal format and the Python version that wrote it

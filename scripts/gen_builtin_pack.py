@@ -2,7 +2,7 @@
 """Regenerate ``linter/data/builtin-pack.json`` from ``policies/*.yaml``.
 
 Run ``python scripts/gen_builtin_pack.py`` after editing a built-in policy (or the policy
-compiler).  The file is the real loader's compile of the pack (``Policy.to_data()`` form,
+compiler).  The file is the real loader's compile of the pack (``policy_to_data()`` form,
 paths relative to the pack directory, plus a digest of the YAML it was made from); a run
 with only the built-in pack loads it instead of compiling YAML.  Output is deterministic.
 ``tests/test_builtin_precompiled.py`` fails when the file and a fresh compile differ.

@@ -22,6 +22,7 @@ from linter.engine import PARALLEL_MIN_FILES, Report, check
 from linter.options import Options
 from linter.policy import load_policy
 from linter.policy import loader as policy_loader
+from linter.policy.stored import policy_to_data
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -66,7 +67,7 @@ def test_hit_gives_the_same_policy_and_diagnostics_as_a_fresh_compile(cache_dir:
     assert compiles == [1] and len(_entries(cache_dir)) == 1
     hit = load_policy_cached([], builtin=True, directory=cache_dir)
     assert compiles == [1], "the second load must come from the cache"
-    assert hit.to_data() == fresh.to_data() == first.to_data()
+    assert policy_to_data(hit) == policy_to_data(fresh) == policy_to_data(first)
     assert [r.id for r in hit.rules] == [r.id for r in fresh.rules]
 
     files = _host_files(EXAMPLES / "insecure")
@@ -205,7 +206,7 @@ def test_damaged_entry_falls_back_and_is_rewritten(damage: str, cache_dir: str, 
     else:
         entry.write_bytes(b'{"format": 1, "key": "\xff\xfe"}')
     again = load_policy_cached([], builtin=True, directory=cache_dir)
-    assert again.to_data() == good.to_data()
+    assert policy_to_data(again) == policy_to_data(good)
     assert compiles == [1, 1], "a damaged entry is compiled afresh"
     assert entry.read_bytes() == original, "and rewritten"
     load_policy_cached([], builtin=True, directory=cache_dir)

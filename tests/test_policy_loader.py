@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from linter.policy import Policy, PolicyError, load_policy
+from linter.policy import PolicyError, load_policy
 from linter.policy.kinds import SCHEMA_PATH
+from linter.policy.stored import policy_from_data, policy_to_data
 
 HERE = Path(__file__).parent / "policies"
 FAIL = sorted((HERE / "fail").glob("*.yaml"))
@@ -88,8 +89,8 @@ def test_deep_nesting_rejected_fast(tmp_path: Path) -> None:
 
 def test_policy_round_trips_through_json() -> None:
     policy = load_policy([str(OK[0])], builtin=False)
-    data = json.loads(json.dumps(policy.to_data()))
-    rebuilt = Policy.from_data(data)
+    data = json.loads(json.dumps(policy_to_data(policy)))
+    rebuilt = policy_from_data(data)
     assert [r.id for r in rebuilt.rules] == [r.id for r in policy.rules]
     assert rebuilt.rules == policy.rules
     assert rebuilt.rule("TF102").check.expr.text == policy.rule("TF102").check.expr.text

@@ -18,8 +18,8 @@ Intermediate form (``ir``), one list per node::
     ["bin", "+", a, b]          ["if", test, then, else]     ["call", "len", [a, ...]]
 
 A policy from the compiled-policy cache holds the same nodes as tuples (marshal decodes
-them about twice as fast as lists; :meth:`linter.policy.model.Policy.to_rows`): whatever
-reads an ir only indexes and iterates it, and the data form (``to_data``) is lists again.
+them about twice as fast as lists; :func:`linter.policy.stored.policy_to_rows`): whatever
+reads an ir only indexes and iterates it, and the data form (``policy_to_data``) is lists again.
 
 Values are ``None``, ``bool``, ``int``, ``float``, ``str`` and tuples of them.  A name
 whose value is unknown (a templated value) raises :class:`UnknownValue` when it is

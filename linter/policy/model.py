@@ -3,11 +3,11 @@
 The value objects are tuples and records (:mod:`linter.records`): immutable, compared by
 value, and cheap to define at import (this module is on every run's start-up path).
 
-A :class:`Policy` converts to plain JSON data (:meth:`Policy.to_data`) and back
-(:meth:`Policy.from_data`) without YAML or JSON Schema (the shipped built-in pack,
-``linter/data/builtin-pack.json``), and to rows of tuples and back
-(:meth:`Policy.to_rows`, :func:`policy_from_rows`: the compiled-policy cache, read on every
-warm run); expressions travel in their intermediate form (see :mod:`linter.policy.expr`).
+A :class:`Policy` is stored as plain JSON data (the shipped built-in pack,
+``linter/data/builtin-pack.json``) and as rows of tuples (the compiled-policy cache), both
+made by :mod:`linter.policy.stored`; the rows are read back here (:func:`policy_from_rows`,
+on every warm run), and so are a rule's examples (:meth:`Example.from_data`, when first asked
+for).  Expressions travel in their intermediate form (see :mod:`linter.policy.expr`).
 """
 
 from __future__ import annotations
@@ -61,13 +61,6 @@ class Constraints(TupleRecord):
         """True when every constraint judges the value as written (no expansion needed)."""
         return all(getattr(self, k) is None for k in CONSTRAINT_KEYS if k not in WRITTEN_KEYS)
 
-    def to_data(self) -> dict:
-        return {k: _plain(getattr(self, k)) for k in CONSTRAINT_KEYS if getattr(self, k) is not None}
-
-    @classmethod
-    def from_data(cls, data: dict) -> Constraints:
-        return cls(**{k: _frozen(v) for k, v in data.items()})
-
 
 class Check(TupleRecord):
     """What a rule looks for; which fields matter depends on ``kind``."""
@@ -112,45 +105,6 @@ class Check(TupleRecord):
         """The value of the kind's own key ``name`` (lists as tuples), or ``default``."""
         return dict(self.options).get(name, default)
 
-    def to_data(self) -> dict:
-        data: dict[str, Any] = {"kind": self.kind}
-        for key in ("directive", "type", "anchor", "warning", "format"):
-            if getattr(self, key) is not None:
-                data[key] = getattr(self, key)
-        if self.path:
-            data["path"] = list(self.path)
-        if self.explicit:
-            data["explicit"] = True
-        if not self.constraints.is_empty():
-            data["constraints"] = self.constraints.to_data()
-        if self.expr is not None:
-            data["expr"] = [self.expr.text, _listed(self.expr.ir)]
-        if self.section:
-            data["section"] = list(self.section)
-        if self.settings:
-            data["settings"] = [[name, c.to_data()] for name, c in self.settings]
-        if self.options:
-            data["options"] = [[name, _plain_deep(value)] for name, value in self.options]
-        return data
-
-    @classmethod
-    def from_data(cls, data: dict) -> Check:
-        return cls(
-            kind=data["kind"],
-            directive=data.get("directive"),
-            path=tuple(data.get("path", ())),
-            type=data.get("type"),
-            explicit=data.get("explicit", False),
-            constraints=Constraints.from_data(data.get("constraints", {})),
-            expr=Expr.from_ir(*data["expr"]) if "expr" in data else None,
-            anchor=data.get("anchor"),
-            section=tuple(data.get("section", ())),
-            settings=tuple((n, Constraints.from_data(c)) for n, c in data.get("settings", ())),
-            warning=data.get("warning"),
-            format=data.get("format"),
-            options=tuple((name, _frozen_deep(value)) for name, value in data.get("options", ())),
-        )
-
 
 class FixSpec(TupleRecord):
     """How to fix a finding: ``set``/``remove`` directives, or the check kind's own edit."""
@@ -175,15 +129,6 @@ class FixSpec(TupleRecord):
         override: bool = False,
     ) -> FixSpec:
         return _new(cls, (title, applicability, set, remove, after, override))
-
-    def to_data(self) -> dict:
-        return {"title": self.title, "applicability": str(self.applicability), "set": [list(p) for p in self.set],
-                "remove": list(self.remove), "after": self.after, "override": self.override}
-
-    @classmethod
-    def from_data(cls, data: dict) -> FixSpec:
-        return cls(data["title"], Applicability.parse(data["applicability"]), tuple(tuple(p) for p in data["set"]),
-                   tuple(data["remove"]), data["after"], bool(data.get("override")))
 
 
 class Example(TupleRecord):
@@ -213,12 +158,6 @@ class Example(TupleRecord):
         params: tuple[tuple[str, Any], ...] = (),
     ) -> Example:
         return _new(cls, (kind, files, name, count, fixed, source, roles, params))
-
-    def to_data(self) -> dict:
-        return {"kind": self.kind, "files": [list(f) for f in self.files], "name": self.name, "count": self.count,
-                "fixed": [list(f) for f in self.fixed] if self.fixed is not None else None,
-                "source": _span_data(self.source), "roles": list(self.roles),
-                "params": [list(p) for p in self.params]}
 
     @classmethod
     def from_data(cls, data: dict) -> Example:
@@ -264,31 +203,6 @@ class Rule(Frozen):
             _set(self, "_examples", examples)
         return examples
 
-    def to_data(self) -> dict:
-        return {
-            "id": self.id, "name": self.name, "severity": str(self.severity), "scope": self.scope,
-            "message": self.message, "check": self.check.to_data(), "rationale": self.rationale,
-            "reference": self.reference, "params": self.params,
-            "when": [self.when.text, _listed(self.when.ir)] if self.when else None,
-            "let": [[n, e.text, _listed(e.ir)] for n, e in self.let],
-            "fix": self.fix.to_data() if self.fix else None,
-            "examples": [e.to_data() for e in self.examples],
-            "source": _span_data(self.source), "pack": self.pack,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict) -> Rule:
-        return cls(
-            id=data["id"], name=data["name"], severity=Severity.parse(data["severity"]), scope=data["scope"],
-            message=data["message"], check=Check.from_data(data["check"]), rationale=data["rationale"],
-            reference=data["reference"], params=data["params"],
-            when=Expr.from_ir(*data["when"]) if data["when"] else None,
-            let=tuple((n, Expr.from_ir(t, ir)) for n, t, ir in data["let"]),
-            fix=FixSpec.from_data(data["fix"]) if data["fix"] else None,
-            examples=data["examples"],  # data, or a function giving it: decoded when first read (Rule.examples)
-            source=_span_from(data["source"]), pack=data["pack"],
-        )
-
 
 class Pack(TupleRecord):
     __slots__ = ()
@@ -310,26 +224,13 @@ class Policy(Frozen):
     def rule(self, rule_id: str) -> Rule | None:
         return self._by_id.get(rule_id)
 
-    def to_data(self) -> dict:
-        return {"packs": [[p.id, p.title, p.reference, p.path] for p in self.packs],
-                "rules": [r.to_data() for r in self.rules]}
-
-    @classmethod
-    def from_data(cls, data: dict) -> Policy:
-        return cls(tuple(Pack(*p) for p in data["packs"]), tuple(Rule.from_data(r) for r in data["rules"]))
-
-    def to_rows(self) -> tuple[tuple, tuple]:
-        """The policy as the compiled-policy cache stores it (:func:`policy_from_rows`), its
-        rules' examples left out (:meth:`Rule.to_data` has them)."""
-        return tuple(tuple(p) for p in self.packs), tuple(_rule_row(r) for r in self.rules)
-
 
 # -- rows: the compiled-policy cache's form of a policy ---------------------------------------
 #
 # A cache entry (linter.cache, linter.store) holds a policy as rows: each record a tuple of
 # its field values in the record's own field order, enums as their numbers, expressions as
 # (text, ir) with the ir in nested tuples.  marshal decodes tuples about twice as fast as the
-# dicts and lists of to_data() (no keys, no over-allocated lists: the built-in pack's 107
+# dicts and lists of the data form (no keys, no over-allocated lists: the built-in pack's 107
 # rules 0.54 -> 0.30 ms; 0.13 ms with the sharing of linter.store._dumps), and the records
 # are built from them without a lookup per field (1.0 -> 0.37 ms).
 # A row is what the record holds, so every value comes back as the compile made it.
@@ -341,34 +242,6 @@ _SEVERITY = {int(s): s for s in Severity}
 _APPLICABILITY = {int(a): a for a in Applicability}
 
 
-def _tupled(ir: Any) -> Any:
-    """An expression's ir with every list a tuple (the constants are scalars)."""
-    return tuple([_tupled(node) for node in ir]) if isinstance(ir, (list, tuple)) else ir
-
-
-def _listed(ir: Any) -> Any:
-    """An expression's ir with every tuple a list: its data form (ir from the cache is tuples)."""
-    return [_listed(node) for node in ir] if isinstance(ir, (list, tuple)) else ir
-
-
-def _expr_row(expr: Expr | None) -> tuple | None:
-    return None if expr is None else (expr.text, _tupled(expr.ir))
-
-
-def _rule_row(rule: Rule) -> tuple:
-    check, fix = rule.check, rule.fix
-    return (
-        rule.id, rule.name, int(rule.severity), rule.scope, rule.message,
-        (check.kind, check.directive, check.path, check.type, check.explicit, tuple(check.constraints),
-         _expr_row(check.expr), check.anchor, check.section, tuple((n, tuple(c)) for n, c in check.settings),
-         check.warning, check.format, check.options),
-        rule.rationale, rule.reference, rule.params, _expr_row(rule.when),
-        tuple((n, e.text, _tupled(e.ir)) for n, e in rule.let),
-        None if fix is None else (fix.title, int(fix.applicability), fix.set, fix.remove, fix.after, fix.override),
-        None if rule.source is None else tuple(rule.source), rule.pack,
-    )
-
-
 def _constraints(row: tuple) -> Constraints:
     if len(row) != len(CONSTRAINT_KEYS):
         raise ValueError("not a constraints row")
@@ -376,7 +249,7 @@ def _constraints(row: tuple) -> Constraints:
 
 
 def policy_from_rows(rows: tuple, examples: Callable[[int], Any]) -> Policy:
-    """The policy of :meth:`Policy.to_rows`; ``examples(i)`` is what the ``i``-th rule keeps
+    """The policy of :func:`linter.policy.stored.policy_to_rows`; ``examples(i)`` is what the ``i``-th rule keeps
     as its examples until they are asked for (:attr:`Rule.examples`).  Raises ValueError,
     TypeError, KeyError (the enums) or IndexError on rows of another shape."""
     if type(rows) is not tuple:
@@ -402,28 +275,8 @@ def policy_from_rows(rows: tuple, examples: Callable[[int], Any]) -> Policy:
     return Policy(tuple([Pack(*p) for p in packs]), tuple(built))
 
 
-def _span_data(span: Span | None) -> list | None:
-    return None if span is None else [span.path, span.line, span.column, span.end_line, span.end_column]
-
-
 def _span_from(data: list | None) -> Span | None:
     return None if data is None else Span(*data)
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _plain_deep(value: Any) -> Any:
-    return [_plain_deep(v) for v in value] if isinstance(value, tuple) else value
-
-
-def _frozen_deep(value: Any) -> Any:
-    return tuple(_frozen_deep(v) for v in value) if isinstance(value, list) else value
 
 
 class Compiled(TupleRecord):

@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from linter.policy.model import Compiled, Policy
+from linter.policy.model import Compiled
+from linter.policy.stored import policy_from_data, policy_to_data
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def compile_data(files: Sequence[str]) -> dict:
 
     compiled = compile_files(files)
     directory = os.path.dirname(files[0]) if files else ""
-    data = _rebase(compiled.policy.to_data(), lambda path: os.path.relpath(path, directory))
+    data = _rebase(policy_to_data(compiled.policy), lambda path: os.path.relpath(path, directory))
     ids = compiled.id_locations
     return {"format": PRECOMPILED_FORMAT, "sources": sources_digest(files), "packs": data["packs"],
             "rules": data["rules"],
@@ -84,7 +85,7 @@ def load(files: Sequence[str]) -> Compiled | None:
     directory = os.path.dirname(files[0])
     try:
         data = _rebase(data, lambda name: os.path.join(directory, name))
-        policy = Policy.from_data(data)
+        policy = policy_from_data(data)
         locations = {rid: (os.path.join(directory, name), line) for rid, name, line in data["ids"]}
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError):
         return None
