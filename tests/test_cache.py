@@ -218,13 +218,15 @@ def test_entries_give_back_exactly_the_values_written(tmp_path: Path) -> None:
     values of the same types are one: 1, 1.0 and True stay apart, and a tuple holding a
     list is never shared."""
     value = [(1,), (1.0,), (True,), ("a", 1), ("a", True), ("a", 1), "x", "x", -0.0, 0.0, ([1],), ([1],),
-             {"k": ("a", (1, None)), "j": ("a", (1, None))}, (), b"raw"]
+             {"k": ("a", (1, None)), "j": ("a", (1, None))}, (), b"raw", ((1,),), ((True,),), (-0.0,), (0.0,)]
     assert store.write_entry(str(tmp_path), "data", "k" * 64, value, {"second": ("a", 1)})
     data, second = store.read_entry(str(tmp_path), "data", "k" * 64)
     assert data == value and store.decode(second) == {"second": ("a", 1)}
     assert [type(v[-1]) for v in data[:5]] == [int, float, bool, int, bool]
     assert repr(data[8]) == "-0.0" and repr(data[9]) == "0.0"
     assert data[10][0] is not data[11][0], "a list is never shared"
+    assert [repr(v) for v in data[15:]] == ["((1,),)", "((True,),)", "(-0.0,)", "(0.0,)"], "nor equal values of other types"
+    assert data[12]["k"] is data[12]["j"] and data[3] is data[5], "equal tuples of the same types are one"
     data[10][0].append(2)
     assert data[11] == ([1],)
 
