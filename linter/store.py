@@ -134,11 +134,14 @@ def decode(second: bytes | memoryview) -> Any:
     return marshal.loads(second)
 
 
-def write_entry(directory: str, kind: str, key: str, data: Any, second: Any = None) -> bool:
+def write_entry(directory: str, kind: str, key: str, data: Any, second: Any = None, share: bool = True) -> bool:
     """Store ``data`` (and ``second``, when not None, as a part of its own that a reader
-    decodes only when asked) atomically; False when the cache cannot be written."""
+    decodes only when asked) atomically; False when the cache cannot be written.  ``share``:
+    equal strings and tuples of ``data`` are found and written once (:func:`_dumps`);
+    without it, only those that already are one object are (plain JSON data that its
+    shaping has shared)."""
     try:  # marshal, not pickle: it builds plain values and never runs code
-        body, rest = _dumps(data), (b"" if second is None else _dumps(second, share=False))
+        body, rest = _dumps(data, share), (b"" if second is None else _dumps(second, share=False))
     except ValueError:  # a value marshal cannot hold: not cached
         return False
     header = b" ".join((_MAGIC, _FORMAT_TAG, kind.encode(), key.encode(), str(len(body)).encode(),
@@ -270,11 +273,11 @@ def _prune(directory: str, kind: str) -> None:
 
 def _cached(kind: str, key_of: Callable[[], str | None], directory: str | None, build: Callable[[], Any],
             to_data: Callable[[Any], tuple[Any, Any] | None],
-            from_data: Callable[[Any, memoryview | None], Any]) -> Any:
+            from_data: Callable[[Any, memoryview | None], Any], share: bool = True) -> Any:
     """``build()``, or what ``from_data`` makes of the entry under the key ``key_of()`` gives
     (None: not cached); ``to_data`` gives the data to store and a second part (or None), or
-    None when the value is not cached.  With the cache off (:data:`ENABLED`), ``build()``
-    without working out a key."""
+    None when the value is not cached (``share``: as :func:`write_entry`'s).  With the cache
+    off (:data:`ENABLED`), ``build()`` without working out a key."""
     key = key_of() if ENABLED else None
     if key is None:
         return build()
@@ -288,7 +291,7 @@ def _cached(kind: str, key_of: Callable[[], str | None], directory: str | None, 
     value = build()
     encoded = to_data(value)
     if encoded is not None:
-        write_entry(directory, kind, key, *encoded)
+        write_entry(directory, kind, key, *encoded, share=share)
     return value
 
 
@@ -305,6 +308,8 @@ def load_package_json(path: str, shape: Callable[[Any], Any] | None = None,
     The entry is keyed like the package's sources: the file's name, size, inode and
     modification time, and with a ``shape`` its name and the same of the module defining
     it, so each shape of a file is an entry of its own and a changed shape a new one.
+    A ``shape`` shares what its form repeats itself (the entry is written without
+    :func:`_dumps`' walk, which cost a cold run 3.2 ms for a Postfix catalogue).
     ``checked`` (with ``shape``) is given the data read from an entry and returns it, or
     raises KeyError, IndexError, TypeError or ValueError when it is not of the shape's
     form: that entry is a miss (made afresh and rewritten)."""
@@ -325,7 +330,7 @@ def load_package_json(path: str, shape: Callable[[Any], Any] | None = None,
         return data if shape is None else shape(data)
 
     return _cached("data", key, None, build, lambda data: (data, None),
-                   lambda data, _second: data if checked is None else checked(data))
+                   lambda data, _second: data if checked is None else checked(data), share=shape is None)
 
 
 def _read_json(path: str) -> Any:
