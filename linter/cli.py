@@ -137,6 +137,19 @@ def fast_args(argv: Sequence[str]) -> Args | None:
 # -- entry points -------------------------------------------------------------------------
 
 
+# The cyclic collector's pace for check and baseline (and every command's start: _main).
+# A run's documents and findings live until its report is written: at the collector's
+# default pace (a collection every 700 new containers, a full one each time the heap grows by
+# a quarter) a run of 700,000 findings spends a fifth of its time traversing them, and frees
+# nothing.  A collection every 1,000,000 new containers instead (mypy takes 200,000): each
+# one traverses the young containers still alive, so a slower pace lets more short-lived ones
+# (a rule's findings before they are diagnosed, the parser's logical lines) die untraversed;
+# 5 MB of one unknown name spent 0.76 s in collections at 200,000, 0.37 s now.  Cyclic
+# garbage, which a run makes little of (a checked host's views are closed), waits that much
+# longer.
+_RUN_GC_THRESHOLD = (1_000_000, 30, 30)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); the exit status."""
     return _main(argv, restore_gc=True)
@@ -148,8 +161,8 @@ def _main(argv: Sequence[str] | None, restore_gc: bool) -> int:
     # kept) and builds (the compiled rules) is traversed by a collection every 700 new
     # containers otherwise, and nothing of it is garbage; a warm one-host check spent about
     # 2.5 ms of its 35 ms of its own in those collections.  Commands other than check and
-    # baseline run at the caller's pace (_dispatch_command).  The caller's pace comes back
-    # afterwards for whoever called main() (tests run several), but not in the console
+    # baseline run at the caller's pace once the command line is read.  The caller's pace
+    # comes back afterwards for whoever called main() (tests run several), but not in the console
     # script, which ends right after: with every counter past the default pace by then,
     # restoring it would start a full collection on the way out.
     threshold = gc.get_threshold()
@@ -164,7 +177,10 @@ def _main(argv: Sequence[str] | None, restore_gc: bool) -> int:
 
             args = parse_args(args_list)
         console.GITHUB = os.environ.get("GITHUB_ACTIONS") == "true" or getattr(args, "format", None) == "github"
-        return _dispatch(args, out, err, threshold)
+        command = args.command or "check"
+        if command not in ("check", "baseline"):
+            gc.set_threshold(*threshold)
+        return _dispatch(command, args, out, err)
     except Exit as e:
         return e.status
     except UsageError as e:
@@ -224,7 +240,7 @@ def entry() -> None:
     os._exit(status)
 
 
-def _dispatch(args: Namespace | Args, out: TextIO, err: TextIO, caller_gc: tuple[int, ...]) -> int:
+def _dispatch(command: str, args: Namespace | Args, out: TextIO, err: TextIO) -> int:
     from linter import store
 
     # --no-cache is read here once and honoured by the store (policies, config files, the
@@ -232,29 +248,9 @@ def _dispatch(args: Namespace | Args, out: TextIO, err: TextIO, caller_gc: tuple
     enabled = store.ENABLED
     store.ENABLED = not getattr(args, "no_cache", False)
     try:
-        return _dispatch_command(args, out, err, caller_gc)
+        return _run_command(command, args, out, err)
     finally:
         store.ENABLED = enabled
-
-
-# The cyclic collector's pace for check and baseline (and every command's start, see main).
-# A run's documents and findings live until its report is written: at the collector's
-# default pace (a collection every 700 new containers, a full one each time the heap grows by
-# a quarter) a run of 700,000 findings spends a fifth of its time traversing them, and frees
-# nothing.  A collection every 1,000,000 new containers instead (mypy takes 200,000): each
-# one traverses the young containers still alive, so a slower pace lets more short-lived ones
-# (a rule's findings before they are diagnosed, the parser's logical lines) die untraversed;
-# 5 MB of one unknown name spent 0.76 s in collections at 200,000, 0.37 s now.  Cyclic
-# garbage, which a run makes little of (a checked host's views are closed), waits that much
-# longer.
-_RUN_GC_THRESHOLD = (1_000_000, 30, 30)
-
-
-def _dispatch_command(args: Namespace | Args, out: TextIO, err: TextIO, caller_gc: tuple[int, ...]) -> int:
-    command = args.command or "check"
-    if command not in ("check", "baseline"):
-        gc.set_threshold(*caller_gc)  # they run at the caller's pace
-    return _run_command(command, args, out, err)
 
 
 def _run_command(command: str, args: Namespace | Args, out: TextIO, err: TextIO) -> int:
