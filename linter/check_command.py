@@ -198,11 +198,11 @@ class _Scoped:
 
     def part(self, config_path: str | None) -> tuple:
         if config_path not in self.parts:
+            from linter.cache import load_config_cached
             from linter.config import ConfigFileError
-            from linter.config import load_config as read
 
-            try:
-                config = read(os.path.relpath(config_path))
+            try:  # cached as the top config is (load_config_for)
+                config = load_config_cached(os.path.relpath(config_path))
             except ConfigFileError as e:
                 raise Failure([error_line(p) for p in e.problems]) from None
             policy, options = policy_and_options(self.args, config, forced_formats(self.args.paths or ["."],

@@ -282,6 +282,27 @@ def test_config_file_cache_round_trips(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 
+def test_a_nested_config_is_cached_as_the_top_one_is(tmp_path: Path) -> None:
+    # a directory with its own .policy-lint.yaml: read through the cache like the top config,
+    # so a warm run of both directories reads no YAML (ruamel.yaml, the key readers) at all
+    (tmp_path / ".git").mkdir()
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        shutil.copy(EXAMPLES / "hardened" / "main.cf", tmp_path / name / "main.cf")
+    (tmp_path / ".policy-lint.yaml").write_text("ignore: [PF106]\n", encoding="utf-8")  # the run's own
+    (tmp_path / "b" / ".policy-lint.yaml").write_text("ignore: [PF105]\n", encoding="utf-8")  # b's files
+    env = dict(os.environ, POLICY_LINT_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("GITHUB_ACTIONS", None)
+    probe = ("import sys\nfrom linter.cli import main\nstatus = main(sys.argv[1:])\nsys.stdout.flush()\n"
+             "sys.stderr.write(f'status={status} ruamel=' + str(any(m.startswith('ruamel') for m in sys.modules)))\n")
+    runs = [subprocess.run([sys.executable, "-c", probe, "check", "a", "b"], capture_output=True, text=True,
+                           env=env, cwd=tmp_path, timeout=120) for _ in range(2)]
+    assert runs[0].stdout == runs[1].stdout
+    assert runs[0].stderr.endswith("ruamel=True"), runs[0].stderr  # the cold run reads the YAML
+    assert runs[1].stderr.endswith("ruamel=False"), runs[1].stderr
+    assert len(_entries(str(tmp_path / "cache"), "config")) == 2
+
+
 def test_config_under_an_undecodable_directory_name_is_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                               cache_dir: str) -> None:
     directory = os.fsdecode(os.path.join(os.fsencode(tmp_path), b"site\xff"))  # a lone surrogate in the path
