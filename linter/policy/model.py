@@ -271,7 +271,7 @@ def policy_from_rows(rows: tuple, examples: Callable[[int], Any]) -> Policy:
         built.append(Rule(rule_id, name, _SEVERITY[severity], scope, message, check, rationale, reference, params,
                           None if when is None else Expr(*when),
                           tuple([(n, Expr(text, ir)) for n, text, ir in let]) if let else (), fix,
-                          examples(index), None if source is None else Span(*source), pack))
+                          examples(index), _span_from(source), pack))
     return Policy(tuple([Pack(*p) for p in packs]), tuple(built))
 
 

@@ -86,7 +86,7 @@ def _check_data(check: Check) -> dict:
     if check.settings:
         data["settings"] = [[name, _constraints_data(c)] for name, c in check.settings]
     if check.options:
-        data["options"] = [[name, _plain_deep(value)] for name, value in check.options]
+        data["options"] = [[name, _listed(value)] for name, value in check.options]
     return data
 
 
@@ -104,7 +104,7 @@ def _check_from(data: dict) -> Check:
         settings=tuple((n, _constraints_from(c)) for n, c in data.get("settings", ())),
         warning=data.get("warning"),
         format=data.get("format"),
-        options=tuple((name, _frozen_deep(value)) for name, value in data.get("options", ())),
+        options=tuple((name, _tupled(value)) for name, value in data.get("options", ())),
     )
 
 
@@ -130,9 +130,10 @@ def _span_data(span: Span | None) -> list | None:
     return None if span is None else [span.path, span.line, span.column, span.end_line, span.end_column]
 
 
-def _listed(ir: Any) -> Any:
-    """An expression's ir with every tuple a list: its data form (ir from the cache is tuples)."""
-    return [_listed(node) for node in ir] if isinstance(ir, (list, tuple)) else ir
+def _listed(value: Any) -> Any:
+    """``value`` with every nested tuple a list: the data form of an expression's ir (from
+    the cache it is tuples) and of a check kind's own options."""
+    return [_listed(item) for item in value] if isinstance(value, (list, tuple)) else value
 
 
 def _plain(value: Any) -> Any:
@@ -141,14 +142,6 @@ def _plain(value: Any) -> Any:
 
 def _frozen(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
-
-
-def _plain_deep(value: Any) -> Any:
-    return [_plain_deep(v) for v in value] if isinstance(value, tuple) else value
-
-
-def _frozen_deep(value: Any) -> Any:
-    return tuple(_frozen_deep(v) for v in value) if isinstance(value, list) else value
 
 
 # -- rows: the compiled-policy cache's form (see linter.policy.model, policy_from_rows) -------
@@ -160,9 +153,10 @@ def policy_to_rows(policy: Policy) -> tuple[tuple, tuple]:
     return tuple(tuple(p) for p in policy.packs), tuple(_rule_row(r) for r in policy.rules)
 
 
-def _tupled(ir: Any) -> Any:
-    """An expression's ir with every list a tuple (the constants are scalars)."""
-    return tuple([_tupled(node) for node in ir]) if isinstance(ir, (list, tuple)) else ir
+def _tupled(value: Any) -> Any:
+    """``value`` with every nested list a tuple: an expression's ir or a check kind's options
+    as a record holds them (the constants are scalars)."""
+    return tuple([_tupled(item) for item in value]) if isinstance(value, (list, tuple)) else value
 
 
 def _expr_row(expr: Expr | None) -> tuple | None:
