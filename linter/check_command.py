@@ -127,9 +127,8 @@ def discover_files(args: Namespace, paths: Sequence[str], options) -> Discovery:
 
 
 def _output_format(args: Namespace) -> str:
-    if args.format:
-        return args.format
-    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    """``--format``, else GitHub's under GitHub Actions (as main() read it: console.GITHUB)."""
+    return args.format or ("github" if console.GITHUB else "text")
 
 
 def use_color(choice: str, stream: TextIO) -> bool:

@@ -169,14 +169,15 @@ def _main(argv: Sequence[str] | None, restore_gc: bool) -> int:
     gc.set_threshold(*_RUN_GC_THRESHOLD)
     out, err = sys.stdout, sys.stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
-    console.GITHUB = os.environ.get("GITHUB_ACTIONS") == "true"
+    actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    console.GITHUB = actions  # for what the command line's own errors say
     try:
         args = fast_args(args_list)
         if args is None:
             from linter.command_line import parse_args
 
             args = parse_args(args_list)
-        console.GITHUB = os.environ.get("GITHUB_ACTIONS") == "true" or getattr(args, "format", None) == "github"
+        console.GITHUB = actions or getattr(args, "format", None) == "github"
         command = args.command or "check"
         if command not in ("check", "baseline"):
             gc.set_threshold(*threshold)
