@@ -24,7 +24,6 @@ import sys
 from linter import console
 from linter.console import (
     COLORS,
-    COMMANDS,
     FORMAT_CHOICES,
     LEVELS,
     PROG,
@@ -32,6 +31,7 @@ from linter.console import (
     Failure,
     UsageError,
     comma_list,
+    names_command,
     report_formats,
     write,
 )
@@ -83,7 +83,7 @@ def fast_args(argv: Sequence[str]) -> Args | None:
     same result."""
     if argv and argv[0] == "check":
         argv = argv[1:]
-    elif argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version")):
+    elif names_command(argv):
         return None
     values = _check_defaults()
     choices = {"--as": ("as_format", FORMAT_CHOICES), "--color": ("color", COLORS),

@@ -9,7 +9,17 @@ so does argparse itself, imported only by :func:`build_parser`.
 from __future__ import annotations
 
 from linter import __version__, console
-from linter.console import COMMANDS, FORMAT_CHOICES, LEVELS, PROG, Exit, UsageError, comma_list, report_formats
+from linter.console import (
+    COLORS,
+    FORMAT_CHOICES,
+    LEVELS,
+    PROG,
+    Exit,
+    UsageError,
+    comma_list,
+    names_command,
+    report_formats,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,7 +80,7 @@ def _add_check_options(p: ArgumentParser, fixing: bool = True) -> None:
     g.add_argument("--format", choices=report_formats(), help="output format (default: text; github when "
                                                             "GITHUB_ACTIONS=true)")
     g.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    g.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+    g.add_argument("--color", choices=COLORS, default="auto",
                    help="colour text output (auto: on a terminal unless NO_COLOR is set)")
     g.add_argument("-q", "--quiet", action="store_true", help="findings only: no summary")
     g = p.add_argument_group("exit status")
@@ -133,6 +143,6 @@ def build_parser() -> ArgumentParser:
 
 def _with_default_command(argv: list[str]) -> list[str]:
     """``policy-lint PATH...`` is ``policy-lint check PATH...``."""
-    if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version")):
+    if names_command(argv):
         return argv
     return ["check", *argv]

@@ -30,6 +30,12 @@ COLORS = ("auto", "always", "never")
 FORMAT_CHOICES = ("postfix-main", "postfix-master", "dovecot")  # linter.model.FORMATS, without importing it
 
 
+def names_command(argv: list[str]) -> bool:
+    """Whether the command line starts with a command or a top-level option (``--help``,
+    ``--version``); otherwise it is ``check``'s (``policy-lint PATH...``)."""
+    return bool(argv) and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version"))
+
+
 def report_formats() -> tuple[str, ...]:
     """``--format``'s choices: the reporters' registry (:data:`linter.reporters.REPORTERS`)."""
     from linter.reporters import REPORTERS
