@@ -77,10 +77,10 @@ PROBE = ("import sys\n"
          "sys.stderr.write(' '.join(sorted(sys.modules)) + f' patterns={patterns}')\n")
 
 
-def _modules(tmp_path: Path) -> tuple[set[str], int]:
+def _modules(tmp_path: Path, tree: Path = REPO / "examples" / "hardened") -> tuple[set[str], int]:
     env = dict(os.environ, POLICY_LINT_CACHE_DIR=str(tmp_path / "cache"))
     env.pop("GITHUB_ACTIONS", None)
-    command = [sys.executable, "-c", PROBE, "check", str(REPO / "examples" / "hardened")]
+    command = [sys.executable, "-c", PROBE, "check", str(tree)]
     for _ in range(2):  # the first run fills the cache
         done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -97,6 +97,16 @@ def test_warm_check_imports_no_heavy_module(tmp_path):
     assert len(own) <= MAX_OWN_MODULES, own
     assert len(modules) <= MAX_MODULES, sorted(modules)
     assert patterns <= MAX_PATTERNS, f"the warm check path compiles {patterns} regular expressions"
+
+
+def test_a_warm_check_of_a_dovecot_24_tree_compiles_no_pattern(tmp_path):
+    # a 2.4 tree works out its catalogue version (dovecot_config_version) for every name
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "dovecot.conf").write_text("dovecot_config_version = 2.4.0\ndovecot_storage_version = 2.4.0\n"
+                                       "auth_mechanisms = plain\nmail_driver = maildir\n", encoding="utf-8")
+    modules, patterns = _modules(tmp_path, tree)
+    assert "re" not in modules and patterns == 0, patterns
 
 
 # Counts the cyclic collector's runs in a fresh process from main()'s start until the

@@ -14,6 +14,7 @@ import tempfile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linter.catalog import _numbers
 from linter.parsers import is_override_list
 from linter.parsers.common import SUPPRESSION_MARKER, is_marked
 from linter.parsers.dovecot_include import glob_brace
@@ -64,6 +65,13 @@ def _split_nameval_by_pattern(text: str, start: int, end: int) -> tuple[int, int
     if i == end or text[i] == "=":
         return "missing attribute name"
     return "missing '=' after attribute name"  # (a match failed after a name)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_near("2", ".", "4", ".", "10") | _texts("2", ".", "4", "10", "٣", "²", max_size=14))
+def test_version_numbers_are_the_patterns(version: str) -> None:
+    # "٣" is a decimal digit to \d and int(); "²" is a digit but not a decimal one
+    assert _numbers(version) == tuple(int(n) for n in re.findall(r"\d+", version)[:2])
 
 
 @settings(max_examples=2000, deadline=None)
