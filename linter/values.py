@@ -287,6 +287,8 @@ def expand(text: str | _Unknown, lookup: Lookup) -> str | _Unknown:
     """
     if text is UNKNOWN:
         return UNKNOWN
+    if "$" not in text:  # expands to itself (most values): no expander made
+        return text
     try:
         return _Expander(lookup).expand(text)  # type: ignore[arg-type]
     except _HitUnknown:
@@ -297,7 +299,7 @@ def references(text: str) -> tuple[str, ...]:
     """The parameter names ``text`` refers to as ``$name``/``${name...}``/``$(name...)``,
     in order, as postconf's "unused parameter" logic finds them (no evaluation)."""
     # The matches of r"\$(?:\$|([A-Za-z0-9_]+)|[{(]\s*([A-Za-z0-9_]+))" in order, found with
-    # string methods (tests/test_fast_paths.py compares the two): ``$$``, a name after ``$``,
+    # string methods (tests/test_without_regex.py compares the two): ``$$``, a name after ``$``,
     # or ``{`` / ``(``, whitespace (str.isspace(), as the pattern's \s) and a name; a ``$``
     # followed by none of these starts no match.
     found: list[str] = []

@@ -259,9 +259,8 @@ class PostfixView:
         if raw is None:
             return None
         param = catalog.postfix_param(name)
-        try:  # (a text without '$' expands to itself)
-            expanded = raw if param is not None and param.raw or type(raw) is str and "$" not in raw \
-                else values.expand(raw, lookup)
+        try:
+            expanded = raw if param is not None and param.raw else values.expand(raw, lookup)
         except values.ExpansionError:
             return _UNKNOWABLE  # postconf -x rejects it; nothing to judge
         return _UNKNOWABLE if expanded is values.UNKNOWN else expanded
