@@ -34,6 +34,7 @@ from linter.conversions import (  # noqa: F401
     split_list,
     typed_value,
 )
+from linter.lazyre import lazy
 from linter.networks import (  # noqa: F401
     ip_network,
     network_is_public,
@@ -381,14 +382,15 @@ _TLS_BOUND_NAMES = {"none": 0, "sslv3": 0x0300, "tlsv1": 0x0301, "tlsv1.1": 0x03
 TLS_INVALID: Final = "invalid"
 
 
+_TLS_BOUND_NUMBER = lazy(r"([+-]?)(?:0[xX](?=[0-9a-fA-F]))?([0-9a-fA-F]*)")  # strtoul(text, 16)
+
+
 def _tls_bound(text: str) -> int | None:
     """parse_tls_version(): a name (any case) or strtoul(text, 16); None when invalid."""
     known = _TLS_BOUND_NAMES.get(text.lower())
     if known is not None:
         return known
-    import re
-
-    match = re.fullmatch(r"([+-]?)(?:0[xX](?=[0-9a-fA-F]))?([0-9a-fA-F]*)", text)
+    match = _TLS_BOUND_NUMBER.fullmatch(text)
     if not match:
         return None
     number = int(match.group(2) or "0", 16)
