@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+from linter import confine
 from linter.lazyre import lazy
 from linter.model import (
     ConfigError,
@@ -118,8 +119,6 @@ def in_conf_d(path: str) -> bool:
     from the repository root: the answer must not depend on the current directory."""
     if os.path.basename(os.path.dirname(os.path.abspath(path))) == "conf.d":
         return True
-    from linter import confine
-
     try:  # the command's real paths: discovery resolved this one already
         return os.path.basename(os.path.dirname(confine.realpath(path))) == "conf.d"
     except (OSError, ValueError):

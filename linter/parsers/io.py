@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextvars
 import os
 
+from linter import confine
 from linter.confine import ContextSetting
 from linter.model import ConfigError, decode
 
@@ -35,8 +36,6 @@ def content_digest(data: bytes) -> bytes:
 
 
 def _record_read(path: str, data: bytes) -> None:
-    from linter import confine
-
     real = confine.realpath(path)  # resolved already: the confinement let it be read
     digest = content_digest(data)
     if READ_DIGESTS.setdefault(real, digest) != digest:
@@ -50,8 +49,6 @@ def read_text(path: str) -> str:
         text = pending.get(os.path.realpath(path))
         if text is not None:
             return text
-    from linter import confine
-
     if not confine.may_read(path):
         raise ConfigError(path, 0, 0, confine.outside_message(path))
     try:
