@@ -413,7 +413,7 @@ def tls_protocols(value: str | tuple) -> tuple[str, ...] | None:
     exclude: set[str] = set()
     floor = ceiling = 0
     by_name = {p.lower(): p for p in TLS_PROTOCOLS}
-    for token in list_items(text):
+    for token in _tls_list_items(text):
         if token.startswith((">=", "<=")):
             bound = _tls_bound(token[2:])
             if bound is None:
@@ -439,9 +439,10 @@ def tls_protocols(value: str | tuple) -> tuple[str, ...] | None:
     return tuple(enabled)
 
 
-def list_items(text: str) -> list[str]:
-    """The items of a list split on commas, blanks and colons (``tls_proto_mask_lims()``'s
-    separators): ``re.split(r"[, \t\r\n:]+", text)`` without its empty pieces."""
+def _tls_list_items(text: str) -> list[str]:
+    """The items of a TLS protocol list, split on commas, blanks and colons
+    (``tls_proto_mask_lims()``'s separators): ``re.split(r"[, \t\r\n:]+", text)`` without
+    its empty pieces.  Not :func:`split_list`: Postfix groups no ``{...}`` here."""
     spaced = text.replace(",", " ").replace("\t", " ").replace("\r", " ").replace("\n", " ").replace(":", " ")
     return [item for item in spaced.split(" ") if item]
 

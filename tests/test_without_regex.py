@@ -20,7 +20,7 @@ from linter.parsers.common import SUPPRESSION_MARKER, is_marked
 from linter.parsers.dovecot_include import glob_brace
 from linter.parsers.postfix_lines import split_nameval
 from linter.parsers.postfix_master import _looks_like_service, split_words
-from linter.values import list_items, references
+from linter.values import _tls_list_items, references
 
 # whitespace of every kind: C's isspace() set, Unicode's (\x1c-\x1f, \x85, NBSP, EM SPACE,
 # LINE SEPARATOR), and a zero-width space that is none
@@ -149,8 +149,8 @@ def test_references_are_the_patterns_matches(text: str) -> None:
 
 @settings(max_examples=500, deadline=None)
 @given(_near("TLSv1", ",", ":", "!SSLv3", ",", ">=TLSv1") | _texts(",", ":", "TLSv1", max_size=14))
-def test_list_items_are_the_patterns_pieces(text: str) -> None:
-    assert list_items(text) == [item for item in re.split(r"[, \t\r\n:]+", text) if item]
+def test_tls_list_items_are_the_patterns_pieces(text: str) -> None:
+    assert _tls_list_items(text) == [item for item in re.split(r"[, \t\r\n:]+", text) if item]
 
 
 # --- Dovecot's include patterns -----------------------------------------------------------
