@@ -85,10 +85,10 @@ def units(rule: Rule, host: HostDocs, key: tuple | None = None) -> list[Unit]:
     on: a master.cf's services, a Dovecot section path).  ``key``: :func:`units_key` of the
     rule, when the caller keeps it."""
     scope = rule.scope
-    if rule.check.kind in DOCUMENT_KINDS or scope == HOST_SCOPE:
-        if scope == HOST_SCOPE and not host.docs and rule.check.kind not in DOCUMENT_KINDS:
-            return []
+    if rule.check.kind in DOCUMENT_KINDS:
         return [_unit(host, scope, {})]
+    if scope == HOST_SCOPE:
+        return [_unit(host, scope, {})] if host.docs else []
     view = host.view_for(scope)
     # (what a view's places consulted, a counterpart not found, is added again on every use)
     return host.once(key or units_key(rule, view),

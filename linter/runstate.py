@@ -55,14 +55,14 @@ class _RuleTables:
     whether its kind judges whole documents, and for a kind that may find in another file
     of the host, the formats where its findings are at home."""
 
-    __slots__ = ("lets", "filled", "per_document", "cross", "home", "units_key")
+    __slots__ = ("lets", "filled", "per_document", "home", "units_key")
 
     def __init__(self, rule: Rule):
         self.lets = dict(rule.let)
         self.filled = filled_names(rule)
         self.per_document = rule.check.kind in DOCUMENT_KINDS
-        self.cross = not self.per_document  # may find in another file of the host
-        self.home = _home(rule.scope) if self.cross else ()
+        # a kind that is not per document may find in another file of the host
+        self.home = () if self.per_document else _home(rule.scope)
         self.units_key: tuple | None = None  # evaluate.units_key, once a host's view has told it
 
 
@@ -224,7 +224,7 @@ class RunState:
                 tables: _RuleTables, seen: set[Span]) -> None:
         """The diagnostics of what ``rule`` found on ``unit``, in the files reported."""
         real = self.real
-        cross, home = tables.cross, tables.home
+        cross, home = not tables.per_document, tables.home
         add = self.diagnostics.setdefault
         texts: dict = {}  # the findings' messages and fix titles, by what fills them (diagnose)
         found.reverse()  # taken from the end: each finding is freed as soon as it is diagnosed
