@@ -17,6 +17,15 @@ from linter.confine import PathResolver
 from linter.formats import DOVECOT_TREE, MAIN_CF, MASTER_CF
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, Assignment, ConfigError, Document
 from linter.options import Host, Options
+from linter.parsers import (
+    detect_format,
+    in_conf_d,
+    is_fragment_name,
+    is_override_file,
+    is_packaging_prototype,
+    parse_file,
+    strip_template_suffix,
+)
 
 
 class HostFiles:
@@ -91,8 +100,6 @@ def _sibling(directory: str, name: str, listings: Listings | None = None) -> str
 
 def _dovecot_root_for(path: str, listings: Listings) -> str:
     """The root ``dovecot.conf`` a conf.d file belongs to (the file itself when none)."""
-    from linter.parsers import in_conf_d
-
     if in_conf_d(path):
         # from the directory's absolute path: "10-master.conf" given inside conf.d/ has the
         # same root as "etc/dovecot/conf.d/10-master.conf" given from the repository root
@@ -109,8 +116,6 @@ def _dovecot_root_for(path: str, listings: Listings) -> str:
 
 def _template_suffix(path: str) -> str:
     """``.tpl`` of ``main.cf.tpl``: templates of one host share their suffix."""
-    from linter.parsers import strip_template_suffix
-
     name = os.path.basename(path)
     return name[len(strip_template_suffix(name)):]
 
@@ -134,8 +139,6 @@ def _dovecot_for_postfix(directory: str, suffix: str, listings: Listings) -> str
 def is_dovecot_root(path: str) -> bool:
     """``dovecot.conf`` (also ``x_dovecot.conf``, ``dovecot.conf.j2``): a file Dovecot starts
     from, unlike an included ``*.conf.ext`` or a dict/SQL driver file next to it."""
-    from linter.parsers import strip_template_suffix
-
     name = strip_template_suffix(os.path.basename(path))
     return name == "dovecot.conf" or name.endswith(("-dovecot.conf", "_dovecot.conf", ".dovecot.conf"))
 
@@ -177,8 +180,6 @@ def _rank(candidate: str, name: str, this: str, other: str) -> int | None:
     ``other`` for ``this`` (``x-main.cf.j2`` -> ``x-master.cf.j2``), 1 the same but
     templated otherwise (``main.cf.tmpl`` -> ``master.cf``), 2 the plain ``other`` for a
     variant (``main.cf.dovecot`` -> ``master.cf``); None when it is none of those."""
-    from linter.parsers import strip_template_suffix
-
     if this in name and candidate == name.replace(this, other, 1):
         return 0
     stem, wanted = strip_template_suffix(candidate), strip_template_suffix(name)
@@ -271,8 +272,6 @@ def detect_formats(files: Sequence[str], options: Options, real: PathResolver
     """The format of each file (None: not told by its name, with an error), and real path
     -> format: what every host group of the run is checked with, known before any host is
     grouped (so that worker processes can start on the first hosts)."""
-    from linter.parsers import detect_format
-
     found_formats: dict[str, str] = {}
     errors: list[ConfigError] = []
     detected: list[str | None] = []
@@ -395,8 +394,6 @@ def _role_glob_matches(path: str, pattern: str) -> bool:
 def fragment_names(path: str) -> tuple[frozenset[str], list[str]]:
     """The parameters that ``main.cf.<part>`` fragments next to main.cf ``path`` set, and
     the fragments' names (a fragment that cannot be read or parsed is left out)."""
-    from linter.parsers import is_fragment_name, parse_file
-
     directory = os.path.dirname(path) or os.curdir
     if os.path.basename(path) != "main.cf":
         return frozenset(), []
@@ -425,8 +422,6 @@ def partial_main(path: str, doc: Document) -> str | None:
     A file that sets no parameter at all is a stub ("# managed by puppet") or a template
     whose every line is generated; ``main.cf.<part>`` (``main.cf.amavisd``, not a template
     suffix, a prototype or a backup) is a piece an installer appends to main.cf."""
-    from linter.parsers import is_fragment_name, is_override_file, is_packaging_prototype
-
     if not any(isinstance(e, Assignment) for e in doc.entries):
         return "it sets no parameter (a stub, or a template that generates every line)"
     if doc.meta.get("unread_include"):  # linter.parsers.postfix_main: an include it could not read

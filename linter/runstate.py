@@ -14,7 +14,7 @@ from linter.checks.context import FRAGMENTS, MAIN_CF, HostDocs, Unit
 from linter.confine import PathResolver
 from linter.diagnostics import Diagnostic, Edit, LineDeletion
 from linter.evaluate import Env, diagnose, evaluate_rule, filled_names, inside, units, units_key
-from linter.hosts import HostFiles, fragment_names
+from linter.hosts import HostFiles, fragment_names, partial_main
 from linter.model import DOVECOT, POSTFIX_MAIN, POSTFIX_MASTER, ConfigError, Document, MarkedComment, Span
 from linter.policy.expr import UnknownValue
 from linter.policy.model import Rule
@@ -140,8 +140,6 @@ class RunState:
         names: frozenset[str] = frozenset()
         main, main_path = docs.get(POSTFIX_MAIN), group.files.get(POSTFIX_MAIN)
         if main is not None and MAIN_CF not in missing:
-            from linter.hosts import partial_main
-
             partial = partial_main(self.passed.get(real(main_path), main_path), main)
             if partial:
                 missing[MAIN_CF] = partial
