@@ -274,9 +274,3 @@ def _run_command(command: str, args: Namespace | Args, out: TextIO, err: TextIO)
     if command == "explain":
         return info_commands.explain(args, out)
     return info_commands.run_tests(args, out, err)
-
-
-def _use_color(choice: str, stream: TextIO) -> bool:
-    from linter.check_command import use_color
-
-    return use_color(choice, stream)

@@ -114,12 +114,6 @@ def note_lines(notes) -> str:  # noqa: ANN001
     return problem_lines(notes, "note")
 
 
-def plural(count: int, word: str, words: str | None = None) -> str:
-    from linter.reporters.text import plural as said
-
-    return said(count, word, words) if words is not None else said(count, word)
-
-
 def confine_to(paths: Sequence[str], config) -> None:  # noqa: ANN001 - config.Config
     """Read and write only inside the repositories of ``paths`` for the rest of the command
     (see :mod:`linter.confine`); the config's ``roots:`` map Dovecot's absolute includes."""

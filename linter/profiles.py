@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from linter.suggest import hint_suffix
-
 
 def profile_dir() -> str:
     """``policies/profiles`` (in a wheel ``linter/policies/profiles``)."""
@@ -30,6 +28,8 @@ def profile_problem(name: str) -> str | None:
     known = available_profiles()
     if name in known:
         return None
+    from linter.suggest import hint_suffix
+
     return f"unknown profile {name!r}{hint_suffix(name, known)}; profiles: {', '.join(known) or 'none'}"
 
 

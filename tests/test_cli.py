@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linter import __version__, cli, command_line
+from linter.check_command import use_color
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY = str(REPO / "tests" / "golden" / "policy.yaml")
@@ -250,11 +251,11 @@ def test_color(site, capsys, monkeypatch):
         def isatty(self) -> bool:
             return True
 
-    assert cli._use_color("auto", Terminal()) is True
+    assert use_color("auto", Terminal()) is True
     monkeypatch.setenv("NO_COLOR", "1")
-    assert cli._use_color("auto", Terminal()) is False
-    assert cli._use_color("always", Terminal()) is True
-    assert cli._use_color("never", Terminal()) is False
+    assert use_color("auto", Terminal()) is False
+    assert use_color("always", Terminal()) is True
+    assert use_color("never", Terminal()) is False
 
 
 def test_quiet(site, capsys):
