@@ -42,7 +42,6 @@ from linter import confine
 from linter.diagnostics import SORT_KEY, Applicability, Diagnostic, Edit, Fix, Severity
 from linter.lazyre import lazy
 from linter.model import MarkedComment, Span
-from linter.parsers import SUPPRESSION_MARKER as _MARKER
 from linter.records import Frozen, _set
 
 UNUSED = ("PL001", "unused-suppression")
@@ -98,10 +97,7 @@ def suppressions_from_comments(comments: Iterable[MarkedComment]) -> tuple[list[
     invalid: list[Diagnostic] = []
     for comment in comments:
         path, number, line = comment.path, comment.line, comment.text
-        marker = _MARKER.match(line)
-        if marker is None:
-            continue
-        start = len(marker.group(1)) + 1
+        start = len(line) - len(line.lstrip(" \t")) + 1  # the '#' (every marked comment's line is_marked)
         span = Span(path, number, start, number, len(line) + 1)
         match = _COMMENT.match(line)
         if match is None:

@@ -16,11 +16,14 @@ from hypothesis import strategies as st
 
 from linter.catalog import _numbers
 from linter.parsers import is_override_list
-from linter.parsers.common import SUPPRESSION_MARKER, is_marked
+from linter.parsers.common import is_marked
 from linter.parsers.dovecot_include import glob_brace
 from linter.parsers.postfix_lines import split_nameval
 from linter.parsers.postfix_master import _looks_like_service, split_words
 from linter.values import _tls_list_items, references
+
+# what linter.parsers.common.is_marked stands for
+SUPPRESSION_MARKER = re.compile(r"^([ \t]*)#[ \t]*policy-lint[ \t]*:")
 
 # whitespace of every kind: C's isspace() set, Unicode's (\x1c-\x1f, \x85, NBSP, EM SPACE,
 # LINE SEPARATOR), and a zero-width space that is none

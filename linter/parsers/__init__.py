@@ -18,7 +18,6 @@ from linter.model import (
     Document,
 )
 from linter.parsers.common import (
-    SUPPRESSION_MARKER,
     TEMPLATE_SUFFIXES,
     detect_newline,
     find_marked_comments,
@@ -27,7 +26,7 @@ from linter.parsers.common import (
 from linter.parsers.io import READ_DIGESTS, content_digest, overlay, read_regular_file, read_text
 
 __all__ = ["NOT_LIVE_SUFFIXES", "READ_DIGESTS", "NotThisFormat", "is_override_file", "is_override_list",
-           "is_packaging_prototype", "SUPPRESSION_MARKER", "TEMPLATE_SUFFIXES", "content_digest",
+           "is_packaging_prototype", "TEMPLATE_SUFFIXES", "content_digest",
            "detect_format", "detect_newline", "find_marked_comments", "in_conf_d", "is_fragment_name", "is_not_live",
            "overlay", "parse_file", "parse_text", "read_regular_file", "read_text", "strip_template_suffix"]
 
