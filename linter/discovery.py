@@ -50,14 +50,9 @@ def is_excluded(path: str, patterns: Sequence[str]) -> bool:
     """A glob matches the path, its name, or (``dir/*`` style) any parent directory."""
     if not patterns:
         return False
-    import fnmatch
+    from linter.parsers import glob_names
 
-    name = os.path.basename(path)
-    for pattern in patterns:
-        pattern = pattern.rstrip("/") or pattern
-        if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(name, pattern):
-            return True
-    return False
+    return any(glob_names(pattern.rstrip("/") or pattern, path) for pattern in patterns)
 
 
 def discover(paths: Sequence[str], formats: dict[str, str] | None = None, exclude: Sequence[str] = (),
@@ -96,9 +91,9 @@ def _forced(path: str, formats: dict[str, str] | None) -> bool:
     """Whether a ``formats:`` glob names ``path`` (the user asked for it by name)."""
     if not formats:
         return False
-    import fnmatch
+    from linter.parsers import glob_names
 
-    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(os.path.basename(path), p) for p in formats)
+    return any(glob_names(pattern, path) for pattern in formats)
 
 
 def _walk(root: str, formats: dict[str, str] | None, exclude: Sequence[str], add: Callable[..., None], errors: list,

@@ -26,8 +26,8 @@ from linter.parsers.common import (
 from linter.parsers.io import READ_DIGESTS, content_digest, overlay, read_regular_file, read_text
 
 __all__ = ["NOT_LIVE_SUFFIXES", "READ_DIGESTS", "NotThisFormat", "is_override_file", "is_override_list",
-           "is_packaging_prototype", "TEMPLATE_SUFFIXES", "content_digest",
-           "detect_format", "detect_newline", "find_marked_comments", "in_conf_d", "is_fragment_name", "is_not_live",
+           "is_packaging_prototype", "TEMPLATE_SUFFIXES", "content_digest", "detect_format", "detect_newline",
+           "find_marked_comments", "glob_names", "in_conf_d", "is_fragment_name", "is_not_live",
            "overlay", "parse_file", "parse_text", "read_regular_file", "read_text", "strip_template_suffix"]
 
 
@@ -95,6 +95,14 @@ class NotThisFormat(ConfigError):
         super().__init__(path, 0, 0, f"{holds}, not a {fmt}: not checked")
 
 
+def glob_names(pattern: str, path: str) -> bool:
+    """Whether the glob ``pattern`` (fnmatch's, as ``formats:`` and ``exclude:`` write them)
+    matches ``path`` as given or its name."""
+    import fnmatch  # only for a config's globs: a plain check has none
+
+    return fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern)
+
+
 def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | None:
     """The format of ``path`` from its name, or None when it is no config we know.
 
@@ -102,10 +110,8 @@ def detect_format(path: str, overrides: dict[str, str] | None = None) -> str | N
     its name) to formats, and wins over the name.
     """
     if overrides:
-        import fnmatch
-
         for pattern, fmt in overrides.items():
-            if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
+            if glob_names(pattern, path):
                 return fmt
     from linter import formats
 
